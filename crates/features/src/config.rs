@@ -1,0 +1,203 @@
+//! The featurization pipeline as data.
+//!
+//! A [`FeatureConfig`] names every stage from raw text to a weighted vector. It is stored in
+//! the model file, and the featurizer is built only from it, so inference featurizes exactly
+//! as training did. Every choice of stage is a serde enum tagged by `type`, so new stages can
+//! be added later without breaking old files.
+
+use serde::{Deserialize, Serialize};
+
+use crate::FeatureError;
+
+/// An inclusive range of n-gram lengths, such as 1–2 for unigrams and bigrams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NgramRange {
+    /// Shortest n-gram.
+    pub min: usize,
+    /// Longest n-gram.
+    pub max: usize,
+}
+
+impl NgramRange {
+    /// A range from `min` to `max`, inclusive.
+    pub const fn new(min: usize, max: usize) -> Self {
+        Self { min, max }
+    }
+
+    fn check(self, kind: &'static str) -> Result<(), FeatureError> {
+        if self.min == 0 || self.min > self.max {
+            return Err(FeatureError::InvalidNgramRange { kind, min: self.min, max: self.max });
+        }
+        Ok(())
+    }
+}
+
+/// Stemming applied to each word token before word n-grams are formed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Stemmer {
+    /// Keep tokens as they are.
+    None,
+    /// Snowball stemming (rust-stemmers) in the given language.
+    Snowball {
+        /// Language of the Snowball algorithm.
+        language: Language,
+    },
+}
+
+/// Languages with a Snowball stemmer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Language {
+    Arabic,
+    Danish,
+    Dutch,
+    English,
+    Finnish,
+    French,
+    German,
+    Greek,
+    Hungarian,
+    Italian,
+    Norwegian,
+    Portuguese,
+    Romanian,
+    Russian,
+    Spanish,
+    Swedish,
+    Tamil,
+    Turkish,
+}
+
+/// How raw term counts become term weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TermFrequency {
+    /// The count itself.
+    Raw,
+    /// `1 + ln(count)`, so a word repeated ten times does not weigh ten times as much.
+    Sublinear,
+    /// 1 if present.
+    Binary,
+}
+
+/// Inverse document frequency weighting, as in scikit-learn's `TfidfTransformer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Idf {
+    /// No idf: every term weighs 1.
+    None,
+    /// `ln((1 + n) / (1 + df)) + 1`, as if one extra document held every term.
+    Smooth,
+    /// `ln(n / df) + 1`.
+    Plain,
+}
+
+/// Normalisation of the final vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Norm {
+    /// Leave the vector as it is.
+    None,
+    /// Scale to unit Euclidean length.
+    L2,
+}
+
+/// The whole featurization pipeline: text → tokens → stems → n-grams → tf-idf → norm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureConfig {
+    /// Lowercase text before tokenizing.
+    pub lowercase: bool,
+    /// Stemmer for word tokens.
+    pub stemmer: Stemmer,
+    /// Word n-grams over stems; `None` turns word features off.
+    pub word_ngrams: Option<NgramRange>,
+    /// Character n-grams inside word boundaries (padded with a space at each end, like
+    /// scikit-learn's `char_wb`); `None` turns them off.
+    pub char_ngrams: Option<NgramRange>,
+    /// Term-frequency weighting.
+    pub tf: TermFrequency,
+    /// Inverse document frequency weighting.
+    pub idf: Idf,
+    /// Final vector normalisation.
+    pub norm: Norm,
+    /// Keep only terms seen in at least this many training documents.
+    pub min_df: usize,
+    /// Keep at most this many terms, the most frequent by document frequency.
+    pub max_features: Option<usize>,
+}
+
+impl Default for FeatureConfig {
+    /// Lowercased, English Snowball stems, word 1–2-grams, sublinear tf, smooth idf, L2.
+    fn default() -> Self {
+        Self {
+            lowercase: true,
+            stemmer: Stemmer::Snowball { language: Language::English },
+            word_ngrams: Some(NgramRange::new(1, 2)),
+            char_ngrams: None,
+            tf: TermFrequency::Sublinear,
+            idf: Idf::Smooth,
+            norm: Norm::L2,
+            min_df: 1,
+            max_features: None,
+        }
+    }
+}
+
+impl FeatureConfig {
+    /// Checks that every stage is well-formed.
+    pub fn check(&self) -> Result<(), FeatureError> {
+        if let Some(range) = self.word_ngrams {
+            range.check("word")?;
+        }
+        if let Some(range) = self.char_ngrams {
+            range.check("char")?;
+        }
+        if self.min_df == 0 {
+            return Err(FeatureError::InvalidMinDf(self.min_df));
+        }
+        if self.max_features == Some(0) {
+            return Err(FeatureError::InvalidMaxFeatures);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_round_trips_through_tagged_json() {
+        let config = FeatureConfig::default();
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(json.contains(r#""stemmer":{"type":"snowball","language":"english"}"#), "{json}");
+        assert!(json.contains(r#""tf":{"type":"sublinear"}"#), "{json}");
+        let back: FeatureConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, config);
+    }
+
+    #[test]
+    fn unknown_stage_type_is_rejected() {
+        let json = serde_json::to_string(&FeatureConfig::default())
+            .unwrap()
+            .replace(r#"{"type":"sublinear"}"#, r#"{"type":"log2"}"#);
+        assert!(serde_json::from_str::<FeatureConfig>(&json).is_err());
+    }
+
+    #[test]
+    fn check_rejects_bad_ranges_and_min_df() {
+        let mut config = FeatureConfig { word_ngrams: Some(NgramRange::new(3, 2)), ..Default::default() };
+        assert!(matches!(config.check(), Err(FeatureError::InvalidNgramRange { kind: "word", .. })));
+        config.word_ngrams = Some(NgramRange::new(0, 2));
+        assert!(config.check().is_err());
+        config.word_ngrams = Some(NgramRange::new(1, 1));
+        config.min_df = 0;
+        assert_eq!(config.check(), Err(FeatureError::InvalidMinDf(0)));
+        config.min_df = 1;
+        assert!(config.check().is_ok());
+    }
+}

@@ -1,0 +1,35 @@
+//! Errors raised while building or applying a featurizer.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum FeatureError {
+    /// An n-gram range whose bounds are zero or reversed.
+    #[error("invalid {kind} n-gram range {min}..={max}: need 1 <= min <= max")]
+    InvalidNgramRange {
+        /// "word" or "char".
+        kind: &'static str,
+        /// Lower bound given.
+        min: usize,
+        /// Upper bound given.
+        max: usize,
+    },
+    /// `min_df` of zero, which would keep terms seen in no document.
+    #[error("min_df must be at least 1, got {0}")]
+    InvalidMinDf(usize),
+    /// `max_features` of zero.
+    #[error("max_features must be at least 1 when given")]
+    InvalidMaxFeatures,
+    /// Fitting on documents that produced no feature at all.
+    #[error("no features left after fitting on {documents} documents (min_df = {min_df}); the texts are empty or min_df is too high")]
+    EmptyVocabulary {
+        /// Number of documents seen.
+        documents: usize,
+        /// The min_df in force.
+        min_df: usize,
+    },
+    /// A fitted featurizer whose parts disagree (for example after loading a damaged file).
+    #[error("inconsistent featurizer: {0}")]
+    Inconsistent(String),
+}

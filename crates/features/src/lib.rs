@@ -1,0 +1,28 @@
+//! Text → sparse feature vectors for stance classification.
+//!
+//! The pipeline: [`split_sentences`] cuts news text into sentences; an [`Analyzer`] turns a
+//! sentence into tokens (Unicode words, lowercased), stems (Snowball) and word/char n-grams;
+//! a [`Featurizer`] fitted on training text maps those terms to a vocabulary and weighs them
+//! by tf-idf with L2 normalisation. The whole pipeline is described by one serializable
+//! [`FeatureConfig`], which model files embed so inference featurizes exactly as training did.
+//!
+//! ```
+//! use stance_features::{sentences, FeatureConfig, Featurizer};
+//! let article = "Lavrov rejected the idea. Starmer is open to sending troops.";
+//! let docs = sentences(article);
+//! assert_eq!(docs.len(), 2);
+//! let featurizer = Featurizer::fit(&FeatureConfig::default(), &docs).unwrap();
+//! assert!(!featurizer.transform("Starmer sends troops").is_empty());
+//! ```
+
+mod analyzer;
+mod config;
+mod error;
+mod sentences;
+mod vectorizer;
+
+pub use analyzer::{Analyzer, CHAR_NGRAM_PREFIX};
+pub use config::{FeatureConfig, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency};
+pub use error::FeatureError;
+pub use sentences::{sentences, split_sentences};
+pub use vectorizer::{Featurizer, SparseVec};

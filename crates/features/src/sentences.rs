@@ -1,0 +1,348 @@
+//! Sentence splitting tuned for scraped news text.
+//!
+//! News pages mix running prose with headlines that have no final period, bylines, bullet
+//! lines and link lists. The splitter therefore treats every line as its own block, drops
+//! blocks that carry no letter or digit (a lone `-`, `»`), trims bullet dashes, and inside a
+//! block ends a sentence at `.`, `!`, `?` or `…` (plus any closing quotes or brackets) only
+//! when whitespace and an uppercase letter, digit or opening quote follow, and the word
+//! before a period is not a known abbreviation (`Mr.`, `Feb.`), an initial (`E.`) or a
+//! dotted acronym (`U.S.`).
+
+use std::ops::Range;
+
+/// Words that end with a period without ending the sentence (compared lowercase, no dot).
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "gen", "col", "lt", "sgt", "capt", "maj",
+    "cmdr", "adm", "gov", "sen", "rep", "pres", "rev", "hon", "atty", "supt", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur",
+    "thurs", "fri", "sat", "sun", "inc", "corp", "ltd", "co", "bros", "dept", "univ", "assn", "approx",
+    "est", "vs", "no", "nos", "vol", "fig", "al", "ca", "cf", "pp", "op",
+];
+
+/// Closing punctuation that may follow a sentence terminator and still belongs to the sentence.
+fn is_closer(c: char) -> bool {
+    matches!(c, '"' | '\'' | '”' | '’' | '»' | ')' | ']' | '}')
+}
+
+/// Characters a new sentence may open with besides uppercase letters and digits.
+fn is_opener(c: char) -> bool {
+    matches!(c, '"' | '\'' | '“' | '‘' | '«' | '(' | '[' | '¿' | '¡' | '@' | '#')
+}
+
+fn is_terminator(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '…')
+}
+
+/// Bullet and separator marks that page furniture puts at the start or end of a line.
+fn is_bullet(c: char) -> bool {
+    matches!(c, '-' | '–' | '—' | '•' | '*' | '·' | '|')
+}
+
+/// Splits `text` into sentences and returns their byte ranges in `text`, in order.
+///
+/// Every returned range is non-empty, trimmed of surrounding whitespace and bullet marks,
+/// and contains at least one letter or digit.
+///
+/// ```
+/// use stance_features::split_sentences;
+/// let text = "Mr. Lavrov spoke in the U.S. on Feb. 3. He said \"No.\" Then he left.\nA headline";
+/// let sentences: Vec<&str> = split_sentences(text).into_iter().map(|r| &text[r]).collect();
+/// assert_eq!(
+///     sentences,
+///     ["Mr. Lavrov spoke in the U.S. on Feb. 3.", "He said \"No.\"", "Then he left.", "A headline"]
+/// );
+/// ```
+pub fn split_sentences(text: &str) -> Vec<Range<usize>> {
+    let mut sentences = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let block = trim_block(line);
+        let offset = line_start + block.start;
+        split_block(&line[block], offset, &mut sentences);
+        line_start += line.len();
+    }
+    sentences
+}
+
+/// Convenience wrapper returning the sentence texts themselves.
+pub fn sentences(text: &str) -> Vec<&str> {
+    split_sentences(text).into_iter().map(|range| &text[range]).collect()
+}
+
+/// The range of `line` left after trimming whitespace and leading/trailing bullet marks.
+fn trim_block(line: &str) -> Range<usize> {
+    let mut start = 0;
+    let mut end = line.len();
+    loop {
+        let piece = &line[start..end];
+        let trimmed = piece.trim_start();
+        start += piece.len() - trimmed.len();
+        let piece = &line[start..end];
+        let trimmed = piece.trim_end();
+        end = start + trimmed.len();
+        let piece = &line[start..end];
+        // A bullet counts only when it stands alone as a word ("- text", "text -"),
+        // so hyphenated words and negative numbers are left intact.
+        let mut chars = piece.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), next) if is_bullet(c) && next.is_none_or(char::is_whitespace) => {
+                start += c.len_utf8();
+                continue;
+            }
+            _ => {}
+        }
+        let mut rev = piece.chars().rev();
+        match (rev.next(), rev.next()) {
+            (Some(c), Some(prev)) if is_bullet(c) && prev.is_whitespace() => {
+                end -= c.len_utf8();
+                continue;
+            }
+            _ => {}
+        }
+        return start..end;
+    }
+}
+
+fn has_word_character(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
+}
+
+/// Splits one trimmed block into sentences, appending absolute ranges to `out`.
+fn split_block(block: &str, offset: usize, out: &mut Vec<Range<usize>>) {
+    let chars: Vec<(usize, char)> = block.char_indices().collect();
+    let mut sentence_start = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let (_, c) = chars[i];
+        if !is_terminator(c) {
+            i += 1;
+            continue;
+        }
+        let first_terminator = i;
+        let mut j = i;
+        while j < chars.len() && is_terminator(chars[j].1) {
+            j += 1;
+        }
+        while j < chars.len() && is_closer(chars[j].1) {
+            j += 1;
+        }
+        let end_byte = chars.get(j).map_or(block.len(), |&(b, _)| b);
+        let mut k = j;
+        while k < chars.len() && chars[k].1.is_whitespace() {
+            k += 1;
+        }
+        let followed_by_space = k > j;
+        let boundary = k == chars.len()
+            || (followed_by_space
+                && starts_sentence(chars[k].1)
+                && !is_abbreviation_period(
+                    block,
+                    &chars,
+                    first_terminator,
+                    j - first_terminator,
+                    chars[k].1,
+                ));
+        if boundary {
+            push_sentence(block, sentence_start, end_byte, offset, out);
+            sentence_start = chars.get(k).map_or(block.len(), |&(b, _)| b);
+            i = k;
+        } else {
+            i = j.max(i + 1);
+        }
+    }
+    push_sentence(block, sentence_start, block.len(), offset, out);
+}
+
+fn push_sentence(block: &str, start: usize, end: usize, offset: usize, out: &mut Vec<Range<usize>>) {
+    if start >= end {
+        return;
+    }
+    let piece = &block[start..end];
+    let trimmed = piece.trim();
+    if trimmed.is_empty() || !has_word_character(trimmed) {
+        return;
+    }
+    let lead = piece.len() - piece.trim_start().len();
+    let begin = offset + start + lead;
+    out.push(begin..begin + trimmed.len());
+}
+
+fn starts_sentence(c: char) -> bool {
+    c.is_uppercase() || c.is_numeric() || is_opener(c)
+}
+
+/// True when the single period at `chars[dot]` belongs to an abbreviation, an initial or a
+/// dotted acronym rather than ending the sentence.
+fn is_abbreviation_period(
+    block: &str,
+    chars: &[(usize, char)],
+    dot: usize,
+    terminator_run: usize,
+    next: char,
+) -> bool {
+    if chars[dot].1 != '.' || terminator_run != 1 {
+        return false;
+    }
+    // The word before the period: back to whitespace or an opening bracket/quote.
+    let mut start = dot;
+    while start > 0 {
+        let c = chars[start - 1].1;
+        if c.is_whitespace() || matches!(c, '(' | '[' | '"' | '“' | '‘' | '«') {
+            break;
+        }
+        start -= 1;
+    }
+    if start == dot {
+        return false;
+    }
+    let word = &block[chars[start].0..chars[dot].0];
+    let letters: String = word.chars().filter(|c| c.is_alphanumeric()).collect();
+    if letters.is_empty() {
+        return false;
+    }
+    // "No. 5" is an abbreviation, "said no. Then" is not.
+    if letters.eq_ignore_ascii_case("no") || letters.eq_ignore_ascii_case("nos") {
+        return next.is_numeric();
+    }
+    let single_letter = letters.chars().count() == 1 && word.chars().all(char::is_alphabetic);
+    let dotted_acronym = word.contains('.') && word.split('.').all(|part| part.chars().count() <= 2);
+    single_letter && letters.chars().all(char::is_uppercase)
+        || dotted_acronym
+        || ABBREVIATIONS.contains(&letters.to_lowercase().as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Vec<&str> {
+        sentences(text)
+    }
+
+    #[test]
+    fn titles_months_and_acronyms_do_not_end_sentences() {
+        assert_eq!(
+            split("Mr. Peskov met Gen. Smith on Feb. 24 in the U.S. capital. It was cold."),
+            ["Mr. Peskov met Gen. Smith on Feb. 24 in the U.S. capital.", "It was cold."]
+        );
+    }
+
+    #[test]
+    fn initials_stay_inside_the_sentence() {
+        assert_eq!(
+            split("David E. Kelley Breaks Vow. Next » N. Korean Troops Boost Russia’s War Effort"),
+            ["David E. Kelley Breaks Vow.", "Next » N. Korean Troops Boost Russia’s War Effort"]
+        );
+    }
+
+    #[test]
+    fn closing_quotes_belong_to_the_sentence_they_end() {
+        let text =
+            "“These warnings remain valid,” she added. “All these units will be targets.” Moscow agreed.";
+        assert_eq!(
+            split(text),
+            [
+                "“These warnings remain valid,” she added.",
+                "“All these units will be targets.”",
+                "Moscow agreed."
+            ]
+        );
+    }
+
+    #[test]
+    fn period_after_closing_quote_ends_the_sentence() {
+        assert_eq!(
+            split("It was “too early to talk about peacekeepers”. Trump disagreed."),
+            ["It was “too early to talk about peacekeepers”.", "Trump disagreed."]
+        );
+    }
+
+    #[test]
+    fn quoted_speech_with_several_sentences_is_split_like_prose() {
+        let text = "\"We see no room for compromise. They are not hiding it,\" Lavrov said.";
+        assert_eq!(
+            split(text),
+            ["\"We see no room for compromise.", "They are not hiding it,\" Lavrov said."]
+        );
+    }
+
+    #[test]
+    fn lowercase_after_a_period_does_not_split() {
+        assert_eq!(
+            split("The 1,000-km front vs. the line. ok then."),
+            ["The 1,000-km front vs. the line. ok then."]
+        );
+    }
+
+    #[test]
+    fn each_line_is_a_block_and_headlines_need_no_period() {
+        let text = "Russia rejects possible deployment of European peacekeepers in Ukraine\nForeign Minister Sergey Lavrov spoke.\n\nAdvertisement\n";
+        assert_eq!(
+            split(text),
+            [
+                "Russia rejects possible deployment of European peacekeepers in Ukraine",
+                "Foreign Minister Sergey Lavrov spoke.",
+                "Advertisement"
+            ]
+        );
+    }
+
+    #[test]
+    fn dash_lines_and_bullets_are_page_furniture() {
+        let text = "-\nWinter Olympics 2026: Top Contenders Poised To Win Gold -\n- A bullet item\n»\nA well-known 5-2 score";
+        assert_eq!(
+            split(text),
+            [
+                "Winter Olympics 2026: Top Contenders Poised To Win Gold",
+                "A bullet item",
+                "A well-known 5-2 score"
+            ]
+        );
+    }
+
+    #[test]
+    fn photo_credit_after_a_date_is_its_own_sentence() {
+        let text =
+            "Lavrov speaks in Moscow, Russia, Thursday, March 6, 2025. (AP Photo/Pavel Bednyakov, Pool)";
+        assert_eq!(
+            split(text),
+            ["Lavrov speaks in Moscow, Russia, Thursday, March 6, 2025.", "(AP Photo/Pavel Bednyakov, Pool)"]
+        );
+    }
+
+    #[test]
+    fn sir_and_numbers_are_left_alone() {
+        assert_eq!(
+            split("British Prime Minister Sir Keir Starmer said the deal is “90% done,” though talks go on."),
+            ["British Prime Minister Sir Keir Starmer said the deal is “90% done,” though talks go on."]
+        );
+    }
+
+    #[test]
+    fn crlf_and_trailing_ellipsis() {
+        let text =
+            "Homepage War Russia rejects peace plan: Western troops in Ukraine would be...\r\nNext line!\r\n";
+        assert_eq!(
+            split(text),
+            ["Homepage War Russia rejects peace plan: Western troops in Ukraine would be...", "Next line!"]
+        );
+    }
+
+    #[test]
+    fn ranges_point_into_the_original_text() {
+        let text = "  First one.  Second one?\n\n  - Third";
+        for range in split_sentences(text) {
+            let piece = &text[range.clone()];
+            assert_eq!(piece, piece.trim());
+            assert!(!piece.is_empty());
+        }
+        assert_eq!(split(text), ["First one.", "Second one?", "Third"]);
+    }
+
+    #[test]
+    fn empty_and_symbol_only_text_gives_nothing() {
+        assert!(split("").is_empty());
+        assert!(split(" \n\t\n").is_empty());
+        assert!(split("- \n » \n ...").is_empty());
+    }
+}
