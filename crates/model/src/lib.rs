@@ -1,1 +1,28 @@
-//! placeholder
+//! The stance model file and the linear scorer both training and inference use.
+//!
+//! A [`ModelFile`] is one pretty-printed JSON document: a format marker and version, the
+//! labels, the fitted featurizer (its config, vocabulary and idf), the logistic weights and
+//! training provenance. [`ModelFile::load`] checks the version (between
+//! [`OLDEST_SUPPORTED_VERSION`] and [`FORMAT_VERSION`]) and that all parts agree, and
+//! [`ModelFile::save`] writes atomically. [`LinearModel`] scores sparse vectors.
+//!
+//! ```
+//! use stance_model::LinearModel;
+//! use stance_features::SparseVec;
+//! let model = LinearModel::from_label_major(&[vec![2.0, 0.0], vec![0.0, 2.0]], &[0.0, 0.0]).unwrap();
+//! let x = SparseVec { indices: vec![0], values: vec![1.0] };
+//! let p = model.probabilities(&x);
+//! assert!(p[0] > p[1]);
+//! ```
+
+mod atomic;
+mod error;
+mod file;
+mod linear;
+
+pub use atomic::write_atomically;
+pub use error::ModelError;
+pub use file::{
+    ModelFile, SolverReport, TrainingInfo, Weights, FORMAT, FORMAT_VERSION, OLDEST_SUPPORTED_VERSION,
+};
+pub use linear::{argmax, softmax, LinearModel};

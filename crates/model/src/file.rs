@@ -1,0 +1,283 @@
+//! The model file: one versioned JSON document holding everything inference needs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use stance_features::Featurizer;
+
+use crate::atomic::write_atomically;
+use crate::linear::LinearModel;
+use crate::ModelError;
+
+/// Marker stored in every model file's `format` field.
+pub const FORMAT: &str = "stance-model";
+/// The format version this build writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// The oldest format version this build still reads.
+pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
+
+/// Weights of the multinomial logistic model, label-major.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    /// `coefficients[label][feature]`, labels in [`ModelFile::labels`] order.
+    pub coefficients: Vec<Vec<f64>>,
+    /// One intercept per label.
+    pub intercepts: Vec<f64>,
+}
+
+/// How the solver ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolverReport {
+    /// Solver name, e.g. `linfa-logistic (L-BFGS, dense)`.
+    pub solver: String,
+    /// Value of the training objective at the returned weights.
+    pub objective: f64,
+    /// Euclidean norm of the objective's gradient at the returned weights.
+    pub gradient_norm: f64,
+    /// Whether the gradient norm is within the configured tolerance.
+    pub converged: bool,
+}
+
+/// What the model was trained on and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingInfo {
+    /// Version of stance that trained the model.
+    pub stance_version: String,
+    /// File name (without directories) of the training data.
+    pub data_file: String,
+    /// SHA-256 of the training data file's bytes.
+    pub data_sha256: String,
+    /// Training rows.
+    pub rows: usize,
+    /// Training rows per label.
+    pub rows_per_label: BTreeMap<String, usize>,
+    /// The training options, as the trainer records them.
+    pub options: serde_json::Value,
+    /// How the solver ended.
+    pub solver: SolverReport,
+    /// Cross-validation summary computed at training time, if any.
+    pub cross_validation: Option<serde_json::Value>,
+}
+
+/// A complete stance model as stored on disk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Format version of this file.
+    pub format_version: u32,
+    /// Labels, in the order of the weight rows.
+    pub labels: Vec<String>,
+    /// The label meaning "no stance", if the data has one; article aggregation ignores it
+    /// when some sentence takes a stance.
+    pub neutral_label: Option<String>,
+    /// The fitted featurization pipeline (config, vocabulary, idf).
+    pub features: Featurizer,
+    /// The linear model's weights.
+    pub weights: Weights,
+    /// Provenance and training-time measurements.
+    pub training: TrainingInfo,
+}
+
+/// Only the fields needed to decide whether a file can be read at all.
+#[derive(Deserialize)]
+struct Header {
+    format: Option<String>,
+    format_version: Option<u32>,
+}
+
+impl ModelFile {
+    /// Checks that labels, features and weights agree, and builds the scorer.
+    pub fn linear_model(&self) -> Result<LinearModel, String> {
+        if self.labels.len() < 2 {
+            return Err(format!("a model needs at least 2 labels, found {}", self.labels.len()));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(dup) = self.labels.iter().find(|l| !seen.insert(l.as_str())) {
+            return Err(format!("label {dup:?} appears twice"));
+        }
+        if let Some(neutral) = &self.neutral_label {
+            if !self.labels.contains(neutral) {
+                return Err(format!("neutral label {neutral:?} is not one of the labels"));
+            }
+        }
+        if self.weights.coefficients.len() != self.labels.len() {
+            return Err(format!(
+                "{} labels but {} coefficient rows",
+                self.labels.len(),
+                self.weights.coefficients.len()
+            ));
+        }
+        let model = LinearModel::from_label_major(&self.weights.coefficients, &self.weights.intercepts)?;
+        if model.n_features() != self.features.n_features() {
+            return Err(format!(
+                "{} coefficients per label but a vocabulary of {} features",
+                model.n_features(),
+                self.features.n_features()
+            ));
+        }
+        Ok(model)
+    }
+
+    /// Serializes to the on-disk JSON bytes (pretty-printed, deterministic).
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).expect("a model always serializes");
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// Parses model JSON, checking the format marker and version before the full shape.
+    /// `path` only names the source in error messages.
+    pub fn from_json_bytes(bytes: &[u8], path: &Path) -> Result<Self, ModelError> {
+        let header: Header = serde_json::from_slice(bytes).map_err(|e| corrupt_or_malformed(e, path))?;
+        if header.format.as_deref() != Some(FORMAT) {
+            return Err(ModelError::NotAModel { path: path.to_owned(), expected: FORMAT });
+        }
+        let Some(found) = header.format_version else {
+            return Err(ModelError::Inconsistent {
+                path: path.to_owned(),
+                message: "no format_version field".into(),
+            });
+        };
+        if found > FORMAT_VERSION {
+            return Err(ModelError::TooNew { path: path.to_owned(), found, supported: FORMAT_VERSION });
+        }
+        if found < OLDEST_SUPPORTED_VERSION {
+            return Err(ModelError::TooOld {
+                path: path.to_owned(),
+                found,
+                oldest: OLDEST_SUPPORTED_VERSION,
+            });
+        }
+        let model: ModelFile = serde_json::from_slice(bytes).map_err(|e| corrupt_or_malformed(e, path))?;
+        model
+            .linear_model()
+            .map_err(|message| ModelError::Inconsistent { path: path.to_owned(), message })?;
+        Ok(model)
+    }
+
+    /// Reads and checks a model file.
+    pub fn load(path: &Path) -> Result<Self, ModelError> {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+            action: "read",
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_json_bytes(&bytes, path)
+    }
+
+    /// Writes the model atomically: a temporary file in the same directory, then a rename,
+    /// so an existing file is never left half-written.
+    pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+        if let Err(message) = self.linear_model() {
+            return Err(ModelError::Inconsistent { path: path.to_owned(), message });
+        }
+        write_atomically(path, &self.to_json_bytes()).map_err(|source| ModelError::Io {
+            action: "write",
+            path: PathBuf::from(path),
+            source,
+        })
+    }
+}
+
+fn corrupt_or_malformed(error: serde_json::Error, path: &Path) -> ModelError {
+    use serde_json::error::Category;
+    let (line, column, message) = (error.line(), error.column(), error.to_string());
+    match error.classify() {
+        Category::Data => ModelError::Malformed { path: path.to_owned(), line, column, message },
+        Category::Io | Category::Syntax | Category::Eof => {
+            ModelError::Corrupt { path: path.to_owned(), line, column, message }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stance_features::FeatureConfig;
+
+    fn tiny_model() -> ModelFile {
+        let features = Featurizer::fit(&FeatureConfig::default(), &["troops yes", "troops no"]).unwrap();
+        let n = features.n_features();
+        ModelFile {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            labels: vec!["oppose".into(), "support".into()],
+            neutral_label: None,
+            features,
+            weights: Weights { coefficients: vec![vec![0.5; n], vec![-0.5; n]], intercepts: vec![0.1, -0.1] },
+            training: TrainingInfo {
+                stance_version: "test".into(),
+                data_file: "tiny.tsv".into(),
+                data_sha256: "00".into(),
+                rows: 2,
+                rows_per_label: BTreeMap::from([("oppose".into(), 1), ("support".into(), 1)]),
+                options: serde_json::json!({"alpha": 1.0}),
+                solver: SolverReport {
+                    solver: "test".into(),
+                    objective: 0.0,
+                    gradient_norm: 0.0,
+                    converged: true,
+                },
+                cross_validation: None,
+            },
+        }
+    }
+
+    fn parse(text: &str) -> Result<ModelFile, ModelError> {
+        ModelFile::from_json_bytes(text.as_bytes(), Path::new("m.json"))
+    }
+
+    #[test]
+    fn round_trip_through_disk_is_exact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        let model = tiny_model();
+        model.save(&path).unwrap();
+        let back = ModelFile::load(&path).unwrap();
+        assert_eq!(back, model);
+        assert_eq!(back.to_json_bytes(), std::fs::read(&path).unwrap());
+    }
+
+    #[test]
+    fn versions_outside_the_supported_range_are_named() {
+        let json = String::from_utf8(tiny_model().to_json_bytes()).unwrap();
+        let newer = json.replace("\"format_version\": 1", "\"format_version\": 99");
+        let err = parse(&newer).unwrap_err();
+        assert!(matches!(err, ModelError::TooNew { found: 99, .. }), "{err}");
+        assert!(err.to_string().contains("newer"), "{err}");
+        let older = json.replace("\"format_version\": 1", "\"format_version\": 0");
+        assert!(matches!(parse(&older).unwrap_err(), ModelError::TooOld { found: 0, .. }));
+    }
+
+    #[test]
+    fn truncated_wrong_shape_and_foreign_json_are_told_apart() {
+        let json = String::from_utf8(tiny_model().to_json_bytes()).unwrap();
+        assert!(matches!(parse(&json[..json.len() / 2]).unwrap_err(), ModelError::Corrupt { .. }));
+        let err = parse(&json.replace("\"intercepts\"", "\"intercept\"")).unwrap_err();
+        assert!(matches!(err, ModelError::Malformed { .. }), "{err}");
+        assert!(matches!(parse(r#"{"hello": 1}"#).unwrap_err(), ModelError::NotAModel { .. }));
+        assert!(matches!(
+            parse("[1, 2]").unwrap_err(),
+            ModelError::Malformed { .. } | ModelError::NotAModel { .. }
+        ));
+    }
+
+    #[test]
+    fn disagreeing_sizes_are_inconsistent() {
+        let mut model = tiny_model();
+        model.weights.coefficients[1].pop();
+        let err = parse(std::str::from_utf8(&model.to_json_bytes()).unwrap()).unwrap_err();
+        assert!(matches!(err, ModelError::Inconsistent { .. }), "{err}");
+        let mut model = tiny_model();
+        model.neutral_label = Some("neutral".into());
+        assert!(model.linear_model().is_err());
+        let dir = tempfile::tempdir().unwrap();
+        assert!(model.save(&dir.path().join("m.json")).is_err());
+    }
+}

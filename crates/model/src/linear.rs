@@ -1,0 +1,153 @@
+//! Scoring with a multinomial linear model over sparse features.
+
+use stance_features::SparseVec;
+
+/// Coefficients and intercepts of a multinomial logistic model, laid out for sparse scoring:
+/// the weights of one feature for all labels are adjacent, so a sparse input touches one small
+/// contiguous block per non-zero feature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearModel {
+    n_labels: usize,
+    n_features: usize,
+    /// `n_features × n_labels`, feature-major.
+    weights: Vec<f64>,
+    intercepts: Vec<f64>,
+}
+
+impl LinearModel {
+    /// Builds a model from label-major coefficients (`coefficients[label][feature]`).
+    ///
+    /// Returns a message describing the first inconsistency: no labels, rows of different
+    /// lengths, an intercept count that differs from the label count, or a non-finite value.
+    pub fn from_label_major(coefficients: &[Vec<f64>], intercepts: &[f64]) -> Result<Self, String> {
+        let n_labels = coefficients.len();
+        if n_labels == 0 {
+            return Err("no coefficient rows".into());
+        }
+        if intercepts.len() != n_labels {
+            return Err(format!("{} coefficient rows but {} intercepts", n_labels, intercepts.len()));
+        }
+        let n_features = coefficients[0].len();
+        let mut weights = vec![0.0; n_features * n_labels];
+        for (label, row) in coefficients.iter().enumerate() {
+            if row.len() != n_features {
+                return Err(format!(
+                    "coefficient row {label} has {} weights, row 0 has {n_features}",
+                    row.len()
+                ));
+            }
+            for (feature, &w) in row.iter().enumerate() {
+                if !w.is_finite() {
+                    return Err(format!("coefficient [{label}][{feature}] is {w}"));
+                }
+                weights[feature * n_labels + label] = w;
+            }
+        }
+        if let Some(bad) = intercepts.iter().find(|b| !b.is_finite()) {
+            return Err(format!("intercept {bad} is not finite"));
+        }
+        Ok(Self { n_labels, n_features, weights, intercepts: intercepts.to_vec() })
+    }
+
+    /// Number of labels (classes).
+    pub fn n_labels(&self) -> usize {
+        self.n_labels
+    }
+
+    /// Number of input features.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// Weight of `feature` for `label`.
+    pub fn weight(&self, feature: usize, label: usize) -> f64 {
+        self.weights[feature * self.n_labels + label]
+    }
+
+    /// Intercept of each label.
+    pub fn intercepts(&self) -> &[f64] {
+        &self.intercepts
+    }
+
+    /// The raw scores (logits) `x · w_label + b_label` for every label.
+    ///
+    /// Features beyond the model's width are ignored.
+    pub fn logits(&self, x: &SparseVec) -> Vec<f64> {
+        let mut scores = self.intercepts.clone();
+        for (feature, value) in x.iter() {
+            if feature >= self.n_features {
+                continue;
+            }
+            let block = &self.weights[feature * self.n_labels..(feature + 1) * self.n_labels];
+            for (score, w) in scores.iter_mut().zip(block) {
+                *score += value * w;
+            }
+        }
+        scores
+    }
+
+    /// Softmax probabilities of every label.
+    pub fn probabilities(&self, x: &SparseVec) -> Vec<f64> {
+        softmax(&self.logits(x))
+    }
+}
+
+/// Numerically stable softmax.
+pub fn softmax(logits: &[f64]) -> Vec<f64> {
+    let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = logits.iter().map(|z| (z - max).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    exps.into_iter().map(|e| e / sum).collect()
+}
+
+/// Index of the largest value (the first one on ties); `None` for an empty slice.
+pub fn argmax(values: &[f64]) -> Option<usize> {
+    let mut best: Option<(usize, f64)> = None;
+    for (i, &v) in values.iter().enumerate() {
+        if best.is_none_or(|(_, b)| v > b) {
+            best = Some((i, v));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sparse(pairs: &[(u32, f64)]) -> SparseVec {
+        SparseVec {
+            indices: pairs.iter().map(|p| p.0).collect(),
+            values: pairs.iter().map(|p| p.1).collect(),
+        }
+    }
+
+    #[test]
+    fn logits_are_sparse_dot_products_plus_intercepts() {
+        let model = LinearModel::from_label_major(&[vec![1.0, 2.0, 3.0], vec![-1.0, 0.5, 0.0]], &[0.1, -0.2])
+            .unwrap();
+        let logits = model.logits(&sparse(&[(0, 2.0), (2, 1.0)]));
+        assert!((logits[0] - (0.1 + 2.0 + 3.0)).abs() < 1e-12);
+        assert!((logits[1] - (-0.2 - 2.0)).abs() < 1e-12);
+        assert_eq!(model.logits(&SparseVec::default()), vec![0.1, -0.2]);
+    }
+
+    #[test]
+    fn probabilities_sum_to_one_even_for_huge_logits() {
+        let p = softmax(&[1000.0, 999.0, -1000.0]);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(p[0] > p[1] && p[1] > p[2]);
+        assert_eq!(argmax(&p), Some(0));
+        assert_eq!(argmax(&[]), None);
+        assert_eq!(argmax(&[0.5, 0.5]), Some(0));
+    }
+
+    #[test]
+    fn inconsistent_shapes_and_nan_are_rejected() {
+        assert!(LinearModel::from_label_major(&[], &[]).is_err());
+        assert!(LinearModel::from_label_major(&[vec![1.0], vec![1.0, 2.0]], &[0.0, 0.0]).is_err());
+        assert!(LinearModel::from_label_major(&[vec![1.0]], &[0.0, 0.0]).is_err());
+        assert!(LinearModel::from_label_major(&[vec![f64::NAN]], &[0.0]).is_err());
+        assert!(LinearModel::from_label_major(&[vec![1.0]], &[f64::INFINITY]).is_err());
+    }
+}
