@@ -1,1 +1,283 @@
-fn main() {}
+//! `stance`: split articles into sentences, train stance models, classify articles, and report
+//! how accurate a model is.
+//!
+//! Exit codes: 0 success; 1 error; 2 usage error; 3 a batch ran but some documents failed
+//! (each failure is reported on stderr).
+
+mod args;
+mod classify;
+mod documents;
+mod reports;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use stance_infer::Classifier;
+use stance_train::{CvSpec, TrainingRun};
+
+use crate::args::{CvArgs, DataArgs, ModelArgs};
+
+/// Exit code when a batch finished but some documents could not be processed.
+pub const EXIT_SOME_FAILED: u8 = 3;
+
+#[derive(Debug, Parser)]
+#[command(name = "stance", version, about = "Stance classification of news text: split, train, classify, evaluate.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Split articles into sentences, as TSV `article<TAB>sentence<TAB>text` ready to label.
+    #[command(after_help = "Example:\n  stance sentences data/corpus > to_label.tsv")]
+    Sentences {
+        /// Article files, directories (walked) or - for stdin.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+    },
+    /// Train a model from a labeled file and write it atomically.
+    #[command(after_help = "Example:\n  stance train --data data/labeled/peacekeepers.tsv --group-col article --out models/mine.json")]
+    Train {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Column (or JSON key) grouping rows, e.g. the article; cross-validation never splits a group.
+        #[arg(long, value_name = "COL")]
+        group_col: Option<String>,
+        /// Label meaning "no stance" (default: a label named neutral or none, if any).
+        #[arg(long, value_name = "LABEL")]
+        neutral_label: Option<String>,
+        /// Where to write the model.
+        #[arg(long, value_name = "MODEL")]
+        out: PathBuf,
+        /// Overwrite --out if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Skip the cross-validation recorded in the model.
+        #[arg(long)]
+        no_cv: bool,
+        #[command(flatten)]
+        cv: CvArgs,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Classify articles sentence by sentence or as whole articles.
+    #[command(after_help = "Examples:\n  stance classify data/corpus\n  stance classify --level article --format text article.txt\n  cat article.txt | stance classify -")]
+    Classify {
+        /// Model file (default: the peacekeeper model compiled into stance).
+        #[arg(long, value_name = "MODEL")]
+        model: Option<PathBuf>,
+        /// Article files, directories (walked) or - for stdin [default: -].
+        inputs: Vec<PathBuf>,
+        /// One row per sentence or one per article.
+        #[arg(long, value_enum, default_value = "sentence")]
+        level: Level,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: OutputFormat,
+    },
+    /// Measure a model on labeled data: accuracy, per-class P/R/F1, macro/weighted F1, confusion.
+    #[command(after_help = "Example:\n  stance evaluate --model models/peacekeepers.json --data test.tsv --format json")]
+    Evaluate {
+        /// Model file (default: the compiled-in model).
+        #[arg(long, value_name = "MODEL")]
+        model: Option<PathBuf>,
+        #[command(flatten)]
+        data: DataArgs,
+        /// Report format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
+        /// Also write the report to this file (atomically).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Cross-validate training options; with --group-col no group straddles folds.
+    #[command(after_help = "Example:\n  stance cv --data data/labeled/peacekeepers.tsv --group-col article --folds 5")]
+    Cv {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Column grouping rows (e.g. article); folds never split a group.
+        #[arg(long, value_name = "COL")]
+        group_col: Option<String>,
+        #[command(flatten)]
+        cv: CvArgs,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Report format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
+        /// Also write the report to this file (atomically).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Granularity of `classify` output.
+pub enum Level {
+    /// One row per sentence.
+    Sentence,
+    /// One row per article.
+    Article,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Output format of `classify`.
+pub enum OutputFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// Tab-separated with a header line.
+    Tsv,
+    /// Aligned text for reading.
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Format of accuracy reports.
+pub enum ReportFormat {
+    /// Aligned text tables.
+    Text,
+    /// One JSON object.
+    Json,
+    /// Markdown tables.
+    Markdown,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprint!("stance: error: {error}");
+            for cause in error.chain().skip(1) {
+                eprint!(": {cause}");
+            }
+            eprintln!();
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Sentences { inputs } => classify::sentences(&inputs),
+        Command::Train { data, group_col, neutral_label, out, force, no_cv, cv, model } => {
+            let params = model.params()?;
+            check_output(&out, force)?;
+            let labeled = data.read(group_col.as_deref())?;
+            let run = TrainingRun {
+                params,
+                columns: data.columns(group_col.as_deref()),
+                neutral_label,
+                cross_validation: (!no_cv).then_some(CvSpec {
+                    folds: cv.folds,
+                    seed: cv.seed,
+                    grouped: group_col.is_some(),
+                }),
+            };
+            let trained = run.run(&labeled)?;
+            for warning in &trained.warnings {
+                eprintln!("stance: warning: {warning}");
+            }
+            trained.model.save(&out)?;
+            let mut stderr = std::io::stderr().lock();
+            writeln!(
+                stderr,
+                "trained on {} rows ({}), {} features; wrote {}",
+                labeled.rows.len(),
+                labeled.rows_per_label().iter().map(|(l, n)| format!("{l} {n}")).collect::<Vec<_>>().join(", "),
+                trained.model.features.n_features(),
+                out.display()
+            )?;
+            if let Some(report) = &trained.cv {
+                writeln!(
+                    stderr,
+                    "cross-validation ({} folds): macro-F1 {:.3} ± {:.3}, accuracy {:.3} ± {:.3}; pooled macro-F1 {:.3}",
+                    report.folds,
+                    report.mean.macro_f1.mean,
+                    report.mean.macro_f1.std,
+                    report.mean.accuracy.mean,
+                    report.mean.accuracy.std,
+                    report.pooled.macro_f1
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Classify { model, inputs, level, format } => {
+            let classifier = load_classifier(model.as_deref())?;
+            let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
+            classify::classify(&classifier, &inputs, level, format)
+        }
+        Command::Evaluate { model, data, format, out } => {
+            let classifier = load_classifier(model.as_deref())?;
+            let labeled = data.read(None)?;
+            let report = reports::evaluate(&classifier, &labeled)?;
+            let mut json = serde_json::to_value(&report)?;
+            json["data"] = labeled.path.display().to_string().into();
+            json["model"] = model.map_or(stance_infer::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string()).into();
+            let text = match format {
+                ReportFormat::Text => report.to_text(),
+                ReportFormat::Json => serde_json::to_string_pretty(&json)? + "\n",
+                ReportFormat::Markdown => report.to_markdown(),
+            };
+            emit_report(&text, out.as_deref())
+        }
+        Command::Cv { data, group_col, cv, model, format, out } => {
+            let params = model.params()?;
+            let labeled = data.read(group_col.as_deref())?;
+            let run = TrainingRun {
+                params: params.clone(),
+                columns: data.columns(group_col.as_deref()),
+                neutral_label: None,
+                cross_validation: None,
+            };
+            let spec = CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() };
+            let report = run.cross_validate(&params.check()?, &labeled, &spec)?;
+            let text = match format {
+                ReportFormat::Text => report.to_text(),
+                ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+                ReportFormat::Markdown => report.to_markdown(),
+            };
+            emit_report(&text, out.as_deref())
+        }
+    }
+}
+
+fn load_classifier(path: Option<&Path>) -> Result<Classifier> {
+    Ok(match path {
+        Some(path) => Classifier::load(path)?,
+        None => Classifier::default_model().context("the compiled-in default model is unusable")?,
+    })
+}
+
+/// Refuses to overwrite an existing output unless forced, before any work starts.
+fn check_output(path: &Path, force: bool) -> Result<()> {
+    if path.exists() && !force {
+        bail!("{} exists; pass --force to overwrite it", path.display());
+    }
+    if path.is_dir() {
+        bail!("{} is a directory", path.display());
+    }
+    Ok(())
+}
+
+fn emit_report(text: &str, out: Option<&Path>) -> Result<ExitCode> {
+    if let Some(path) = out {
+        stance_model::write_atomically(path, text.as_bytes())
+            .with_context(|| format!("cannot write report {}", path.display()))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,1 +1,20 @@
-//! placeholder
+//! Stance inference: load a model file and classify sentences and whole articles.
+//!
+//! Inference needs no training code: a [`Classifier`] rebuilds the featurizer from the model
+//! file and scores each sentence with a sparse dot product against the stored coefficients.
+//! The default model, trained on the peacekeeper seed corpus, is compiled in.
+//!
+//! ```
+//! use stance_infer::Classifier;
+//! let classifier = Classifier::default_model().unwrap();
+//! let article = "Moscow rejected the plan. Britain said it is ready to send troops to Ukraine.";
+//! let prediction = classifier.classify_article(article).unwrap();
+//! assert_eq!(prediction.sentences, 2);
+//! println!("{} ({:?})", prediction.label, prediction.shares);
+//! ```
+
+mod classifier;
+mod error;
+
+pub use classifier::{ArticlePrediction, Classifier, SentencePrediction, DEFAULT_MODEL_NAME, TOP_SENTENCES};
+pub use error::InferError;

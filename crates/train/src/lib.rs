@@ -1,9 +1,34 @@
 //! Training, cross-validation and accuracy metrics for stance models.
+//!
+//! Data flows one way: [`read_labeled`] reads a user's TSV/CSV/JSONL file, a [`Trainer`]
+//! (checked [`TrainParams`]) fits a featurizer and a linfa-logistic multinomial model,
+//! [`cross_validate`] measures it on held-out folds (grouped folds never split a group), and
+//! [`TrainingRun::run`] assembles a [`stance_model::ModelFile`] with its provenance.
+//!
+//! ```
+//! use stance_train::{Report, TrainParams};
+//! let texts = ["Moscow rejects the troops", "Kremlin rejects peacekeepers",
+//!              "Britain backs the troops", "France backs peacekeepers"];
+//! let labels = vec!["oppose".to_string(), "support".to_string()];
+//! let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
+//! let fitted = trainer.fit(&texts, &[0, 0, 1, 1], &labels).unwrap();
+//! assert!(fitted.solver.converged);
+//! let report = Report::from_predictions(&labels, &[0, 1], &[0, 0]);
+//! assert_eq!(report.accuracy, 0.5);
+//! ```
 
+mod cv;
 mod data;
+mod error;
 mod folds;
 mod metrics;
+mod run;
+mod trainer;
 
+pub use cv::{cross_validate, CvMeans, CvReport, FoldStrategy, FoldSummary};
 pub use data::{read_labeled, Columns, DataError, InputFormat, LabeledData, LabeledRow};
-pub use folds::{group_k_fold, stratified_k_fold, FoldError};
-pub use metrics::{ClassMetrics, Confusion, Report};
+pub use error::TrainError;
+pub use folds::{group_k_fold, stratified_k_fold, train_indices, FoldError};
+pub use metrics::{ClassMetrics, Confusion, MeanStd, Report};
+pub use run::{label_indices, resolve_neutral_label, row_groups, CvSpec, Trained, TrainingRun, NEUTRAL_LABEL_NAMES};
+pub use trainer::{objective_and_gradient_norm, Fitted, TrainParams, Trainer, ABSENT_LABEL_INTERCEPT, MAX_DENSE_BYTES};

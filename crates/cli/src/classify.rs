@@ -1,0 +1,181 @@
+//! The batch commands over articles: `sentences` and `classify`.
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde_json::json;
+use stance_features::split_sentences;
+use stance_infer::{ArticlePrediction, Classifier, SentencePrediction};
+
+use crate::documents::{collect, Source};
+use crate::{Level, OutputFormat, EXIT_SOME_FAILED};
+
+/// Runs `each` over every readable document, reporting failures on stderr and going on;
+/// returns the exit code for the batch.
+fn for_each_document(
+    inputs: &[PathBuf],
+    mut each: impl FnMut(&Source, &str) -> Result<std::result::Result<(), String>>,
+) -> Result<ExitCode> {
+    let sources = collect(inputs);
+    let mut failed = 0;
+    for source in &sources {
+        let outcome = match source.read() {
+            Ok(text) => {
+                if let Some(warning) = &text.warning {
+                    eprintln!("stance: warning: {}: {warning}", source.display());
+                }
+                each(source, &text.text)?
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(problem) = outcome {
+            eprintln!("stance: {}: {problem}", source.display());
+            failed += 1;
+        }
+    }
+    if failed > 0 {
+        eprintln!("stance: {failed} of {} documents failed", sources.len());
+        return Ok(ExitCode::from(EXIT_SOME_FAILED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+const NO_SENTENCE: &str = "no sentence found (empty, whitespace or symbols only)";
+
+/// `stance sentences`: TSV rows `article, sentence, text` for labeling.
+pub fn sentences(inputs: &[PathBuf]) -> Result<ExitCode> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    writeln!(out, "article\tsentence\ttext")?;
+    let code = for_each_document(inputs, |source, text| {
+        let ranges = split_sentences(text);
+        if ranges.is_empty() {
+            return Ok(Err(NO_SENTENCE.into()));
+        }
+        for (i, range) in ranges.into_iter().enumerate() {
+            writeln!(out, "{}\t{}\t{}", tsv_field(&source.name), i + 1, tsv_field(&text[range]))?;
+        }
+        Ok(Ok(()))
+    })?;
+    out.flush()?;
+    Ok(code)
+}
+
+/// Tabs and line breaks cannot appear inside an unquoted TSV field; they become spaces.
+fn tsv_field(text: &str) -> String {
+    text.replace(['\t', '\n', '\r'], " ")
+}
+
+/// `stance classify`.
+pub fn classify(classifier: &Classifier, inputs: &[PathBuf], level: Level, format: OutputFormat) -> Result<ExitCode> {
+    let labels = classifier.labels().to_vec();
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    if format == OutputFormat::Tsv {
+        let shares: Vec<String> = labels.iter().map(|l| format!("p_{l}")).collect();
+        match level {
+            Level::Sentence => writeln!(out, "article\tsentence\tlabel\t{}\ttext", shares.join("\t"))?,
+            Level::Article => {
+                let shares: Vec<String> = labels.iter().map(|l| format!("share_{l}")).collect();
+                writeln!(out, "article\tlabel\tsentences\t{}\ttop_sentence", shares.join("\t"))?
+            }
+        }
+    }
+    let code = for_each_document(inputs, |source, text| {
+        match level {
+            Level::Sentence => {
+                let predictions = classifier.classify_sentences(text);
+                if predictions.is_empty() {
+                    return Ok(Err(NO_SENTENCE.into()));
+                }
+                for prediction in &predictions {
+                    write_sentence(&mut out, format, &source.name, prediction, &labels)?;
+                }
+            }
+            Level::Article => match classifier.classify_article(text) {
+                Ok(prediction) => write_article(&mut out, format, &source.name, &prediction, &labels)?,
+                Err(error) => return Ok(Err(error.to_string())),
+            },
+        }
+        Ok(Ok(()))
+    })?;
+    out.flush()?;
+    Ok(code)
+}
+
+fn write_sentence(
+    out: &mut impl Write,
+    format: OutputFormat,
+    article: &str,
+    p: &SentencePrediction,
+    labels: &[String],
+) -> Result<()> {
+    match format {
+        OutputFormat::Jsonl => {
+            let row = json!({
+                "article": article,
+                "sentence": p.sentence,
+                "text": p.text,
+                "label": p.label,
+                "probabilities": p.probabilities,
+            });
+            writeln!(out, "{row}")?;
+        }
+        OutputFormat::Tsv => {
+            let probabilities: Vec<String> = labels.iter().map(|l| format!("{:.4}", p.probabilities[l])).collect();
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}",
+                tsv_field(article),
+                p.sentence,
+                p.label,
+                probabilities.join("\t"),
+                tsv_field(&p.text)
+            )?;
+        }
+        OutputFormat::Text => {
+            writeln!(out, "{article}:{:<3} {:<8} {:.2}  {}", p.sentence, p.label, p.confidence(), p.text)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_article(
+    out: &mut impl Write,
+    format: OutputFormat,
+    article: &str,
+    p: &ArticlePrediction,
+    labels: &[String],
+) -> Result<()> {
+    match format {
+        OutputFormat::Jsonl => {
+            let top: Vec<_> = p
+                .top_sentences
+                .iter()
+                .map(|s| json!({"sentence": s.sentence, "text": s.text, "label": s.label, "probabilities": s.probabilities}))
+                .collect();
+            let row = json!({
+                "article": article,
+                "label": p.label,
+                "sentences": p.sentences,
+                "shares": p.shares,
+                "top_sentences": top,
+            });
+            writeln!(out, "{row}")?;
+        }
+        OutputFormat::Tsv => {
+            let shares: Vec<String> = labels.iter().map(|l| format!("{:.4}", p.shares[l])).collect();
+            let top = p.top_sentences.first().map_or(String::new(), |s| tsv_field(&s.text));
+            writeln!(out, "{}\t{}\t{}\t{}\t{}", tsv_field(article), p.label, p.sentences, shares.join("\t"), top)?;
+        }
+        OutputFormat::Text => {
+            let shares: Vec<String> =
+                labels.iter().map(|l| format!("{l} {:.0}%", 100.0 * p.shares[l])).collect();
+            writeln!(out, "{article}: {}  ({} sentences: {})", p.label.to_uppercase(), p.sentences, shares.join(", "))?;
+            for s in &p.top_sentences {
+                writeln!(out, "    {:<8} {:.2}  #{:<3} {}", s.label, s.confidence(), s.sentence, s.text)?;
+            }
+        }
+    }
+    Ok(())
+}

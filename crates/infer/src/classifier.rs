@@ -1,0 +1,187 @@
+//! The classifier: a loaded model applied to sentences and articles.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use stance_features::split_sentences;
+use stance_model::{argmax, LinearModel, ModelError, ModelFile};
+
+use crate::InferError;
+
+/// The default model, trained on the peacekeeper seed corpus and compiled into the binary so
+/// classification works from any folder.
+const DEFAULT_MODEL_JSON: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/peacekeepers.json"));
+
+/// Name under which the embedded default model is reported.
+pub const DEFAULT_MODEL_NAME: &str = "peacekeepers.json (embedded default)";
+
+/// How many stance sentences an article prediction lists as its evidence.
+pub const TOP_SENTENCES: usize = 3;
+
+/// The prediction for one sentence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SentencePrediction {
+    /// 1-based position of the sentence in its article (1 for a lone sentence).
+    pub sentence: usize,
+    /// The sentence text.
+    pub text: String,
+    /// The most probable label.
+    pub label: String,
+    /// Probability of every label.
+    pub probabilities: BTreeMap<String, f64>,
+}
+
+impl SentencePrediction {
+    /// Probability of the predicted label.
+    pub fn confidence(&self) -> f64 {
+        self.probabilities.get(&self.label).copied().unwrap_or(0.0)
+    }
+}
+
+/// The prediction for a whole article.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticlePrediction {
+    /// The article's label (see [`Classifier::classify_article`] for the rule).
+    pub label: String,
+    /// Number of sentences.
+    pub sentences: usize,
+    /// Share of the article's sentences predicted as each label (every label listed).
+    pub shares: BTreeMap<String, f64>,
+    /// The most confident sentences that take a stance, best first (at most [`TOP_SENTENCES`]).
+    pub top_sentences: Vec<SentencePrediction>,
+    /// Every sentence's prediction, in order.
+    #[serde(skip)]
+    pub sentence_predictions: Vec<SentencePrediction>,
+}
+
+/// A stance classifier built from a model file.
+///
+/// ```
+/// use stance_infer::Classifier;
+/// let classifier = Classifier::default_model().unwrap();
+/// let prediction = classifier.classify_sentence("Lavrov said Western peacekeepers in Ukraine are unacceptable.");
+/// assert!(classifier.labels().contains(&prediction.label));
+/// let total: f64 = prediction.probabilities.values().sum();
+/// assert!((total - 1.0).abs() < 1e-9);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    model: ModelFile,
+    linear: LinearModel,
+    neutral: Option<usize>,
+}
+
+impl Classifier {
+    /// Loads a model file, checking its format version and consistency.
+    pub fn load(path: &Path) -> Result<Self, InferError> {
+        Ok(Self::from_model(ModelFile::load(path)?)?)
+    }
+
+    /// The default model compiled into the library.
+    pub fn default_model() -> Result<Self, InferError> {
+        let model = ModelFile::from_json_bytes(DEFAULT_MODEL_JSON.as_bytes(), Path::new(DEFAULT_MODEL_NAME))?;
+        Ok(Self::from_model(model)?)
+    }
+
+    /// The bytes of the embedded default model (for identifying it, e.g. by hash).
+    pub fn default_model_json() -> &'static str {
+        DEFAULT_MODEL_JSON
+    }
+
+    /// Builds a classifier from a model already in memory.
+    pub fn from_model(model: ModelFile) -> Result<Self, ModelError> {
+        let linear = model
+            .linear_model()
+            .map_err(|message| ModelError::Inconsistent { path: "<memory>".into(), message })?;
+        let neutral = model.neutral_label.as_ref().and_then(|n| model.labels.iter().position(|l| l == n));
+        Ok(Self { model, linear, neutral })
+    }
+
+    /// The model file behind this classifier.
+    pub fn model(&self) -> &ModelFile {
+        &self.model
+    }
+
+    /// The labels this model predicts.
+    pub fn labels(&self) -> &[String] {
+        &self.model.labels
+    }
+
+    /// Probabilities of every label (in [`Classifier::labels`] order) for one text.
+    pub fn probabilities(&self, text: &str) -> Vec<f64> {
+        self.linear.probabilities(&self.model.features.transform(text))
+    }
+
+    /// Classifies `text` as one sentence (no splitting).
+    pub fn classify_sentence(&self, text: &str) -> SentencePrediction {
+        self.predict(1, text)
+    }
+
+    fn predict(&self, sentence: usize, text: &str) -> SentencePrediction {
+        let probabilities = self.probabilities(text);
+        let best = argmax(&probabilities).unwrap_or(0);
+        SentencePrediction {
+            sentence,
+            text: text.to_owned(),
+            label: self.model.labels[best].clone(),
+            probabilities: self.model.labels.iter().cloned().zip(probabilities).collect(),
+        }
+    }
+
+    /// Splits `text` into sentences and classifies each.
+    pub fn classify_sentences(&self, text: &str) -> Vec<SentencePrediction> {
+        split_sentences(text)
+            .into_iter()
+            .enumerate()
+            .map(|(i, range)| self.predict(i + 1, &text[range]))
+            .collect()
+    }
+
+    /// Classifies a whole article from its sentences.
+    ///
+    /// The article takes the stance label predicted for the most sentences, ignoring the
+    /// neutral label when the model has one; ties go to the label with the larger summed
+    /// probability over those sentences. An article where no sentence takes a stance is
+    /// neutral. Fails with [`InferError::NoSentences`] when the text has no sentence.
+    pub fn classify_article(&self, text: &str) -> Result<ArticlePrediction, InferError> {
+        let sentences = self.classify_sentences(text);
+        if sentences.is_empty() {
+            return Err(InferError::NoSentences);
+        }
+        let labels = &self.model.labels;
+        let mut counts = vec![0usize; labels.len()];
+        let mut mass = vec![0.0f64; labels.len()];
+        for prediction in &sentences {
+            let i = labels.iter().position(|l| *l == prediction.label).unwrap_or(0);
+            counts[i] += 1;
+            mass[i] += prediction.confidence();
+        }
+        let is_stance = |i: usize| Some(i) != self.neutral;
+        let winner = (0..labels.len())
+            .filter(|&i| is_stance(i) && counts[i] > 0)
+            .max_by(|&a, &b| counts[a].cmp(&counts[b]).then(mass[a].total_cmp(&mass[b])).then(b.cmp(&a)));
+        let label = match (winner, self.neutral) {
+            (Some(i), _) => labels[i].clone(),
+            (None, Some(n)) => labels[n].clone(),
+            (None, None) => unreachable!("without a neutral label every predicted sentence takes a stance"),
+        };
+        let n = sentences.len() as f64;
+        let shares = labels.iter().cloned().zip(counts.iter().map(|&c| c as f64 / n)).collect();
+        let mut top: Vec<SentencePrediction> = sentences
+            .iter()
+            .filter(|p| self.model.neutral_label.as_ref() != Some(&p.label))
+            .cloned()
+            .collect();
+        top.sort_by(|a, b| b.confidence().total_cmp(&a.confidence()).then(a.sentence.cmp(&b.sentence)));
+        top.truncate(TOP_SENTENCES);
+        Ok(ArticlePrediction {
+            label,
+            sentences: sentences.len(),
+            shares,
+            top_sentences: top,
+            sentence_predictions: sentences,
+        })
+    }
+}

@@ -1,0 +1,14 @@
+//! Errors raised while loading a model or classifying text.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, Error)]
+pub enum InferError {
+    /// The model file could not be read or is not a usable model.
+    #[error(transparent)]
+    Model(#[from] stance_model::ModelError),
+    /// An article with no sentence in it (empty, whitespace or punctuation only).
+    #[error("the article has no sentence to classify (empty, whitespace or symbols only)")]
+    NoSentences,
+}

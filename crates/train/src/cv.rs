@@ -1,0 +1,237 @@
+//! Cross-validation: grouped (a group never straddles folds) or stratified k-fold.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use stance_model::{argmax, LinearModel};
+
+use crate::folds::{group_k_fold, stratified_k_fold, train_indices};
+use crate::metrics::{MeanStd, Report};
+use crate::trainer::Trainer;
+use crate::TrainError;
+
+/// How rows are dealt into folds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FoldStrategy {
+    /// Every group in one fold (GroupKFold); with as many folds as groups, leave-one-group-out.
+    Grouped {
+        /// The column the groups come from, for the record.
+        column: String,
+    },
+    /// Label proportions kept in each fold, rows shuffled with a seed (StratifiedKFold).
+    Stratified {
+        /// Shuffle seed.
+        seed: u64,
+    },
+}
+
+/// Metrics of one fold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldSummary {
+    /// 1-based fold number.
+    pub fold: usize,
+    /// Groups in the test fold (empty for stratified folds).
+    pub test_groups: Vec<String>,
+    /// Training rows.
+    pub n_train: usize,
+    /// Test rows.
+    pub n_test: usize,
+    /// Accuracy on the test fold.
+    pub accuracy: f64,
+    /// Macro-F1 over the labels that occur in the fold's truth or predictions.
+    pub macro_f1: f64,
+    /// Support-weighted F1.
+    pub weighted_f1: f64,
+    /// Whether the fold's solver converged.
+    pub converged: bool,
+}
+
+/// Mean ± standard deviation of the per-fold metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvMeans {
+    /// Accuracy.
+    pub accuracy: MeanStd,
+    /// Macro-F1.
+    pub macro_f1: MeanStd,
+    /// Weighted F1.
+    pub weighted_f1: MeanStd,
+    /// F1 of each label, over the folds whose test set contains that label.
+    pub per_class_f1: BTreeMap<String, MeanStd>,
+}
+
+/// A cross-validation report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvReport {
+    /// How folds were formed.
+    pub strategy: FoldStrategy,
+    /// Number of folds.
+    pub folds: usize,
+    /// Rows in all.
+    pub n: usize,
+    /// Each fold's metrics.
+    pub per_fold: Vec<FoldSummary>,
+    /// Mean ± std over folds.
+    pub mean: CvMeans,
+    /// Metrics of all out-of-fold predictions pooled together.
+    pub pooled: Report,
+}
+
+/// Cross-validates `trainer` on `texts` labeled `targets` (indices into `labels`).
+///
+/// The featurizer is refitted inside each fold on its training rows only, so no vocabulary
+/// or idf information leaks from the test fold. With `groups`, folds follow the groups;
+/// otherwise they are stratified by label and shuffled with `seed`.
+pub fn cross_validate<S: AsRef<str>>(
+    trainer: &Trainer,
+    texts: &[S],
+    targets: &[usize],
+    labels: &[String],
+    groups: Option<(&str, &[String])>,
+    folds: usize,
+    seed: u64,
+) -> Result<CvReport, TrainError> {
+    let (strategy, test_sets) = match groups {
+        Some((column, groups)) => {
+            (FoldStrategy::Grouped { column: column.to_owned() }, group_k_fold(groups, folds)?)
+        }
+        None => (FoldStrategy::Stratified { seed }, stratified_k_fold(targets, folds, seed)?),
+    };
+    let mut predicted = vec![0usize; texts.len()];
+    let mut per_fold = Vec::with_capacity(test_sets.len());
+    let mut per_class: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for (fold, test) in test_sets.iter().enumerate() {
+        let train = train_indices(texts.len(), test);
+        let train_texts: Vec<&str> = train.iter().map(|&i| texts[i].as_ref()).collect();
+        let train_targets: Vec<usize> = train.iter().map(|&i| targets[i]).collect();
+        let fitted = trainer.fit(&train_texts, &train_targets, labels)?;
+        let model = LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts)
+            .map_err(|message| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), message })?;
+        for &i in test {
+            let probabilities = model.probabilities(&fitted.featurizer.transform(texts[i].as_ref()));
+            predicted[i] = argmax(&probabilities).unwrap_or(0);
+        }
+        let truth: Vec<usize> = test.iter().map(|&i| targets[i]).collect();
+        let guess: Vec<usize> = test.iter().map(|&i| predicted[i]).collect();
+        let report = Report::from_predictions(labels, &truth, &guess);
+        for (label, metrics) in &report.per_class {
+            if metrics.support > 0 {
+                per_class.entry(label.clone()).or_default().push(metrics.f1);
+            }
+        }
+        let mut test_groups: Vec<String> = match groups {
+            Some((_, groups)) => test.iter().map(|&i| groups[i].clone()).collect(),
+            None => Vec::new(),
+        };
+        test_groups.dedup();
+        test_groups.sort();
+        test_groups.dedup();
+        per_fold.push(FoldSummary {
+            fold: fold + 1,
+            test_groups,
+            n_train: train.len(),
+            n_test: test.len(),
+            accuracy: report.accuracy,
+            macro_f1: macro_f1_over_observed_labels(&report),
+            weighted_f1: report.weighted_f1,
+            converged: fitted.solver.converged,
+        });
+    }
+    let metric = |f: fn(&FoldSummary) -> f64| MeanStd::of(&per_fold.iter().map(f).collect::<Vec<_>>());
+    let mean = CvMeans {
+        accuracy: metric(|f| f.accuracy),
+        macro_f1: metric(|f| f.macro_f1),
+        weighted_f1: metric(|f| f.weighted_f1),
+        per_class_f1: per_class.into_iter().map(|(label, f1s)| (label, MeanStd::of(&f1s))).collect(),
+    };
+    let pooled = Report::from_predictions(labels, targets, &predicted);
+    Ok(CvReport { strategy, folds: test_sets.len(), n: texts.len(), per_fold, mean, pooled })
+}
+
+/// Macro-F1 over the labels that occur in the truth or the predictions, as scikit-learn
+/// computes it when no label list is given: a label absent from a fold does not count as 0.
+fn macro_f1_over_observed_labels(report: &Report) -> f64 {
+    let confusion = &report.confusion;
+    let observed: Vec<f64> = confusion
+        .labels
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| {
+            let support: usize = confusion.matrix[i].iter().sum();
+            let predicted: usize = confusion.matrix.iter().map(|row| row[i]).sum();
+            support + predicted > 0
+        })
+        .map(|(_, label)| report.per_class[label].f1)
+        .collect();
+    if observed.is_empty() {
+        0.0
+    } else {
+        observed.iter().sum::<f64>() / observed.len() as f64
+    }
+}
+
+impl CvReport {
+    fn strategy_text(&self) -> String {
+        match &self.strategy {
+            FoldStrategy::Grouped { column } => {
+                format!("{}-fold grouped by {column:?} (a group never straddles folds)", self.folds)
+            }
+            FoldStrategy::Stratified { seed } => format!("{}-fold stratified, shuffled with seed {seed}", self.folds),
+        }
+    }
+
+    /// Plain-text report: strategy, per-fold table, mean ± std, and the pooled report.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("cross-validation: {} over {} rows\n\n", self.strategy_text(), self.n);
+        out.push_str("fold   n_test  accuracy  macro-F1  weighted-F1  test groups\n");
+        for fold in &self.per_fold {
+            out.push_str(&format!(
+                "{:>4}  {:>7}  {:>8.3}  {:>8.3}  {:>11.3}  {}{}\n",
+                fold.fold,
+                fold.n_test,
+                fold.accuracy,
+                fold.macro_f1,
+                fold.weighted_f1,
+                fold.test_groups.join(", "),
+                if fold.converged { "" } else { "  (solver did not converge)" }
+            ));
+        }
+        let m = &self.mean;
+        out.push_str(&format!(
+            "\nmean ± std over folds: accuracy {:.3} ± {:.3}, macro-F1 {:.3} ± {:.3}, weighted-F1 {:.3} ± {:.3}\n",
+            m.accuracy.mean, m.accuracy.std, m.macro_f1.mean, m.macro_f1.std, m.weighted_f1.mean, m.weighted_f1.std
+        ));
+        for (label, f1) in &m.per_class_f1 {
+            out.push_str(&format!("  F1 {label}: {:.3} ± {:.3}\n", f1.mean, f1.std));
+        }
+        out.push_str("\npooled out-of-fold predictions:\n\n");
+        out.push_str(&self.pooled.to_text());
+        out
+    }
+
+    /// Markdown report with the same content as [`CvReport::to_text`].
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!("## Cross-validation\n\n{} over {} rows.\n\n", self.strategy_text(), self.n);
+        out.push_str("| fold | n_test | accuracy | macro-F1 | weighted-F1 | test groups |\n");
+        out.push_str("|---:|---:|---:|---:|---:|---|\n");
+        for fold in &self.per_fold {
+            out.push_str(&format!(
+                "| {} | {} | {:.3} | {:.3} | {:.3} | {} |\n",
+                fold.fold,
+                fold.n_test,
+                fold.accuracy,
+                fold.macro_f1,
+                fold.weighted_f1,
+                fold.test_groups.join(", ")
+            ));
+        }
+        let m = &self.mean;
+        out.push_str(&format!(
+            "| **mean ± std** | | {:.3} ± {:.3} | {:.3} ± {:.3} | {:.3} ± {:.3} | |\n\n",
+            m.accuracy.mean, m.accuracy.std, m.macro_f1.mean, m.macro_f1.std, m.weighted_f1.mean, m.weighted_f1.std
+        ));
+        out.push_str("### Pooled out-of-fold predictions\n\n");
+        out.push_str(&self.pooled.to_markdown());
+        out
+    }
+}

@@ -1,0 +1,60 @@
+//! Errors raised while reading data, training or cross-validating.
+
+use thiserror::Error;
+
+use crate::{DataError, FoldError};
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, Error)]
+pub enum TrainError {
+    /// The labeled data file could not be read.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// Folds could not be formed.
+    #[error(transparent)]
+    Folds(#[from] FoldError),
+    /// The featurizer could not be built.
+    #[error(transparent)]
+    Features(#[from] stance_features::FeatureError),
+    /// A hyperparameter is out of range.
+    #[error("invalid training parameter: {0}")]
+    InvalidParam(String),
+    /// Training data with fewer than two distinct labels.
+    #[error("training needs at least two labels, found {}", if found.is_empty() { "none".to_string() } else { found.join(", ") })]
+    TooFewClasses {
+        /// The labels that were found.
+        found: Vec<String>,
+    },
+    /// The dense design matrix linfa-logistic needs would not fit in memory.
+    #[error("{rows} rows × {features} features needs {} MiB as a dense matrix, above the {} MiB limit of the dense solver; raise --min-df or set --max-features", bytes >> 20, crate::MAX_DENSE_BYTES >> 20)]
+    TooLargeForDense {
+        /// Training rows.
+        rows: usize,
+        /// Features.
+        features: usize,
+        /// Bytes the dense matrix would take.
+        bytes: usize,
+    },
+    /// The L-BFGS solver failed.
+    #[error("the logistic regression solver failed: {0} (a larger --alpha often helps)")]
+    Solver(String),
+    /// The solver returned weights that cannot be a trained model.
+    #[error("the solver returned {} weights; nothing was learned (try a smaller --alpha or check the labels)", if *all_zero { "all-zero" } else { "non-finite" })]
+    DegenerateWeights {
+        /// True for all-zero weights, false for NaN/infinite ones.
+        all_zero: bool,
+    },
+    /// Grouped cross-validation on rows that have no group.
+    #[error("{path}:{line}: row has no value in group column {column:?}", path = path.display())]
+    MissingGroup {
+        /// Data file.
+        path: std::path::PathBuf,
+        /// Line of the row.
+        line: usize,
+        /// The group column.
+        column: String,
+    },
+    /// The trained model could not be assembled.
+    #[error(transparent)]
+    Model(#[from] stance_model::ModelError),
+}

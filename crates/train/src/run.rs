@@ -1,0 +1,150 @@
+//! A whole training run: labeled file → (optional cross-validation) → model file.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use stance_model::{ModelFile, TrainingInfo, FORMAT, FORMAT_VERSION};
+
+use crate::cv::{cross_validate, CvReport};
+use crate::data::{Columns, LabeledData};
+use crate::trainer::{TrainParams, Trainer};
+use crate::TrainError;
+
+/// Labels treated as "no stance" when the user names none (compared case-insensitively).
+pub const NEUTRAL_LABEL_NAMES: &[&str] = &["neutral", "none"];
+
+/// Cross-validation to run as part of training.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CvSpec {
+    /// Number of folds.
+    pub folds: usize,
+    /// Shuffle seed for stratified folds.
+    pub seed: u64,
+    /// Fold by the data's group column when it has one.
+    pub grouped: bool,
+}
+
+/// Everything that defines a training run; recorded in the model file.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainingRun {
+    /// Hyperparameters.
+    pub params: TrainParams,
+    /// Columns read from the data file.
+    #[serde(skip)]
+    pub columns: Columns,
+    /// The neutral label, or `None` to detect one of [`NEUTRAL_LABEL_NAMES`].
+    pub neutral_label: Option<String>,
+    /// Cross-validation to record in the model, if any.
+    pub cross_validation: Option<CvSpec>,
+}
+
+/// The outcome of [`TrainingRun::run`].
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// The model, ready to save.
+    pub model: ModelFile,
+    /// The cross-validation report, if one was run.
+    pub cv: Option<CvReport>,
+    /// Things the user should know (for example a solver that did not converge).
+    pub warnings: Vec<String>,
+}
+
+/// Labels of `data` as indices into its sorted label list.
+pub fn label_indices(data: &LabeledData) -> (Vec<String>, Vec<usize>) {
+    let labels = data.labels();
+    let targets = data.rows.iter().map(|row| labels.binary_search(&row.label).expect("label listed")).collect();
+    (labels, targets)
+}
+
+/// The group of every row, or an error naming the first row without one.
+pub fn row_groups(data: &LabeledData, column: &str) -> Result<Vec<String>, TrainError> {
+    data.rows
+        .iter()
+        .map(|row| {
+            row.group.clone().filter(|g| !g.is_empty()).ok_or_else(|| TrainError::MissingGroup {
+                path: data.path.clone(),
+                line: row.line,
+                column: column.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// The neutral label: the one named (which must exist) or a detected one.
+pub fn resolve_neutral_label(labels: &[String], named: Option<&str>) -> Result<Option<String>, TrainError> {
+    match named {
+        Some(name) if labels.iter().any(|l| l == name) => Ok(Some(name.to_owned())),
+        Some(name) => Err(TrainError::InvalidParam(format!(
+            "neutral label {name:?} is not among the data's labels ({})",
+            labels.join(", ")
+        ))),
+        None => Ok(labels.iter().find(|l| NEUTRAL_LABEL_NAMES.iter().any(|n| l.eq_ignore_ascii_case(n))).cloned()),
+    }
+}
+
+impl TrainingRun {
+    /// Cross-validates `trainer` on `data` as `spec` says.
+    pub fn cross_validate(&self, trainer: &Trainer, data: &LabeledData, spec: &CvSpec) -> Result<CvReport, TrainError> {
+        let (labels, targets) = label_indices(data);
+        let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
+        let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
+        let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
+        let groups = group_column.zip(groups.as_deref());
+        cross_validate(trainer, &texts, &targets, &labels, groups, spec.folds, spec.seed)
+    }
+
+    /// Trains on all of `data` (after the cross-validation, if one is asked for) and
+    /// assembles the model file.
+    pub fn run(&self, data: &LabeledData) -> Result<Trained, TrainError> {
+        let trainer = self.params.clone().check()?;
+        let (labels, targets) = label_indices(data);
+        let distinct: BTreeSet<&usize> = targets.iter().collect();
+        if distinct.len() < 2 {
+            return Err(TrainError::TooFewClasses { found: labels });
+        }
+        let neutral_label = resolve_neutral_label(&labels, self.neutral_label.as_deref())?;
+        let cv = self.cross_validation.as_ref().map(|spec| self.cross_validate(&trainer, data, spec)).transpose()?;
+        let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
+        let fitted = trainer.fit(&texts, &targets, &labels)?;
+        let mut warnings = Vec::new();
+        if !fitted.solver.converged {
+            warnings.push(format!(
+                "the solver did not converge within {} iterations (gradient norm {:.3e} > tolerance {:.1e}); \
+                 the model may be under-fitted: raise --max-iterations or --alpha",
+                self.params.max_iterations, fitted.solver.gradient_norm, self.params.gradient_tolerance
+            ));
+        }
+        if let Some(report) = &cv {
+            let unconverged = report.per_fold.iter().filter(|f| !f.converged).count();
+            if unconverged > 0 {
+                warnings.push(format!("the solver did not converge in {unconverged} cross-validation fold(s)"));
+            }
+        }
+        let data_file = data.path.file_name().map_or_else(|| data.path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let mut options = serde_json::to_value(self).expect("options serialize");
+        options["columns"] = serde_json::json!({
+            "text": self.columns.text,
+            "label": self.columns.label,
+            "group": self.columns.group,
+        });
+        let model = ModelFile {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            labels,
+            neutral_label,
+            features: fitted.featurizer,
+            weights: fitted.weights,
+            training: TrainingInfo {
+                stance_version: env!("CARGO_PKG_VERSION").into(),
+                data_file,
+                data_sha256: data.sha256.clone(),
+                rows: data.rows.len(),
+                rows_per_label: data.rows_per_label(),
+                options,
+                solver: fitted.solver,
+                cross_validation: cv.as_ref().map(|report| serde_json::to_value(report).expect("report serializes")),
+            },
+        };
+        Ok(Trained { model, cv, warnings })
+    }
+}
