@@ -127,8 +127,6 @@ pub fn stratified_k_fold(labels: &[usize], k: usize, seed: u64) -> Result<Vec<Ve
 /// `test` must be sorted ascending without duplicates, as [`group_k_fold`] and
 /// [`stratified_k_fold`] return it (checked by a debug assertion). Indices in `test` that are
 /// `>= n_rows` are ignored.
-// Kept pub for re-export from lib.rs; harmless once it is re-exported.
-#[allow(dead_code)]
 pub fn train_indices(n_rows: usize, test: &[usize]) -> Vec<usize> {
     debug_assert!(test.windows(2).all(|w| w[0] < w[1]), "test indices must be sorted and unique");
     let mut train = Vec::with_capacity(n_rows.saturating_sub(test.len()));

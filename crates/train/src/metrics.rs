@@ -262,8 +262,6 @@ impl Report {
 
 /// Mean and (population, ddof=0 like numpy's default) standard deviation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-// Kept pub for re-export from lib.rs; harmless once it is re-exported.
-#[allow(dead_code)]
 pub struct MeanStd {
     /// Arithmetic mean.
     pub mean: f64,
@@ -271,7 +269,6 @@ pub struct MeanStd {
     pub std: f64,
 }
 
-#[allow(dead_code)]
 impl MeanStd {
     /// Mean and population standard deviation of `values`; both 0 when `values` is empty.
     pub fn of(values: &[f64]) -> MeanStd {
