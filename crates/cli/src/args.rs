@@ -26,7 +26,11 @@ pub struct DataArgs {
 
 impl DataArgs {
     pub fn columns(&self, group: Option<&str>) -> Columns {
-        Columns { text: self.text_col.clone(), label: self.label_col.clone(), group: group.map(str::to_owned) }
+        Columns {
+            text: self.text_col.clone(),
+            label: self.label_col.clone(),
+            group: group.map(str::to_owned),
+        }
     }
 
     pub fn read(&self, group: Option<&str>) -> Result<stance_train::LabeledData> {
@@ -100,7 +104,11 @@ impl ModelArgs {
     pub fn params(&self) -> Result<TrainParams> {
         let features = FeatureConfig {
             lowercase: !self.no_lowercase,
-            stemmer: if self.no_stem { Stemmer::None } else { Stemmer::Snowball { language: Language::English } },
+            stemmer: if self.no_stem {
+                Stemmer::None
+            } else {
+                Stemmer::Snowball { language: Language::English }
+            },
             word_ngrams: parse_range(&self.word_ngrams).context("--word-ngrams")?,
             char_ngrams: parse_range(&self.char_ngrams).context("--char-ngrams")?,
             tf: match self.tf {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
 use stance_features::split_sentences;
 use stance_infer::{ArticlePrediction, Classifier, SentencePrediction};
 
@@ -42,6 +42,23 @@ fn for_each_document(
     Ok(ExitCode::SUCCESS)
 }
 
+/// A JSONL sentence row: `article` first, then the prediction's fields in order
+/// (`sentence`, `text`, `label`, `probabilities`).
+#[derive(Serialize)]
+struct SentenceRow<'a> {
+    article: &'a str,
+    #[serde(flatten)]
+    prediction: &'a SentencePrediction,
+}
+
+/// A JSONL article row: `article`, `label`, `sentences`, `shares`, `top_sentences`.
+#[derive(Serialize)]
+struct ArticleRow<'a> {
+    article: &'a str,
+    #[serde(flatten)]
+    prediction: &'a ArticlePrediction,
+}
+
 const NO_SENTENCE: &str = "no sentence found (empty, whitespace or symbols only)";
 
 /// `stance sentences`: TSV rows `article, sentence, text` for labeling.
@@ -68,7 +85,12 @@ fn tsv_field(text: &str) -> String {
 }
 
 /// `stance classify`.
-pub fn classify(classifier: &Classifier, inputs: &[PathBuf], level: Level, format: OutputFormat) -> Result<ExitCode> {
+pub fn classify(
+    classifier: &Classifier,
+    inputs: &[PathBuf],
+    level: Level,
+    format: OutputFormat,
+) -> Result<ExitCode> {
     let labels = classifier.labels().to_vec();
     let mut out = BufWriter::new(std::io::stdout().lock());
     if format == OutputFormat::Tsv {
@@ -112,17 +134,12 @@ fn write_sentence(
 ) -> Result<()> {
     match format {
         OutputFormat::Jsonl => {
-            let row = json!({
-                "article": article,
-                "sentence": p.sentence,
-                "text": p.text,
-                "label": p.label,
-                "probabilities": p.probabilities,
-            });
-            writeln!(out, "{row}")?;
+            let row = SentenceRow { article, prediction: p };
+            writeln!(out, "{}", serde_json::to_string(&row)?)?;
         }
         OutputFormat::Tsv => {
-            let probabilities: Vec<String> = labels.iter().map(|l| format!("{:.4}", p.probabilities[l])).collect();
+            let probabilities: Vec<String> =
+                labels.iter().map(|l| format!("{:.4}", p.probabilities[l])).collect();
             writeln!(
                 out,
                 "{}\t{}\t{}\t{}\t{}",
@@ -149,29 +166,32 @@ fn write_article(
 ) -> Result<()> {
     match format {
         OutputFormat::Jsonl => {
-            let top: Vec<_> = p
-                .top_sentences
-                .iter()
-                .map(|s| json!({"sentence": s.sentence, "text": s.text, "label": s.label, "probabilities": s.probabilities}))
-                .collect();
-            let row = json!({
-                "article": article,
-                "label": p.label,
-                "sentences": p.sentences,
-                "shares": p.shares,
-                "top_sentences": top,
-            });
-            writeln!(out, "{row}")?;
+            let row = ArticleRow { article, prediction: p };
+            writeln!(out, "{}", serde_json::to_string(&row)?)?;
         }
         OutputFormat::Tsv => {
             let shares: Vec<String> = labels.iter().map(|l| format!("{:.4}", p.shares[l])).collect();
             let top = p.top_sentences.first().map_or(String::new(), |s| tsv_field(&s.text));
-            writeln!(out, "{}\t{}\t{}\t{}\t{}", tsv_field(article), p.label, p.sentences, shares.join("\t"), top)?;
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}",
+                tsv_field(article),
+                p.label,
+                p.sentences,
+                shares.join("\t"),
+                top
+            )?;
         }
         OutputFormat::Text => {
             let shares: Vec<String> =
                 labels.iter().map(|l| format!("{l} {:.0}%", 100.0 * p.shares[l])).collect();
-            writeln!(out, "{article}: {}  ({} sentences: {})", p.label.to_uppercase(), p.sentences, shares.join(", "))?;
+            writeln!(
+                out,
+                "{article}: {}  ({} sentences: {})",
+                p.label.to_uppercase(),
+                p.sentences,
+                shares.join(", ")
+            )?;
             for s in &p.top_sentences {
                 writeln!(out, "    {:<8} {:.2}  #{:<3} {}", s.label, s.confidence(), s.sentence, s.text)?;
             }

@@ -54,7 +54,8 @@ pub fn collect(inputs: &[PathBuf]) -> Vec<Source> {
                 }
             }
         } else {
-            let name = input.file_name().map_or_else(|| input.display().to_string(), |n| n.to_string_lossy().into());
+            let name =
+                input.file_name().map_or_else(|| input.display().to_string(), |n| n.to_string_lossy().into());
             sources.push(Source { name, path: Some(input.clone()), problem: None });
         }
     }
@@ -96,7 +97,9 @@ fn decode(bytes: Vec<u8>) -> Result<Text> {
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
             Ok(Text {
                 text,
-                warning: Some(format!("invalid UTF-8 at byte {valid}; undecodable bytes replaced with U+FFFD")),
+                warning: Some(format!(
+                    "invalid UTF-8 at byte {valid}; undecodable bytes replaced with U+FFFD"
+                )),
             })
         }
     }

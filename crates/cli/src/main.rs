@@ -24,7 +24,11 @@ use crate::args::{CvArgs, DataArgs, ModelArgs};
 pub const EXIT_SOME_FAILED: u8 = 3;
 
 #[derive(Debug, Parser)]
-#[command(name = "stance", version, about = "Stance classification of news text: split, train, classify, evaluate.")]
+#[command(
+    name = "stance",
+    version,
+    about = "Stance classification of news text: split, train, classify, evaluate."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,7 +44,9 @@ enum Command {
         inputs: Vec<PathBuf>,
     },
     /// Train a model from a labeled file and write it atomically.
-    #[command(after_help = "Example:\n  stance train --data data/labeled/peacekeepers.tsv --group-col article --out models/mine.json")]
+    #[command(
+        after_help = "Example:\n  stance train --data data/labeled/peacekeepers.tsv --group-col article --out models/mine.json"
+    )]
     Train {
         #[command(flatten)]
         data: DataArgs,
@@ -65,7 +71,9 @@ enum Command {
         model: ModelArgs,
     },
     /// Classify articles sentence by sentence or as whole articles.
-    #[command(after_help = "Examples:\n  stance classify data/corpus\n  stance classify --level article --format text article.txt\n  cat article.txt | stance classify -")]
+    #[command(
+        after_help = "Examples:\n  stance classify data/corpus\n  stance classify --level article --format text article.txt\n  cat article.txt | stance classify -"
+    )]
     Classify {
         /// Model file (default: the peacekeeper model compiled into stance).
         #[arg(long, value_name = "MODEL")]
@@ -80,7 +88,9 @@ enum Command {
         format: OutputFormat,
     },
     /// Measure a model on labeled data: accuracy, per-class P/R/F1, macro/weighted F1, confusion.
-    #[command(after_help = "Example:\n  stance evaluate --model models/peacekeepers.json --data test.tsv --format json")]
+    #[command(
+        after_help = "Example:\n  stance evaluate --model models/peacekeepers.json --data test.tsv --format json"
+    )]
     Evaluate {
         /// Model file (default: the compiled-in model).
         #[arg(long, value_name = "MODEL")]
@@ -95,7 +105,9 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Cross-validate training options; with --group-col no group straddles folds.
-    #[command(after_help = "Example:\n  stance cv --data data/labeled/peacekeepers.tsv --group-col article --folds 5")]
+    #[command(
+        after_help = "Example:\n  stance cv --data data/labeled/peacekeepers.tsv --group-col article --folds 5"
+    )]
     Cv {
         #[command(flatten)]
         data: DataArgs,
@@ -195,7 +207,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 stderr,
                 "trained on {} rows ({}), {} features; wrote {}",
                 labeled.rows.len(),
-                labeled.rows_per_label().iter().map(|(l, n)| format!("{l} {n}")).collect::<Vec<_>>().join(", "),
+                labeled
+                    .rows_per_label()
+                    .iter()
+                    .map(|(l, n)| format!("{l} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 trained.model.features.n_features(),
                 out.display()
             )?;
@@ -224,7 +241,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = reports::evaluate(&classifier, &labeled)?;
             let mut json = serde_json::to_value(&report)?;
             json["data"] = labeled.path.display().to_string().into();
-            json["model"] = model.map_or(stance_infer::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string()).into();
+            json["model"] =
+                model.map_or(stance_infer::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string()).into();
             let text = match format {
                 ReportFormat::Text => report.to_text(),
                 ReportFormat::Json => serde_json::to_string_pretty(&json)? + "\n",

@@ -106,7 +106,10 @@ pub fn cross_validate<S: AsRef<str>>(
         let train_targets: Vec<usize> = train.iter().map(|&i| targets[i]).collect();
         let fitted = trainer.fit(&train_texts, &train_targets, labels)?;
         let model = LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts)
-            .map_err(|message| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), message })?;
+            .map_err(|message| stance_model::ModelError::Inconsistent {
+            path: "<cross-validation>".into(),
+            message,
+        })?;
         for &i in test {
             let probabilities = model.probabilities(&fitted.featurizer.transform(texts[i].as_ref()));
             predicted[i] = argmax(&probabilities).unwrap_or(0);
@@ -176,7 +179,9 @@ impl CvReport {
             FoldStrategy::Grouped { column } => {
                 format!("{}-fold grouped by {column:?} (a group never straddles folds)", self.folds)
             }
-            FoldStrategy::Stratified { seed } => format!("{}-fold stratified, shuffled with seed {seed}", self.folds),
+            FoldStrategy::Stratified { seed } => {
+                format!("{}-fold stratified, shuffled with seed {seed}", self.folds)
+            }
         }
     }
 
@@ -228,7 +233,12 @@ impl CvReport {
         let m = &self.mean;
         out.push_str(&format!(
             "| **mean ± std** | | {:.3} ± {:.3} | {:.3} ± {:.3} | {:.3} ± {:.3} | |\n\n",
-            m.accuracy.mean, m.accuracy.std, m.macro_f1.mean, m.macro_f1.std, m.weighted_f1.mean, m.weighted_f1.std
+            m.accuracy.mean,
+            m.accuracy.std,
+            m.macro_f1.mean,
+            m.macro_f1.std,
+            m.weighted_f1.mean,
+            m.weighted_f1.std
         ));
         out.push_str("### Pooled out-of-fold predictions\n\n");
         out.push_str(&self.pooled.to_markdown());

@@ -30,5 +30,9 @@ pub use data::{read_labeled, Columns, DataError, InputFormat, LabeledData, Label
 pub use error::TrainError;
 pub use folds::{group_k_fold, stratified_k_fold, train_indices, FoldError};
 pub use metrics::{ClassMetrics, Confusion, MeanStd, Report};
-pub use run::{label_indices, resolve_neutral_label, row_groups, CvSpec, Trained, TrainingRun, NEUTRAL_LABEL_NAMES};
-pub use trainer::{objective_and_gradient_norm, Fitted, TrainParams, Trainer, ABSENT_LABEL_INTERCEPT, MAX_DENSE_BYTES};
+pub use run::{
+    label_indices, resolve_neutral_label, row_groups, CvSpec, Trained, TrainingRun, NEUTRAL_LABEL_NAMES,
+};
+pub use trainer::{
+    objective_and_gradient_norm, Fitted, TrainParams, Trainer, ABSENT_LABEL_INTERCEPT, MAX_DENSE_BYTES,
+};

@@ -52,7 +52,8 @@ pub struct Trained {
 /// Labels of `data` as indices into its sorted label list.
 pub fn label_indices(data: &LabeledData) -> (Vec<String>, Vec<usize>) {
     let labels = data.labels();
-    let targets = data.rows.iter().map(|row| labels.binary_search(&row.label).expect("label listed")).collect();
+    let targets =
+        data.rows.iter().map(|row| labels.binary_search(&row.label).expect("label listed")).collect();
     (labels, targets)
 }
 
@@ -78,13 +79,20 @@ pub fn resolve_neutral_label(labels: &[String], named: Option<&str>) -> Result<O
             "neutral label {name:?} is not among the data's labels ({})",
             labels.join(", ")
         ))),
-        None => Ok(labels.iter().find(|l| NEUTRAL_LABEL_NAMES.iter().any(|n| l.eq_ignore_ascii_case(n))).cloned()),
+        None => {
+            Ok(labels.iter().find(|l| NEUTRAL_LABEL_NAMES.iter().any(|n| l.eq_ignore_ascii_case(n))).cloned())
+        }
     }
 }
 
 impl TrainingRun {
     /// Cross-validates `trainer` on `data` as `spec` says.
-    pub fn cross_validate(&self, trainer: &Trainer, data: &LabeledData, spec: &CvSpec) -> Result<CvReport, TrainError> {
+    pub fn cross_validate(
+        &self,
+        trainer: &Trainer,
+        data: &LabeledData,
+        spec: &CvSpec,
+    ) -> Result<CvReport, TrainError> {
         let (labels, targets) = label_indices(data);
         let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
         let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
@@ -103,7 +111,11 @@ impl TrainingRun {
             return Err(TrainError::TooFewClasses { found: labels });
         }
         let neutral_label = resolve_neutral_label(&labels, self.neutral_label.as_deref())?;
-        let cv = self.cross_validation.as_ref().map(|spec| self.cross_validate(&trainer, data, spec)).transpose()?;
+        let cv = self
+            .cross_validation
+            .as_ref()
+            .map(|spec| self.cross_validate(&trainer, data, spec))
+            .transpose()?;
         let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
         let fitted = trainer.fit(&texts, &targets, &labels)?;
         let mut warnings = Vec::new();
@@ -117,10 +129,14 @@ impl TrainingRun {
         if let Some(report) = &cv {
             let unconverged = report.per_fold.iter().filter(|f| !f.converged).count();
             if unconverged > 0 {
-                warnings.push(format!("the solver did not converge in {unconverged} cross-validation fold(s)"));
+                warnings
+                    .push(format!("the solver did not converge in {unconverged} cross-validation fold(s)"));
             }
         }
-        let data_file = data.path.file_name().map_or_else(|| data.path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let data_file = data
+            .path
+            .file_name()
+            .map_or_else(|| data.path.display().to_string(), |n| n.to_string_lossy().into_owned());
         let mut options = serde_json::to_value(self).expect("options serialize");
         options["columns"] = serde_json::json!({
             "text": self.columns.text,
@@ -142,7 +158,9 @@ impl TrainingRun {
                 rows_per_label: data.rows_per_label(),
                 options,
                 solver: fitted.solver,
-                cross_validation: cv.as_ref().map(|report| serde_json::to_value(report).expect("report serializes")),
+                cross_validation: cv
+                    .as_ref()
+                    .map(|report| serde_json::to_value(report).expect("report serializes")),
             },
         };
         Ok(Trained { model, cv, warnings })

@@ -37,7 +37,12 @@ pub struct TrainParams {
 
 impl Default for TrainParams {
     fn default() -> Self {
-        Self { features: FeatureConfig::default(), alpha: 1.0, max_iterations: 1000, gradient_tolerance: 1e-4 }
+        Self {
+            features: FeatureConfig::default(),
+            alpha: 1.0,
+            max_iterations: 1000,
+            gradient_tolerance: 1e-4,
+        }
     }
 }
 
@@ -46,7 +51,10 @@ impl TrainParams {
     pub fn check(self) -> Result<Trainer, TrainError> {
         self.features.check()?;
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return Err(TrainError::InvalidParam(format!("alpha must be a positive number, got {}", self.alpha)));
+            return Err(TrainError::InvalidParam(format!(
+                "alpha must be a positive number, got {}",
+                self.alpha
+            )));
         }
         if self.max_iterations == 0 {
             return Err(TrainError::InvalidParam("max_iterations must be at least 1".into()));
@@ -91,7 +99,12 @@ impl Trainer {
     /// Labels without any training row get zero coefficients and a strongly negative
     /// intercept. Fails if fewer than two labels have rows, if the dense matrix would be too
     /// large, if the solver fails, or if it returns all-zero weights.
-    pub fn fit<S: AsRef<str>>(&self, texts: &[S], targets: &[usize], labels: &[String]) -> Result<Fitted, TrainError> {
+    pub fn fit<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        targets: &[usize],
+        labels: &[String],
+    ) -> Result<Fitted, TrainError> {
         assert_eq!(texts.len(), targets.len(), "one target per text");
         let present: Vec<usize> = {
             let mut seen: Vec<usize> = targets.to_vec();
@@ -144,8 +157,15 @@ impl Trainer {
 
     /// Recomputes the objective and its gradient at the solution, since linfa-logistic does
     /// not report whether L-BFGS converged.
-    fn solver_report(&self, vectors: &[SparseVec], targets: &[usize], weights: &Weights, present: &[usize]) -> SolverReport {
-        let (objective, gradient_norm) = objective_and_gradient_norm(vectors, targets, weights, present, self.params.alpha);
+    fn solver_report(
+        &self,
+        vectors: &[SparseVec],
+        targets: &[usize],
+        weights: &Weights,
+        present: &[usize],
+    ) -> SolverReport {
+        let (objective, gradient_norm) =
+            objective_and_gradient_norm(vectors, targets, weights, present, self.params.alpha);
         SolverReport {
             solver: SOLVER_NAME.into(),
             objective,
@@ -231,7 +251,8 @@ mod tests {
         let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
         let fitted = trainer.fit(&texts, &targets, &labels()).unwrap();
         assert!(fitted.solver.converged, "{:?}", fitted.solver);
-        let model = LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts).unwrap();
+        let model =
+            LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts).unwrap();
         for (text, &target) in texts.iter().zip(&targets) {
             let p = model.probabilities(&fitted.featurizer.transform(text));
             assert_eq!(stance_model::argmax(&p), Some(target), "{text}");
@@ -272,12 +293,14 @@ mod tests {
     #[test]
     fn gradient_is_zero_at_an_optimum_and_not_elsewhere() {
         let (texts, targets) = toy();
-        let trainer = TrainParams { alpha: 1.0, gradient_tolerance: 1e-8, ..Default::default() }.check().unwrap();
+        let trainer =
+            TrainParams { alpha: 1.0, gradient_tolerance: 1e-8, ..Default::default() }.check().unwrap();
         let fitted = trainer.fit(&texts, &targets, &labels()).unwrap();
         assert!(fitted.solver.gradient_norm < 1e-6, "{:?}", fitted.solver);
         let mut moved = fitted.weights.clone();
         moved.intercepts[0] += 0.5;
-        let (objective, norm) = objective_and_gradient_norm(&fitted.vectors, &targets, &moved, &[0, 1, 2], 1.0);
+        let (objective, norm) =
+            objective_and_gradient_norm(&fitted.vectors, &targets, &moved, &[0, 1, 2], 1.0);
         assert!(objective > fitted.solver.objective);
         assert!(norm > 0.1);
     }
