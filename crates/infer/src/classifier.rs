@@ -185,3 +185,62 @@ impl Classifier {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default() -> Classifier {
+        Classifier::default_model().expect("the embedded model loads")
+    }
+
+    #[test]
+    fn embedded_model_is_the_peacekeeper_model() {
+        let classifier = default();
+        assert_eq!(classifier.labels(), ["neutral", "oppose", "support"]);
+        assert_eq!(classifier.model().neutral_label.as_deref(), Some("neutral"));
+        assert_eq!(classifier.model().training.data_file, "peacekeepers.tsv");
+    }
+
+    #[test]
+    fn clear_corpus_sentences_get_their_label() {
+        let classifier = default();
+        let oppose = classifier
+            .classify_sentence("Russia rejects possible deployment of European peacekeepers in Ukraine");
+        assert_eq!(oppose.label, "oppose");
+        assert_eq!(classifier.classify_sentence("Advertisement").label, "neutral");
+    }
+
+    #[test]
+    fn article_rules_empty_neutral_and_stance() {
+        let classifier = default();
+        assert!(matches!(classifier.classify_article("  \n - \n"), Err(InferError::NoSentences)));
+        let neutral = classifier.classify_article("Advertisement\nJOIN US ON TELEGRAM\nAlso read").unwrap();
+        assert_eq!(neutral.label, "neutral");
+        assert!(neutral.top_sentences.is_empty());
+        let article = "Advertisement\nRussia rejects possible deployment of European peacekeepers in Ukraine\nAlso read";
+        let prediction = classifier.classify_article(article).unwrap();
+        assert_eq!(prediction.label, "oppose");
+        assert_eq!(prediction.sentences, 3);
+        assert_eq!(prediction.top_sentences.len(), 1);
+        assert_eq!(prediction.top_sentences[0].sentence, 2);
+        assert!((prediction.shares.values().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn classifier_is_shared_across_threads_with_identical_results() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Classifier>();
+        let classifier = default();
+        let text =
+            "Lavrov said the deployment is completely unacceptable. Starmer is open to sending troops.";
+        let serial = classifier.classify_sentences(text);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> =
+                (0..4).map(|_| scope.spawn(|| classifier.classify_sentences(text))).collect();
+            for handle in handles {
+                assert_eq!(handle.join().unwrap(), serial);
+            }
+        });
+    }
+}

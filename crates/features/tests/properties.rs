@@ -1,0 +1,66 @@
+//! Invariants of the splitter and featurizer over arbitrary text.
+
+use proptest::prelude::*;
+use stance_features::{split_sentences, Analyzer, FeatureConfig, Featurizer, NgramRange};
+
+/// Text that looks like news: words, punctuation that matters to the splitter, quotes, newlines.
+fn newsish() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            "[A-Za-z]{1,8}",
+            Just(". ".to_string()),
+            Just("U.S.".to_string()),
+            Just("Mr.".to_string()),
+            Just("“".to_string()),
+            Just("”".to_string()),
+            Just("\n".to_string()),
+            Just(" - ".to_string()),
+            Just("?".to_string()),
+            Just("…".to_string()),
+            " ",
+            "\\PC",
+        ],
+        0..40,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #[test]
+    fn sentence_ranges_are_ordered_trimmed_and_keep_every_word_character(text in newsish()) {
+        let ranges = split_sentences(&text);
+        let mut previous_end = 0;
+        for range in &ranges {
+            prop_assert!(range.start >= previous_end && range.start < range.end && range.end <= text.len());
+            let sentence = &text[range.clone()];
+            prop_assert_eq!(sentence, sentence.trim());
+            prop_assert!(sentence.chars().any(char::is_alphanumeric));
+            previous_end = range.end;
+        }
+        // No letter or digit is lost: whatever lies outside the sentences is furniture.
+        let kept: usize = ranges.iter().map(|r| text[r.clone()].chars().filter(|c| c.is_alphanumeric()).count()).sum();
+        prop_assert_eq!(kept, text.chars().filter(|c| c.is_alphanumeric()).count());
+    }
+
+    #[test]
+    fn splitter_never_panics_on_any_string(text in "\\PC*") {
+        let _ = split_sentences(&text);
+    }
+
+    #[test]
+    fn vectors_are_unit_length_sorted_and_in_range(docs in proptest::collection::vec(newsish(), 1..8), probe in newsish()) {
+        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 4)), ..Default::default() };
+        let Ok(featurizer) = Featurizer::fit(&config, &docs) else {
+            // Only documents without a single word may fail to fit.
+            prop_assert!(docs.iter().all(|d| Analyzer::new(config.clone()).unwrap().tokens(d).is_empty()));
+            return Ok(());
+        };
+        let vector = featurizer.transform(&probe);
+        prop_assert!(vector.indices.windows(2).all(|w| w[0] < w[1]));
+        prop_assert!(vector.indices.iter().all(|&i| (i as usize) < featurizer.n_features()));
+        prop_assert!(vector.values.iter().all(|v| v.is_finite() && *v > 0.0));
+        if !vector.is_empty() {
+            prop_assert!((vector.norm() - 1.0).abs() < 1e-9);
+        }
+    }
+}
