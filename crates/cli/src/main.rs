@@ -164,11 +164,17 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprint!("stance: error: {error}");
+            // Library errors often embed their source in their own message; print each
+            // cause only once.
+            let mut message = error.to_string();
             for cause in error.chain().skip(1) {
-                eprint!(": {cause}");
+                let cause = cause.to_string();
+                if !message.contains(&cause) {
+                    message.push_str(": ");
+                    message.push_str(&cause);
+                }
             }
-            eprintln!();
+            eprintln!("stance: error: {message}");
             ExitCode::FAILURE
         }
     }

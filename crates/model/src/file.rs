@@ -187,7 +187,13 @@ impl ModelFile {
 
 fn corrupt_or_malformed(error: serde_json::Error, path: &Path) -> ModelError {
     use serde_json::error::Category;
-    let (line, column, message) = (error.line(), error.column(), error.to_string());
+    let (line, column) = (error.line(), error.column());
+    // serde_json appends " at line L column C"; the position is already in our prefix.
+    let full = error.to_string();
+    let message = match full.rfind(" at line ") {
+        Some(cut) => full[..cut].to_owned(),
+        None => full,
+    };
     match error.classify() {
         Category::Data => ModelError::Malformed { path: path.to_owned(), line, column, message },
         Category::Io | Category::Syntax | Category::Eof => {
