@@ -24,6 +24,8 @@ demo: build
 ## Unit, integration (real binary on real files) and doc tests.
 test:
 	$(CARGO) test --workspace --locked
+	# Retrains the shipped model with its recorded cross-validation; too slow for a debug build.
+	$(CARGO) test --release --locked -p stance-cli --test cli -- --ignored
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -89,13 +89,25 @@ pub struct ModelArgs {
     #[arg(long, value_enum, default_value = "l2", help_heading = "Features")]
     pub norm: NormArg,
     /// L2 regularisation strength (= 1/C of scikit-learn's LogisticRegression).
-    #[arg(long, default_value_t = 1.0, value_name = "ALPHA", help_heading = "Solver")]
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        value_name = "ALPHA",
+        allow_negative_numbers = true,
+        help_heading = "Solver"
+    )]
     pub alpha: f64,
     /// L-BFGS iteration budget.
     #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Solver")]
     pub max_iterations: u64,
     /// Gradient-norm tolerance for convergence.
-    #[arg(long, default_value_t = 1e-4, value_name = "TOL", help_heading = "Solver")]
+    #[arg(
+        long,
+        default_value_t = 1e-4,
+        value_name = "TOL",
+        allow_negative_numbers = true,
+        help_heading = "Solver"
+    )]
     pub tolerance: f64,
 }
 

@@ -20,8 +20,12 @@ pub enum TrainError {
     #[error("invalid training parameter: {0}")]
     InvalidParam(String),
     /// Training data with fewer than two distinct labels.
-    #[error("training needs at least two labels, found {}", if found.is_empty() { "none".to_string() } else { found.join(", ") })]
+    #[error("{}training needs at least two labels, found {}",
+        path.as_ref().map_or(String::new(), |p| format!("{}: ", p.display())),
+        if found.is_empty() { "none".to_string() } else { found.join(", ") })]
     TooFewClasses {
+        /// The data file, when known.
+        path: Option<std::path::PathBuf>,
         /// The labels that were found.
         found: Vec<String>,
     },

@@ -108,7 +108,7 @@ impl TrainingRun {
         let (labels, targets) = label_indices(data);
         let distinct: BTreeSet<&usize> = targets.iter().collect();
         if distinct.len() < 2 {
-            return Err(TrainError::TooFewClasses { found: labels });
+            return Err(TrainError::TooFewClasses { path: Some(data.path.clone()), found: labels });
         }
         let neutral_label = resolve_neutral_label(&labels, self.neutral_label.as_deref())?;
         let cv = self

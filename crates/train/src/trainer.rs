@@ -114,6 +114,7 @@ impl Trainer {
         };
         if present.len() < 2 {
             return Err(TrainError::TooFewClasses {
+                path: None,
                 found: present.iter().map(|&i| labels[i].clone()).collect(),
             });
         }
