@@ -244,8 +244,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Evaluate { model, data, format, out } => {
             let classifier = load_classifier(model.as_deref())?;
             let labeled = data.read(None)?;
-            let report = reports::evaluate(&classifier, &labeled)?;
-            let mut json = serde_json::to_value(&report)?;
+            let evaluation = reports::evaluate(&classifier, &labeled)?;
+            let report = &evaluation.report;
+            let mut json = serde_json::to_value(report)?;
+            json["calibration"] = serde_json::to_value(&evaluation.reliability)?;
+            json["worst_errors"] = serde_json::to_value(&evaluation.worst_errors)?;
             json["data"] = labeled.path.display().to_string().into();
             json["model"] =
                 model.map_or(stance_infer::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string()).into();

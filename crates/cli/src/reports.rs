@@ -2,16 +2,14 @@
 
 use anyhow::{bail, Result};
 use stance_infer::Classifier;
-use stance_model::argmax;
-use stance_train::{LabeledData, Report};
+use stance_train::{Evaluation, LabeledData, ScoredRow};
 
 /// Classifies every row of `data` as one sentence and compares with its label.
-pub fn evaluate(classifier: &Classifier, data: &LabeledData) -> Result<Report> {
+pub fn evaluate(classifier: &Classifier, data: &LabeledData) -> Result<Evaluation> {
     let labels = classifier.labels();
-    let mut truth = Vec::with_capacity(data.rows.len());
-    let mut predicted = Vec::with_capacity(data.rows.len());
+    let mut rows = Vec::with_capacity(data.rows.len());
     for row in &data.rows {
-        let Some(index) = labels.iter().position(|l| *l == row.label) else {
+        let Some(truth) = labels.iter().position(|l| *l == row.label) else {
             bail!(
                 "{}:{}: label {:?} is not one of the model's labels ({})",
                 data.path.display(),
@@ -20,8 +18,12 @@ pub fn evaluate(classifier: &Classifier, data: &LabeledData) -> Result<Report> {
                 labels.join(", ")
             );
         };
-        truth.push(index);
-        predicted.push(argmax(&classifier.probabilities(&row.text)).unwrap_or(0));
+        rows.push(ScoredRow {
+            text: row.text.clone(),
+            source: format!("{}:{}", data.path.display(), row.line),
+            truth,
+            probabilities: classifier.probabilities(&row.text),
+        });
     }
-    Ok(Report::from_predictions(labels, &truth, &predicted))
+    Ok(Evaluation::from_rows(labels, &rows))
 }

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use stance_model::{argmax, LinearModel};
+use stance_model::LinearModel;
 
+use crate::evaluation::{Evaluation, ScoredRow};
 use crate::folds::{group_k_fold, stratified_k_fold, train_indices};
 use crate::metrics::{MeanStd, Report};
 use crate::trainer::Trainer;
@@ -75,6 +76,9 @@ pub struct CvReport {
     pub mean: CvMeans,
     /// Metrics of all out-of-fold predictions pooled together.
     pub pooled: Report,
+    /// Every row's out-of-fold prediction, in row order (not serialized: it holds the texts).
+    #[serde(skip)]
+    pub out_of_fold: Vec<ScoredRow>,
 }
 
 /// Cross-validates `trainer` on `texts` labeled `targets` (indices into `labels`).
@@ -91,13 +95,28 @@ pub fn cross_validate<S: AsRef<str>>(
     folds: usize,
     seed: u64,
 ) -> Result<CvReport, TrainError> {
+    cross_validate_with_progress(trainer, texts, targets, labels, groups, folds, seed, &|_, _| {})
+}
+
+/// [`cross_validate`], calling `progress(done, total)` after each fold.
+#[allow(clippy::too_many_arguments)]
+pub fn cross_validate_with_progress<S: AsRef<str>>(
+    trainer: &Trainer,
+    texts: &[S],
+    targets: &[usize],
+    labels: &[String],
+    groups: Option<(&str, &[String])>,
+    folds: usize,
+    seed: u64,
+    progress: &dyn Fn(usize, usize),
+) -> Result<CvReport, TrainError> {
     let (strategy, test_sets) = match groups {
         Some((column, groups)) => {
             (FoldStrategy::Grouped { column: column.to_owned() }, group_k_fold(groups, folds)?)
         }
         None => (FoldStrategy::Stratified { seed }, stratified_k_fold(targets, folds, seed)?),
     };
-    let mut predicted = vec![0usize; texts.len()];
+    let mut out_of_fold: Vec<Option<ScoredRow>> = vec![None; texts.len()];
     let mut per_fold = Vec::with_capacity(test_sets.len());
     let mut per_class: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for (fold, test) in test_sets.iter().enumerate() {
@@ -112,10 +131,20 @@ pub fn cross_validate<S: AsRef<str>>(
         })?;
         for &i in test {
             let probabilities = model.probabilities(&fitted.featurizer.transform(texts[i].as_ref()));
-            predicted[i] = argmax(&probabilities).unwrap_or(0);
+            let source = match groups {
+                Some((_, groups)) => groups[i].clone(),
+                None => format!("row {}", i + 1),
+            };
+            out_of_fold[i] = Some(ScoredRow {
+                text: texts[i].as_ref().to_owned(),
+                source,
+                truth: targets[i],
+                probabilities,
+            });
         }
         let truth: Vec<usize> = test.iter().map(|&i| targets[i]).collect();
-        let guess: Vec<usize> = test.iter().map(|&i| predicted[i]).collect();
+        let guess: Vec<usize> =
+            test.iter().map(|&i| out_of_fold[i].as_ref().map_or(0, ScoredRow::predicted)).collect();
         let report = Report::from_predictions(labels, &truth, &guess);
         for (label, metrics) in &report.per_class {
             if metrics.support > 0 {
@@ -139,6 +168,7 @@ pub fn cross_validate<S: AsRef<str>>(
             weighted_f1: report.weighted_f1,
             converged: fitted.solver.converged,
         });
+        progress(fold + 1, test_sets.len());
     }
     let metric = |f: fn(&FoldSummary) -> f64| MeanStd::of(&per_fold.iter().map(f).collect::<Vec<_>>());
     let mean = CvMeans {
@@ -147,8 +177,11 @@ pub fn cross_validate<S: AsRef<str>>(
         weighted_f1: metric(|f| f.weighted_f1),
         per_class_f1: per_class.into_iter().map(|(label, f1s)| (label, MeanStd::of(&f1s))).collect(),
     };
+    // Every row is in exactly one test fold, so every slot is filled.
+    let out_of_fold: Vec<ScoredRow> = out_of_fold.into_iter().flatten().collect();
+    let predicted: Vec<usize> = out_of_fold.iter().map(ScoredRow::predicted).collect();
     let pooled = Report::from_predictions(labels, targets, &predicted);
-    Ok(CvReport { strategy, folds: test_sets.len(), n: texts.len(), per_fold, mean, pooled })
+    Ok(CvReport { strategy, folds: test_sets.len(), n: texts.len(), per_fold, mean, pooled, out_of_fold })
 }
 
 /// Macro-F1 over the labels that occur in the truth or the predictions, as scikit-learn
@@ -174,6 +207,12 @@ fn macro_f1_over_observed_labels(report: &Report) -> f64 {
 }
 
 impl CvReport {
+    /// Calibration and worst errors of the pooled out-of-fold predictions (empty for a report
+    /// read back from JSON, which does not keep them).
+    pub fn evaluation(&self) -> Evaluation {
+        Evaluation::from_rows(&self.pooled.confusion.labels, &self.out_of_fold)
+    }
+
     fn strategy_text(&self) -> String {
         match &self.strategy {
             FoldStrategy::Grouped { column } => {

@@ -20,14 +20,18 @@
 mod cv;
 mod data;
 mod error;
+mod evaluation;
 mod folds;
 mod metrics;
 mod run;
 mod trainer;
 
-pub use cv::{cross_validate, CvMeans, CvReport, FoldStrategy, FoldSummary};
+pub use cv::{cross_validate, cross_validate_with_progress, CvMeans, CvReport, FoldStrategy, FoldSummary};
 pub use data::{read_labeled, Columns, DataError, InputFormat, LabeledData, LabeledRow};
 pub use error::TrainError;
+pub use evaluation::{
+    Evaluation, Mistake, Reliability, ReliabilityBin, ScoredRow, RELIABILITY_BINS, WORST_ERRORS,
+};
 pub use folds::{group_k_fold, stratified_k_fold, train_indices, FoldError};
 pub use metrics::{ClassMetrics, Confusion, MeanStd, Report};
 pub use run::{
