@@ -6,7 +6,7 @@ MODEL_OPTS := --group-col article --alpha 0.03 --word-ngrams 1-2 --char-ngrams 2
 # Evaluation data sets are not part of the repo; point DATASETS at a copy.
 DATASETS ?= ../shared/datasets
 
-.PHONY: build test lint fmt doc demo model cv eval-ibm clean
+.PHONY: build test lint fmt doc demo model cv report-check eval-ibm clean
 
 build:
 	$(CARGO) build --release --workspace
@@ -44,6 +44,11 @@ model: build
 ## Leave-one-article-out cross-validation of the default model's options.
 cv: build
 	$(STANCE) cv --data data/labeled/peacekeepers.tsv $(MODEL_OPTS) --folds 5
+
+## HTML report of that cross-validation (docs/cv-report.html) and a Chromium screenshot of it
+## (docs/cv-report.png) to check the layout; installs chromium with apt-get when missing.
+report-check:
+	CARGO="$(CARGO)" MODEL_OPTS="$(MODEL_OPTS)" scripts/report-screenshot.sh
 
 ## Train on IBM claim stance train.tsv, evaluate on test.tsv (needs DATASETS).
 eval-ibm: build

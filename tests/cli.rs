@@ -1341,7 +1341,12 @@ fn fixtures_hold_the_same_rows() {
 
 #[test]
 fn version() {
-    stance().arg("--version").assert().success().stdout(format!("stance {}\n", env!("CARGO_PKG_VERSION")));
+    // -V is the short form; --version also names the default model (see tests/suggest.rs).
+    stance().arg("-V").assert().success().stdout(format!("stance {}\n", env!("CARGO_PKG_VERSION")));
+    stance().arg("--version").assert().success().stdout(predicate::str::starts_with(format!(
+        "stance {}\ndefault model: ",
+        env!("CARGO_PKG_VERSION")
+    )));
 }
 
 #[test]

@@ -7,20 +7,24 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde::Serialize;
 use stance_features::split_sentences;
-use stance_infer::{ArticlePrediction, Classifier, SentencePrediction};
+use stance_infer::{ArticlePrediction, Classifier, Explanation, LabelExplanation, SentencePrediction};
 
 use crate::documents::{collect, Source};
+use crate::progress::Progress;
 use crate::{Level, OutputFormat, EXIT_SOME_FAILED};
 
 /// Runs `each` over every readable document, reporting failures on stderr and going on;
 /// returns the exit code for the batch.
 fn for_each_document(
     inputs: &[PathBuf],
+    quiet: bool,
     mut each: impl FnMut(&Source, &str) -> Result<std::result::Result<(), String>>,
 ) -> Result<ExitCode> {
     let sources = collect(inputs);
+    let bar = Progress::new(sources.len() as u64, "documents", quiet);
     let mut failed = 0;
     for source in &sources {
+        bar.inc();
         let outcome = match source.read() {
             Ok(text) => {
                 if let Some(warning) = &text.warning {
@@ -35,6 +39,7 @@ fn for_each_document(
             failed += 1;
         }
     }
+    bar.finish();
     if failed > 0 {
         eprintln!("stance: {failed} of {} documents failed", sources.len());
         return Ok(ExitCode::from(EXIT_SOME_FAILED));
@@ -43,12 +48,14 @@ fn for_each_document(
 }
 
 /// A JSONL sentence row: `article` first, then the prediction's fields in order
-/// (`sentence`, `text`, `label`, `probabilities`).
+/// (`sentence`, `text`, `label`, `probabilities`), then `explanation` with `--explain`.
 #[derive(Serialize)]
 struct SentenceRow<'a> {
     article: &'a str,
     #[serde(flatten)]
     prediction: &'a SentencePrediction,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<&'a [LabelExplanation]>,
 }
 
 /// A JSONL article row: `article`, `label`, `sentences`, `shares`, `top_sentences`.
@@ -62,10 +69,10 @@ struct ArticleRow<'a> {
 const NO_SENTENCE: &str = "no sentence found (empty, whitespace or symbols only)";
 
 /// `stance sentences`: TSV rows `article, sentence, text` for labeling.
-pub fn sentences(inputs: &[PathBuf]) -> Result<ExitCode> {
+pub fn sentences(inputs: &[PathBuf], quiet: bool) -> Result<ExitCode> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     writeln!(out, "article\tsentence\ttext")?;
-    let code = for_each_document(inputs, |source, text| {
+    let code = for_each_document(inputs, quiet, |source, text| {
         let ranges = split_sentences(text);
         if ranges.is_empty() {
             return Ok(Err(NO_SENTENCE.into()));
@@ -80,7 +87,7 @@ pub fn sentences(inputs: &[PathBuf]) -> Result<ExitCode> {
 }
 
 /// Tabs and line breaks cannot appear inside an unquoted TSV field; they become spaces.
-fn tsv_field(text: &str) -> String {
+pub fn tsv_field(text: &str) -> String {
     text.replace(['\t', '\n', '\r'], " ")
 }
 
@@ -90,7 +97,12 @@ pub fn classify(
     inputs: &[PathBuf],
     level: Level,
     format: OutputFormat,
+    quiet: bool,
+    explain: Option<usize>,
 ) -> Result<ExitCode> {
+    if explain.is_some() {
+        crate::explain::check_classify_explain(level, format)?;
+    }
     let labels = classifier.labels().to_vec();
     let mut out = BufWriter::new(std::io::stdout().lock());
     if format == OutputFormat::Tsv {
@@ -103,7 +115,7 @@ pub fn classify(
             }
         }
     }
-    let code = for_each_document(inputs, |source, text| {
+    let code = for_each_document(inputs, quiet, |source, text| {
         match level {
             Level::Sentence => {
                 let predictions = classifier.classify_sentences(text);
@@ -111,7 +123,19 @@ pub fn classify(
                     return Ok(Err(NO_SENTENCE.into()));
                 }
                 for prediction in &predictions {
-                    write_sentence(&mut out, format, &source.name, prediction, &labels)?;
+                    let explanation = explain.map(|top| {
+                        let mut explanation = classifier.explain(&prediction.text);
+                        explanation.truncate(top);
+                        explanation
+                    });
+                    write_sentence(
+                        &mut out,
+                        format,
+                        &source.name,
+                        prediction,
+                        &labels,
+                        explanation.as_ref(),
+                    )?;
                 }
             }
             Level::Article => match classifier.classify_article(text) {
@@ -131,10 +155,12 @@ fn write_sentence(
     article: &str,
     p: &SentencePrediction,
     labels: &[String],
+    explanation: Option<&Explanation>,
 ) -> Result<()> {
     match format {
         OutputFormat::Jsonl => {
-            let row = SentenceRow { article, prediction: p };
+            let row =
+                SentenceRow { article, prediction: p, explanation: explanation.map(|e| &e.per_label[..]) };
             writeln!(out, "{}", serde_json::to_string(&row)?)?;
         }
         OutputFormat::Tsv => {
@@ -152,6 +178,9 @@ fn write_sentence(
         }
         OutputFormat::Text => {
             writeln!(out, "{article}:{:<3} {:<8} {:.2}  {}", p.sentence, p.label, p.confidence(), p.text)?;
+            if let Some(explanation) = explanation {
+                crate::explain::write_predicted(out, explanation, "    ")?;
+            }
         }
     }
     Ok(())

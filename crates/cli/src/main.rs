@@ -7,14 +7,19 @@
 mod args;
 mod classify;
 mod documents;
+mod explain;
+mod inspect;
+mod progress;
+mod report_file;
 mod reports;
+mod suggest;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use stance_infer::Classifier;
 use stance_train::{CvSpec, TrainingRun};
 
@@ -30,6 +35,9 @@ pub const EXIT_SOME_FAILED: u8 = 3;
     about = "Stance classification of news text: split, train, classify, evaluate."
 )]
 struct Cli {
+    /// No progress bars (they are only drawn on a terminal, after a second of work).
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -72,7 +80,7 @@ enum Command {
     },
     /// Classify articles sentence by sentence or as whole articles.
     #[command(
-        after_help = "Examples:\n  stance classify data/corpus\n  stance classify --level article --format text article.txt\n  cat article.txt | stance classify -"
+        after_help = "Examples:\n  stance classify data/corpus\n  stance classify --level article --format text article.txt\n  cat article.txt | stance classify -\n  stance classify --explain --top 5 --format text article.txt"
     )]
     Classify {
         /// Model file (default: the peacekeeper model compiled into stance).
@@ -86,6 +94,50 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: OutputFormat,
+        /// Explain each sentence's label by its top features (sentence level, jsonl or text only):
+        /// jsonl rows get an `explanation` key, text lists the predicted label's features.
+        #[arg(long)]
+        explain: bool,
+        /// With --explain: features listed per label.
+        #[arg(long, value_name = "N", default_value_t = 8, requires = "explain")]
+        top: usize,
+    },
+    /// Why a sentence gets its label: each label's logit as intercept + feature contributions.
+    #[command(after_help = "Examples:\n  \
+        stance explain \"Lavrov said the deployment is completely unacceptable.\"\n  \
+        stance explain --top 3 --format json \"Starmer is ready to send troops.\" \"Talks go on.\"\n  \
+        stance sentences article.txt | tail -n +2 | cut -f3 | stance explain -\n\n\
+        Each feature is shown with the words of the text it came from (stems and n-grams mapped back),\n\
+        its tf-idf value and the label's weight; contribution = value × weight. In text output, ␣ marks\n\
+        the word boundary inside a character n-gram (#␣una: a word starting with \"una\").")]
+    Explain {
+        /// Model file (default: the compiled-in model).
+        #[arg(long, value_name = "MODEL")]
+        model: Option<PathBuf>,
+        /// Features listed per label, largest |contribution| first.
+        #[arg(long, value_name = "N", default_value_t = 8)]
+        top: usize,
+        /// Output format (json: one object per text, one per line).
+        #[arg(long, value_enum, default_value = "text")]
+        format: explain::TextOrJson,
+        /// Sentences to explain, each as it is (not split); - reads one sentence per line of stdin.
+        #[arg(required = true, value_name = "TEXT")]
+        texts: Vec<String>,
+    },
+    /// The model card: labels, features, training data, options, solver, stored CV, top features.
+    #[command(
+        after_help = "Examples:\n  stance inspect\n  stance inspect --model models/mine.json --top 30 --format json"
+    )]
+    Inspect {
+        /// Model file (default: the compiled-in model).
+        #[arg(long, value_name = "MODEL")]
+        model: Option<PathBuf>,
+        /// Features listed per label (largest positive weights).
+        #[arg(long, value_name = "N", default_value_t = 15)]
+        top: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: explain::TextOrJson,
     },
     /// Measure a model on labeled data: accuracy, per-class P/R/F1, macro/weighted F1, confusion.
     #[command(
@@ -101,6 +153,41 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
         /// Also write the report to this file (atomically).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Write a report page with charts: .html (self-contained) or .md (Markdown tables).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
+    /// Pick the unlabeled sentences the model is least sure of, spread across articles, as a
+    /// TSV ready to label (fill the empty `label` column, then add the rows to your training data).
+    #[command(
+        after_help = "Example:\n  stance sentences new_articles/ > pool.tsv\n  stance suggest --pool pool.tsv --n 20 > to_label.tsv"
+    )]
+    Suggest {
+        /// Model file (default: the compiled-in model).
+        #[arg(long, value_name = "MODEL")]
+        model: Option<PathBuf>,
+        /// Unlabeled sentences: sentence tables (.tsv/.csv/.jsonl, e.g. from `stance sentences`;
+        /// rows that already have a label are skipped) or article files and directories.
+        #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+        pool: Vec<PathBuf>,
+        /// How many sentences to suggest.
+        #[arg(long, default_value_t = 20)]
+        n: usize,
+        /// Uncertainty measure.
+        #[arg(long, value_enum, default_value = "margin")]
+        strategy: StrategyArg,
+        /// Text column of a sentence-table pool.
+        #[arg(long, default_value = "text", value_name = "COL")]
+        text_col: String,
+        /// Label column of a sentence-table pool (rows with a label are skipped).
+        #[arg(long, default_value = "label", value_name = "COL")]
+        label_col: String,
+        /// Article column of a sentence-table pool.
+        #[arg(long, default_value = "article", value_name = "COL")]
+        group_col: String,
+        /// Also write the TSV to this file (atomically).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -124,6 +211,9 @@ enum Command {
         /// Also write the report to this file (atomically).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Write a report page with charts: .html (self-contained) or .md (Markdown tables).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
     },
 }
 
@@ -147,8 +237,17 @@ pub enum OutputFormat {
     Text,
 }
 
+/// Uncertainty measure for `suggest`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// 1 − (best − second best probability).
+    Margin,
+    /// Entropy of the probabilities.
+    Entropy,
+}
+
 /// Format of accuracy reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     /// Aligned text tables.
     Text,
@@ -158,8 +257,38 @@ pub enum ReportFormat {
     Markdown,
 }
 
+/// `--version` text: the version and the identity of the compiled-in default model. Only
+/// built when asked for, since it parses the embedded model.
+fn long_version() -> String {
+    let json = Classifier::default_model_json();
+    let model_hash = stance_model::sha256_hex(json.as_bytes());
+    match Classifier::default_model() {
+        Ok(classifier) => {
+            let training = &classifier.model().training;
+            format!(
+                "{}\ndefault model: {} sha256:{}\n  labels {}; trained on {} sha256:{} ({} rows)",
+                env!("CARGO_PKG_VERSION"),
+                stance_infer::DEFAULT_MODEL_NAME,
+                &model_hash[..16],
+                classifier.labels().join(", "),
+                training.data_file,
+                &training.data_sha256[..16.min(training.data_sha256.len())],
+                training.rows
+            )
+        }
+        Err(error) => format!("{}\ndefault model: unusable ({error})", env!("CARGO_PKG_VERSION")),
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut command = Cli::command();
+    if std::env::args_os().skip(1).any(|arg| arg == "--version") {
+        command = command.long_version(long_version());
+    }
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
@@ -188,7 +317,7 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Sentences { inputs } => classify::sentences(&inputs),
+        Command::Sentences { inputs } => classify::sentences(&inputs, cli.quiet),
         Command::Train { data, group_col, neutral_label, out, force, no_cv, cv, model } => {
             let params = model.params()?;
             check_output(&out, force)?;
@@ -203,7 +332,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     grouped: group_col.is_some(),
                 }),
             };
-            let trained = run.run(&labeled)?;
+            let bar = progress::Progress::new(0, "training steps (folds, then the final fit)", cli.quiet);
+            let trained = run.run_with_progress(&labeled, &|done, total| {
+                bar.set_total(total as u64);
+                bar.set(done as u64);
+            })?;
+            bar.finish();
             for warning in &trained.warnings {
                 eprintln!("stance: warning: {warning}");
             }
@@ -236,15 +370,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Classify { model, inputs, level, format } => {
+        Command::Classify { model, inputs, level, format, explain, top } => {
             let classifier = load_classifier(model.as_deref())?;
             let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
-            classify::classify(&classifier, &inputs, level, format)
+            classify::classify(&classifier, &inputs, level, format, cli.quiet, explain.then_some(top))
         }
-        Command::Evaluate { model, data, format, out } => {
+        Command::Explain { model, top, format, texts } => {
+            explain::explain(&load_classifier(model.as_deref())?, &texts, top, format)
+        }
+        Command::Inspect { model, top, format } => inspect::inspect(model.as_deref(), top, format),
+        Command::Evaluate { model, data, format, out, report } => {
+            let report_file = report_file::ReportFile::check(report)?;
             let classifier = load_classifier(model.as_deref())?;
             let labeled = data.read(None)?;
             let evaluation = reports::evaluate(&classifier, &labeled)?;
+            if let Some(file) = &report_file {
+                file.write_evaluation(model.as_deref(), &labeled.path, &evaluation)?;
+            }
             let report = &evaluation.report;
             let mut json = serde_json::to_value(report)?;
             json["calibration"] = serde_json::to_value(&evaluation.reliability)?;
@@ -259,7 +401,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             emit_report(&text, out.as_deref())
         }
-        Command::Cv { data, group_col, cv, model, format, out } => {
+        Command::Suggest { model, pool, n, strategy, text_col, label_col, group_col, out } => {
+            if n == 0 {
+                bail!("--n must be at least 1");
+            }
+            let classifier = load_classifier(model.as_deref())?;
+            let strategy = match strategy {
+                StrategyArg::Margin => stance_infer::Uncertainty::Margin,
+                StrategyArg::Entropy => stance_infer::Uncertainty::Entropy,
+            };
+            let columns = suggest::PoolColumns { text: text_col, label: label_col, article: group_col };
+            let tsv = suggest::suggest(&classifier, &pool, &columns, n, strategy)?;
+            emit_report(&tsv, out.as_deref())
+        }
+        Command::Cv { data, group_col, cv, model, format, out, report: report_path } => {
+            let report_file = report_file::ReportFile::check(report_path)?;
             let params = model.params()?;
             let labeled = data.read(group_col.as_deref())?;
             let run = TrainingRun {
@@ -269,7 +425,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 cross_validation: None,
             };
             let spec = CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() };
-            let report = run.cross_validate(&params.check()?, &labeled, &spec)?;
+            let bar = progress::Progress::new(spec.folds as u64, "folds", cli.quiet);
+            let report =
+                run.cross_validate(&params.check()?, &labeled, &spec, &|done, _| bar.set(done as u64))?;
+            bar.finish();
+            if let Some(file) = &report_file {
+                file.write_cv(&labeled.path, &report)?;
+            }
             let text = match format {
                 ReportFormat::Text => report.to_text(),
                 ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",

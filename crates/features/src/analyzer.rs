@@ -1,5 +1,6 @@
 //! Text → tokens → terms: normalisation, Unicode word tokenization, stemming and n-grams.
 
+use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::config::{FeatureConfig, Language, Stemmer};
@@ -8,6 +9,42 @@ use crate::FeatureError;
 /// Prefix that marks character n-gram terms. Word tokens never contain `#` (it is not a word
 /// character in Unicode segmentation), so the two kinds of term can never collide.
 pub const CHAR_NGRAM_PREFIX: char = '#';
+
+/// The two kinds of term an [`Analyzer`] emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TermKind {
+    /// A word n-gram: stems joined by a space.
+    WordNgram,
+    /// A character n-gram within a word, prefixed with [`CHAR_NGRAM_PREFIX`].
+    CharNgram,
+}
+
+impl TermKind {
+    /// The kind of a term, told by its [`CHAR_NGRAM_PREFIX`].
+    ///
+    /// ```
+    /// use stance_features::TermKind;
+    /// assert_eq!(TermKind::of("reject deploy"), TermKind::WordNgram);
+    /// assert_eq!(TermKind::of("#ace"), TermKind::CharNgram);
+    /// ```
+    pub fn of(term: &str) -> Self {
+        if term.starts_with(CHAR_NGRAM_PREFIX) {
+            Self::CharNgram
+        } else {
+            Self::WordNgram
+        }
+    }
+}
+
+impl std::fmt::Display for TermKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::WordNgram => "word n-gram",
+            Self::CharNgram => "char n-gram",
+        })
+    }
+}
 
 /// Turns text into the terms a [`crate::Featurizer`] counts, as a [`FeatureConfig`] says.
 pub struct Analyzer {
@@ -80,12 +117,39 @@ impl Analyzer {
     /// Calls `emit` once for every term occurrence in `text`: word n-grams of stems joined by
     /// a space, then character n-grams (prefixed with [`CHAR_NGRAM_PREFIX`]).
     pub fn for_each_term(&self, text: &str, mut emit: impl FnMut(&str)) {
+        self.walk_terms::<false>(text, |term, _| emit(term));
+    }
+
+    /// Like [`Analyzer::for_each_term`] (same terms, same order), but also passes the surface
+    /// form each term occurrence came from: for a word n-gram, its normalised tokens joined by
+    /// a space (`"rejects deploying"` for `"reject deploy"`); for a character n-gram, the token
+    /// it was cut from. Meant for explaining predictions; scoring uses `for_each_term`.
+    ///
+    /// ```
+    /// use stance_features::{Analyzer, FeatureConfig};
+    /// let analyzer = Analyzer::new(FeatureConfig::default()).unwrap();
+    /// let mut pairs = Vec::new();
+    /// analyzer.for_each_term_with_surface("Rejects deploying", |term, surface| {
+    ///     pairs.push((term.to_owned(), surface.to_owned()))
+    /// });
+    /// assert!(pairs.contains(&("reject deploy".to_owned(), "rejects deploying".to_owned())));
+    /// ```
+    pub fn for_each_term_with_surface(&self, text: &str, emit: impl FnMut(&str, &str)) {
+        self.walk_terms::<true>(text, emit);
+    }
+
+    /// The one term walk behind both public methods. With `SURFACE == false` the surface of a
+    /// word n-gram is never built (an empty string is passed), so `for_each_term` pays nothing
+    /// for explanations.
+    #[inline(always)]
+    fn walk_terms<const SURFACE: bool>(&self, text: &str, mut emit: impl FnMut(&str, &str)) {
         let tokens = self.tokens(text);
         let mut buffer = String::new();
+        let mut surface = String::new();
         if let Some(range) = self.config.word_ngrams {
             let stems: Vec<String> = tokens.iter().map(|t| self.stem(t).into_owned()).collect();
             for n in range.min..=range.max {
-                for window in stems.windows(n) {
+                for (start, window) in stems.windows(n).enumerate() {
                     buffer.clear();
                     for (i, stem) in window.iter().enumerate() {
                         if i > 0 {
@@ -93,7 +157,16 @@ impl Analyzer {
                         }
                         buffer.push_str(stem);
                     }
-                    emit(&buffer);
+                    if SURFACE {
+                        surface.clear();
+                        for (i, token) in tokens[start..start + n].iter().enumerate() {
+                            if i > 0 {
+                                surface.push(' ');
+                            }
+                            surface.push_str(token);
+                        }
+                    }
+                    emit(&buffer, &surface);
                 }
             }
         }
@@ -109,7 +182,7 @@ impl Analyzer {
                         buffer.clear();
                         buffer.push(CHAR_NGRAM_PREFIX);
                         buffer.extend(window);
-                        emit(&buffer);
+                        emit(&buffer, token);
                     }
                 }
             }
@@ -121,6 +194,16 @@ impl Analyzer {
         let mut terms = Vec::new();
         self.for_each_term(text, |term| terms.push(term.to_owned()));
         terms
+    }
+
+    /// All `(term, surface)` occurrences of `text`, in emission order (see
+    /// [`Analyzer::for_each_term_with_surface`]).
+    pub fn terms_with_surface(&self, text: &str) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        self.for_each_term_with_surface(text, |term, surface| {
+            pairs.push((term.to_owned(), surface.to_owned()))
+        });
+        pairs
     }
 }
 
@@ -213,5 +296,79 @@ mod tests {
     fn longer_ngrams_than_tokens_give_nothing() {
         let a = analyzer(FeatureConfig { word_ngrams: Some(NgramRange::new(3, 3)), ..Default::default() });
         assert!(a.terms("two words").is_empty());
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|&(t, s)| (t.to_owned(), s.to_owned())).collect()
+    }
+
+    #[test]
+    fn surfaces_of_word_ngrams_are_the_normalised_tokens() {
+        let a = analyzer(FeatureConfig::default());
+        assert_eq!(
+            a.terms_with_surface("Russia’s Rejects deploying"),
+            pairs(&[
+                ("russia", "russia's"),
+                ("reject", "rejects"),
+                ("deploy", "deploying"),
+                ("russia reject", "russia's rejects"),
+                ("reject deploy", "rejects deploying"),
+            ])
+        );
+    }
+
+    #[test]
+    fn surface_of_a_char_ngram_is_its_token() {
+        let a = analyzer(FeatureConfig {
+            word_ngrams: None,
+            char_ngrams: Some(NgramRange::new(3, 3)),
+            ..Default::default()
+        });
+        assert_eq!(
+            a.terms_with_surface("Ab cd"),
+            pairs(&[("# ab", "ab"), ("#ab ", "ab"), ("# cd", "cd"), ("#cd ", "cd")])
+        );
+    }
+
+    #[test]
+    fn surfaces_keep_case_when_lowercasing_is_off() {
+        let a = analyzer(FeatureConfig {
+            lowercase: false,
+            stemmer: Stemmer::None,
+            word_ngrams: Some(NgramRange::new(2, 2)),
+            ..Default::default()
+        });
+        assert_eq!(a.terms_with_surface("NATO Troops"), pairs(&[("NATO Troops", "NATO Troops")]));
+    }
+
+    #[test]
+    fn term_walk_with_surface_emits_exactly_the_scoring_terms() {
+        let a = analyzer(FeatureConfig {
+            word_ngrams: Some(NgramRange::new(1, 3)),
+            char_ngrams: Some(NgramRange::new(2, 5)),
+            ..Default::default()
+        });
+        let text = "Lavrov said the deployment of Western peacekeepers is “completely unacceptable”.";
+        let with_surface: Vec<String> = a.terms_with_surface(text).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(with_surface, a.terms(text));
+        for (term, surface) in a.terms_with_surface(text) {
+            assert!(!surface.is_empty(), "{term:?} has no surface");
+            for word in surface.split(' ') {
+                assert!(text.to_lowercase().contains(word), "{word:?} is not in the text");
+            }
+            if TermKind::of(&term) == TermKind::CharNgram {
+                assert!(!surface.contains(' '), "a char n-gram comes from one token: {surface:?}");
+            } else {
+                assert_eq!(surface.split(' ').count(), term.split(' ').count(), "{term:?} ← {surface:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn term_kind_follows_the_prefix() {
+        assert_eq!(TermKind::of("peacekeep"), TermKind::WordNgram);
+        assert_eq!(TermKind::of("# pea"), TermKind::CharNgram);
+        assert_eq!(TermKind::CharNgram.to_string(), "char n-gram");
+        assert_eq!(serde_json::to_string(&TermKind::WordNgram).unwrap(), "\"word_ngram\"");
     }
 }

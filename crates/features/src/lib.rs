@@ -21,7 +21,7 @@ mod error;
 mod sentences;
 mod vectorizer;
 
-pub use analyzer::{Analyzer, CHAR_NGRAM_PREFIX};
+pub use analyzer::{Analyzer, TermKind, CHAR_NGRAM_PREFIX};
 pub use config::{FeatureConfig, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency};
 pub use error::FeatureError;
 pub use sentences::{sentences, split_sentences};

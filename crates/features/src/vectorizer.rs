@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyzer::Analyzer;
+use crate::analyzer::{Analyzer, TermKind};
 use crate::config::{FeatureConfig, Idf, Norm, TermFrequency};
 use crate::FeatureError;
 
@@ -185,6 +185,11 @@ impl Featurizer {
         self.vocabulary.len()
     }
 
+    /// Number of features of one kind (word or character n-grams).
+    pub fn n_features_of(&self, kind: TermKind) -> usize {
+        self.vocabulary.iter().filter(|term| TermKind::of(term) == kind).count()
+    }
+
     /// Feature index of a term, if it is in the vocabulary.
     pub fn feature_index(&self, term: &str) -> Option<usize> {
         self.index.get(term).map(|&i| i as usize)
@@ -276,6 +281,16 @@ mod tests {
         assert_eq!(v.indices, [0, 1]);
         assert!((v.values[0] - a / norm).abs() < 1e-12);
         assert!((v.values[1] - b / norm).abs() < 1e-12);
+    }
+
+    #[test]
+    fn features_are_counted_by_kind() {
+        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 2)), ..unigram_config() };
+        let f = Featurizer::fit(&config, &["ab", "ab c"]).unwrap();
+        // words: ab, c; chars: "# a", "ab", "b ", "# c", "c ".
+        assert_eq!(f.n_features_of(TermKind::WordNgram), 2);
+        assert_eq!(f.n_features_of(TermKind::CharNgram), 5);
+        assert_eq!(f.n_features(), 7);
     }
 
     #[test]

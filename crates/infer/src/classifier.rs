@@ -7,7 +7,7 @@ use serde::Serialize;
 use stance_features::split_sentences;
 use stance_model::{argmax, LinearModel, ModelError, ModelFile};
 
-use crate::InferError;
+use crate::{Explanation, InferError};
 
 /// The default model, trained on the peacekeeper seed corpus and compiled into the binary so
 /// classification works from any folder.
@@ -112,6 +112,26 @@ impl Classifier {
     /// Probabilities of every label (in [`Classifier::labels`] order) for one text.
     pub fn probabilities(&self, text: &str) -> Vec<f64> {
         self.linear.probabilities(&self.model.features.transform(text))
+    }
+
+    /// Explains the prediction for `text` as one sentence (no splitting): for every label,
+    /// its logit as the intercept plus each feature's contribution (tf-idf value ×
+    /// coefficient), all contributions sorted by decreasing absolute size, each feature with
+    /// the words of `text` it came from.
+    ///
+    /// ```
+    /// use stance_infer::Classifier;
+    /// let classifier = Classifier::default_model().unwrap();
+    /// let mut explanation = classifier.explain("Lavrov said the deployment is completely unacceptable.");
+    /// explanation.truncate(5); // keep the 5 largest contributions of each label
+    /// let why = explanation.predicted();
+    /// for c in &why.contributions {
+    ///     println!("{:+.3}  {} ← {}", c.contribution, c.feature, c.surfaces.join(", "));
+    /// }
+    /// assert!((why.intercept + why.feature_total - why.logit).abs() < 1e-12);
+    /// ```
+    pub fn explain(&self, text: &str) -> Explanation {
+        crate::explain::explain(&self.model, &self.linear, text)
     }
 
     /// Classifies `text` as one sentence (no splitting).

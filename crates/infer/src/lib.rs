@@ -15,6 +15,10 @@
 
 mod classifier;
 mod error;
+mod explain;
+mod uncertainty;
 
 pub use classifier::{ArticlePrediction, Classifier, SentencePrediction, DEFAULT_MODEL_NAME, TOP_SENTENCES};
 pub use error::InferError;
+pub use explain::{Contribution, Explanation, LabelExplanation};
+pub use uncertainty::{spread_most_uncertain, Uncertainty};

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use stance_features::Featurizer;
+use stance_features::{Featurizer, TermKind};
 
 use crate::atomic::write_atomically;
 use crate::linear::LinearModel;
@@ -84,6 +84,17 @@ pub struct ModelFile {
     pub training: TrainingInfo,
 }
 
+/// One feature's weight for one label (see [`ModelFile::top_features`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeatureWeight {
+    /// The vocabulary term.
+    pub feature: String,
+    /// Word or character n-gram.
+    pub kind: TermKind,
+    /// Its coefficient for the label.
+    pub weight: f64,
+}
+
 /// Only the fields needed to decide whether a file can be read at all.
 #[derive(Deserialize)]
 struct Header {
@@ -122,6 +133,28 @@ impl ModelFile {
             ));
         }
         Ok(model)
+    }
+
+    /// The features that push hardest towards `label`: the `n` largest positive coefficients
+    /// of its row, largest first (ties in vocabulary order). `None` if `label` is not one of
+    /// the model's labels.
+    pub fn top_features(&self, label: &str, n: usize) -> Option<Vec<FeatureWeight>> {
+        let row = self.labels.iter().position(|l| l == label)?;
+        let coefficients = self.weights.coefficients.get(row)?;
+        let mut positive: Vec<(usize, f64)> =
+            coefficients.iter().copied().enumerate().filter(|&(_, w)| w > 0.0).collect();
+        positive.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        positive.truncate(n);
+        let vocabulary = self.features.vocabulary();
+        Some(
+            positive
+                .into_iter()
+                .filter_map(|(i, weight)| {
+                    let feature = vocabulary.get(i)?.clone();
+                    Some(FeatureWeight { kind: TermKind::of(&feature), feature, weight })
+                })
+                .collect(),
+        )
     }
 
     /// Serializes to the on-disk JSON bytes (pretty-printed, deterministic).
@@ -272,6 +305,24 @@ mod tests {
             parse("[1, 2]").unwrap_err(),
             ModelError::Malformed { .. } | ModelError::NotAModel { .. }
         ));
+    }
+
+    #[test]
+    fn top_features_are_the_largest_positive_weights_of_the_label() {
+        let mut model = tiny_model();
+        // Vocabulary (sorted stems): no, troop, troop no, troop yes, yes.
+        assert_eq!(model.features.vocabulary(), ["no", "troop", "troop no", "troop yes", "yes"]);
+        model.weights.coefficients = vec![vec![0.5, -1.0, 2.0, 0.5, 0.0], vec![-0.5, 1.0, -2.0, -0.5, 0.0]];
+        let top = model.top_features("oppose", 10).unwrap();
+        let names: Vec<&str> = top.iter().map(|f| f.feature.as_str()).collect();
+        assert_eq!(names, ["troop no", "no", "troop yes"], "largest first, ties in vocabulary order");
+        assert_eq!(top[0].weight, 2.0);
+        assert_eq!(top[0].kind, TermKind::WordNgram);
+        let top = model.top_features("support", 1).unwrap();
+        assert_eq!(top.len(), 1);
+        assert_eq!(top[0].feature, "troop");
+        assert!(model.top_features("oppose", 0).unwrap().is_empty());
+        assert!(model.top_features("maybe", 3).is_none());
     }
 
     #[test]

@@ -16,13 +16,16 @@
 //! ```
 
 mod atomic;
+mod digest;
 mod error;
 mod file;
 mod linear;
 
 pub use atomic::write_atomically;
+pub use digest::sha256_hex;
 pub use error::ModelError;
 pub use file::{
-    ModelFile, SolverReport, TrainingInfo, Weights, FORMAT, FORMAT_VERSION, OLDEST_SUPPORTED_VERSION,
+    FeatureWeight, ModelFile, SolverReport, TrainingInfo, Weights, FORMAT, FORMAT_VERSION,
+    OLDEST_SUPPORTED_VERSION,
 };
 pub use linear::{argmax, softmax, LinearModel};

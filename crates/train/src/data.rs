@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use sha2::{Digest, Sha256};
+use stance_model::sha256_hex;
 
 /// The UTF-8 byte order mark, skipped at the start of a file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -292,6 +292,22 @@ pub fn read_labeled(
     parse_labeled(path, &bytes, format, columns)
 }
 
+/// Reads a pool of sentences that may not be labeled yet (for example the output of
+/// `stance sentences`): like [`read_labeled`], but the label column is optional, and a missing
+/// or empty label becomes an empty string.
+pub fn read_unlabeled(
+    path: &Path,
+    format: Option<InputFormat>,
+    columns: &Columns,
+) -> Result<LabeledData, DataError> {
+    let format = match format {
+        Some(f) => f,
+        None => InputFormat::from_path(path)?,
+    };
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    parse_table(path, &bytes, format, columns, LabelColumn::Optional)
+}
+
 /// Same as [`read_labeled`], from bytes already in memory (`path` is used only for messages and
 /// [`LabeledData::path`]).
 pub fn parse_labeled(
@@ -299,6 +315,23 @@ pub fn parse_labeled(
     bytes: &[u8],
     format: InputFormat,
     columns: &Columns,
+) -> Result<LabeledData, DataError> {
+    parse_table(path, bytes, format, columns, LabelColumn::Required)
+}
+
+/// Whether rows must carry a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LabelColumn {
+    Required,
+    Optional,
+}
+
+fn parse_table(
+    path: &Path,
+    bytes: &[u8],
+    format: InputFormat,
+    columns: &Columns,
+    label_column: LabelColumn,
 ) -> Result<LabeledData, DataError> {
     let sha256 = sha256_hex(bytes);
     let lines = LineIndex::new(bytes);
@@ -311,24 +344,13 @@ pub fn parse_labeled(
         path: path.to_path_buf(),
         line: lines.line_of(offset + e.valid_up_to()),
     })?;
-    let ctx = Ctx { path, columns };
+    let ctx = Ctx { path, columns, label_column };
     let rows = match format {
         InputFormat::Tsv => parse_tsv(&ctx, text)?,
         InputFormat::Csv => parse_csv(&ctx, text, &LineIndex::new(body))?,
         InputFormat::Jsonl => parse_jsonl(&ctx, text)?,
     };
     Ok(LabeledData { path: path.to_path_buf(), rows, sha256 })
-}
-
-/// Lowercase hex SHA-256.
-fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
-        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-        out.push(char::from_digit(u32::from(b & 0xf), 16).unwrap_or('0'));
-    }
-    out
 }
 
 /// Maps byte offsets to 1-based line numbers.
@@ -366,6 +388,7 @@ fn check_bytes(path: &Path, bytes: &[u8], lines: &LineIndex) -> Result<(), DataE
 struct Ctx<'a> {
     path: &'a Path,
     columns: &'a Columns,
+    label_column: LabelColumn,
 }
 
 impl Ctx<'_> {
@@ -374,7 +397,7 @@ impl Ctx<'_> {
     }
 
     /// Indices of the text, label and (optional) group columns in `header`.
-    fn column_indices(&self, header: &[String]) -> Result<(usize, usize, Option<usize>), DataError> {
+    fn column_indices(&self, header: &[String]) -> Result<(usize, Option<usize>, Option<usize>), DataError> {
         let find = |name: &str| {
             header.iter().position(|h| h == name).ok_or_else(|| DataError::MissingColumn {
                 path: self.path(),
@@ -383,7 +406,10 @@ impl Ctx<'_> {
             })
         };
         let text = find(&self.columns.text)?;
-        let label = find(&self.columns.label)?;
+        let label = match self.label_column {
+            LabelColumn::Required => Some(find(&self.columns.label)?),
+            LabelColumn::Optional => header.iter().position(|h| *h == self.columns.label),
+        };
         let group = match &self.columns.group {
             Some(g) => Some(find(g)?),
             None => None,
@@ -404,7 +430,7 @@ impl Ctx<'_> {
             return Err(DataError::EmptyText { path: self.path(), line });
         }
         let label = label.trim();
-        if label.is_empty() {
+        if label.is_empty() && self.label_column == LabelColumn::Required {
             return Err(DataError::EmptyLabel { path: self.path(), line });
         }
         let group = group.map(str::trim).filter(|g| !g.is_empty()).map(str::to_string);
@@ -440,7 +466,7 @@ fn parse_tsv(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> {
             });
         }
         let get = |i: usize| fields.get(i).copied().unwrap_or("");
-        rows.push(ctx.row(line, get(ti), get(li), gi.map(get))?);
+        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get))?);
     }
     if rows.is_empty() {
         return Err(DataError::NoRows { path: ctx.path() });
@@ -553,7 +579,7 @@ fn parse_csv(ctx: &Ctx<'_>, text: &str, lines: &LineIndex) -> Result<Vec<Labeled
             });
         }
         let get = |i: usize| record.get(i).unwrap_or("");
-        rows.push(ctx.row(line, get(ti), get(li), gi.map(get))?);
+        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get))?);
     }
     if rows.is_empty() {
         return Err(DataError::NoRows { path: ctx.path() });
@@ -608,19 +634,22 @@ fn parse_jsonl(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> 
                 ))
             }
         };
-        let label = match get(&ctx.columns.label)? {
-            Value::String(s) => s.clone(),
-            v @ (Value::Number(_) | Value::Bool(_)) => v.to_string(),
-            other => {
-                return Err(json_err(
-                    line,
-                    format!(
-                        "key `{}` must be a string, number or boolean, found {}",
-                        ctx.columns.label,
-                        json_kind(other)
-                    ),
-                ))
-            }
+        let label = match obj.get(&ctx.columns.label) {
+            None | Some(Value::Null) if ctx.label_column == LabelColumn::Optional => String::new(),
+            _ => match get(&ctx.columns.label)? {
+                Value::String(s) => s.clone(),
+                v @ (Value::Number(_) | Value::Bool(_)) => v.to_string(),
+                other => {
+                    return Err(json_err(
+                        line,
+                        format!(
+                            "key `{}` must be a string, number or boolean, found {}",
+                            ctx.columns.label,
+                            json_kind(other)
+                        ),
+                    ))
+                }
+            },
         };
         let group = match &ctx.columns.group {
             None => None,
@@ -666,6 +695,22 @@ mod tests {
 
     fn row(text: &str, label: &str, group: Option<&str>, line: usize) -> LabeledRow {
         LabeledRow { text: text.into(), label: label.into(), group: group.map(Into::into), line }
+    }
+
+    #[test]
+    fn unlabeled_pool_reads_with_or_without_a_label_column() {
+        let bytes = b"article\tsentence\ttext\na.txt\t1\tFirst one.\na.txt\t2\tSecond.\n";
+        let columns = Columns { group: Some("article".into()), ..Columns::default() };
+        let d = parse_table(p(), bytes, InputFormat::Tsv, &columns, LabelColumn::Optional).unwrap();
+        assert_eq!(d.rows.len(), 2);
+        assert_eq!(d.rows[1].text, "Second.");
+        assert_eq!(d.rows[1].label, "");
+        assert_eq!(d.rows[1].group.as_deref(), Some("a.txt"));
+        assert!(parse_labeled(p(), bytes, InputFormat::Tsv, &columns).is_err());
+        let jsonl = b"{\"text\": \"x\", \"article\": \"a\"}\n{\"text\": \"y\", \"label\": \"B\", \"article\": \"a\"}\n";
+        let d = parse_table(Path::new("p.jsonl"), jsonl, InputFormat::Jsonl, &columns, LabelColumn::Optional)
+            .unwrap();
+        assert_eq!((d.rows[0].label.as_str(), d.rows[1].label.as_str()), ("", "B"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use stance_model::{ModelFile, TrainingInfo, FORMAT, FORMAT_VERSION};
 
-use crate::cv::{cross_validate, CvReport};
+use crate::cv::{cross_validate_with_progress, CvReport};
 use crate::data::{Columns, LabeledData};
 use crate::trainer::{TrainParams, Trainer};
 use crate::TrainError;
@@ -86,24 +86,38 @@ pub fn resolve_neutral_label(labels: &[String], named: Option<&str>) -> Result<O
 }
 
 impl TrainingRun {
-    /// Cross-validates `trainer` on `data` as `spec` says.
+    /// Cross-validates `trainer` on `data` as `spec` says, calling `progress(done, total)`
+    /// after each fold.
     pub fn cross_validate(
         &self,
         trainer: &Trainer,
         data: &LabeledData,
         spec: &CvSpec,
+        progress: &dyn Fn(usize, usize),
     ) -> Result<CvReport, TrainError> {
         let (labels, targets) = label_indices(data);
         let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
         let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
         let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
         let groups = group_column.zip(groups.as_deref());
-        cross_validate(trainer, &texts, &targets, &labels, groups, spec.folds, spec.seed)
+        cross_validate_with_progress(
+            trainer, &texts, &targets, &labels, groups, spec.folds, spec.seed, progress,
+        )
     }
 
     /// Trains on all of `data` (after the cross-validation, if one is asked for) and
     /// assembles the model file.
     pub fn run(&self, data: &LabeledData) -> Result<Trained, TrainError> {
+        self.run_with_progress(data, &|_, _| {})
+    }
+
+    /// [`TrainingRun::run`], calling `progress(done, total)` after each cross-validation fold
+    /// and after the final fit.
+    pub fn run_with_progress(
+        &self,
+        data: &LabeledData,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Trained, TrainError> {
         let trainer = self.params.clone().check()?;
         let (labels, targets) = label_indices(data);
         let distinct: BTreeSet<&usize> = targets.iter().collect();
@@ -111,13 +125,15 @@ impl TrainingRun {
             return Err(TrainError::TooFewClasses { path: Some(data.path.clone()), found: labels });
         }
         let neutral_label = resolve_neutral_label(&labels, self.neutral_label.as_deref())?;
+        let steps = self.cross_validation.as_ref().map_or(0, |spec| spec.folds) + 1;
         let cv = self
             .cross_validation
             .as_ref()
-            .map(|spec| self.cross_validate(&trainer, data, spec))
+            .map(|spec| self.cross_validate(&trainer, data, spec, &|done, _| progress(done, steps)))
             .transpose()?;
         let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
         let fitted = trainer.fit(&texts, &targets, &labels)?;
+        progress(steps, steps);
         let mut warnings = Vec::new();
         if !fitted.solver.converged {
             warnings.push(format!(

@@ -1,0 +1,226 @@
+//! `stance explain` (and `classify --explain`): which features gave a sentence its label.
+
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::ValueEnum;
+use stance_features::{TermKind, CHAR_NGRAM_PREFIX};
+use stance_infer::{Classifier, Contribution, Explanation, LabelExplanation};
+
+use crate::{Level, OutputFormat};
+
+/// Output format of `explain` and `inspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    /// Aligned text for reading.
+    Text,
+    /// JSON.
+    Json,
+}
+
+/// Widest feature and surface columns before text output stops aligning them.
+const MAX_COLUMN: usize = 28;
+
+/// `stance explain`: one explanation per text (`-` = each non-empty line of stdin).
+pub fn explain(
+    classifier: &Classifier,
+    texts: &[String],
+    top: usize,
+    format: TextOrJson,
+) -> Result<ExitCode> {
+    let texts = resolve_texts(texts)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for (i, text) in texts.iter().enumerate() {
+        let mut explanation = classifier.explain(text);
+        explanation.truncate(top);
+        match format {
+            TextOrJson::Json => writeln!(out, "{}", serde_json::to_string(&explanation)?)?,
+            TextOrJson::Text => {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                write_text(&mut out, &explanation)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `classify --explain` explains sentences, in JSONL or text output only.
+pub fn check_classify_explain(level: Level, format: OutputFormat) -> Result<()> {
+    if level == Level::Article {
+        bail!(
+            "--explain explains single sentences and cannot be used with --level article; \
+             use --level sentence (the default), or `stance explain TEXT`"
+        );
+    }
+    if format == OutputFormat::Tsv {
+        bail!("--explain needs --format jsonl or --format text (TSV has no room for explanations)");
+    }
+    Ok(())
+}
+
+/// The texts to explain: the arguments, with `-` replaced by the non-empty lines of stdin
+/// (read once, however often `-` is given).
+fn resolve_texts(args: &[String]) -> Result<Vec<String>> {
+    let mut stdin_read = false;
+    let mut texts = Vec::new();
+    for arg in args {
+        if arg == "-" {
+            if !stdin_read {
+                stdin_read = true;
+                let input = std::io::read_to_string(std::io::stdin()).context("cannot read stdin")?;
+                let before = texts.len();
+                texts.extend(input.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned));
+                if texts.len() == before {
+                    bail!("no text on stdin to explain");
+                }
+            }
+        } else {
+            texts.push(arg.clone());
+        }
+    }
+    Ok(texts)
+}
+
+/// The text layout of one explanation: the quoted text, the prediction, then every label's
+/// logit taken apart, the predicted label first.
+pub fn write_text(out: &mut impl Write, explanation: &Explanation) -> Result<()> {
+    writeln!(out, "{}", quote(&explanation.text))?;
+    let probabilities: Vec<String> =
+        explanation.probabilities.iter().map(|(label, p)| format!("{label} {p:.2}")).collect();
+    writeln!(
+        out,
+        "predicted: {} ({:.2})   {}",
+        explanation.label,
+        explanation.confidence(),
+        probabilities.join("  ")
+    )?;
+    let layout = Layout::of(explanation.per_label.iter());
+    write_label(out, explanation.predicted(), &layout, "")?;
+    for label in explanation.per_label.iter().filter(|l| l.label != explanation.label) {
+        write_label(out, label, &layout, "")?;
+    }
+    Ok(())
+}
+
+/// Only the predicted label's block, indented: what `classify --explain --format text`
+/// prints under each sentence.
+pub fn write_predicted(out: &mut impl Write, explanation: &Explanation, indent: &str) -> Result<()> {
+    let predicted = explanation.predicted();
+    write_label(out, predicted, &Layout::of(std::iter::once(predicted)), indent)
+}
+
+/// Column widths shared by the label blocks of one explanation.
+struct Layout {
+    label: usize,
+    feature: usize,
+    surfaces: usize,
+}
+
+impl Layout {
+    fn of<'a>(labels: impl Iterator<Item = &'a LabelExplanation>) -> Self {
+        let mut layout = Layout { label: 8, feature: 0, surfaces: 0 };
+        for label in labels {
+            layout.label = layout.label.max(label.label.chars().count());
+            for c in &label.contributions {
+                layout.feature = layout.feature.max(display_feature(c).chars().count());
+                layout.surfaces = layout.surfaces.max(c.surfaces.join(", ").chars().count());
+            }
+        }
+        layout.feature = layout.feature.min(MAX_COLUMN);
+        layout.surfaces = layout.surfaces.min(MAX_COLUMN);
+        layout
+    }
+}
+
+fn write_label(out: &mut impl Write, label: &LabelExplanation, layout: &Layout, indent: &str) -> Result<()> {
+    writeln!(
+        out,
+        "{indent}{:<width$} logit {:.2} = intercept {:.2} + features {:.2}",
+        label.label,
+        label.logit,
+        label.intercept,
+        label.feature_total,
+        width = layout.label
+    )?;
+    if label.contributions.is_empty() {
+        writeln!(out, "{indent}    (no feature of the model's vocabulary in this text)")?;
+    }
+    for c in &label.contributions {
+        writeln!(
+            out,
+            "{indent}    {:+.3}  {:<fw$}  ← {:<sw$}  (tf-idf {:.3} × weight {:.3})",
+            c.contribution,
+            display_feature(c),
+            c.surfaces.join(", "),
+            c.value,
+            c.weight,
+            fw = layout.feature,
+            sw = layout.surfaces
+        )?;
+    }
+    Ok(())
+}
+
+/// A feature as text output shows it: word n-grams as they are; in a char n-gram, the word
+/// boundary padding (a space) shows as `␣`, so `#ble␣` (a word ending in "ble") and `#ble`
+/// differ visibly.
+fn display_feature(c: &Contribution) -> String {
+    match c.kind {
+        TermKind::WordNgram => c.feature.clone(),
+        TermKind::CharNgram => {
+            let body = c.feature.strip_prefix(CHAR_NGRAM_PREFIX).unwrap_or(&c.feature);
+            format!("{CHAR_NGRAM_PREFIX}{}", body.replace(' ', "␣"))
+        }
+    }
+}
+
+/// The text in double quotes, on one line.
+fn quote(text: &str) -> String {
+    format!("\"{}\"", text.replace(['\n', '\r', '\t'], " "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contribution(feature: &str) -> Contribution {
+        Contribution {
+            feature: feature.into(),
+            kind: TermKind::of(feature),
+            surfaces: vec!["unacceptable".into()],
+            value: 0.214,
+            weight: 2.86,
+            contribution: 0.612,
+        }
+    }
+
+    #[test]
+    fn char_ngram_padding_is_visible() {
+        assert_eq!(display_feature(&contribution("# una")), "#␣una");
+        assert_eq!(display_feature(&contribution("#ble ")), "#ble␣");
+        assert_eq!(display_feature(&contribution("unaccept")), "unaccept");
+    }
+
+    #[test]
+    fn label_block_lists_contribution_value_and_weight() {
+        let label = LabelExplanation {
+            label: "oppose".into(),
+            logit: 2.41,
+            intercept: -0.52,
+            feature_total: 2.93,
+            contributions: vec![contribution("unaccept")],
+        };
+        let mut out = Vec::new();
+        write_label(&mut out, &label, &Layout::of(std::iter::once(&label)), "").unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "oppose   logit 2.41 = intercept -0.52 + features 2.93\n    \
+             +0.612  unaccept  ← unacceptable  (tf-idf 0.214 × weight 2.860)\n"
+        );
+    }
+}

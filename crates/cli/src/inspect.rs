@@ -1,0 +1,330 @@
+//! `stance inspect`: the model card — what a model is, what it was trained on, how well it
+//! cross-validated, and which features push towards each label.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde::Serialize;
+use serde_json::Value;
+use stance_features::{FeatureConfig, Idf, Norm, Stemmer, TermFrequency, TermKind};
+use stance_infer::{Classifier, DEFAULT_MODEL_NAME};
+use stance_model::{FeatureWeight, ModelError, ModelFile, TrainingInfo};
+use stance_train::{CvReport, FoldStrategy};
+
+use crate::explain::TextOrJson;
+
+/// The model card, as `--format json` prints it.
+#[derive(Serialize)]
+struct Card<'a> {
+    /// The model file, or the name of the embedded default model.
+    model: String,
+    /// SHA-256 of the model file's bytes.
+    sha256: String,
+    format: &'a str,
+    format_version: u32,
+    labels: &'a [String],
+    neutral_label: Option<&'a str>,
+    features: &'a FeatureConfig,
+    vocabulary: Vocabulary,
+    training: &'a TrainingInfo,
+    /// Per label, the features with the largest positive weights, largest first.
+    top_features: BTreeMap<&'a str, Vec<FeatureWeight>>,
+}
+
+#[derive(Serialize)]
+struct Vocabulary {
+    total: usize,
+    word_ngrams: usize,
+    char_ngrams: usize,
+}
+
+/// `stance inspect`.
+pub fn inspect(model: Option<&Path>, top: usize, format: TextOrJson) -> Result<ExitCode> {
+    let (name, bytes) = match model {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+                action: "read",
+                path: path.to_owned(),
+                source,
+            })?;
+            (path.display().to_string(), bytes)
+        }
+        None => (DEFAULT_MODEL_NAME.to_owned(), Classifier::default_model_json().as_bytes().to_vec()),
+    };
+    let file = ModelFile::from_json_bytes(&bytes, Path::new(&name))?;
+    let featurizer = &file.features;
+    let card = Card {
+        model: name,
+        sha256: stance_model::sha256_hex(&bytes),
+        format: &file.format,
+        format_version: file.format_version,
+        labels: &file.labels,
+        neutral_label: file.neutral_label.as_deref(),
+        features: featurizer.config(),
+        vocabulary: Vocabulary {
+            total: featurizer.n_features(),
+            word_ngrams: featurizer.n_features_of(TermKind::WordNgram),
+            char_ngrams: featurizer.n_features_of(TermKind::CharNgram),
+        },
+        training: &file.training,
+        top_features: file
+            .labels
+            .iter()
+            .map(|label| (label.as_str(), file.top_features(label, top).unwrap_or_default()))
+            .collect(),
+    };
+    let text = match format {
+        TextOrJson::Json => serde_json::to_string_pretty(&card)? + "\n",
+        TextOrJson::Text => card_text(&card, top),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn card_text(card: &Card, top: usize) -> String {
+    let mut out = String::new();
+    let t = card.training;
+    let _ = writeln!(out, "model          {}", card.model);
+    let _ = writeln!(out, "sha256         {}", card.sha256);
+    let _ = writeln!(
+        out,
+        "format         {} version {} (trained with stance {})",
+        card.format, card.format_version, t.stance_version
+    );
+    let neutral = card.neutral_label.map_or("none".to_owned(), str::to_owned);
+    let _ = writeln!(out, "labels         {} (neutral label: {neutral})", card.labels.join(", "));
+    let v = &card.vocabulary;
+    let _ = writeln!(
+        out,
+        "vocabulary     {} features: {} word n-grams, {} char n-grams",
+        v.total, v.word_ngrams, v.char_ngrams
+    );
+
+    out.push_str("\nfeatures\n");
+    for (stage, value) in feature_stages(card.features) {
+        let _ = writeln!(out, "  {stage:<14} {value}");
+    }
+
+    out.push_str("\ntraining data\n");
+    let _ = writeln!(out, "  file           {}", t.data_file);
+    let _ = writeln!(out, "  sha256         {}", t.data_sha256);
+    let per_label: Vec<String> = t.rows_per_label.iter().map(|(l, n)| format!("{l} {n}")).collect();
+    let _ = writeln!(out, "  rows           {} ({})", t.rows, per_label.join(", "));
+
+    out.push_str("\ntraining options\n");
+    let mut options = Vec::new();
+    flatten("", &t.options, &mut options);
+    let width = options.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (key, value) in &options {
+        let _ = writeln!(out, "  {key:<width$}  {value}");
+    }
+
+    let s = &t.solver;
+    out.push_str("\nsolver\n");
+    let _ = writeln!(out, "  {}", s.solver);
+    let _ = writeln!(
+        out,
+        "  objective {:.6}, gradient norm {:.3e}, converged {}",
+        s.objective,
+        s.gradient_norm,
+        if s.converged { "yes" } else { "no" }
+    );
+
+    out.push('\n');
+    match &t.cross_validation {
+        None => out.push_str("cross-validation: none stored (trained with --no-cv)\n"),
+        Some(value) => match serde_json::from_value::<CvReport>(value.clone()) {
+            Ok(report) => cv_text(&mut out, &report),
+            Err(_) => {
+                // A summary in a shape this build does not know: show it as it is.
+                out.push_str("cross-validation (as stored)\n");
+                let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+                for line in pretty.lines() {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
+        },
+    }
+
+    let _ = writeln!(out, "\ntop {top} features per label (largest positive weights: they push towards it)");
+    for (label, features) in &card.top_features {
+        let _ = writeln!(out, "{label}");
+        if features.is_empty() {
+            out.push_str("    (no feature with a positive weight)\n");
+        }
+        let width = features.iter().map(|f| f.feature.chars().count()).max().unwrap_or(0).min(28);
+        for f in features {
+            let _ = writeln!(out, "  {:+8.3}  {:<width$}  {}", f.weight, quote_padding(&f.feature), f.kind);
+        }
+    }
+    out
+}
+
+/// Every stage of the feature pipeline as (name, description).
+fn feature_stages(config: &FeatureConfig) -> Vec<(&'static str, String)> {
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+    let range = |r: Option<stance_features::NgramRange>| {
+        r.map_or("off".to_owned(), |r| {
+            if r.min == r.max {
+                r.min.to_string()
+            } else {
+                format!("{}-{}", r.min, r.max)
+            }
+        })
+    };
+    let stemmer = match config.stemmer {
+        Stemmer::None => "none".to_owned(),
+        Stemmer::Snowball { language } => {
+            let language = serde_json::to_value(language).ok();
+            format!("snowball ({})", language.as_ref().and_then(Value::as_str).unwrap_or("?"))
+        }
+    };
+    let tf = match config.tf {
+        TermFrequency::Raw => "raw count",
+        TermFrequency::Sublinear => "sublinear (1 + ln count)",
+        TermFrequency::Binary => "binary",
+    };
+    let idf = match config.idf {
+        Idf::None => "none",
+        Idf::Smooth => "smooth (ln((1 + n) / (1 + df)) + 1)",
+        Idf::Plain => "plain (ln(n / df) + 1)",
+    };
+    let norm = match config.norm {
+        Norm::None => "none",
+        Norm::L2 => "l2",
+    };
+    let char_ngrams = match config.char_ngrams {
+        Some(_) => format!("{}, within word boundaries", range(config.char_ngrams)),
+        None => "off".to_owned(),
+    };
+    vec![
+        ("lowercase", yes_no(config.lowercase)),
+        ("stemmer", stemmer),
+        ("word n-grams", range(config.word_ngrams)),
+        ("char n-grams", char_ngrams),
+        ("tf", tf.to_owned()),
+        ("idf", idf.to_owned()),
+        ("norm", norm.to_owned()),
+        ("min df", config.min_df.to_string()),
+        ("max features", config.max_features.map_or("no limit".to_owned(), |n| n.to_string())),
+    ]
+}
+
+/// Flattens JSON options into `dotted.key = value` pairs. The feature config recorded with the
+/// training parameters is skipped: the `features` section shows the model's own.
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                if path == "params.features" && value.is_object() {
+                    out.push((path, "(see features)".into()));
+                    continue;
+                }
+                flatten(&path, value, out);
+            }
+        }
+        Value::Null => out.push((prefix.to_owned(), "none".into())),
+        Value::String(s) => out.push((prefix.to_owned(), s.clone())),
+        other => out.push((prefix.to_owned(), other.to_string())),
+    }
+}
+
+fn cv_text(out: &mut String, report: &CvReport) {
+    let strategy = match &report.strategy {
+        FoldStrategy::Grouped { column } => format!("grouped by {column:?}"),
+        FoldStrategy::Stratified { seed } => format!("stratified, seed {seed}"),
+    };
+    let _ = writeln!(
+        out,
+        "cross-validation at training time: {} folds, {strategy}, {} rows",
+        report.folds, report.n
+    );
+    let m = &report.mean;
+    for (name, metric) in [("accuracy", m.accuracy), ("macro-F1", m.macro_f1), ("weighted-F1", m.weighted_f1)]
+    {
+        let _ = writeln!(out, "  {name:<12} {:.3} ± {:.3}", metric.mean, metric.std);
+    }
+    let _ = writeln!(
+        out,
+        "  pooled       macro-F1 {:.3}, accuracy {:.3} (all out-of-fold predictions together)",
+        report.pooled.macro_f1, report.pooled.accuracy
+    );
+    out.push_str("  fold  n_train  n_test  accuracy  macro-F1  weighted-F1  converged  test groups\n");
+    for f in &report.per_fold {
+        let _ = writeln!(
+            out,
+            "  {:>4}  {:>7}  {:>6}  {:>8.3}  {:>8.3}  {:>11.3}  {:<9}  {}",
+            f.fold,
+            f.n_train,
+            f.n_test,
+            f.accuracy,
+            f.macro_f1,
+            f.weighted_f1,
+            if f.converged { "yes" } else { "no" },
+            f.test_groups.join(", ")
+        );
+    }
+}
+
+/// Char n-gram padding shown as `␣`, as in `stance explain`.
+fn quote_padding(feature: &str) -> String {
+    match TermKind::of(feature) {
+        TermKind::WordNgram => feature.to_owned(),
+        TermKind::CharNgram => feature.replace(' ', "␣"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_flatten_to_dotted_keys_without_the_feature_config() {
+        let options = serde_json::json!({
+            "columns": {"text": "text", "group": null},
+            "params": {"alpha": 0.03, "features": {"lowercase": true}},
+        });
+        let mut out = Vec::new();
+        flatten("", &options, &mut out);
+        let pairs: Vec<(&str, &str)> = out.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("columns.group", "none"),
+                ("columns.text", "text"),
+                ("params.alpha", "0.03"),
+                ("params.features", "(see features)")
+            ]
+        );
+    }
+
+    #[test]
+    fn every_feature_stage_is_described() {
+        let stages = feature_stages(&FeatureConfig::default());
+        let names: Vec<&str> = stages.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            [
+                "lowercase",
+                "stemmer",
+                "word n-grams",
+                "char n-grams",
+                "tf",
+                "idf",
+                "norm",
+                "min df",
+                "max features"
+            ]
+        );
+        assert_eq!(stages[1].1, "snowball (english)");
+        assert_eq!(stages[2].1, "1-2");
+        assert_eq!(stages[3].1, "off");
+    }
+}

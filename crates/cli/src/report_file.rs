@@ -1,0 +1,91 @@
+//! `--report FILE` of `evaluate` and `cv`: an HTML or Markdown report page, written atomically.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use stance_report::{ReportKind, ReportPage};
+use stance_train::{CvReport, Evaluation};
+
+/// A checked `--report` destination: its extension names the format.
+#[derive(Debug)]
+pub struct ReportFile {
+    path: PathBuf,
+    kind: ReportKind,
+}
+
+impl ReportFile {
+    /// Checks `--report` before any work starts: a known extension and an existing folder.
+    /// An existing report file is fine (it is replaced atomically).
+    pub fn check(path: Option<PathBuf>) -> Result<Option<Self>> {
+        let Some(path) = path else { return Ok(None) };
+        let Some(kind) = ReportKind::from_path(&path) else {
+            bail!(
+                "--report {}: unknown report format; the file name must end in {}",
+                path.display(),
+                ReportKind::EXTENSIONS
+            );
+        };
+        if path.is_dir() {
+            bail!("--report {} is a directory", path.display());
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                bail!("--report {}: folder {} does not exist", path.display(), parent.display());
+            }
+        }
+        Ok(Some(Self { path, kind }))
+    }
+
+    /// Writes the report of `stance evaluate`.
+    pub fn write_evaluation(&self, model: Option<&Path>, data: &Path, evaluation: &Evaluation) -> Result<()> {
+        let model = model.map_or(stance_infer::DEFAULT_MODEL_NAME.to_owned(), |p| p.display().to_string());
+        let page = ReportPage {
+            title: format!("Evaluation on {}", file_name(data)),
+            facts: vec![
+                ("model".into(), model),
+                ("data".into(), data.display().to_string()),
+                ("command".into(), command_line()),
+            ],
+            evaluation,
+            cv: None,
+        };
+        self.write(&page)
+    }
+
+    /// Writes the report of `stance cv`: the pooled out-of-fold evaluation plus the folds.
+    pub fn write_cv(&self, data: &Path, report: &CvReport) -> Result<()> {
+        let evaluation = report.evaluation();
+        let page = ReportPage {
+            title: format!("Cross-validation on {}", file_name(data)),
+            facts: vec![("data".into(), data.display().to_string()), ("command".into(), command_line())],
+            evaluation: &evaluation,
+            cv: Some(report),
+        };
+        self.write(&page)
+    }
+
+    fn write(&self, page: &ReportPage<'_>) -> Result<()> {
+        let text = self.kind.render(page);
+        stance_model::write_atomically(&self.path, text.as_bytes())
+            .with_context(|| format!("cannot write report {}", self.path.display()))?;
+        eprintln!("stance: wrote report {}", self.path.display());
+        Ok(())
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The command line as typed (program name shortened to `stance`), quoted for a POSIX shell
+/// where needed, so a report says how to reproduce it.
+fn command_line() -> String {
+    let mut words = vec!["stance".to_owned()];
+    for arg in std::env::args_os().skip(1) {
+        let arg = arg.to_string_lossy();
+        let plain =
+            !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+        words.push(if plain { arg.into_owned() } else { format!("'{}'", arg.replace('\'', r"'\''")) });
+    }
+    words.join(" ")
+}
