@@ -11,14 +11,12 @@ use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod common;
+use common::*;
+
 /// The workspace root.
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-const LABELED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/labeled/peacekeepers.tsv");
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/corpus");
-const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/peacekeepers.json");
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
 
-const LABELS: [&str; 3] = ["neutral", "oppose", "support"];
 const ARTICLES: [&str; 5] = [
     "000_bf325d4e0de918fa.txt",
     "001_24be1872bdaa3ea2.txt",
@@ -31,45 +29,6 @@ const ARTICLES: [&str; 5] = [
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// A fresh `stance` command, run from a throw-away directory unless the test picks another.
-fn stance() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_stance"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(FIXTURES).join(name)
-}
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().expect("create a temporary directory")
-}
-
-/// What a finished run printed.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `cmd` to completion; never accepts a panic or a death by signal.
-fn run(cmd: &mut Command) -> Run {
-    let output = cmd.output().expect("run stance");
-    let run = Run {
-        code: output.status.code().expect("stance was killed by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(!run.stderr.contains("panicked"), "stance panicked:\n{}", run.stderr);
-    run
-}
-
-/// Runs `cmd` and requires exit code 0.
-fn ok(cmd: &mut Command) -> Run {
-    let run = run(cmd);
-    assert_eq!(run.code, 0, "expected success; stderr:\n{}", run.stderr);
-    run
-}
-
 /// Runs `cmd` and requires a clean, reported failure (exit 1, one `stance: error:` line).
 fn fails(cmd: &mut Command) -> Run {
     let run = run(cmd);
@@ -78,25 +37,13 @@ fn fails(cmd: &mut Command) -> Run {
     run
 }
 
-fn jsonl(text: &str) -> Vec<Value> {
-    text.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))).collect()
-}
-
 fn json_file(path: &Path) -> Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
 }
 
-fn keys(value: &Value) -> BTreeSet<&str> {
-    value.as_object().expect("a JSON object").keys().map(String::as_str).collect()
-}
-
 fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {
     items.into_iter().collect()
-}
-
-fn f64_of(value: &Value) -> f64 {
-    value.as_f64().unwrap_or_else(|| panic!("not a number: {value}"))
 }
 
 fn usize_of(value: &Value) -> usize {

@@ -3,56 +3,16 @@
 
 use std::collections::BTreeSet;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/peacekeepers.json");
+mod common;
+use common::*;
+
 const ARTICLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/corpus/000_bf325d4e0de918fa.txt");
-const LABELS: [&str; 3] = ["neutral", "oppose", "support"];
 
 const OPPOSE: &str = "Lavrov said the deployment is completely unacceptable.";
 const SUPPORT: &str =
     "On Monday, British Prime Minister Sir Keir Starmer said London is open to sending troops to Ukraine as part of future security guarantees.";
-
-fn stance() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_stance"))
-}
-
-/// What a finished run printed.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let output = cmd.output().expect("run stance");
-    let run = Run {
-        code: output.status.code().expect("stance was killed by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(!run.stderr.contains("panicked"), "stance panicked:\n{}", run.stderr);
-    run
-}
-
-fn ok(cmd: &mut Command) -> Run {
-    let run = run(cmd);
-    assert_eq!(run.code, 0, "expected success; stderr:\n{}", run.stderr);
-    run
-}
-
-fn jsonl(text: &str) -> Vec<Value> {
-    text.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))).collect()
-}
-
-fn f64_of(value: &Value) -> f64 {
-    value.as_f64().unwrap_or_else(|| panic!("not a number: {value}"))
-}
-
-fn keys(value: &Value) -> BTreeSet<&str> {
-    value.as_object().expect("a JSON object").keys().map(String::as_str).collect()
-}
 
 /// Checks one explanation object (a label's entry): intercept + listed contributions = logit
 /// when nothing was cut, contribution = value × weight, sorted by |contribution|, surfaces
@@ -388,7 +348,7 @@ fn inspect_reports_an_unreadable_model_clearly() {
 #[test]
 fn inspect_and_explain_a_freshly_trained_model_without_cv() {
     let dir = tempfile::tempdir().unwrap();
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
+    let fixtures = FIXTURES;
     let model = dir.path().join("tiny.json");
     ok(stance()
         .args(["train", "--no-cv", "--word-ngrams", "1-1", "--data"])

@@ -1,50 +1,12 @@
 //! End-to-end tests of `--report FILE` of `stance evaluate` and `stance cv`: the real binary on
 //! the small fixtures, writing into temporary directories only.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
-use tempfile::TempDir;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
-const LABELS: [&str; 3] = ["neutral", "oppose", "support"];
-
-fn stance() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_stance"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(FIXTURES).join(name)
-}
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().expect("create a temporary directory")
-}
-
-/// What a finished run printed.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let output = cmd.output().expect("run stance");
-    let run = Run {
-        code: output.status.code().expect("stance was killed by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(!run.stderr.contains("panicked"), "stance panicked:\n{}", run.stderr);
-    run
-}
-
-fn ok(cmd: &mut Command) -> Run {
-    let run = run(cmd);
-    assert_eq!(run.code, 0, "expected success; stderr:\n{}", run.stderr);
-    run
-}
+mod common;
+use common::*;
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))

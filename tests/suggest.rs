@@ -5,12 +5,8 @@ use std::collections::BTreeMap;
 
 use assert_cmd::Command;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/corpus");
-const LABELED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/labeled/peacekeepers.tsv");
-
-fn stance() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_stance"))
-}
+mod common;
+use common::*;
 
 fn stdout_of(cmd: &mut Command) -> String {
     let output = cmd.output().expect("run stance");

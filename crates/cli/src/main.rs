@@ -392,12 +392,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json["calibration"] = serde_json::to_value(&evaluation.reliability)?;
             json["worst_errors"] = serde_json::to_value(&evaluation.worst_errors)?;
             json["data"] = labeled.path.display().to_string().into();
-            json["model"] =
-                model.map_or(stance_infer::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string()).into();
+            json["model"] = model
+                .as_deref()
+                .map_or(stance_infer::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string())
+                .into();
             let text = match format {
                 ReportFormat::Text => report.to_text(),
                 ReportFormat::Json => serde_json::to_string_pretty(&json)? + "\n",
-                ReportFormat::Markdown => report.to_markdown(),
+                ReportFormat::Markdown => stance_report::render_markdown(&report_file::evaluation_page(
+                    model.as_deref(),
+                    &labeled.path,
+                    &evaluation,
+                )),
             };
             emit_report(&text, out.as_deref())
         }
@@ -429,13 +435,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report =
                 run.cross_validate(&params.check()?, &labeled, &spec, &|done, _| bar.set(done as u64))?;
             bar.finish();
+            let evaluation = report.evaluation();
             if let Some(file) = &report_file {
-                file.write_cv(&labeled.path, &report)?;
+                file.write_cv(&labeled.path, &report, &evaluation)?;
             }
             let text = match format {
                 ReportFormat::Text => report.to_text(),
                 ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-                ReportFormat::Markdown => report.to_markdown(),
+                ReportFormat::Markdown => {
+                    stance_report::render_markdown(&report_file::cv_page(&labeled.path, &report, &evaluation))
+                }
             };
             emit_report(&text, out.as_deref())
         }

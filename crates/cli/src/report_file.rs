@@ -38,30 +38,12 @@ impl ReportFile {
 
     /// Writes the report of `stance evaluate`.
     pub fn write_evaluation(&self, model: Option<&Path>, data: &Path, evaluation: &Evaluation) -> Result<()> {
-        let model = model.map_or(stance_infer::DEFAULT_MODEL_NAME.to_owned(), |p| p.display().to_string());
-        let page = ReportPage {
-            title: format!("Evaluation on {}", file_name(data)),
-            facts: vec![
-                ("model".into(), model),
-                ("data".into(), data.display().to_string()),
-                ("command".into(), command_line()),
-            ],
-            evaluation,
-            cv: None,
-        };
-        self.write(&page)
+        self.write(&evaluation_page(model, data, evaluation))
     }
 
     /// Writes the report of `stance cv`: the pooled out-of-fold evaluation plus the folds.
-    pub fn write_cv(&self, data: &Path, report: &CvReport) -> Result<()> {
-        let evaluation = report.evaluation();
-        let page = ReportPage {
-            title: format!("Cross-validation on {}", file_name(data)),
-            facts: vec![("data".into(), data.display().to_string()), ("command".into(), command_line())],
-            evaluation: &evaluation,
-            cv: Some(report),
-        };
-        self.write(&page)
+    pub fn write_cv(&self, data: &Path, report: &CvReport, evaluation: &Evaluation) -> Result<()> {
+        self.write(&cv_page(data, report, evaluation))
     }
 
     fn write(&self, page: &ReportPage<'_>) -> Result<()> {
@@ -70,6 +52,32 @@ impl ReportFile {
             .with_context(|| format!("cannot write report {}", self.path.display()))?;
         eprintln!("stance: wrote report {}", self.path.display());
         Ok(())
+    }
+}
+
+/// The report page of `stance evaluate` (also its `--format markdown` output).
+pub fn evaluation_page<'a>(model: Option<&Path>, data: &Path, evaluation: &'a Evaluation) -> ReportPage<'a> {
+    let model = model.map_or(stance_infer::DEFAULT_MODEL_NAME.to_owned(), |p| p.display().to_string());
+    ReportPage {
+        title: format!("Evaluation on {}", file_name(data)),
+        facts: vec![
+            ("model".into(), model),
+            ("data".into(), data.display().to_string()),
+            ("command".into(), command_line()),
+        ],
+        evaluation,
+        cv: None,
+    }
+}
+
+/// The report page of `stance cv` (also its `--format markdown` output); `evaluation` is
+/// `report.evaluation()`, the pooled out-of-fold predictions.
+pub fn cv_page<'a>(data: &Path, report: &'a CvReport, evaluation: &'a Evaluation) -> ReportPage<'a> {
+    ReportPage {
+        title: format!("Cross-validation on {}", file_name(data)),
+        facts: vec![("data".into(), data.display().to_string()), ("command".into(), command_line())],
+        evaluation,
+        cv: Some(report),
     }
 }
 

@@ -252,35 +252,4 @@ impl CvReport {
         out.push_str(&self.pooled.to_text());
         out
     }
-
-    /// Markdown report with the same content as [`CvReport::to_text`].
-    pub fn to_markdown(&self) -> String {
-        let mut out = format!("## Cross-validation\n\n{} over {} rows.\n\n", self.strategy_text(), self.n);
-        out.push_str("| fold | n_test | accuracy | macro-F1 | weighted-F1 | test groups |\n");
-        out.push_str("|---:|---:|---:|---:|---:|---|\n");
-        for fold in &self.per_fold {
-            out.push_str(&format!(
-                "| {} | {} | {:.3} | {:.3} | {:.3} | {} |\n",
-                fold.fold,
-                fold.n_test,
-                fold.accuracy,
-                fold.macro_f1,
-                fold.weighted_f1,
-                fold.test_groups.join(", ")
-            ));
-        }
-        let m = &self.mean;
-        out.push_str(&format!(
-            "| **mean ± std** | | {:.3} ± {:.3} | {:.3} ± {:.3} | {:.3} ± {:.3} | |\n\n",
-            m.accuracy.mean,
-            m.accuracy.std,
-            m.macro_f1.mean,
-            m.macro_f1.std,
-            m.weighted_f1.mean,
-            m.weighted_f1.std
-        ));
-        out.push_str("### Pooled out-of-fold predictions\n\n");
-        out.push_str(&self.pooled.to_markdown());
-        out
-    }
 }

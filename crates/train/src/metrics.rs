@@ -62,11 +62,6 @@ fn ratio(num: f64, den: f64) -> f64 {
 /// Width of the label column in the text report: fits the longest label and "weighted avg".
 const AVG_LABEL_WIDTH: usize = "weighted avg".len();
 
-/// Escapes characters that would break a Markdown table cell.
-fn md_cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ")
-}
-
 impl Report {
     /// Scores `predicted` against `truth`.
     ///
@@ -198,61 +193,6 @@ impl Report {
             let _ = write!(out, "{label:>row_w$}");
             for count in row {
                 let _ = write!(out, "{count:>cell_w$}");
-            }
-            out.push('\n');
-        }
-        out
-    }
-
-    /// Markdown: a headline metrics table, a per-class table (in `confusion.labels` order) and
-    /// the confusion matrix as a table. Numbers have 3 decimals; `|` in labels is escaped.
-    pub fn to_markdown(&self) -> String {
-        let ((macro_p, macro_r), (weighted_p, weighted_r)) = self.averages();
-        let mut out = String::new();
-        out.push_str("| metric | value |\n|---|---:|\n");
-        let _ = writeln!(out, "| rows | {} |", self.n);
-        let _ = writeln!(out, "| accuracy | {:.3} |", self.accuracy);
-        let _ = writeln!(out, "| macro F1 | {:.3} |", self.macro_f1);
-        let _ = writeln!(out, "| weighted F1 | {:.3} |", self.weighted_f1);
-
-        out.push_str("\n**Per class**\n\n");
-        out.push_str("| label | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|\n");
-        for (name, m) in self.rows() {
-            let _ = writeln!(
-                out,
-                "| {} | {:.3} | {:.3} | {:.3} | {} |",
-                md_cell(name),
-                m.precision,
-                m.recall,
-                m.f1,
-                m.support
-            );
-        }
-        let _ = writeln!(
-            out,
-            "| *macro avg* | {macro_p:.3} | {macro_r:.3} | {:.3} | {} |",
-            self.macro_f1, self.n
-        );
-        let _ = writeln!(
-            out,
-            "| *weighted avg* | {weighted_p:.3} | {weighted_r:.3} | {:.3} | {} |",
-            self.weighted_f1, self.n
-        );
-
-        out.push_str("\n**Confusion matrix** (rows = true, columns = predicted)\n\n");
-        out.push_str("| true \\ predicted |");
-        for label in &self.confusion.labels {
-            let _ = write!(out, " {} |", md_cell(label));
-        }
-        out.push_str("\n|---|");
-        for _ in &self.confusion.labels {
-            out.push_str("---:|");
-        }
-        out.push('\n');
-        for (label, row) in self.confusion.labels.iter().zip(&self.confusion.matrix) {
-            let _ = write!(out, "| {} |", md_cell(label));
-            for count in row {
-                let _ = write!(out, " {count} |");
             }
             out.push('\n');
         }
@@ -395,7 +335,6 @@ mod tests {
         let r = Report::from_predictions(&[], &[], &[]);
         assert_eq!((r.n, r.accuracy, r.macro_f1, r.weighted_f1), (0, 0.0, 0.0, 0.0));
         assert!(r.to_text().contains("accuracy"));
-        assert!(r.to_markdown().contains('|'));
     }
 
     #[test]
@@ -463,21 +402,6 @@ mod tests {
         // Every line of the metrics block has the same width.
         assert_eq!(lines[0].len(), lines[2].len());
         assert_eq!(lines[2].len(), lines[3].len());
-    }
-
-    #[test]
-    fn markdown_has_tables() {
-        let r = Report::from_predictions(&names(&["a", "b|c"]), &[0, 1, 1], &[0, 1, 0]);
-        let md = r.to_markdown();
-        assert!(md.contains("| metric | value |"), "{md}");
-        assert!(md.contains("| accuracy | 0.667 |"), "{md}");
-        assert!(md.contains("| label | precision | recall | F1 | support |"), "{md}");
-        assert!(md.contains("| true \\ predicted | a | b\\|c |"), "{md}");
-        assert!(md.contains("| b\\|c | 1 | 1 |"), "{md}");
-        // Each table row of the confusion matrix has k + 1 unescaped cells.
-        for line in md.lines().filter(|l| l.starts_with('|')) {
-            assert!(line.ends_with('|'), "{line}");
-        }
     }
 
     #[test]
