@@ -16,7 +16,7 @@ mkdir -p docs
 # MODEL_OPTS is a list of words: split it on purpose.
 # shellcheck disable=SC2086
 target/release/stance cv --data data/labeled/peacekeepers.tsv $MODEL_OPTS --folds 5 \
-    --report "$HTML" >/dev/null
+    --report "$HTML" --force >/dev/null
 
 if ! command -v chromium >/dev/null 2>&1; then
     apt-get update && apt-get install -y chromium

@@ -33,8 +33,13 @@ impl DataArgs {
         }
     }
 
+    /// Reads the labeled file and prints its warnings (duplicates, single-row labels) on stderr.
     pub fn read(&self, group: Option<&str>) -> Result<stance_train::LabeledData> {
-        Ok(stance_train::read_labeled(&self.data, self.input_format, &self.columns(group))?)
+        let data = stance_train::read_labeled(&self.data, self.input_format, &self.columns(group))?;
+        for warning in data.warnings() {
+            eprintln!("stance: warning: {warning}");
+        }
+        Ok(data)
     }
 }
 
@@ -181,6 +186,17 @@ pub struct CvArgs {
     /// Seed for shuffling stratified folds (not used with --group-col).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+impl CvArgs {
+    /// Rejects a fold count that can never work, before any data is read (a count larger
+    /// than the rows or groups is reported once the data is known).
+    pub fn check(&self) -> Result<()> {
+        if self.folds < 2 {
+            bail!("--folds must be at least 2, got {}", self.folds);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use rayon::prelude::*;
 use serde::Serialize;
 use stance_features::split_sentences;
 use stance_infer::{ArticlePrediction, Classifier, Explanation, LabelExplanation, SentencePrediction};
@@ -13,30 +14,55 @@ use crate::documents::{collect, Source};
 use crate::progress::Progress;
 use crate::{Level, OutputFormat, EXIT_SOME_FAILED};
 
+/// Documents read, then processed in parallel, at a time: bounds memory on large batches.
+const DOCUMENTS_PER_CHUNK: usize = 64;
+
 /// Runs `each` over every readable document, reporting failures on stderr and going on;
 /// returns the exit code for the batch.
+///
+/// `each` writes a document's output to the buffer it is given. Documents are read in chunks
+/// of [`DOCUMENTS_PER_CHUNK`] and processed in parallel; their buffers are then written to
+/// `out`, and their warnings and failures reported, in input order, so output and messages are
+/// the same as one document after the other.
 fn for_each_document(
     inputs: &[PathBuf],
     quiet: bool,
-    mut each: impl FnMut(&Source, &str) -> Result<std::result::Result<(), String>>,
+    out: &mut impl Write,
+    each: impl Fn(&Source, &str, &mut Vec<u8>) -> Result<std::result::Result<(), String>> + Sync,
 ) -> Result<ExitCode> {
     let sources = collect(inputs);
     let bar = Progress::new(sources.len() as u64, "documents", quiet);
     let mut failed = 0;
-    for source in &sources {
-        bar.inc();
-        let outcome = match source.read() {
-            Ok(text) => {
-                if let Some(warning) = &text.warning {
-                    eprintln!("stance: warning: {}: {warning}", source.display());
+    for chunk in sources.chunks(DOCUMENTS_PER_CHUNK) {
+        let texts: Vec<_> = chunk.iter().map(Source::read).collect();
+        let processed: Vec<_> = chunk
+            .par_iter()
+            .zip(&texts)
+            .map(|(source, text)| {
+                let mut buffer = Vec::new();
+                let outcome = match text {
+                    Ok(text) => each(source, &text.text, &mut buffer),
+                    Err(_) => Ok(Ok(())), // reported below
+                };
+                (buffer, outcome)
+            })
+            .collect();
+        for ((source, text), (buffer, outcome)) in chunk.iter().zip(texts).zip(processed) {
+            bar.inc();
+            let outcome = match text {
+                Ok(text) => {
+                    if let Some(warning) = &text.warning {
+                        eprintln!("stance: warning: {}: {warning}", source.display());
+                    }
+                    out.write_all(&buffer)?;
+                    outcome?
                 }
-                each(source, &text.text)?
+                Err(error) => Err(error.to_string()),
+            };
+            if let Err(problem) = outcome {
+                eprintln!("stance: {}: {problem}", source.display());
+                failed += 1;
             }
-            Err(error) => Err(error.to_string()),
-        };
-        if let Err(problem) = outcome {
-            eprintln!("stance: {}: {problem}", source.display());
-            failed += 1;
         }
     }
     bar.finish();
@@ -72,7 +98,7 @@ const NO_SENTENCE: &str = "no sentence found (empty, whitespace or symbols only)
 pub fn sentences(inputs: &[PathBuf], quiet: bool) -> Result<ExitCode> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     writeln!(out, "article\tsentence\ttext")?;
-    let code = for_each_document(inputs, quiet, |source, text| {
+    let code = for_each_document(inputs, quiet, &mut out, |source, text, out| {
         let ranges = split_sentences(text);
         if ranges.is_empty() {
             return Ok(Err(NO_SENTENCE.into()));
@@ -115,7 +141,7 @@ pub fn classify(
             }
         }
     }
-    let code = for_each_document(inputs, quiet, |source, text| {
+    let code = for_each_document(inputs, quiet, &mut out, |source, text, out| {
         match level {
             Level::Sentence => {
                 let predictions = classifier.classify_sentences(text);
@@ -128,18 +154,11 @@ pub fn classify(
                         explanation.truncate(top);
                         explanation
                     });
-                    write_sentence(
-                        &mut out,
-                        format,
-                        &source.name,
-                        prediction,
-                        &labels,
-                        explanation.as_ref(),
-                    )?;
+                    write_sentence(out, format, &source.name, prediction, &labels, explanation.as_ref())?;
                 }
             }
             Level::Article => match classifier.classify_article(text) {
-                Ok(prediction) => write_article(&mut out, format, &source.name, &prediction, &labels)?,
+                Ok(prediction) => write_article(out, format, &source.name, &prediction, &labels)?,
                 Err(error) => return Ok(Err(error.to_string())),
             },
         }

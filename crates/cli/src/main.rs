@@ -38,6 +38,10 @@ struct Cli {
     /// No progress bars (they are only drawn on a terminal, after a second of work).
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Worker threads for training, cross-validation and classification [default: all cores].
+    /// Results are the same for any number.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     #[command(subcommand)]
     command: Command,
 }
@@ -158,6 +162,9 @@ enum Command {
         /// Write a report page with charts: .html (self-contained) or .md (Markdown tables).
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        /// Overwrite --out and --report files that already exist.
+        #[arg(long)]
+        force: bool,
     },
     /// Pick the unlabeled sentences the model is least sure of, spread across articles, as a
     /// TSV ready to label (fill the empty `label` column, then add the rows to your training data).
@@ -190,6 +197,9 @@ enum Command {
         /// Also write the TSV to this file (atomically).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Overwrite --out if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Cross-validate training options; with --group-col no group straddles folds.
     #[command(
@@ -214,6 +224,9 @@ enum Command {
         /// Write a report page with charts: .html (self-contained) or .md (Markdown tables).
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        /// Overwrite --out and --report files that already exist.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -316,10 +329,19 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    if let Some(threads) = cli.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.into())
+            .build_global()
+            .context("cannot start the worker threads")?;
+    }
     match cli.command {
         Command::Sentences { inputs } => classify::sentences(&inputs, cli.quiet),
         Command::Train { data, group_col, neutral_label, out, force, no_cv, cv, model } => {
             let params = model.params()?;
+            if !no_cv {
+                cv.check()?;
+            }
             check_output(&out, force)?;
             let labeled = data.read(group_col.as_deref())?;
             let run = TrainingRun {
@@ -379,7 +401,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             explain::explain(&load_classifier(model.as_deref())?, &texts, top, format)
         }
         Command::Inspect { model, top, format } => inspect::inspect(model.as_deref(), top, format),
-        Command::Evaluate { model, data, format, out, report } => {
+        Command::Evaluate { model, data, format, out, report, force } => {
+            check_outputs([out.as_deref(), report.as_deref()], force)?;
             let report_file = report_file::ReportFile::check(report)?;
             let classifier = load_classifier(model.as_deref())?;
             let labeled = data.read(None)?;
@@ -407,10 +430,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             emit_report(&text, out.as_deref())
         }
-        Command::Suggest { model, pool, n, strategy, text_col, label_col, group_col, out } => {
+        Command::Suggest { model, pool, n, strategy, text_col, label_col, group_col, out, force } => {
             if n == 0 {
                 bail!("--n must be at least 1");
             }
+            check_outputs([out.as_deref()], force)?;
             let classifier = load_classifier(model.as_deref())?;
             let strategy = match strategy {
                 StrategyArg::Margin => stance_infer::Uncertainty::Margin,
@@ -420,9 +444,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let tsv = suggest::suggest(&classifier, &pool, &columns, n, strategy)?;
             emit_report(&tsv, out.as_deref())
         }
-        Command::Cv { data, group_col, cv, model, format, out, report: report_path } => {
+        Command::Cv { data, group_col, cv, model, format, out, report: report_path, force } => {
+            check_outputs([out.as_deref(), report_path.as_deref()], force)?;
             let report_file = report_file::ReportFile::check(report_path)?;
             let params = model.params()?;
+            cv.check()?;
             let labeled = data.read(group_col.as_deref())?;
             let run = TrainingRun {
                 params: params.clone(),
@@ -456,6 +482,11 @@ fn load_classifier(path: Option<&Path>) -> Result<Classifier> {
         Some(path) => Classifier::load(path)?,
         None => Classifier::default_model().context("the compiled-in default model is unusable")?,
     })
+}
+
+/// [`check_output`] for every output path that was given.
+fn check_outputs<const N: usize>(paths: [Option<&Path>; N], force: bool) -> Result<()> {
+    paths.into_iter().flatten().try_for_each(|path| check_output(path, force))
 }
 
 /// Refuses to overwrite an existing output unless forced, before any work starts.

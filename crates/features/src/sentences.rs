@@ -108,49 +108,42 @@ fn has_word_character(text: &str) -> bool {
 }
 
 /// Splits one trimmed block into sentences, appending absolute ranges to `out`.
+///
+/// Works on byte offsets into `block` and looks ahead with `char_indices`, so a block costs no
+/// memory beyond the ranges it yields, however long the line.
 fn split_block(block: &str, offset: usize, out: &mut Vec<Range<usize>>) {
-    let chars: Vec<(usize, char)> = block.char_indices().collect();
     let mut sentence_start = 0;
     let mut i = 0;
-    while i < chars.len() {
-        let (_, c) = chars[i];
-        if !is_terminator(c) {
-            i += 1;
-            continue;
-        }
-        let first_terminator = i;
-        let mut j = i;
-        while j < chars.len() && is_terminator(chars[j].1) {
-            j += 1;
-        }
-        while j < chars.len() && is_closer(chars[j].1) {
-            j += 1;
-        }
-        let end_byte = chars.get(j).map_or(block.len(), |&(b, _)| b);
-        let mut k = j;
-        while k < chars.len() && chars[k].1.is_whitespace() {
-            k += 1;
-        }
+    while let Some(found) = block[i..].find(is_terminator) {
+        let first_terminator = i + found;
+        let run_end = skip_while(block, first_terminator, is_terminator);
+        // End of the sentence if this is a boundary: after the terminators and any closers.
+        let j = skip_while(block, run_end, is_closer);
+        let k = skip_while(block, j, char::is_whitespace);
         let followed_by_space = k > j;
-        let boundary = k == chars.len()
-            || (followed_by_space
-                && starts_sentence(chars[k].1)
-                && !is_abbreviation_period(
-                    block,
-                    &chars,
-                    first_terminator,
-                    j - first_terminator,
-                    chars[k].1,
-                ));
+        let boundary = match block[k..].chars().next() {
+            None => true,
+            Some(next) => {
+                followed_by_space
+                    && starts_sentence(next)
+                    && !is_abbreviation_period(block, first_terminator, &block[first_terminator..j], next)
+            }
+        };
         if boundary {
-            push_sentence(block, sentence_start, end_byte, offset, out);
-            sentence_start = chars.get(k).map_or(block.len(), |&(b, _)| b);
+            push_sentence(block, sentence_start, j, offset, out);
+            sentence_start = k;
             i = k;
         } else {
-            i = j.max(i + 1);
+            i = j;
         }
     }
     push_sentence(block, sentence_start, block.len(), offset, out);
+}
+
+/// The byte offset of the first character at or after `from` that does not satisfy `pred`
+/// (`block.len()` if there is none).
+fn skip_while(block: &str, from: usize, pred: impl Fn(char) -> bool) -> usize {
+    block[from..].char_indices().find(|&(_, c)| !pred(c)).map_or(block.len(), |(at, _)| from + at)
 }
 
 fn push_sentence(block: &str, start: usize, end: usize, offset: usize, out: &mut Vec<Range<usize>>) {
@@ -171,31 +164,23 @@ fn starts_sentence(c: char) -> bool {
     c.is_uppercase() || c.is_numeric() || is_opener(c)
 }
 
-/// True when the single period at `chars[dot]` belongs to an abbreviation, an initial or a
-/// dotted acronym rather than ending the sentence.
-fn is_abbreviation_period(
-    block: &str,
-    chars: &[(usize, char)],
-    dot: usize,
-    terminator_run: usize,
-    next: char,
-) -> bool {
-    if chars[dot].1 != '.' || terminator_run != 1 {
+/// True when the period at byte `dot` of `block` belongs to an abbreviation, an initial or a
+/// dotted acronym rather than ending the sentence. `ending` is the period with the terminators
+/// and closing quotes/brackets that follow it; only a lone period (`ending == "."`) qualifies.
+fn is_abbreviation_period(block: &str, dot: usize, ending: &str, next: char) -> bool {
+    if ending != "." {
         return false;
     }
     // The word before the period: back to whitespace or an opening bracket/quote.
-    let mut start = dot;
-    while start > 0 {
-        let c = chars[start - 1].1;
-        if c.is_whitespace() || matches!(c, '(' | '[' | '"' | '“' | '‘' | '«') {
-            break;
-        }
-        start -= 1;
-    }
+    let start = block[..dot]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_whitespace() || matches!(c, '(' | '[' | '"' | '“' | '‘' | '«'))
+        .map_or(0, |(at, c)| at + c.len_utf8());
     if start == dot {
         return false;
     }
-    let word = &block[chars[start].0..chars[dot].0];
+    let word = &block[start..dot];
     let letters: String = word.chars().filter(|c| c.is_alphanumeric()).collect();
     if letters.is_empty() {
         return false;
@@ -264,6 +249,23 @@ mod tests {
             split(text),
             ["\"We see no room for compromise.", "They are not hiding it,\" Lavrov said."]
         );
+    }
+
+    #[test]
+    fn a_period_closed_by_a_quote_ends_the_sentence_even_after_an_abbreviation() {
+        assert_eq!(
+            split("He said “we trust the U.S.” Then he left. Gen. Smith agreed."),
+            ["He said “we trust the U.S.”", "Then he left.", "Gen. Smith agreed."]
+        );
+    }
+
+    #[test]
+    fn a_very_long_line_is_split_in_place() {
+        let line = "Mr. Lavrov spoke in the U.S. on Feb. 3. ".repeat(50_000);
+        let ranges = split_sentences(&line);
+        assert_eq!(ranges.len(), 50_000);
+        assert_eq!(&line[ranges[49_999].clone()], "Mr. Lavrov spoke in the U.S. on Feb. 3.");
+        assert_eq!(ranges[1].start, "Mr. Lavrov spoke in the U.S. on Feb. 3. ".len());
     }
 
     #[test]

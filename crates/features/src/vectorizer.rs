@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analyzer::{Analyzer, TermKind};
@@ -95,19 +96,31 @@ impl From<Featurizer> for FeaturizerParts {
 impl Featurizer {
     /// Learns the vocabulary (terms with document frequency ≥ `min_df`, sorted, at most
     /// `max_features` of the most frequent) and idf weights from `documents`.
-    pub fn fit<S: AsRef<str>>(config: &FeatureConfig, documents: &[S]) -> Result<Self, FeatureError> {
+    ///
+    /// Document frequencies are counted in parallel (on the current rayon pool) and summed, so
+    /// the result does not depend on the number of threads.
+    pub fn fit<S: AsRef<str> + Sync>(config: &FeatureConfig, documents: &[S]) -> Result<Self, FeatureError> {
         let analyzer = Analyzer::new(config.clone())?;
-        let mut document_frequency: HashMap<String, usize> = HashMap::new();
-        let mut seen: Vec<String> = Vec::new();
-        for document in documents {
-            seen.clear();
-            analyzer.for_each_term(document.as_ref(), |term| seen.push(term.to_owned()));
-            seen.sort_unstable();
-            seen.dedup();
-            for term in seen.drain(..) {
-                *document_frequency.entry(term).or_insert(0) += 1;
-            }
-        }
+        let document_frequency: HashMap<String, usize> = documents
+            .par_iter()
+            .with_min_len(MIN_DOCUMENTS_PER_TASK)
+            .fold(
+                || (HashMap::new(), Vec::new()),
+                |(mut counts, mut seen): (HashMap<String, usize>, Vec<String>), document| {
+                    seen.clear();
+                    analyzer.for_each_term(document.as_ref(), |term| seen.push(term.to_owned()));
+                    seen.sort_unstable();
+                    seen.dedup();
+                    for term in seen.drain(..) {
+                        *counts.entry(term).or_insert(0) += 1;
+                    }
+                    (counts, seen)
+                },
+            )
+            .map(|(counts, _)| counts)
+            .reduce(HashMap::new, add_counts);
+        // Everything below depends only on the (term, df) pairs, never on the map's order:
+        // both sorts are total orders over distinct terms.
         let mut kept: Vec<(String, usize)> =
             document_frequency.into_iter().filter(|&(_, df)| df >= config.min_df).collect();
         if let Some(limit) = config.max_features {
@@ -223,9 +236,27 @@ impl Featurizer {
     }
 
     /// [`Featurizer::transform`] over many texts.
-    pub fn transform_all<S: AsRef<str>>(&self, texts: &[S]) -> Vec<SparseVec> {
-        texts.iter().map(|text| self.transform(text.as_ref())).collect()
+    /// Runs in parallel on the current rayon pool; the vectors are in the order of `texts`.
+    pub fn transform_all<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<SparseVec> {
+        texts
+            .par_iter()
+            .with_min_len(MIN_DOCUMENTS_PER_TASK)
+            .map(|text| self.transform(text.as_ref()))
+            .collect()
     }
+}
+
+/// Smallest number of documents one parallel task handles: below that, splitting the work
+/// costs more than it saves.
+const MIN_DOCUMENTS_PER_TASK: usize = 16;
+
+/// Sums two document-frequency tables (merging the smaller into the larger).
+fn add_counts(a: HashMap<String, usize>, b: HashMap<String, usize>) -> HashMap<String, usize> {
+    let (mut into, from) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    for (term, count) in from {
+        *into.entry(term).or_insert(0) += count;
+    }
+    into
 }
 
 fn term_weight(tf: TermFrequency, count: f64) -> f64 {
@@ -319,6 +350,85 @@ mod tests {
         let back: Featurizer = serde_json::from_str(&json).unwrap();
         assert_eq!(back, f);
         assert_eq!(back.transform("Russia sends troops"), f.transform("Russia sends troops"));
+    }
+
+    /// A few hundred documents of varied length and vocabulary (some empty, some repeated, some
+    /// with typographic apostrophes and non-ASCII letters), from a fixed pseudo-random sequence.
+    fn varied_documents() -> Vec<String> {
+        const WORDS: [&str; 24] = [
+            "Russia",
+            "rejects",
+            "Western",
+            "peacekeepers",
+            "in",
+            "Ukraine",
+            "Britain",
+            "is",
+            "ready",
+            "to",
+            "send",
+            "troops",
+            "Kremlin’s",
+            "Zakharova",
+            "said",
+            "the",
+            "deployment",
+            "would",
+            "be",
+            "unacceptable",
+            "Kyiv",
+            "naïve",
+            "Élysée",
+            "talks",
+        ];
+        let mut state: u64 = 0x5eed;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        (0..300)
+            .map(|i| {
+                let length = if i % 37 == 0 { 0 } else { 1 + next() % 30 };
+                let words: Vec<&str> = (0..length).map(|_| WORDS[next() % WORDS.len()]).collect();
+                format!("{}{}", words.join(" "), if i % 3 == 0 { "." } else { "" })
+            })
+            .collect()
+    }
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+    }
+
+    #[test]
+    fn fit_and_transform_all_do_not_depend_on_the_thread_count() {
+        let docs = varied_documents();
+        let configs = [
+            FeatureConfig::default(),
+            FeatureConfig { char_ngrams: Some(NgramRange::new(2, 5)), ..Default::default() },
+            FeatureConfig { min_df: 2, max_features: Some(150), ..Default::default() },
+            FeatureConfig { max_features: Some(10), ..unigram_config() },
+        ];
+        for config in configs {
+            let run = |threads: usize| {
+                pool(threads).install(|| {
+                    let featurizer = Featurizer::fit(&config, &docs).unwrap();
+                    let vectors = featurizer.transform_all(&docs);
+                    (featurizer, vectors)
+                })
+            };
+            let (serial, serial_vectors) = run(1);
+            let (parallel, parallel_vectors) = run(4);
+            assert_eq!(parallel.vocabulary(), serial.vocabulary());
+            let bits = |f: &Featurizer| f.idf().iter().map(|w| w.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&parallel), bits(&serial));
+            assert_eq!(parallel_vectors.len(), docs.len());
+            for (i, (p, s)) in parallel_vectors.iter().zip(&serial_vectors).enumerate() {
+                assert_eq!(p.indices, s.indices, "document {i}");
+                let bits = |v: &SparseVec| v.values.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(p), bits(s), "document {i}");
+                assert_eq!(*p, serial.transform(&docs[i]), "document {i}");
+            }
+        }
     }
 
     #[test]

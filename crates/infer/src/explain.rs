@@ -265,6 +265,7 @@ mod tests {
                 },
                 cross_validation: None,
             },
+            checksum: None,
         };
         Classifier::from_model(model).unwrap()
     }

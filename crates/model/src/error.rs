@@ -69,6 +69,16 @@ pub enum ModelError {
         /// The parser's message.
         message: String,
     },
+    /// The content does not match the stored checksum: the file was edited or corrupted.
+    #[error("{path}: checksum mismatch: the file was modified or corrupted (stored {stored}, content gives {computed})", path = path.display())]
+    ChecksumMismatch {
+        /// The model file.
+        path: PathBuf,
+        /// Checksum stored in the file.
+        stored: String,
+        /// Checksum of the content as read.
+        computed: String,
+    },
     /// The parts of the model disagree with each other (sizes, NaN weights, unknown labels).
     #[error("{path}: inconsistent model: {message}", path = path.display())]
     Inconsistent {

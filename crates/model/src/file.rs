@@ -12,8 +12,8 @@ use crate::ModelError;
 
 /// Marker stored in every model file's `format` field.
 pub const FORMAT: &str = "stance-model";
-/// The format version this build writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes. Version 2 added the `checksum` field.
+pub const FORMAT_VERSION: u32 = 2;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 
@@ -82,6 +82,11 @@ pub struct ModelFile {
     pub weights: Weights,
     /// Provenance and training-time measurements.
     pub training: TrainingInfo,
+    /// `sha256:<hex>` of the model's canonical JSON without this field (format version ≥ 2).
+    /// Written by [`ModelFile::to_json_bytes`] and checked on load, so a flipped digit in a
+    /// weight cannot go unnoticed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
 }
 
 /// One feature's weight for one label (see [`ModelFile::top_features`]).
@@ -159,9 +164,21 @@ impl ModelFile {
 
     /// Serializes to the on-disk JSON bytes (pretty-printed, deterministic).
     pub fn to_json_bytes(&self) -> Vec<u8> {
-        let mut bytes = serde_json::to_vec_pretty(self).expect("a model always serializes");
+        let mut stamped = self.clone();
+        stamped.checksum = Some(self.content_checksum());
+        let mut bytes = serde_json::to_vec_pretty(&stamped).expect("a model always serializes");
         bytes.push(b'\n');
         bytes
+    }
+
+    /// `sha256:<hex>` of the canonical serialization with the checksum field left out. The
+    /// serialization is deterministic (struct field order, exact float round trip), so the
+    /// value depends only on the model's content, not on how the file was formatted.
+    pub fn content_checksum(&self) -> String {
+        let mut unstamped = self.clone();
+        unstamped.checksum = None;
+        let bytes = serde_json::to_vec(&unstamped).expect("a model always serializes");
+        format!("sha256:{}", crate::sha256_hex(&bytes))
     }
 
     /// Parses model JSON, checking the format marker and version before the full shape.
@@ -188,6 +205,22 @@ impl ModelFile {
             });
         }
         let model: ModelFile = serde_json::from_slice(bytes).map_err(|e| corrupt_or_malformed(e, path))?;
+        if found >= 2 {
+            let Some(stored) = &model.checksum else {
+                return Err(ModelError::Inconsistent {
+                    path: path.to_owned(),
+                    message: format!("format version {found} requires a checksum field"),
+                });
+            };
+            let computed = model.content_checksum();
+            if *stored != computed {
+                return Err(ModelError::ChecksumMismatch {
+                    path: path.to_owned(),
+                    stored: stored.clone(),
+                    computed,
+                });
+            }
+        }
         model
             .linear_model()
             .map_err(|message| ModelError::Inconsistent { path: path.to_owned(), message })?;
@@ -265,6 +298,7 @@ mod tests {
                 },
                 cross_validation: None,
             },
+            checksum: None,
         }
     }
 
@@ -279,18 +313,45 @@ mod tests {
         let model = tiny_model();
         model.save(&path).unwrap();
         let back = ModelFile::load(&path).unwrap();
-        assert_eq!(back, model);
+        assert_eq!(back.checksum.as_deref(), Some(model.content_checksum().as_str()));
+        assert_eq!(ModelFile { checksum: None, ..back.clone() }, model);
         assert_eq!(back.to_json_bytes(), std::fs::read(&path).unwrap());
+    }
+
+    #[test]
+    fn checksum_catches_a_changed_digit_but_not_reformatting() {
+        let json = String::from_utf8(tiny_model().to_json_bytes()).unwrap();
+        assert!(json.contains("\"checksum\": \"sha256:"), "{json}");
+        let tampered = json.replacen("0.5", "0.6", 1);
+        assert_ne!(tampered, json);
+        let err = parse(&tampered).unwrap_err();
+        assert!(matches!(err, ModelError::ChecksumMismatch { .. }), "{err}");
+        assert!(err.to_string().contains("checksum mismatch"), "{err}");
+        // The checksum covers content, not layout: compact JSON of the same model still loads.
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(parse(&serde_json::to_string(&value).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn version_1_files_load_without_a_checksum_and_version_2_needs_one() {
+        let mut value: serde_json::Value = serde_json::from_slice(&tiny_model().to_json_bytes()).unwrap();
+        value.as_object_mut().unwrap().remove("checksum");
+        let unchecked = serde_json::to_string(&value).unwrap();
+        assert!(matches!(parse(&unchecked).unwrap_err(), ModelError::Inconsistent { .. }));
+        value["format_version"] = 1.into();
+        let v1 = parse(&serde_json::to_string(&value).unwrap()).unwrap();
+        assert_eq!(v1.format_version, 1);
+        assert_eq!(v1.checksum, None);
     }
 
     #[test]
     fn versions_outside_the_supported_range_are_named() {
         let json = String::from_utf8(tiny_model().to_json_bytes()).unwrap();
-        let newer = json.replace("\"format_version\": 1", "\"format_version\": 99");
+        let newer = json.replace("\"format_version\": 2", "\"format_version\": 99");
         let err = parse(&newer).unwrap_err();
         assert!(matches!(err, ModelError::TooNew { found: 99, .. }), "{err}");
         assert!(err.to_string().contains("newer"), "{err}");
-        let older = json.replace("\"format_version\": 1", "\"format_version\": 0");
+        let older = json.replace("\"format_version\": 2", "\"format_version\": 0");
         assert!(matches!(parse(&older).unwrap_err(), ModelError::TooOld { found: 0, .. }));
     }
 

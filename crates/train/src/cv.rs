@@ -1,7 +1,9 @@
 //! Cross-validation: grouped (a group never straddles folds) or stratified k-fold.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use stance_model::LinearModel;
 
@@ -86,7 +88,7 @@ pub struct CvReport {
 /// The featurizer is refitted inside each fold on its training rows only, so no vocabulary
 /// or idf information leaks from the test fold. With `groups`, folds follow the groups;
 /// otherwise they are stratified by label and shuffled with `seed`.
-pub fn cross_validate<S: AsRef<str>>(
+pub fn cross_validate<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     texts: &[S],
     targets: &[usize],
@@ -99,8 +101,12 @@ pub fn cross_validate<S: AsRef<str>>(
 }
 
 /// [`cross_validate`], calling `progress(done, total)` after each fold.
+///
+/// Folds run in parallel on the current rayon pool; their results are gathered in fold order,
+/// so the report is the same whatever the number of threads. `progress` is called from the
+/// worker threads, one call at a time, with `done` increasing.
 #[allow(clippy::too_many_arguments)]
-pub fn cross_validate_with_progress<S: AsRef<str>>(
+pub fn cross_validate_with_progress<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     texts: &[S],
     targets: &[usize],
@@ -108,7 +114,7 @@ pub fn cross_validate_with_progress<S: AsRef<str>>(
     groups: Option<(&str, &[String])>,
     folds: usize,
     seed: u64,
-    progress: &dyn Fn(usize, usize),
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CvReport, TrainError> {
     let (strategy, test_sets) = match groups {
         Some((column, groups)) => {
@@ -116,59 +122,33 @@ pub fn cross_validate_with_progress<S: AsRef<str>>(
         }
         None => (FoldStrategy::Stratified { seed }, stratified_k_fold(targets, folds, seed)?),
     };
+    let done = Mutex::new(0);
+    let outcomes: Vec<Result<FoldOutcome, TrainError>> = test_sets
+        .par_iter()
+        .enumerate()
+        .map(|(fold, test)| {
+            let outcome = run_fold(trainer, texts, targets, labels, groups, fold, test);
+            if outcome.is_ok() {
+                let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
+                *done += 1;
+                progress(*done, test_sets.len());
+            }
+            outcome
+        })
+        .collect();
     let mut out_of_fold: Vec<Option<ScoredRow>> = vec![None; texts.len()];
     let mut per_fold = Vec::with_capacity(test_sets.len());
     let mut per_class: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for (fold, test) in test_sets.iter().enumerate() {
-        let train = train_indices(texts.len(), test);
-        let train_texts: Vec<&str> = train.iter().map(|&i| texts[i].as_ref()).collect();
-        let train_targets: Vec<usize> = train.iter().map(|&i| targets[i]).collect();
-        let fitted = trainer.fit(&train_texts, &train_targets, labels)?;
-        let model = LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts)
-            .map_err(|message| stance_model::ModelError::Inconsistent {
-            path: "<cross-validation>".into(),
-            message,
-        })?;
-        for &i in test {
-            let probabilities = model.probabilities(&fitted.featurizer.transform(texts[i].as_ref()));
-            let source = match groups {
-                Some((_, groups)) => groups[i].clone(),
-                None => format!("row {}", i + 1),
-            };
-            out_of_fold[i] = Some(ScoredRow {
-                text: texts[i].as_ref().to_owned(),
-                source,
-                truth: targets[i],
-                probabilities,
-            });
+    for outcome in outcomes {
+        // The first failing fold in fold order, as a serial run would report it.
+        let outcome = outcome?;
+        for (i, row) in outcome.scored {
+            out_of_fold[i] = Some(row);
         }
-        let truth: Vec<usize> = test.iter().map(|&i| targets[i]).collect();
-        let guess: Vec<usize> =
-            test.iter().map(|&i| out_of_fold[i].as_ref().map_or(0, ScoredRow::predicted)).collect();
-        let report = Report::from_predictions(labels, &truth, &guess);
-        for (label, metrics) in &report.per_class {
-            if metrics.support > 0 {
-                per_class.entry(label.clone()).or_default().push(metrics.f1);
-            }
+        for (label, f1) in outcome.class_f1 {
+            per_class.entry(label).or_default().push(f1);
         }
-        let mut test_groups: Vec<String> = match groups {
-            Some((_, groups)) => test.iter().map(|&i| groups[i].clone()).collect(),
-            None => Vec::new(),
-        };
-        test_groups.dedup();
-        test_groups.sort();
-        test_groups.dedup();
-        per_fold.push(FoldSummary {
-            fold: fold + 1,
-            test_groups,
-            n_train: train.len(),
-            n_test: test.len(),
-            accuracy: report.accuracy,
-            macro_f1: macro_f1_over_observed_labels(&report),
-            weighted_f1: report.weighted_f1,
-            converged: fitted.solver.converged,
-        });
-        progress(fold + 1, test_sets.len());
+        per_fold.push(outcome.summary);
     }
     let metric = |f: fn(&FoldSummary) -> f64| MeanStd::of(&per_fold.iter().map(f).collect::<Vec<_>>());
     let mean = CvMeans {
@@ -182,6 +162,73 @@ pub fn cross_validate_with_progress<S: AsRef<str>>(
     let predicted: Vec<usize> = out_of_fold.iter().map(ScoredRow::predicted).collect();
     let pooled = Report::from_predictions(labels, targets, &predicted);
     Ok(CvReport { strategy, folds: test_sets.len(), n: texts.len(), per_fold, mean, pooled, out_of_fold })
+}
+
+/// What one fold contributes to a [`CvReport`].
+struct FoldOutcome {
+    summary: FoldSummary,
+    /// `(row index, out-of-fold prediction)` for every test row, in test-set order.
+    scored: Vec<(usize, ScoredRow)>,
+    /// F1 of every label with test rows in this fold, in label order.
+    class_f1: Vec<(String, f64)>,
+}
+
+/// Trains on everything outside `test` and scores `test` (fold number `fold`, 0-based).
+fn run_fold<S: AsRef<str>>(
+    trainer: &Trainer,
+    texts: &[S],
+    targets: &[usize],
+    labels: &[String],
+    groups: Option<(&str, &[String])>,
+    fold: usize,
+    test: &[usize],
+) -> Result<FoldOutcome, TrainError> {
+    let train = train_indices(texts.len(), test);
+    let train_texts: Vec<&str> = train.iter().map(|&i| texts[i].as_ref()).collect();
+    let train_targets: Vec<usize> = train.iter().map(|&i| targets[i]).collect();
+    let fitted = trainer.fit(&train_texts, &train_targets, labels)?;
+    let model =
+        LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts).map_err(
+            |message| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), message },
+        )?;
+    let scored: Vec<(usize, ScoredRow)> = test
+        .iter()
+        .map(|&i| {
+            let probabilities = model.probabilities(&fitted.featurizer.transform(texts[i].as_ref()));
+            let source = match groups {
+                Some((_, groups)) => groups[i].clone(),
+                None => format!("row {}", i + 1),
+            };
+            (i, ScoredRow { text: texts[i].as_ref().to_owned(), source, truth: targets[i], probabilities })
+        })
+        .collect();
+    let truth: Vec<usize> = test.iter().map(|&i| targets[i]).collect();
+    let guess: Vec<usize> = scored.iter().map(|(_, row)| row.predicted()).collect();
+    let report = Report::from_predictions(labels, &truth, &guess);
+    let class_f1 = report
+        .per_class
+        .iter()
+        .filter(|(_, metrics)| metrics.support > 0)
+        .map(|(label, metrics)| (label.clone(), metrics.f1))
+        .collect();
+    let mut test_groups: Vec<String> = match groups {
+        Some((_, groups)) => test.iter().map(|&i| groups[i].clone()).collect(),
+        None => Vec::new(),
+    };
+    test_groups.dedup();
+    test_groups.sort();
+    test_groups.dedup();
+    let summary = FoldSummary {
+        fold: fold + 1,
+        test_groups,
+        n_train: train.len(),
+        n_test: test.len(),
+        accuracy: report.accuracy,
+        macro_f1: macro_f1_over_observed_labels(&report),
+        weighted_f1: report.weighted_f1,
+        converged: fitted.solver.converged,
+    };
+    Ok(FoldOutcome { summary, scored, class_f1 })
 }
 
 /// Macro-F1 over the labels that occur in the truth or the predictions, as scikit-learn
@@ -251,5 +298,58 @@ impl CvReport {
         out.push_str("\npooled out-of-fold predictions:\n\n");
         out.push_str(&self.pooled.to_text());
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trainer::TrainParams;
+    use stance_features::FeatureConfig;
+
+    const LABELED: &str = include_str!("../../../data/labeled/peacekeepers.tsv");
+
+    /// The report (JSON) and out-of-fold rows (JSON) of a 5-fold CV of the seed data on a
+    /// `threads`-thread pool, checking the progress calls on the way.
+    fn cv_on(threads: usize, grouped: bool) -> (String, String) {
+        let rows: Vec<Vec<&str>> = LABELED.lines().skip(1).map(|line| line.split('\t').collect()).collect();
+        let texts: Vec<&str> = rows.iter().map(|row| row[2]).collect();
+        let mut labels: Vec<String> = rows.iter().map(|row| row[3].to_owned()).collect();
+        labels.sort();
+        labels.dedup();
+        let targets: Vec<usize> =
+            rows.iter().map(|row| labels.binary_search(&row[3].to_owned()).unwrap()).collect();
+        let groups: Vec<String> = rows.iter().map(|row| row[0].to_owned()).collect();
+        let features = FeatureConfig { max_features: Some(200), ..Default::default() };
+        let trainer = TrainParams { features, alpha: 0.3, ..Default::default() }.check().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let calls = Mutex::new(Vec::new());
+        let report = pool
+            .install(|| {
+                cross_validate_with_progress(
+                    &trainer,
+                    &texts,
+                    &targets,
+                    &labels,
+                    grouped.then_some(("article", &groups[..])),
+                    5,
+                    7,
+                    &|done, total| calls.lock().unwrap().push((done, total)),
+                )
+            })
+            .unwrap();
+        assert_eq!(calls.into_inner().unwrap(), [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]);
+        assert_eq!(report.out_of_fold.len(), texts.len());
+        (serde_json::to_string(&report).unwrap(), serde_json::to_string(&report.out_of_fold).unwrap())
+    }
+
+    #[test]
+    fn report_does_not_depend_on_the_thread_count() {
+        for grouped in [true, false] {
+            let serial = cv_on(1, grouped);
+            let parallel = cv_on(2, grouped);
+            assert_eq!(parallel.0, serial.0, "report, grouped: {grouped}");
+            assert_eq!(parallel.1, serial.1, "out-of-fold rows, grouped: {grouped}");
+        }
     }
 }

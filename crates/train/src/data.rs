@@ -131,6 +131,41 @@ impl LabeledData {
         set.into_iter().map(str::to_string).collect()
     }
 
+    /// Things worth a warning that do not stop training: rows that repeat an earlier row
+    /// (same text and label; at most 5 listed, then a count) and labels with a single row
+    /// (cross-validation cannot both train on and test such a label). Each message starts with
+    /// `{path}:{line}: `.
+    pub fn warnings(&self) -> Vec<String> {
+        const LISTED_DUPLICATES: usize = 5;
+        let path = self.path.display();
+        let mut warnings = Vec::new();
+        let mut first_seen: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+        let mut duplicates = 0;
+        for row in &self.rows {
+            match first_seen.entry((row.text.as_str(), row.label.as_str())) {
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(row.line);
+                }
+                std::collections::hash_map::Entry::Occupied(entry) => {
+                    duplicates += 1;
+                    if duplicates <= LISTED_DUPLICATES {
+                        warnings.push(format!("{path}:{}: duplicate of line {}", row.line, entry.get()));
+                    }
+                }
+            }
+        }
+        if duplicates > LISTED_DUPLICATES {
+            warnings.push(format!("{path}: ... and {} more duplicates", duplicates - LISTED_DUPLICATES));
+        }
+        for (label, count) in self.rows_per_label() {
+            if count == 1 {
+                let line = self.rows.iter().find(|r| r.label == label).map_or(0, |r| r.line);
+                warnings.push(format!("{path}:{line}: label {label:?} has only one row"));
+            }
+        }
+        warnings
+    }
+
     /// Number of rows per label, sorted by label.
     pub fn rows_per_label(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
@@ -695,6 +730,21 @@ mod tests {
 
     fn row(text: &str, label: &str, group: Option<&str>, line: usize) -> LabeledRow {
         LabeledRow { text: text.into(), label: label.into(), group: group.map(Into::into), line }
+    }
+
+    #[test]
+    fn warnings_name_duplicates_and_single_row_labels() {
+        let mut bytes = b"text\tlabel\na\tX\nb\tX\na\tX\nc\tY\n".to_vec();
+        let d = tsv(&bytes).unwrap();
+        assert_eq!(d.warnings(), ["data/x.tsv:4: duplicate of line 2", "data/x.tsv:5: label \"Y\" has only one row"]);
+        // The same text under another label is not a duplicate; many duplicates are summarised.
+        bytes.extend(b"a\tY\n");
+        for _ in 0..7 {
+            bytes.extend(b"b\tX\n");
+        }
+        let w = tsv(&bytes).unwrap().warnings();
+        assert_eq!(w.len(), 6, "{w:?}");
+        assert_eq!(w[5], "data/x.tsv: ... and 3 more duplicates");
     }
 
     #[test]

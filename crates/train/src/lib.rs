@@ -27,7 +27,9 @@ mod run;
 mod trainer;
 
 pub use cv::{cross_validate, cross_validate_with_progress, CvMeans, CvReport, FoldStrategy, FoldSummary};
-pub use data::{read_labeled, read_unlabeled, Columns, DataError, InputFormat, LabeledData, LabeledRow};
+pub use data::{
+    parse_labeled, read_labeled, read_unlabeled, Columns, DataError, InputFormat, LabeledData, LabeledRow,
+};
 pub use error::TrainError;
 pub use evaluation::{
     Evaluation, Mistake, Reliability, ReliabilityBin, ScoredRow, RELIABILITY_BINS, WORST_ERRORS,

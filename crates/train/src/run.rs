@@ -93,7 +93,7 @@ impl TrainingRun {
         trainer: &Trainer,
         data: &LabeledData,
         spec: &CvSpec,
-        progress: &dyn Fn(usize, usize),
+        progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<CvReport, TrainError> {
         let (labels, targets) = label_indices(data);
         let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
@@ -116,7 +116,7 @@ impl TrainingRun {
     pub fn run_with_progress(
         &self,
         data: &LabeledData,
-        progress: &dyn Fn(usize, usize),
+        progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Trained, TrainError> {
         let trainer = self.params.clone().check()?;
         let (labels, targets) = label_indices(data);
@@ -178,6 +178,7 @@ impl TrainingRun {
                     .as_ref()
                     .map(|report| serde_json::to_value(report).expect("report serializes")),
             },
+            checksum: None,
         };
         Ok(Trained { model, cv, warnings })
     }

@@ -99,7 +99,7 @@ impl Trainer {
     /// Labels without any training row get zero coefficients and a strongly negative
     /// intercept. Fails if fewer than two labels have rows, if the dense matrix would be too
     /// large, if the solver fails, or if it returns all-zero weights.
-    pub fn fit<S: AsRef<str>>(
+    pub fn fit<S: AsRef<str> + Sync>(
         &self,
         texts: &[S],
         targets: &[usize],
