@@ -29,11 +29,15 @@ const ARTICLES: [&str; 5] = [
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// Runs `cmd` and requires a clean, reported failure (exit 1, one `stance: error:` line).
+/// Runs `cmd` and requires a clean, reported failure: exit 1 and one `stance: error:` line,
+/// after any `stance: warning:` lines about the input.
 fn fails(cmd: &mut Command) -> Run {
     let run = run(cmd);
     assert_eq!(run.code, 1, "expected exit code 1; stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    assert!(run.stderr.starts_with("stance: error: "), "stderr: {}", run.stderr);
+    let error = run.stderr.lines().position(|l| l.starts_with("stance: error: "));
+    assert!(error.is_some(), "stderr: {}", run.stderr);
+    let before = &run.stderr.lines().collect::<Vec<_>>()[..error.unwrap_or(0)];
+    assert!(before.iter().all(|l| l.starts_with("stance: warning: ")), "stderr: {}", run.stderr);
     run
 }
 
@@ -444,7 +448,8 @@ fn train_on_tsv_csv_and_jsonl_gives_the_same_model() {
 
     for model in [&tsv, &csv, &jsonl_model] {
         assert_eq!(model["format"], "stance-model");
-        assert_eq!(model["format_version"], 1);
+        assert_eq!(model["format_version"], 2);
+        assert!(model["checksum"].as_str().is_some_and(|c| c.starts_with("sha256:")));
         assert_eq!(model["labels"], serde_json::json!(LABELS));
         assert_eq!(model["neutral_label"], "neutral");
         assert_eq!(model["training"]["rows"], 12);
@@ -1141,7 +1146,7 @@ fn invalid_solver_options() {
     let out = train_fails(dir.path(), data, &["--min-df", "0"]);
     assert!(out.stderr.contains("min_df"), "{}", out.stderr);
     let out = train_fails(dir.path(), data, &["--folds", "1"]);
-    assert!(out.stderr.contains("at least 2 folds"), "{}", out.stderr);
+    assert!(out.stderr.contains("--folds must be at least 2"), "{}", out.stderr);
 
     // Written as two words, "-1" is still read as the value of --alpha and rejected as such.
     let out = train_fails(dir.path(), data, &["--alpha", "-1"]);
