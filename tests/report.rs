@@ -200,17 +200,26 @@ fn grouped_cv_report_names_the_test_groups() {
 }
 
 #[test]
-fn reports_are_deterministic_and_replace_an_existing_file() {
+fn reports_are_deterministic_and_replace_an_existing_file_only_with_force() {
     let dir = tmp();
     std::fs::write(dir.path().join("r.html"), "old").unwrap();
-    let write = || {
-        ok(stance().current_dir(dir.path()).args(["evaluate", "--model"]).args([
+    let evaluate = || {
+        let mut cmd = stance();
+        cmd.current_dir(dir.path()).args(["evaluate", "--model"]).args([
             fixture("model-v1.json").as_os_str(),
             "--data".as_ref(),
             fixture("tiny.tsv").as_os_str(),
             "--report".as_ref(),
             "r.html".as_ref(),
-        ]));
+        ]);
+        cmd
+    };
+    let refused = run(&mut evaluate());
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("r.html exists; pass --force"), "{}", refused.stderr);
+    assert_eq!(read(&dir.path().join("r.html")), "old");
+    let write = || {
+        ok(evaluate().arg("--force"));
         read(&dir.path().join("r.html"))
     };
     let first = write();
