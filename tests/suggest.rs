@@ -103,5 +103,7 @@ fn no_progress_output_when_stderr_is_not_a_terminal() {
         .output()
         .unwrap();
     assert!(output.status.success());
-    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+    // Only the data warnings (the corpus repeats some boilerplate sentences), no progress bar.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.lines().all(|l| l.starts_with("stance: warning: ")), "{stderr}");
 }
