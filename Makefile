@@ -6,7 +6,7 @@ MODEL_OPTS := --group-col article --alpha 0.03 --word-ngrams 1-2 --char-ngrams 2
 # Evaluation data sets are not part of the repo; point DATASETS at a copy.
 DATASETS ?= ../shared/datasets
 
-.PHONY: build test lint fmt doc demo model cv report-check eval-ibm clean
+.PHONY: build test lint fmt doc demo model cv report-check eval-ibm fuzz clean
 
 build:
 	$(CARGO) build --release --workspace
@@ -55,6 +55,28 @@ eval-ibm: build
 	@test -f $(DATASETS)/ibm-claim-stance/train.tsv || { echo "no $(DATASETS)/ibm-claim-stance; set DATASETS=path"; exit 1; }
 	$(STANCE) train --data $(DATASETS)/ibm-claim-stance/train.tsv --group-col target --out target/ibm-claim-stance.json --force
 	$(STANCE) evaluate --model target/ibm-claim-stance.json --data $(DATASETS)/ibm-claim-stance/test.tsv
+
+## Fuzz the sentence splitter and analyzer, the label-file readers and the model loader
+## (libFuzzer through cargo-fuzz; RUSTC_BOOTSTRAP=1 lets the stable toolchain build it). Runs the
+## targets one after another, FUZZ_SECONDS each (or FUZZ_RUNS executions, -1 = no limit), on one
+## core. Installs cargo-fuzz when missing. Not part of `make test` or CI. Crashes land in
+## fuzz/artifacts/TARGET/; reproduce one with `RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz
+## -O -a -s none TARGET fuzz/artifacts/TARGET/crash-...`.
+FUZZ_TARGETS ?= sentences labels model
+FUZZ_SECONDS ?= 300
+FUZZ_RUNS ?= -1
+FUZZ_FLAGS := --fuzz-dir fuzz -O -a -s none
+
+fuzz:
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz build $(FUZZ_FLAGS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  case $$t in model) max_len=16384;; *) max_len=4096;; esac; \
+	  mkdir -p fuzz/corpus/$$t fuzz/artifacts/$$t; \
+	  echo "== fuzz $$t: $(FUZZ_SECONDS) s or $(FUZZ_RUNS) runs =="; \
+	  RUSTC_BOOTSTRAP=1 RAYON_NUM_THREADS=1 $(CARGO) fuzz run $(FUZZ_FLAGS) $$t fuzz/corpus/$$t fuzz/seeds/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) -max_len=$$max_len -timeout=10 -print_final_stats=1; \
+	done
 
 clean:
 	$(CARGO) clean

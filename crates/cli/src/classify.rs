@@ -10,52 +10,108 @@ use serde::Serialize;
 use stance_features::split_sentences;
 use stance_infer::{ArticlePrediction, Classifier, Explanation, LabelExplanation, SentencePrediction};
 
-use crate::documents::{collect, Source};
+use crate::documents::{collect, InvalidUtf8, Source};
 use crate::progress::Progress;
 use crate::{Level, OutputFormat, EXIT_SOME_FAILED};
 
-/// Documents read, then processed in parallel, at a time: bounds memory on large batches.
+/// At most this many documents are read, then processed in parallel, at a time.
 const DOCUMENTS_PER_CHUNK: usize = 64;
+
+/// At most this much text (bytes) is read ahead for one parallel chunk; a longer document is
+/// processed alone, its output streamed instead of buffered.
+const BYTES_PER_CHUNK: usize = 4 << 20;
+
+/// Where `each` writes a document's output: a buffer when the document is processed in
+/// parallel with others, or straight to the batch's output when it is processed alone.
+struct DocumentOutput<'a> {
+    buffer: Vec<u8>,
+    direct: Option<&'a mut dyn Write>,
+}
+
+impl Write for DocumentOutput<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match &mut self.direct {
+            Some(out) => out.write(bytes),
+            None => self.buffer.write(bytes),
+        }
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match &mut self.direct {
+            Some(out) => out.write_all(bytes),
+            None => self.buffer.write_all(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.direct.as_mut().map_or(Ok(()), |out| out.flush())
+    }
+}
 
 /// Runs `each` over every readable document, reporting failures on stderr and going on;
 /// returns the exit code for the batch.
 ///
-/// `each` writes a document's output to the buffer it is given. Documents are read in chunks
-/// of [`DOCUMENTS_PER_CHUNK`] and processed in parallel; their buffers are then written to
-/// `out`, and their warnings and failures reported, in input order, so output and messages are
-/// the same as one document after the other.
+/// Documents are read in chunks (at most [`DOCUMENTS_PER_CHUNK`] documents and
+/// [`BYTES_PER_CHUNK`] of text, so memory stays bounded) and processed in parallel, each into
+/// its own buffer; the buffers are then written to `out`, and warnings and failures reported,
+/// in input order, so output and messages are those of one document after the other. A chunk
+/// of one document (a single input, or one longer than [`BYTES_PER_CHUNK`]) writes straight to
+/// `out`, so a huge article streams.
 fn for_each_document(
     inputs: &[PathBuf],
+    invalid_utf8: InvalidUtf8,
     quiet: bool,
     out: &mut impl Write,
-    each: impl Fn(&Source, &str, &mut Vec<u8>) -> Result<std::result::Result<(), String>> + Sync,
+    each: impl Fn(&Source, &str, &mut DocumentOutput<'_>) -> Result<std::result::Result<(), String>> + Sync,
 ) -> Result<ExitCode> {
     let sources = collect(inputs);
     let bar = Progress::new(sources.len() as u64, "documents", quiet);
     let mut failed = 0;
-    for chunk in sources.chunks(DOCUMENTS_PER_CHUNK) {
-        let texts: Vec<_> = chunk.iter().map(Source::read).collect();
-        let processed: Vec<_> = chunk
-            .par_iter()
-            .zip(&texts)
-            .map(|(source, text)| {
-                let mut buffer = Vec::new();
-                let outcome = match text {
-                    Ok(text) => each(source, &text.text, &mut buffer),
-                    Err(_) => Ok(Ok(())), // reported below
-                };
-                (buffer, outcome)
-            })
-            .collect();
-        for ((source, text), (buffer, outcome)) in chunk.iter().zip(texts).zip(processed) {
+    let mut documents = sources.iter().map(|source| (source, source.read_with(invalid_utf8))).peekable();
+    while documents.peek().is_some() {
+        let mut chunk = Vec::new();
+        let mut bytes = 0;
+        while let Some((_, text)) = documents.peek() {
+            let size = text.as_ref().map_or(0, |text| text.text.len());
+            if !chunk.is_empty() && (chunk.len() == DOCUMENTS_PER_CHUNK || bytes + size > BYTES_PER_CHUNK) {
+                break;
+            }
+            bytes += size;
+            chunk.extend(documents.next());
+        }
+        // A document alone is processed below, writing straight to `out`.
+        let processed: Vec<_> = if chunk.len() > 1 {
+            chunk
+                .par_iter()
+                .map(|(source, text)| {
+                    let mut output = DocumentOutput { buffer: Vec::new(), direct: None };
+                    let outcome = match text {
+                        Ok(text) => each(source, &text.text, &mut output),
+                        Err(_) => Ok(Ok(())), // reported below
+                    };
+                    Some((output.buffer, outcome))
+                })
+                .collect()
+        } else {
+            vec![None]
+        };
+        for ((source, text), processed) in chunk.into_iter().zip(processed) {
             bar.inc();
             let outcome = match text {
                 Ok(text) => {
                     if let Some(warning) = &text.warning {
                         eprintln!("stance: warning: {}: {warning}", source.display());
                     }
-                    out.write_all(&buffer)?;
-                    outcome?
+                    match processed {
+                        Some((buffer, outcome)) => {
+                            out.write_all(&buffer)?;
+                            outcome?
+                        }
+                        None => {
+                            let mut output = DocumentOutput { buffer: Vec::new(), direct: Some(&mut *out) };
+                            each(source, &text.text, &mut output)?
+                        }
+                    }
                 }
                 Err(error) => Err(error.to_string()),
             };
@@ -95,10 +151,10 @@ struct ArticleRow<'a> {
 const NO_SENTENCE: &str = "no sentence found (empty, whitespace or symbols only)";
 
 /// `stance sentences`: TSV rows `article, sentence, text` for labeling.
-pub fn sentences(inputs: &[PathBuf], quiet: bool) -> Result<ExitCode> {
+pub fn sentences(inputs: &[PathBuf], invalid_utf8: InvalidUtf8, quiet: bool) -> Result<ExitCode> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     writeln!(out, "article\tsentence\ttext")?;
-    let code = for_each_document(inputs, quiet, &mut out, |source, text, out| {
+    let code = for_each_document(inputs, invalid_utf8, quiet, &mut out, |source, text, out| {
         let ranges = split_sentences(text);
         if ranges.is_empty() {
             return Ok(Err(NO_SENTENCE.into()));
@@ -123,6 +179,7 @@ pub fn classify(
     inputs: &[PathBuf],
     level: Level,
     format: OutputFormat,
+    invalid_utf8: InvalidUtf8,
     quiet: bool,
     explain: Option<usize>,
 ) -> Result<ExitCode> {
@@ -141,20 +198,24 @@ pub fn classify(
             }
         }
     }
-    let code = for_each_document(inputs, quiet, &mut out, |source, text, out| {
+    let code = for_each_document(inputs, invalid_utf8, quiet, &mut out, |source, text, out| {
         match level {
             Level::Sentence => {
-                let predictions = classifier.classify_sentences(text);
-                if predictions.is_empty() {
+                let ranges = split_sentences(text);
+                if ranges.is_empty() {
                     return Ok(Err(NO_SENTENCE.into()));
                 }
-                for prediction in &predictions {
+                // One sentence at a time (what `classify_sentences` does), so an article with
+                // millions of sentences is never held as a list of predictions.
+                for (i, range) in ranges.into_iter().enumerate() {
+                    let mut prediction = classifier.classify_sentence(&text[range]);
+                    prediction.sentence = i + 1;
                     let explanation = explain.map(|top| {
                         let mut explanation = classifier.explain(&prediction.text);
                         explanation.truncate(top);
                         explanation
                     });
-                    write_sentence(out, format, &source.name, prediction, &labels, explanation.as_ref())?;
+                    write_sentence(out, format, &source.name, &prediction, &labels, explanation.as_ref())?;
                 }
             }
             Level::Article => match classifier.classify_article(text) {

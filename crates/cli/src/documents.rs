@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
+use clap::ValueEnum;
 
 /// One article to process.
 pub struct Source {
@@ -18,6 +19,17 @@ pub struct Source {
     /// Why the article cannot be read even before trying (for example a directory that
     /// could not be walked).
     pub problem: Option<String>,
+}
+
+/// What to do with an article that is not valid UTF-8 (`--invalid-utf8`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum InvalidUtf8 {
+    /// Decode it anyway, replacing undecodable bytes with U+FFFD, and warn (naming the file and
+    /// the first bad byte).
+    #[default]
+    Replace,
+    /// Report the article as failed (naming the file and the first bad byte) and go on.
+    Skip,
 }
 
 /// The text of an article, with a note when it had to be repaired.
@@ -45,10 +57,11 @@ pub fn collect(inputs: &[PathBuf]) -> Vec<Source> {
                     Ok(_) => {}
                     Err(error) => {
                         let path = error.path().map_or_else(|| input.clone(), Path::to_path_buf);
+                        let problem = walk_problem(&error, &path);
                         sources.push(Source {
                             name: path.display().to_string(),
                             path: Some(path),
-                            problem: Some(format!("cannot walk directory: {error}")),
+                            problem: Some(problem),
                         });
                     }
                 }
@@ -62,6 +75,19 @@ pub fn collect(inputs: &[PathBuf]) -> Vec<Source> {
     sources
 }
 
+/// Why a directory entry could not be visited, without walkdir's repetition of the path.
+fn walk_problem(error: &walkdir::Error, path: &Path) -> String {
+    if let Some(ancestor) = error.loop_ancestor() {
+        return format!("symbolic link loop (points to its ancestor {}); skipped", ancestor.display());
+    }
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match error.io_error() {
+        Some(io) if is_link => format!("cannot follow symbolic link: {io}"),
+        Some(io) => format!("cannot walk directory: {io}"),
+        None => format!("cannot walk directory: {error}"),
+    }
+}
+
 impl Source {
     /// Where the article comes from, for messages.
     pub fn display(&self) -> String {
@@ -71,6 +97,12 @@ impl Source {
     /// Reads and decodes the article. Binary files (with NUL bytes) are refused; invalid
     /// UTF-8 is replaced with U+FFFD and reported as a warning.
     pub fn read(&self) -> Result<Text> {
+        self.read_with(InvalidUtf8::Replace)
+    }
+
+    /// [`Source::read`], with invalid UTF-8 replaced (and warned about) or refused as `invalid_utf8`
+    /// says.
+    pub fn read_with(&self, invalid_utf8: InvalidUtf8) -> Result<Text> {
         if let Some(problem) = &self.problem {
             return Err(anyhow!("{problem}"));
         }
@@ -82,25 +114,63 @@ impl Source {
                 bytes
             }
         };
-        decode(bytes)
+        decode(bytes, invalid_utf8)
     }
 }
 
-fn decode(bytes: Vec<u8>) -> Result<Text> {
-    if bytes.contains(&0) {
-        return Err(anyhow!("looks like a binary file (contains NUL bytes); skipped"));
+fn decode(bytes: Vec<u8>, invalid_utf8: InvalidUtf8) -> Result<Text> {
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        return Err(anyhow!(
+            "looks like a binary file (NUL byte at byte {nul}, line {}); skipped",
+            line_of(&bytes, nul)
+        ));
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Text { text, warning: None }),
         Err(error) => {
             let valid = error.utf8_error().valid_up_to();
+            let line = line_of(error.as_bytes(), valid);
+            if invalid_utf8 == InvalidUtf8::Skip {
+                return Err(anyhow!(
+                    "invalid UTF-8 at byte {valid} (line {line}); skipped (--invalid-utf8 skip)"
+                ));
+            }
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
             Ok(Text {
                 text,
                 warning: Some(format!(
-                    "invalid UTF-8 at byte {valid}; undecodable bytes replaced with U+FFFD"
+                    "invalid UTF-8 at byte {valid} (line {line}); undecodable bytes replaced with U+FFFD"
                 )),
             })
         }
+    }
+}
+
+/// The 1-based line holding byte `offset`.
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_and_invalid_utf8_are_located() {
+        let error = decode(b"one\ntwo \0".to_vec(), InvalidUtf8::Replace).err().unwrap();
+        assert_eq!(error.to_string(), "looks like a binary file (NUL byte at byte 8, line 2); skipped");
+
+        let latin1 = b"ok\nd\xe9j\xe0 vu\n".to_vec();
+        let text = decode(latin1.clone(), InvalidUtf8::Replace).unwrap();
+        assert_eq!(text.text, "ok\nd\u{FFFD}j\u{FFFD} vu\n");
+        assert_eq!(
+            text.warning.as_deref(),
+            Some("invalid UTF-8 at byte 4 (line 2); undecodable bytes replaced with U+FFFD")
+        );
+        let error = decode(latin1, InvalidUtf8::Skip).err().unwrap();
+        assert_eq!(error.to_string(), "invalid UTF-8 at byte 4 (line 2); skipped (--invalid-utf8 skip)");
+
+        let clean = decode("Grüße.".as_bytes().to_vec(), InvalidUtf8::Skip).unwrap();
+        assert_eq!((clean.text.as_str(), clean.warning), ("Grüße.", None));
     }
 }

@@ -32,7 +32,9 @@ pub const EXIT_SOME_FAILED: u8 = 3;
 #[command(
     name = "stance",
     version,
-    about = "Stance classification of news text: split, train, classify, evaluate."
+    about = "Stance classification of news text: split, train, classify, evaluate.",
+    after_help = "Exit codes:\n  0  success\n  1  error (reported on stderr)\n  2  usage error (bad command line)\n  \
+                  3  a batch finished but some documents failed (each is named on stderr; the rest were processed)"
 )]
 struct Cli {
     /// No progress bars (they are only drawn on a terminal, after a second of work).
@@ -54,6 +56,9 @@ enum Command {
         /// Article files, directories (walked) or - for stdin.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
+        /// Articles that are not valid UTF-8: decode with U+FFFD and warn, or skip as failed.
+        #[arg(long, value_enum, default_value = "replace", value_name = "WHAT")]
+        invalid_utf8: documents::InvalidUtf8,
     },
     /// Train a model from a labeled file and write it atomically.
     #[command(
@@ -105,6 +110,9 @@ enum Command {
         /// With --explain: features listed per label.
         #[arg(long, value_name = "N", default_value_t = 8, requires = "explain")]
         top: usize,
+        /// Articles that are not valid UTF-8: decode with U+FFFD and warn, or skip as failed.
+        #[arg(long, value_enum, default_value = "replace", value_name = "WHAT")]
+        invalid_utf8: documents::InvalidUtf8,
     },
     /// Why a sentence gets its label: each label's logit as intercept + feature contributions.
     #[command(after_help = "Examples:\n  \
@@ -336,7 +344,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             .context("cannot start the worker threads")?;
     }
     match cli.command {
-        Command::Sentences { inputs } => classify::sentences(&inputs, cli.quiet),
+        Command::Sentences { inputs, invalid_utf8 } => classify::sentences(&inputs, invalid_utf8, cli.quiet),
         Command::Train { data, group_col, neutral_label, out, force, no_cv, cv, model } => {
             let params = model.params()?;
             if !no_cv {
@@ -392,10 +400,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Classify { model, inputs, level, format, explain, top } => {
+        Command::Classify { model, inputs, level, format, explain, top, invalid_utf8 } => {
             let classifier = load_classifier(model.as_deref())?;
             let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
-            classify::classify(&classifier, &inputs, level, format, cli.quiet, explain.then_some(top))
+            classify::classify(
+                &classifier,
+                &inputs,
+                level,
+                format,
+                invalid_utf8,
+                cli.quiet,
+                explain.then_some(top),
+            )
         }
         Command::Explain { model, top, format, texts } => {
             explain::explain(&load_classifier(model.as_deref())?, &texts, top, format)

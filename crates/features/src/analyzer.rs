@@ -148,7 +148,9 @@ impl Analyzer {
         let mut surface = String::new();
         if let Some(range) = self.config.word_ngrams {
             let stems: Vec<String> = tokens.iter().map(|t| self.stem(t).into_owned()).collect();
-            for n in range.min..=range.max {
+            // n-grams longer than the input give nothing; stopping there keeps a model file's
+            // huge `max` from looping through every size up to it.
+            for n in range.min..=range.max.min(stems.len()) {
                 for (start, window) in stems.windows(n).enumerate() {
                     buffer.clear();
                     for (i, stem) in window.iter().enumerate() {
@@ -177,7 +179,7 @@ impl Analyzer {
                 padded.push(' ');
                 padded.extend(token.chars());
                 padded.push(' ');
-                for n in range.min..=range.max {
+                for n in range.min..=range.max.min(padded.len()) {
                     for window in padded.windows(n) {
                         buffer.clear();
                         buffer.push(CHAR_NGRAM_PREFIX);
@@ -362,6 +364,19 @@ mod tests {
                 assert_eq!(surface.split(' ').count(), term.split(' ').count(), "{term:?} ← {surface:?}");
             }
         }
+    }
+
+    // Regression (fuzz target `model`, fuzz/seeds/model/huge-ngram-max.json): a model file may
+    // carry any n-gram `max`, and a huge one made every transform loop through all sizes up to it.
+    #[test]
+    fn huge_ngram_max_ends_at_the_longest_possible_ngram() {
+        let config = |max| FeatureConfig {
+            word_ngrams: Some(NgramRange::new(1, max)),
+            char_ngrams: Some(NgramRange::new(2, max)),
+            ..Default::default()
+        };
+        let text = "Russia rejects the deployment of peacekeepers";
+        assert_eq!(analyzer(config(usize::MAX)).terms(text), analyzer(config(64)).terms(text));
     }
 
     #[test]

@@ -736,7 +736,10 @@ mod tests {
     fn warnings_name_duplicates_and_single_row_labels() {
         let mut bytes = b"text\tlabel\na\tX\nb\tX\na\tX\nc\tY\n".to_vec();
         let d = tsv(&bytes).unwrap();
-        assert_eq!(d.warnings(), ["data/x.tsv:4: duplicate of line 2", "data/x.tsv:5: label \"Y\" has only one row"]);
+        assert_eq!(
+            d.warnings(),
+            ["data/x.tsv:4: duplicate of line 2", "data/x.tsv:5: label \"Y\" has only one row"]
+        );
         // The same text under another label is not a duplicate; many duplicates are summarised.
         bytes.extend(b"a\tY\n");
         for _ in 0..7 {
