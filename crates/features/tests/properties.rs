@@ -40,6 +40,29 @@ proptest! {
         // No letter or digit is lost: whatever lies outside the sentences is furniture.
         let kept: usize = ranges.iter().map(|r| text[r.clone()].chars().filter(|c| c.is_alphanumeric()).count()).sum();
         prop_assert_eq!(kept, text.chars().filter(|c| c.is_alphanumeric()).count());
+        // Splitting then joining keeps every non-space character, except page furniture: a
+        // whitespace-delimited token made only of symbols (a lone "-", "»", "...") may be
+        // dropped, nothing else.
+        let mut covered = vec![false; text.len()];
+        for range in &ranges {
+            covered[range.clone()].iter_mut().for_each(|c| *c = true);
+        }
+        let mut token_start = None;
+        for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+            match (c.is_whitespace(), token_start) {
+                (false, None) => token_start = Some(i),
+                (true, Some(start)) => {
+                    let token = &text[start..i];
+                    let dropped = token.char_indices().any(|(j, _)| !covered[start + j]);
+                    prop_assert!(
+                        !dropped || !token.chars().any(char::is_alphanumeric),
+                        "token {:?} lost characters", token
+                    );
+                    token_start = None;
+                }
+                _ => {}
+            }
+        }
     }
 
     #[test]
