@@ -1,8 +1,9 @@
 //! Model loader on arbitrary bytes.
 //!
 //! Invariants: `ModelFile::from_json_bytes` never panics or hangs; a model it accepts has a
-//! consistent `linear_model()`, its top features can be listed, and it survives a save/load
-//! round trip unchanged (what we load we can write back, load again and write the same bytes).
+//! consistent `linear_model()`, featurizes and scores a sentence in bounded time, lists its top
+//! features, and survives a save/load round trip (what we load we can write back, load again and
+//! write the same bytes).
 
 #![no_main]
 
@@ -24,6 +25,10 @@ fuzz_target!(|data: &[u8]| {
     let linear = model.linear_model().expect("a loaded model has a consistent linear model");
     assert_eq!(linear.n_labels(), model.labels.len());
     assert_eq!(linear.n_features(), model.features.n_features());
+    // A loaded model must be usable: featurizing and scoring a sentence terminates.
+    let x = model.features.transform("Russia rejects the deployment of European peacekeepers in Ukraine.");
+    let p = linear.probabilities(&x);
+    assert_eq!(p.len(), model.labels.len());
     for label in &model.labels {
         let top = model.top_features(label, 5).expect("every label has a weight row");
         assert!(top.len() <= 5);

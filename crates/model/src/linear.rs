@@ -93,8 +93,23 @@ impl LinearModel {
 }
 
 /// Numerically stable softmax.
+///
+/// Never returns NaN: a model with finite but huge weights can overflow a logit to ±∞ (or NaN
+/// from ∞ − ∞). A NaN logit counts as −∞; labels whose logit is +∞ share all the probability;
+/// if every logit is −∞ the probabilities are uniform.
 pub fn softmax(logits: &[f64]) -> Vec<f64> {
+    let logits: Vec<f64> = logits.iter().map(|&z| if z.is_nan() { f64::NEG_INFINITY } else { z }).collect();
     let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let share_among = |hit: &dyn Fn(f64) -> bool| {
+        let count = logits.iter().filter(|&&z| hit(z)).count() as f64;
+        logits.iter().map(|&z| if hit(z) { 1.0 / count } else { 0.0 }).collect()
+    };
+    if max == f64::INFINITY {
+        return share_among(&|z| z == f64::INFINITY);
+    }
+    if max == f64::NEG_INFINITY {
+        return share_among(&|_| true);
+    }
     let exps: Vec<f64> = logits.iter().map(|z| (z - max).exp()).collect();
     let sum: f64 = exps.iter().sum();
     exps.into_iter().map(|e| e / sum).collect()
@@ -140,6 +155,20 @@ mod tests {
         assert_eq!(argmax(&p), Some(0));
         assert_eq!(argmax(&[]), None);
         assert_eq!(argmax(&[0.5, 0.5]), Some(0));
+    }
+
+    #[test]
+    fn overflowing_logits_never_give_nan_probabilities() {
+        assert_eq!(softmax(&[f64::INFINITY, 1.0, f64::INFINITY]), [0.5, 0.0, 0.5]);
+        assert_eq!(softmax(&[f64::NAN, 2.0]), [0.0, 1.0]);
+        assert_eq!(softmax(&[f64::NEG_INFINITY, f64::NAN]), [0.5, 0.5]);
+        // Finite weights near f64::MAX overflow the dot product; scoring stays a distribution.
+        let model =
+            LinearModel::from_label_major(&[vec![f64::MAX, f64::MAX], vec![-f64::MAX, 1.0]], &[0.0, 0.0])
+                .unwrap();
+        let p = model.probabilities(&sparse(&[(0, 1.0), (1, 1.0)]));
+        assert!(p.iter().all(|x| x.is_finite()), "{p:?}");
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     }
 
     #[test]
