@@ -25,7 +25,28 @@ fn newsish() -> impl Strategy<Value = String> {
     .prop_map(|parts| parts.concat())
 }
 
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool")
+}
+
 proptest! {
+    #[test]
+    fn features_are_the_same_serial_and_parallel(docs in proptest::collection::vec(newsish(), 1..64)) {
+        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 4)), ..Default::default() };
+        let serial = pool(1).install(|| Featurizer::fit(&config, &docs).map(|f| (f.transform_all(&docs), f)));
+        let parallel = pool(3).install(|| Featurizer::fit(&config, &docs).map(|f| (f.transform_all(&docs), f)));
+        match (serial, parallel) {
+            (Ok((serial_vectors, serial)), Ok((parallel_vectors, parallel))) => {
+                prop_assert_eq!(serial.vocabulary(), parallel.vocabulary());
+                let bits = |f: &Featurizer| f.idf().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                prop_assert_eq!(bits(&serial), bits(&parallel));
+                prop_assert_eq!(serial_vectors, parallel_vectors);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "serial {:?} vs parallel {:?}", a.is_ok(), b.is_ok()),
+        }
+    }
+
     #[test]
     fn sentence_ranges_are_ordered_trimmed_and_keep_every_word_character(text in newsish()) {
         let ranges = split_sentences(&text);
