@@ -199,6 +199,23 @@ impl CvArgs {
     }
 }
 
+/// Where and how `evaluate` and `cv` write their report.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::ReportFormat,
+    /// Also write the report to this file (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write a report page with charts: .html (self-contained) or .md (Markdown tables).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Overwrite --out and --report files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use stance_infer::Classifier;
 use stance_train::{CvSpec, TrainingRun};
 
-use crate::args::{CvArgs, DataArgs, ModelArgs};
+use crate::args::{CvArgs, DataArgs, ModelArgs, ReportArgs};
 
 /// Exit code when a batch finished but some documents could not be processed.
 pub const EXIT_SOME_FAILED: u8 = 3;
@@ -161,18 +161,8 @@ enum Command {
         model: Option<PathBuf>,
         #[command(flatten)]
         data: DataArgs,
-        /// Report format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: ReportFormat,
-        /// Also write the report to this file (atomically).
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        /// Write a report page with charts: .html (self-contained) or .md (Markdown tables).
-        #[arg(long, value_name = "FILE")]
-        report: Option<PathBuf>,
-        /// Overwrite --out and --report files that already exist.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        output: ReportArgs,
     },
     /// Pick the unlabeled sentences the model is least sure of, spread across articles, as a
     /// TSV ready to label (fill the empty `label` column, then add the rows to your training data).
@@ -223,18 +213,8 @@ enum Command {
         cv: CvArgs,
         #[command(flatten)]
         model: ModelArgs,
-        /// Report format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: ReportFormat,
-        /// Also write the report to this file (atomically).
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        /// Write a report page with charts: .html (self-contained) or .md (Markdown tables).
-        #[arg(long, value_name = "FILE")]
-        report: Option<PathBuf>,
-        /// Overwrite --out and --report files that already exist.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        output: ReportArgs,
     },
 }
 
@@ -417,7 +397,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             explain::explain(&load_classifier(model.as_deref())?, &texts, top, format)
         }
         Command::Inspect { model, top, format } => inspect::inspect(model.as_deref(), top, format),
-        Command::Evaluate { model, data, format, out, report, force } => {
+        Command::Evaluate { model, data, output: ReportArgs { format, out, report, force } } => {
             check_outputs([out.as_deref(), report.as_deref()], force)?;
             let report_file = report_file::ReportFile::check(report)?;
             let classifier = load_classifier(model.as_deref())?;
@@ -460,7 +440,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let tsv = suggest::suggest(&classifier, &pool, &columns, n, strategy)?;
             emit_report(&tsv, out.as_deref())
         }
-        Command::Cv { data, group_col, cv, model, format, out, report: report_path, force } => {
+        Command::Cv {
+            data,
+            group_col,
+            cv,
+            model,
+            output: ReportArgs { format, out, report: report_path, force },
+        } => {
             check_outputs([out.as_deref(), report_path.as_deref()], force)?;
             let report_file = report_file::ReportFile::check(report_path)?;
             let params = model.params()?;
