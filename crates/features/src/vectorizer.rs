@@ -1,7 +1,7 @@
 //! The fitted featurizer: a vocabulary and idf weights learned from training text, applied to
 //! new text as sparse tf-idf vectors.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -105,13 +105,17 @@ impl Featurizer {
             .par_iter()
             .with_min_len(MIN_DOCUMENTS_PER_TASK)
             .fold(
-                || (HashMap::new(), Vec::new()),
-                |(mut counts, mut seen): (HashMap<String, usize>, Vec<String>), document| {
+                || (HashMap::new(), HashSet::new()),
+                |(mut counts, mut seen): (HashMap<String, usize>, HashSet<String>), document| {
+                    // Only a document's distinct terms are kept (one allocation each), so a long
+                    // document that repeats its words costs memory for its vocabulary only.
                     seen.clear();
-                    analyzer.for_each_term(document.as_ref(), |term| seen.push(term.to_owned()));
-                    seen.sort_unstable();
-                    seen.dedup();
-                    for term in seen.drain(..) {
+                    analyzer.for_each_term(document.as_ref(), |term| {
+                        if !seen.contains(term) {
+                            seen.insert(term.to_owned());
+                        }
+                    });
+                    for term in seen.drain() {
                         *counts.entry(term).or_insert(0) += 1;
                     }
                     (counts, seen)
