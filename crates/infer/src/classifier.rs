@@ -51,9 +51,6 @@ pub struct ArticlePrediction {
     pub shares: BTreeMap<String, f64>,
     /// The most confident sentences that take a stance, best first (at most [`TOP_SENTENCES`]).
     pub top_sentences: Vec<SentencePrediction>,
-    /// Every sentence's prediction, in order.
-    #[serde(skip)]
-    pub sentence_predictions: Vec<SentencePrediction>,
 }
 
 /// A stance classifier built from a model file.
@@ -166,17 +163,30 @@ impl Classifier {
     /// probability over those sentences. An article where no sentence takes a stance is
     /// neutral. Fails with [`InferError::NoSentences`] when the text has no sentence.
     pub fn classify_article(&self, text: &str) -> Result<ArticlePrediction, InferError> {
-        let sentences = self.classify_sentences(text);
-        if sentences.is_empty() {
-            return Err(InferError::NoSentences);
-        }
+        // One sentence at a time: only the counts, summed probabilities and the best few
+        // stance sentences are kept, so a huge article needs no list of all its predictions.
         let labels = &self.model.labels;
         let mut counts = vec![0usize; labels.len()];
         let mut mass = vec![0.0f64; labels.len()];
-        for prediction in &sentences {
-            let i = labels.iter().position(|l| *l == prediction.label).unwrap_or(0);
-            counts[i] += 1;
-            mass[i] += prediction.confidence();
+        let mut top: Vec<SentencePrediction> = Vec::with_capacity(TOP_SENTENCES + 1);
+        let mut n_sentences = 0;
+        let by_confidence = |a: &SentencePrediction, b: &SentencePrediction| {
+            b.confidence().total_cmp(&a.confidence()).then(a.sentence.cmp(&b.sentence))
+        };
+        for (i, range) in split_sentences(text).into_iter().enumerate() {
+            let prediction = self.predict(i + 1, &text[range]);
+            n_sentences += 1;
+            let index = labels.iter().position(|l| *l == prediction.label).unwrap_or(0);
+            counts[index] += 1;
+            mass[index] += prediction.confidence();
+            if Some(index) != self.neutral {
+                top.push(prediction);
+                top.sort_by(by_confidence);
+                top.truncate(TOP_SENTENCES);
+            }
+        }
+        if n_sentences == 0 {
+            return Err(InferError::NoSentences);
         }
         let is_stance = |i: usize| Some(i) != self.neutral;
         let winner = (0..labels.len())
@@ -187,22 +197,9 @@ impl Classifier {
             (None, Some(n)) => labels[n].clone(),
             (None, None) => unreachable!("without a neutral label every predicted sentence takes a stance"),
         };
-        let n = sentences.len() as f64;
+        let n = n_sentences as f64;
         let shares = labels.iter().cloned().zip(counts.iter().map(|&c| c as f64 / n)).collect();
-        let mut top: Vec<SentencePrediction> = sentences
-            .iter()
-            .filter(|p| self.model.neutral_label.as_ref() != Some(&p.label))
-            .cloned()
-            .collect();
-        top.sort_by(|a, b| b.confidence().total_cmp(&a.confidence()).then(a.sentence.cmp(&b.sentence)));
-        top.truncate(TOP_SENTENCES);
-        Ok(ArticlePrediction {
-            label,
-            sentences: sentences.len(),
-            shares,
-            top_sentences: top,
-            sentence_predictions: sentences,
-        })
+        Ok(ArticlePrediction { label, sentences: n_sentences, shares, top_sentences: top })
     }
 }
 
