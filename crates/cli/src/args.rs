@@ -30,6 +30,7 @@ impl DataArgs {
             text: self.text_col.clone(),
             label: self.label_col.clone(),
             group: group.map(str::to_owned),
+            target: None,
         }
     }
 

@@ -37,6 +37,7 @@ fn candidates(pool: &[PathBuf], columns: &PoolColumns) -> Result<Vec<Candidate>>
                 text: columns.text.clone(),
                 label: columns.label.clone(),
                 group: Some(columns.article.clone()),
+                target: None,
             };
             let table = read_unlabeled(path, None, &table_columns)?;
             for row in table.rows.into_iter().filter(|row| row.label.is_empty()) {

@@ -91,11 +91,13 @@ pub struct Columns {
     pub label: String,
     /// Optional column or key holding a group id (e.g. the source document), for grouped folds.
     pub group: Option<String>,
+    /// Optional column or key naming the stance target of the row (a debate topic, a policy).
+    pub target: Option<String>,
 }
 
 impl Default for Columns {
     fn default() -> Self {
-        Columns { text: "text".to_string(), label: "label".to_string(), group: None }
+        Columns { text: "text".to_string(), label: "label".to_string(), group: None, target: None }
     }
 }
 
@@ -109,6 +111,9 @@ pub struct LabeledRow {
     /// The group id, trimmed; `None` when no group column was asked for or the value is empty
     /// (or JSON `null`).
     pub group: Option<String>,
+    /// The stance target, trimmed; `None` when no target column was asked for or the value is
+    /// empty (or JSON `null`).
+    pub target: Option<String>,
     /// 1-based physical line number in the file where the record starts.
     pub line: usize,
 }
@@ -420,6 +425,14 @@ fn check_bytes(path: &Path, bytes: &[u8], lines: &LineIndex) -> Result<(), DataE
     }
 }
 
+/// Positions of the columns a reader needs in a header.
+struct ColumnIndices {
+    text: usize,
+    label: Option<usize>,
+    group: Option<usize>,
+    target: Option<usize>,
+}
+
 struct Ctx<'a> {
     path: &'a Path,
     columns: &'a Columns,
@@ -431,8 +444,8 @@ impl Ctx<'_> {
         self.path.to_path_buf()
     }
 
-    /// Indices of the text, label and (optional) group columns in `header`.
-    fn column_indices(&self, header: &[String]) -> Result<(usize, Option<usize>, Option<usize>), DataError> {
+    /// Indices of the text, label and (optional) group and target columns in `header`.
+    fn column_indices(&self, header: &[String]) -> Result<ColumnIndices, DataError> {
         let find = |name: &str| {
             header.iter().position(|h| h == name).ok_or_else(|| DataError::MissingColumn {
                 path: self.path(),
@@ -445,11 +458,9 @@ impl Ctx<'_> {
             LabelColumn::Required => Some(find(&self.columns.label)?),
             LabelColumn::Optional => header.iter().position(|h| *h == self.columns.label),
         };
-        let group = match &self.columns.group {
-            Some(g) => Some(find(g)?),
-            None => None,
-        };
-        Ok((text, label, group))
+        let group = self.columns.group.as_deref().map(find).transpose()?;
+        let target = self.columns.target.as_deref().map(find).transpose()?;
+        Ok(ColumnIndices { text, label, group, target })
     }
 
     /// Builds a row from raw values, trimming and checking for emptiness.
@@ -459,6 +470,7 @@ impl Ctx<'_> {
         text: &str,
         label: &str,
         group: Option<&str>,
+        target: Option<&str>,
     ) -> Result<LabeledRow, DataError> {
         let text = text.trim();
         if text.is_empty() {
@@ -468,8 +480,14 @@ impl Ctx<'_> {
         if label.is_empty() && self.label_column == LabelColumn::Required {
             return Err(DataError::EmptyLabel { path: self.path(), line });
         }
-        let group = group.map(str::trim).filter(|g| !g.is_empty()).map(str::to_string);
-        Ok(LabeledRow { text: text.to_string(), label: label.to_string(), group, line })
+        let key = |value: Option<&str>| value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        Ok(LabeledRow {
+            text: text.to_string(),
+            label: label.to_string(),
+            group: key(group),
+            target: key(target),
+            line,
+        })
     }
 }
 
@@ -487,7 +505,7 @@ fn parse_tsv(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> {
         return Err(DataError::Empty { path: ctx.path() });
     };
     let header: Vec<String> = header_line.split('\t').map(|h| h.trim().to_string()).collect();
-    let (ti, li, gi) = ctx.column_indices(&header)?;
+    let ColumnIndices { text: ti, label: li, group: gi, target: xi } = ctx.column_indices(&header)?;
     let mut rows = Vec::new();
     for (line, l) in lines {
         let fields: Vec<&str> = l.split('\t').collect();
@@ -501,7 +519,7 @@ fn parse_tsv(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> {
             });
         }
         let get = |i: usize| fields.get(i).copied().unwrap_or("");
-        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get))?);
+        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get))?);
     }
     if rows.is_empty() {
         return Err(DataError::NoRows { path: ctx.path() });
@@ -592,7 +610,7 @@ fn parse_csv(ctx: &Ctx<'_>, text: &str, lines: &LineIndex) -> Result<Vec<Labeled
     if header.is_empty() {
         return Err(DataError::Empty { path: ctx.path() });
     }
-    let (ti, li, gi) = ctx.column_indices(&header)?;
+    let ColumnIndices { text: ti, label: li, group: gi, target: xi } = ctx.column_indices(&header)?;
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut last_line = 1;
@@ -614,7 +632,7 @@ fn parse_csv(ctx: &Ctx<'_>, text: &str, lines: &LineIndex) -> Result<Vec<Labeled
             });
         }
         let get = |i: usize| record.get(i).unwrap_or("");
-        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get))?);
+        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get))?);
     }
     if rows.is_empty() {
         return Err(DataError::NoRows { path: ctx.path() });
@@ -686,21 +704,21 @@ fn parse_jsonl(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> 
                 }
             },
         };
-        let group = match &ctx.columns.group {
-            None => None,
-            Some(key) => match get(key)? {
-                Value::String(s) => Some(s.clone()),
-                v @ Value::Number(_) => Some(v.to_string()),
-                Value::Null => None,
-                other => {
-                    return Err(json_err(
-                        line,
-                        format!("key `{key}` must be a string or number, found {}", json_kind(other)),
-                    ))
-                }
-            },
+        let optional_key = |key: &Option<String>| -> Result<Option<String>, DataError> {
+            let Some(key) = key else { return Ok(None) };
+            match get(key)? {
+                Value::String(s) => Ok(Some(s.clone())),
+                v @ Value::Number(_) => Ok(Some(v.to_string())),
+                Value::Null => Ok(None),
+                other => Err(json_err(
+                    line,
+                    format!("key `{key}` must be a string or number, found {}", json_kind(other)),
+                )),
+            }
         };
-        rows.push(ctx.row(line, &text, &label, group.as_deref())?);
+        let group = optional_key(&ctx.columns.group)?;
+        let target = optional_key(&ctx.columns.target)?;
+        rows.push(ctx.row(line, &text, &label, group.as_deref(), target.as_deref())?);
     }
     if rows.is_empty() {
         return Err(DataError::Empty { path: ctx.path() });
@@ -729,7 +747,13 @@ mod tests {
     }
 
     fn row(text: &str, label: &str, group: Option<&str>, line: usize) -> LabeledRow {
-        LabeledRow { text: text.into(), label: label.into(), group: group.map(Into::into), line }
+        LabeledRow {
+            text: text.into(),
+            label: label.into(),
+            group: group.map(Into::into),
+            target: None,
+            line,
+        }
     }
 
     #[test]
@@ -779,7 +803,12 @@ mod tests {
 
     #[test]
     fn tsv_with_group_column() {
-        let cols = Columns { text: "sentence".into(), label: "stance".into(), group: Some("doc".into()) };
+        let cols = Columns {
+            text: "sentence".into(),
+            label: "stance".into(),
+            group: Some("doc".into()),
+            target: None,
+        };
         let bytes = b" doc \tsentence\tstance\nd1\tA b.\tPRO\n\n d2 \tC d.\tCON\n\tE f.\tPRO\n";
         let d = parse_labeled(p(), bytes, InputFormat::Tsv, &cols).unwrap();
         assert_eq!(
@@ -790,6 +819,22 @@ mod tests {
                 row("E f.", "PRO", None, 5),
             ]
         );
+    }
+
+    #[test]
+    fn target_column_in_tsv_and_jsonl() {
+        let cols = Columns { target: Some("target".into()), ..Columns::default() };
+        let tsv = b"target\ttext\tlabel\n Atheism \tGod is \"great\"\tAGAINST\n\tNo topic\tNONE\n";
+        let d = parse_labeled(p(), tsv, InputFormat::Tsv, &cols).unwrap();
+        assert_eq!(d.rows[0].target.as_deref(), Some("Atheism"));
+        assert_eq!(d.rows[0].text, "God is \"great\"");
+        assert_eq!(d.rows[1].target, None);
+        let jsonl = b"{\"text\":\"a\",\"label\":\"X\",\"target\":\"T1\"}\n{\"text\":\"b\",\"label\":\"Y\",\"target\":null}\n";
+        let d = parse_labeled(p(), jsonl, InputFormat::Jsonl, &cols).unwrap();
+        assert_eq!(d.rows[0].target.as_deref(), Some("T1"));
+        assert_eq!(d.rows[1].target, None);
+        let err = parse_labeled(p(), b"text\tlabel\na\tX\n", InputFormat::Tsv, &cols).unwrap_err();
+        assert!(err.to_string().contains("target"), "{err}");
     }
 
     #[test]
