@@ -23,6 +23,7 @@ pub fn evaluate(classifier: &Classifier, data: &LabeledData) -> Result<Evaluatio
             source: format!("{}:{}", data.path.display(), row.line),
             truth,
             probabilities: classifier.probabilities(&row.text),
+            target: row.target.clone(),
         });
     }
     Ok(Evaluation::from_rows(labels, &rows))

@@ -13,7 +13,7 @@
 //!
 //! let labels = vec!["oppose".to_string(), "support".to_string()];
 //! let rows = [ScoredRow { text: "Moscow says no.".into(), source: "a:1".into(), truth: 0,
-//!                         probabilities: vec![0.8, 0.2] }];
+//!                         probabilities: vec![0.8, 0.2], target: None }];
 //! let evaluation = Evaluation::from_rows(&labels, &rows);
 //! let page = ReportPage { title: "Example".into(), facts: vec![], evaluation: &evaluation, cv: None };
 //! let html = render_html(&page);
@@ -165,6 +165,7 @@ mod tests {
             source: format!("data.tsv:{}", truth + 2),
             truth,
             probabilities: p.to_vec(),
+            target: None,
         };
         let rows = [
             row("Talks resume.", 0, [0.9, 0.05, 0.05]),
@@ -293,7 +294,13 @@ mod tests {
             .map(|i| {
                 let mut p = vec![0.01; 30];
                 p[(i * 7) % 30] = 0.71;
-                ScoredRow { text: format!("row {i}"), source: String::new(), truth: i % 30, probabilities: p }
+                ScoredRow {
+                    text: format!("row {i}"),
+                    source: String::new(),
+                    truth: i % 30,
+                    probabilities: p,
+                    target: None,
+                }
             })
             .collect();
         let e = Evaluation::from_rows(&names, &rows);

@@ -199,7 +199,14 @@ fn run_fold<S: AsRef<str>>(
                 Some((_, groups)) => groups[i].clone(),
                 None => format!("row {}", i + 1),
             };
-            (i, ScoredRow { text: texts[i].as_ref().to_owned(), source, truth: targets[i], probabilities })
+            let row = ScoredRow {
+                text: texts[i].as_ref().to_owned(),
+                source,
+                truth: targets[i],
+                probabilities,
+                target: None,
+            };
+            (i, row)
         })
         .collect();
     let truth: Vec<usize> = test.iter().map(|&i| targets[i]).collect();

@@ -22,6 +22,9 @@ pub struct ScoredRow {
     pub truth: usize,
     /// Probability of each label, in label order.
     pub probabilities: Vec<f64>,
+    /// The row's stance target, when the data has a target column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 impl ScoredRow {
@@ -195,6 +198,7 @@ mod tests {
             source: format!("f:{text}"),
             truth,
             probabilities: vec![p, 1.0 - p],
+            target: None,
         };
         let rows = [row("right", 0, 0.9), row("wrong-sure", 1, 0.95), row("wrong-unsure", 1, 0.6)];
         let e = Evaluation::from_rows(&labels, &rows);
