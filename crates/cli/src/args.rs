@@ -162,20 +162,7 @@ impl ModelArgs {
 
 /// Parses "1-2", "1..2", "2" or "none".
 pub fn parse_range(text: &str) -> Result<Option<NgramRange>> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("none") {
-        return Ok(None);
-    }
-    let (min, max) = match text.split_once("..").or_else(|| text.split_once('-')) {
-        Some((a, b)) => (a.trim(), b.trim()),
-        None => (text, text),
-    };
-    let parse = |s: &str| s.parse::<usize>().with_context(|| format!("{text:?} is not a range like 1-2"));
-    let range = NgramRange::new(parse(min)?, parse(max)?);
-    if range.min == 0 || range.min > range.max {
-        bail!("range {text:?} needs 1 <= MIN <= MAX");
-    }
-    Ok(Some(range))
+    Ok(stance_features::parse_ngram_range(text)?)
 }
 
 /// Cross-validation options.

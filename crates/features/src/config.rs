@@ -166,6 +166,23 @@ impl FeatureConfig {
     }
 }
 
+/// Parses an n-gram range written `1-2`, `2..5` or `3`, or `none` (case-insensitive) for
+/// "this kind of n-gram is off".
+pub fn parse_ngram_range(text: &str) -> Result<Option<NgramRange>, FeatureError> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let (min, max) = match text.split_once("..").or_else(|| text.split_once('-')) {
+        Some((a, b)) => (a.trim(), b.trim()),
+        None => (text, text),
+    };
+    let parse = |s: &str| s.parse::<usize>().map_err(|_| FeatureError::NgramRangeSyntax(text.to_owned()));
+    let range = NgramRange::new(parse(min)?, parse(max)?);
+    range.check("n-gram")?;
+    Ok(Some(range))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +203,17 @@ mod tests {
             .unwrap()
             .replace(r#"{"type":"sublinear"}"#, r#"{"type":"log2"}"#);
         assert!(serde_json::from_str::<FeatureConfig>(&json).is_err());
+    }
+
+    #[test]
+    fn ranges_parse_in_every_spelling() {
+        assert_eq!(parse_ngram_range("1-2").unwrap(), Some(NgramRange::new(1, 2)));
+        assert_eq!(parse_ngram_range(" 2..5 ").unwrap(), Some(NgramRange::new(2, 5)));
+        assert_eq!(parse_ngram_range("3").unwrap(), Some(NgramRange::new(3, 3)));
+        assert_eq!(parse_ngram_range("None").unwrap(), None);
+        assert!(matches!(parse_ngram_range("2-1"), Err(FeatureError::InvalidNgramRange { .. })));
+        assert!(parse_ngram_range("0-1").is_err());
+        assert_eq!(parse_ngram_range("a-b"), Err(FeatureError::NgramRangeSyntax("a-b".into())));
     }
 
     #[test]

@@ -22,7 +22,7 @@ mod sentences;
 mod vectorizer;
 
 pub use analyzer::{Analyzer, TermKind, CHAR_NGRAM_PREFIX};
-pub use config::{FeatureConfig, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency};
+pub use config::{parse_ngram_range, FeatureConfig, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency};
 pub use error::FeatureError;
 pub use sentences::{sentences, split_sentences};
 pub use vectorizer::{Featurizer, SparseVec};

@@ -25,6 +25,7 @@ mod folds;
 mod metrics;
 mod run;
 mod trainer;
+mod tune;
 
 pub use cv::{cross_validate, cross_validate_with_progress, CvMeans, CvReport, FoldStrategy, FoldSummary};
 pub use data::{
@@ -42,3 +43,4 @@ pub use run::{
 pub use trainer::{
     objective_and_gradient_norm, Fitted, TrainParams, Trainer, ABSENT_LABEL_INTERCEPT, MAX_DENSE_BYTES,
 };
+pub use tune::{f_avg, tune, Axis, Candidate, Grid, Metric, Setting, TuneReport, AXES};
