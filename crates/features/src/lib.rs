@@ -18,6 +18,7 @@
 mod analyzer;
 mod config;
 mod error;
+pub mod floats;
 mod sentences;
 mod vectorizer;
 

@@ -21,7 +21,9 @@ pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Weights {
-    /// `coefficients[label][feature]`, labels in [`ModelFile::labels`] order.
+    /// `coefficients[label][feature]`, labels in [`ModelFile::labels`] order (long rows are
+    /// stored packed, see [`stance_features::floats`]).
+    #[serde(with = "stance_features::floats::rows")]
     pub coefficients: Vec<Vec<f64>>,
     /// One intercept per label.
     pub intercepts: Vec<f64>,
