@@ -141,3 +141,20 @@ fn bad_normalisation_flags_are_rejected_before_training() {
     assert!(tag.stderr.contains("--strip-tag") && tag.stderr.contains("two words"), "{}", tag.stderr);
     assert!(!dir.path().join("m.json").exists());
 }
+
+/// Model files written before the normalisation options existed load with every option off and
+/// serialize back to exactly their bytes (the shipped model) or content (the frozen version-1
+/// file, which gains only the version-2 checksum).
+#[test]
+fn models_from_before_the_options_keep_their_bytes() {
+    let shipped = std::fs::read(MODEL).unwrap();
+    let model = stance_model::ModelFile::from_json_bytes(&shipped, Path::new(MODEL)).unwrap();
+    assert!(model.features.config().normalize.is_default());
+    assert_eq!(model.to_json_bytes(), shipped);
+
+    let old = fixture("model-v1.json");
+    let model = stance_model::ModelFile::load(&old).unwrap();
+    assert!(model.features.config().normalize.is_default());
+    let features = |json: &[u8]| serde_json::from_slice::<Value>(json).unwrap()["features"].clone();
+    assert_eq!(features(&model.to_json_bytes()), features(&std::fs::read(&old).unwrap()));
+}
