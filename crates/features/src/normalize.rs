@@ -589,6 +589,66 @@ mod tests {
         assert!(!chars(on).iter().any(|(t, _)| t.contains("NEG")));
     }
 
+    /// Tweet-like text: words, the starts of every special form, punctuation and any character.
+    fn tweetish() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        proptest::collection::vec(
+            prop_oneof![
+                "[A-Za-z]{1,6}",
+                "[0-9]{1,4}",
+                Just("https://t.co/x".to_owned()),
+                Just("www.".to_owned()),
+                Just("http://".to_owned()),
+                Just("@".to_owned()),
+                Just("#".to_owned()),
+                Just("_".to_owned()),
+                Just("(".to_owned()),
+                Just(")".to_owned()),
+                "[ .,!?;:]",
+                "\\PC",
+            ],
+            0..30,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    fn everything() -> Normalization {
+        Normalization {
+            urls: true,
+            mentions: true,
+            numbers: true,
+            hashtags: Hashtags::Split,
+            strip_tags: vec!["SemST".into()],
+            elongation: true,
+            negation: true,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn off_is_plain_lowercasing(text in tweetish()) {
+            proptest::prop_assert_eq!(Normalization::default().apply(&text, true), text.to_lowercase());
+            proptest::prop_assert_eq!(Normalization::default().apply(&text, false), text);
+        }
+
+        #[test]
+        fn after_lowercasing_only_placeholders_have_capitals(text in tweetish()) {
+            for hashtags in [Hashtags::Keep, Hashtags::Split, Hashtags::Strip] {
+                let n = Normalization { hashtags, ..everything() };
+                let normalized = n.apply(&text, true);
+                for word in normalized.unicode_words() {
+                    if word.chars().any(|c| c.is_ascii_uppercase()) {
+                        proptest::prop_assert!([URL_TOKEN, USER_TOKEN, NUM_TOKEN].contains(&word), "{word:?} in {normalized:?}");
+                    }
+                }
+                let mut stems: Vec<String> = normalized.unicode_words().map(str::to_owned).collect();
+                let count = stems.len();
+                mark_negation(&normalized, &mut stems);
+                proptest::prop_assert_eq!(stems.len(), count);
+            }
+        }
+    }
+
     #[test]
     fn default_is_off_and_check_rejects_bad_tags() {
         assert!(Normalization::default().is_default());
