@@ -299,7 +299,11 @@ fn is_word_char(c: char) -> bool {
 }
 
 fn same_letter(a: char, b: char) -> bool {
-    a == b || a.to_lowercase().eq(b.to_lowercase())
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(&b)
+    } else {
+        a == b || a.to_lowercase().eq(b.to_lowercase())
+    }
 }
 
 fn eq_ignore_case(a: &str, b: &str) -> bool {
@@ -313,6 +317,9 @@ fn word_len(text: &str) -> usize {
 
 /// Byte length of the URL `text` starts with, if it starts with one.
 fn url_len(text: &str) -> Option<usize> {
+    if !matches!(text.as_bytes().first(), Some(b'h' | b'H' | b'w' | b'W')) {
+        return None;
+    }
     let prefix = ["https://", "http://", "www."]
         .into_iter()
         .find(|p| text.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)))?;
