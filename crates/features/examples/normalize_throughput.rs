@@ -114,24 +114,26 @@ fn main() {
     let mut baseline = None;
     for (name, normalize) in configs.clone() {
         let config = FeatureConfig { normalize, ..base.clone() };
-        let (fit, transform) = pool.install(|| {
+        let (fit, transform, terms) = pool.install(|| {
             let mut fits = Vec::new();
             let mut transforms = Vec::new();
+            let mut terms = 0;
             for _ in 0..5 {
                 let start = Instant::now();
                 let featurizer = Featurizer::fit(&config, &docs).expect("fit");
                 fits.push(start.elapsed());
+                terms = featurizer.vocabulary().len();
                 let start = Instant::now();
                 let vectors = featurizer.transform_all(&docs);
                 transforms.push(start.elapsed());
                 assert_eq!(vectors.len(), docs.len());
             }
-            (median(fits), median(transforms))
+            (median(fits), median(transforms), terms)
         });
         let per_second = |d: Duration| lines as f64 / d.as_secs_f64();
         let base_transform = *baseline.get_or_insert(transform);
         println!(
-            "{name:<36} {:>10.1} {:>12.0} {:>10.1} {:>12.0}  ({:+.0}% transform time)",
+            "{name:<36} {:>10.1} {:>12.0} {:>10.1} {:>12.0}  ({:+.0}% transform time, {terms} terms)",
             fit.as_secs_f64() * 1e3,
             per_second(fit),
             transform.as_secs_f64() * 1e3,
