@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use stance_features::{FeatureConfig, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency};
+use stance_features::{
+    FeatureConfig, Hashtags, Idf, Language, NgramRange, Norm, Normalization, Stemmer, TermFrequency,
+};
 use stance_train::{Columns, InputFormat, TrainParams};
 
 /// Where labeled data comes from and which columns hold what.
@@ -64,6 +66,33 @@ pub enum NormArg {
     L2,
 }
 
+/// A text normalisation option of `--normalize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NormalizeArg {
+    /// http(s)://… and www.… become the token _URL_.
+    Urls,
+    /// @name becomes the token _USER_ (e-mail addresses stay).
+    Mentions,
+    /// Stand-alone numbers (2024, 1,000, 3.5) become the token _NUM_.
+    Numbers,
+    /// Three or more repeats of a letter become two (soooo → soo).
+    Elongation,
+    /// Words after a negator (not, no, never, don't, …) up to the next . , : ; ! ? get _NEG.
+    Negation,
+    /// All of the above.
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HashtagsArg {
+    /// Leave hashtags as they are.
+    Keep,
+    /// #StopTheWar → stop the war.
+    Split,
+    /// Remove every hashtag.
+    Strip,
+}
+
 /// Featurization and solver options (defaults give the shipped model's settings).
 #[derive(Debug, Args)]
 pub struct ModelArgs {
@@ -94,6 +123,17 @@ pub struct ModelArgs {
     /// Vector normalisation.
     #[arg(long, value_enum, default_value = "l2", help_heading = "Features")]
     pub norm: NormArg,
+    /// Text normalisation for social-media text, a comma list of urls, mentions, numbers,
+    /// elongation, negation, or all (stored in the model, so classification does the same).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST", help_heading = "Normalisation")]
+    pub normalize: Vec<NormalizeArg>,
+    /// What to do with hashtags.
+    #[arg(long, value_enum, default_value = "keep", help_heading = "Normalisation")]
+    pub hashtags: HashtagsArg,
+    /// Remove this hashtag wherever it occurs, compared case-insensitively, with or without its
+    /// '#' (e.g. SemST, which ends every SemEval-2016 tweet); repeatable.
+    #[arg(long, value_name = "TAG", help_heading = "Normalisation")]
+    pub strip_tag: Vec<String>,
     /// L2 regularisation strength (= 1/C of scikit-learn's LogisticRegression).
     #[arg(
         long,
@@ -121,6 +161,7 @@ impl ModelArgs {
     /// Validated training parameters.
     pub fn params(&self) -> Result<TrainParams> {
         let features = FeatureConfig {
+            normalize: self.normalization().context("--strip-tag")?,
             lowercase: !self.no_lowercase,
             stemmer: if self.no_stem {
                 Stemmer::None
@@ -157,6 +198,30 @@ impl ModelArgs {
         };
         params.clone().check()?;
         Ok(params)
+    }
+
+    /// The `--normalize`, `--hashtags` and `--strip-tag` options, checked.
+    fn normalization(&self) -> Result<Normalization> {
+        let on = |option| self.normalize.iter().any(|&given| given == option || given == NormalizeArg::All);
+        let normalization = Normalization {
+            urls: on(NormalizeArg::Urls),
+            mentions: on(NormalizeArg::Mentions),
+            numbers: on(NormalizeArg::Numbers),
+            hashtags: match self.hashtags {
+                HashtagsArg::Keep => Hashtags::Keep,
+                HashtagsArg::Split => Hashtags::Split,
+                HashtagsArg::Strip => Hashtags::Strip,
+            },
+            strip_tags: self
+                .strip_tag
+                .iter()
+                .map(|tag| tag.strip_prefix('#').unwrap_or(tag).to_owned())
+                .collect(),
+            elongation: on(NormalizeArg::Elongation),
+            negation: on(NormalizeArg::Negation),
+        };
+        normalization.check()?;
+        Ok(normalization)
     }
 }
 
@@ -207,6 +272,47 @@ pub struct ReportArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, clap::Parser)]
+    struct Command {
+        #[command(flatten)]
+        model: ModelArgs,
+    }
+
+    fn normalization(args: &[&str]) -> Result<Normalization> {
+        use clap::Parser;
+        let command = Command::try_parse_from(std::iter::once("stance").chain(args.iter().copied()))?;
+        Ok(command.model.params()?.features.normalize)
+    }
+
+    #[test]
+    fn normalisation_flags_build_the_config() {
+        assert!(normalization(&[]).unwrap().is_default());
+        let n =
+            normalization(&["--normalize", "urls,negation", "--hashtags", "split", "--strip-tag", "#SemST"])
+                .unwrap();
+        assert_eq!(
+            n,
+            Normalization {
+                urls: true,
+                negation: true,
+                hashtags: Hashtags::Split,
+                strip_tags: vec!["SemST".into()],
+                ..Default::default()
+            }
+        );
+        let all = normalization(&["--normalize", "all", "--normalize", "urls"]).unwrap();
+        assert!(all.urls && all.mentions && all.numbers && all.elongation && all.negation);
+        assert_eq!(all.hashtags, Hashtags::Keep);
+    }
+
+    #[test]
+    fn bad_normalisation_flags_are_usage_errors() {
+        assert!(normalization(&["--normalize", "urls,emoji"]).is_err());
+        assert!(normalization(&["--hashtags", "shout"]).is_err());
+        let err = normalization(&["--strip-tag", "two words"]).unwrap_err();
+        assert!(format!("{err:#}").contains("--strip-tag"), "{err:#}");
+    }
 
     #[test]
     fn ranges_parse_in_every_spelling() {

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde::Serialize;
 use serde_json::Value;
-use stance_features::{FeatureConfig, Idf, Norm, Stemmer, TermFrequency, TermKind};
+use stance_features::{FeatureConfig, Hashtags, Idf, Norm, Normalization, Stemmer, TermFrequency, TermKind};
 use stance_infer::{Classifier, DEFAULT_MODEL_NAME};
 use stance_model::{FeatureWeight, ModelError, ModelFile, TrainingInfo};
 use stance_train::{CvReport, FoldStrategy};
@@ -203,7 +203,11 @@ fn feature_stages(config: &FeatureConfig) -> Vec<(&'static str, String)> {
         Some(_) => format!("{}, within word boundaries", range(config.char_ngrams)),
         None => "off".to_owned(),
     };
-    vec![
+    let mut stages = Vec::new();
+    if !config.normalize.is_default() {
+        stages.push(("normalize", normalization(&config.normalize)));
+    }
+    stages.extend([
         ("lowercase", yes_no(config.lowercase)),
         ("stemmer", stemmer),
         ("word n-grams", range(config.word_ngrams)),
@@ -213,7 +217,31 @@ fn feature_stages(config: &FeatureConfig) -> Vec<(&'static str, String)> {
         ("norm", norm.to_owned()),
         ("min df", config.min_df.to_string()),
         ("max features", config.max_features.map_or("no limit".to_owned(), |n| n.to_string())),
-    ]
+    ]);
+    stages
+}
+
+/// The normalisation options that are on, as `urls, negation, hashtags split, strip #SemST`.
+fn normalization(n: &Normalization) -> String {
+    let flags = [
+        (n.urls, "urls"),
+        (n.mentions, "mentions"),
+        (n.numbers, "numbers"),
+        (n.elongation, "elongation"),
+        (n.negation, "negation"),
+    ];
+    let mut parts: Vec<String> =
+        flags.iter().filter(|(on, _)| *on).map(|(_, name)| (*name).to_owned()).collect();
+    match n.hashtags {
+        Hashtags::Keep => {}
+        Hashtags::Split => parts.push("hashtags split".into()),
+        Hashtags::Strip => parts.push("hashtags stripped".into()),
+    }
+    if !n.strip_tags.is_empty() {
+        let tags: Vec<String> = n.strip_tags.iter().map(|tag| format!("#{tag}")).collect();
+        parts.push(format!("strip {}", tags.join(" ")));
+    }
+    parts.join(", ")
 }
 
 /// Flattens JSON options into `dotted.key = value` pairs. The feature config recorded with the
@@ -326,5 +354,17 @@ mod tests {
         assert_eq!(stages[1].1, "snowball (english)");
         assert_eq!(stages[2].1, "1-2");
         assert_eq!(stages[3].1, "off");
+    }
+
+    #[test]
+    fn normalisation_is_a_stage_only_when_on() {
+        let mut config = FeatureConfig::default();
+        config.normalize.urls = true;
+        config.normalize.negation = true;
+        config.normalize.hashtags = Hashtags::Split;
+        config.normalize.strip_tags = vec!["SemST".into()];
+        let stages = feature_stages(&config);
+        assert_eq!(stages[0], ("normalize", "urls, negation, hashtags split, strip #SemST".to_owned()));
+        assert_eq!(stages.len(), feature_stages(&FeatureConfig::default()).len() + 1);
     }
 }

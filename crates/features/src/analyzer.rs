@@ -85,7 +85,8 @@ impl Analyzer {
     }
 
     /// Normalised word tokens of `text`: Unicode (UAX #29) words, lowercased if configured,
-    /// with typographic apostrophes folded to `'` so "Russia’s" and "Russia's" agree.
+    /// with typographic apostrophes folded to `'` so "Russia’s" and "Russia's" agree, after the
+    /// text-level [`crate::Normalization`] options (URL, mention, number folding, …).
     pub fn tokens(&self, text: &str) -> Vec<String> {
         let normalized = self.normalize(text);
         normalized.unicode_words().map(str::to_owned).collect()
@@ -99,6 +100,9 @@ impl Analyzer {
                 other => other,
             })
             .collect();
+        if self.config.normalize.rewrites_text() {
+            return self.config.normalize.apply(&folded, self.config.lowercase);
+        }
         if self.config.lowercase {
             folded.to_lowercase()
         } else {
@@ -143,11 +147,15 @@ impl Analyzer {
     /// for explanations.
     #[inline(always)]
     fn walk_terms<const SURFACE: bool>(&self, text: &str, mut emit: impl FnMut(&str, &str)) {
-        let tokens = self.tokens(text);
+        let normalized = self.normalize(text);
+        let tokens: Vec<String> = normalized.unicode_words().map(str::to_owned).collect();
         let mut buffer = String::new();
         let mut surface = String::new();
         if let Some(range) = self.config.word_ngrams {
-            let stems: Vec<String> = tokens.iter().map(|t| self.stem(t).into_owned()).collect();
+            let mut stems: Vec<String> = tokens.iter().map(|t| self.stem(t).into_owned()).collect();
+            if self.config.normalize.negation {
+                crate::normalize::mark_negation(&normalized, &mut stems);
+            }
             // n-grams longer than the input give nothing; stopping there keeps a model file's
             // huge `max` from looping through every size up to it.
             for n in range.min..=range.max.min(stems.len()) {

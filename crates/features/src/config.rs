@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::normalize::Normalization;
 use crate::FeatureError;
 
 /// An inclusive range of n-gram lengths, such as 1–2 for unigrams and bigrams.
@@ -109,6 +110,11 @@ pub enum Norm {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeatureConfig {
+    /// Text normalisation for social-media text (URLs, mentions, numbers, hashtags, elongation,
+    /// negation), all off by default. Left out of the JSON when off, so model files written
+    /// before these options existed keep their exact bytes.
+    #[serde(default, skip_serializing_if = "Normalization::is_default")]
+    pub normalize: Normalization,
     /// Lowercase text before tokenizing.
     pub lowercase: bool,
     /// Stemmer for word tokens.
@@ -134,6 +140,7 @@ impl Default for FeatureConfig {
     /// Lowercased, English Snowball stems, word 1–2-grams, sublinear tf, smooth idf, L2.
     fn default() -> Self {
         Self {
+            normalize: Normalization::default(),
             lowercase: true,
             stemmer: Stemmer::Snowball { language: Language::English },
             word_ngrams: Some(NgramRange::new(1, 2)),
@@ -162,7 +169,7 @@ impl FeatureConfig {
         if self.max_features == Some(0) {
             return Err(FeatureError::InvalidMaxFeatures);
         }
-        Ok(())
+        self.normalize.check()
     }
 }
 
@@ -195,6 +202,49 @@ mod tests {
         assert!(json.contains(r#""tf":{"type":"sublinear"}"#), "{json}");
         let back: FeatureConfig = serde_json::from_str(&json).unwrap();
         assert_eq!(back, config);
+    }
+
+    /// The default config's exact JSON, as every model file before normalisation options had
+    /// it: a default `normalize` must not add a byte.
+    const DEFAULT_JSON: &str = concat!(
+        r#"{"lowercase":true,"stemmer":{"type":"snowball","language":"english"},"#,
+        r#""word_ngrams":{"min":1,"max":2},"char_ngrams":null,"tf":{"type":"sublinear"},"#,
+        r#""idf":{"type":"smooth"},"norm":{"type":"l2"},"min_df":1,"max_features":null}"#
+    );
+
+    #[test]
+    fn default_normalisation_serializes_exactly_as_before() {
+        assert_eq!(serde_json::to_string(&FeatureConfig::default()).unwrap(), DEFAULT_JSON);
+        let back: FeatureConfig = serde_json::from_str(DEFAULT_JSON).unwrap();
+        assert_eq!(back, FeatureConfig::default());
+    }
+
+    #[test]
+    fn normalisation_options_round_trip() {
+        use crate::normalize::Hashtags;
+        let config = FeatureConfig {
+            normalize: Normalization {
+                urls: true,
+                numbers: true,
+                hashtags: Hashtags::Strip,
+                strip_tags: vec!["SemST".into()],
+                negation: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(json.starts_with(r#"{"normalize":{"urls":true,"mentions":false,"numbers":true,"hashtags":{"type":"strip"},"strip_tags":["SemST"],"#), "{json}");
+        assert_eq!(serde_json::from_str::<FeatureConfig>(&json).unwrap(), config);
+        let bad = json.replace(r#"{"type":"strip"}"#, r#"{"type":"shout"}"#);
+        assert!(serde_json::from_str::<FeatureConfig>(&bad).is_err());
+    }
+
+    #[test]
+    fn check_rejects_bad_strip_tags() {
+        let mut config = FeatureConfig::default();
+        config.normalize.strip_tags = vec!["#SemST".into()];
+        assert_eq!(config.check(), Err(FeatureError::InvalidStripTag("#SemST".into())));
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub enum FeatureError {
     /// `max_features` of zero.
     #[error("max_features must be at least 1 when given")]
     InvalidMaxFeatures,
+    /// A tag to strip that is not a hashtag body (letters, digits and `_`, without the `#`).
+    #[error("invalid tag to strip {0:?}: give the tag without '#', letters, digits and '_' only")]
+    InvalidStripTag(String),
     /// Fitting on documents that produced no feature at all.
     #[error("no features left after fitting on {documents} documents (min_df = {min_df}); the texts are empty or min_df is too high")]
     EmptyVocabulary {

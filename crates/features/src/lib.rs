@@ -1,7 +1,8 @@
 //! Text → sparse feature vectors for stance classification.
 //!
 //! The pipeline: [`split_sentences`] cuts news text into sentences; an [`Analyzer`] turns a
-//! sentence into tokens (Unicode words, lowercased), stems (Snowball) and word/char n-grams;
+//! sentence into tokens (Unicode words, lowercased, optionally with URLs, mentions, numbers and
+//! hashtags folded: [`Normalization`]), stems (Snowball) and word/char n-grams;
 //! a [`Featurizer`] fitted on training text maps those terms to a vocabulary and weighs them
 //! by tf-idf with L2 normalisation. The whole pipeline is described by one serializable
 //! [`FeatureConfig`], which model files embed so inference featurizes exactly as training did.
@@ -19,11 +20,13 @@ mod analyzer;
 mod config;
 mod error;
 pub mod floats;
+mod normalize;
 mod sentences;
 mod vectorizer;
 
 pub use analyzer::{Analyzer, TermKind, CHAR_NGRAM_PREFIX};
 pub use config::{parse_ngram_range, FeatureConfig, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency};
 pub use error::FeatureError;
+pub use normalize::{Hashtags, Normalization, NEGATION_SUFFIX, NUM_TOKEN, URL_TOKEN, USER_TOKEN};
 pub use sentences::{sentences, split_sentences};
 pub use vectorizer::{Featurizer, SparseVec};
