@@ -223,7 +223,8 @@ enum Command {
         stance tune --data data/labeled/peacekeepers.tsv --group-col article \\\n    \
         --grid c=1,10,30,100 --grid char-ngrams=none,2-5 --grid min-df=1,2 --out models/tuned.json\n\n\
         Grid axes (NAME=V1,V2,…; repeat --grid for more axes):\n\
-        alpha, c (= 1/alpha), word_ngrams, char_ngrams, min_df, max_features, tf, stem.\n\
+        alpha, c (= 1/alpha), word_ngrams, char_ngrams, min_df, max_features, tf, stem,\n\
+        normalize (none, all, or e.g. urls+mentions+negation), hashtags (keep, split, strip).\n\
         The results go to MODEL.tune.json and MODEL.tune.md beside --out (or --results PREFIX);\n\
         the Markdown table is also printed.")]
     Tune {

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use serde::Serialize;
-use stance_features::{parse_ngram_range, Stemmer, TermFrequency};
+use stance_features::{parse_ngram_range, Hashtags, Stemmer, TermFrequency};
 
 use crate::cv::{CvReport, FoldStrategy};
 use crate::data::LabeledData;
@@ -61,6 +61,11 @@ pub const AXES: &[(&str, &str)] = &[
     ("max_features", "vocabulary cap or none, e.g. max_features=none,50000"),
     ("tf", "term frequency: raw, sublinear or binary"),
     ("stem", "English Snowball stemming: on or off"),
+    (
+        "normalize",
+        "text normalisation: none, all, or options joined by +, e.g. normalize=none,urls+mentions,all",
+    ),
+    ("hashtags", "hashtag handling: keep, split or strip"),
 ];
 
 /// One varied hyperparameter and the values to try, in the order given.
@@ -204,6 +209,34 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
                 "on" | "true" | "yes" => Stemmer::Snowball { language: stance_features::Language::English },
                 "off" | "false" | "no" => Stemmer::None,
                 _ => return Err(invalid("expected on or off")),
+            }
+        }
+        "normalize" => {
+            let options = &mut features.normalize;
+            let flags = [
+                ("urls", &mut options.urls),
+                ("mentions", &mut options.mentions),
+                ("numbers", &mut options.numbers),
+                ("elongation", &mut options.elongation),
+                ("negation", &mut options.negation),
+            ];
+            let wanted: Vec<&str> = value.split('+').map(str::trim).collect();
+            let known = |w: &&str| matches!(*w, "none" | "all") || flags.iter().any(|(name, _)| name == w);
+            if let Some(unknown) = wanted.iter().find(|w| !known(w)) {
+                return Err(invalid(&format!(
+                    "unknown option {unknown:?}; use none, all or urls, mentions, numbers, elongation, negation joined by +"
+                )));
+            }
+            for (name, flag) in flags {
+                *flag = wanted.contains(&"all") || wanted.contains(&name);
+            }
+        }
+        "hashtags" => {
+            features.normalize.hashtags = match value {
+                "keep" => Hashtags::Keep,
+                "split" => Hashtags::Split,
+                "strip" => Hashtags::Strip,
+                _ => return Err(invalid("expected keep, split or strip")),
             }
         }
         _ => return Err(invalid("unknown hyperparameter")),
@@ -454,6 +487,21 @@ mod tests {
         let mut with_chars = run();
         with_chars.params.features.char_ngrams = Some(stance_features::NgramRange::new(2, 4));
         assert!(Grid::parse(&["word_ngrams=none"], &with_chars).is_ok());
+    }
+
+    #[test]
+    fn normalisation_axes_set_exactly_the_named_options() {
+        let mut r = run();
+        apply(&mut r, "normalize", "urls+negation").unwrap();
+        let n = &r.params.features.normalize;
+        assert!(n.urls && n.negation && !n.mentions && !n.numbers && !n.elongation);
+        apply(&mut r, "normalize", "all").unwrap();
+        assert!(r.params.features.normalize.mentions && r.params.features.normalize.elongation);
+        apply(&mut r, "normalize", "none").unwrap();
+        assert!(r.params.features.normalize.is_default());
+        apply(&mut r, "hashtags", "split").unwrap();
+        assert_eq!(r.params.features.normalize.hashtags, Hashtags::Split);
+        assert!(apply(&mut r, "normalize", "urls+emoji").is_err());
     }
 
     #[test]
