@@ -141,7 +141,7 @@ fn bad_records_are_named_by_line_and_the_rest_classified() {
             "stance: <stdin>:3: not a JSON object but an array",
             r#"stance: <stdin>:6: no field "text" (--text-field); the record has "id", "body""#,
             r#"stance: <stdin>:7: field "text" is a number, not a string"#,
-            "stance: <stdin>:8: not valid JSON: EOF while parsing a string (column 33)",
+            "stance: <stdin>:8: not valid JSON: EOF while parsing a string (column 32)",
             "stance: 4 of 7 records failed",
         ]
     );
@@ -196,7 +196,7 @@ fn invalid_utf8_in_a_record_is_repaired_with_a_warning_or_skipped() {
     assert_eq!(replaced.code, 0, "{}", replaced.stderr);
     assert_eq!(
         replaced.stderr,
-        "stance: warning: <stdin>:1: invalid UTF-8 at byte 39; undecodable bytes replaced with U+FFFD\n"
+        "stance: warning: <stdin>:1: invalid UTF-8 at byte 40; undecodable bytes replaced with U+FFFD\n"
     );
     assert_eq!(jsonl(&replaced.stdout)[0]["text"], "Talks went on in Riyadh \u{FFFD}.");
     let skipped = run(stance()
