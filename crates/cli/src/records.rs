@@ -25,7 +25,7 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
@@ -240,7 +240,20 @@ struct Output {
 /// The writer thread: writes each output and its messages in order.
 fn write_outputs(outputs: Receiver<Vec<Output>>) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, std::io::stdout().lock());
-    for chunk in outputs {
+    loop {
+        let chunk = match outputs.try_recv() {
+            Ok(chunk) => chunk,
+            Err(TryRecvError::Disconnected) => break,
+            Err(TryRecvError::Empty) => {
+                // Nothing else classified yet: what is done goes out now, so a consumer of a
+                // slowly fed pipeline sees it without waiting for the buffer to fill.
+                out.flush()?;
+                match outputs.recv() {
+                    Ok(chunk) => chunk,
+                    Err(_) => break,
+                }
+            }
+        };
         for output in chunk {
             if !output.messages.is_empty() {
                 // What precedes a message on stdout is out before it.
