@@ -166,7 +166,8 @@ enum Item {
 
 impl Chunk {
     fn is_full(&self) -> bool {
-        self.items.len() >= LINES_PER_CHUNK || self.bytes.len() >= BYTES_PER_CHUNK
+        // Inputs count too: a tree of a million empty files must not make one huge chunk.
+        self.items.len().max(self.inputs.len()) >= LINES_PER_CHUNK || self.bytes.len() >= BYTES_PER_CHUNK
     }
 
     fn add_input(&mut self, name: &Arc<str>) -> usize {
@@ -181,16 +182,15 @@ fn read_chunks(inputs: Vec<PathBuf>, chunks: &SyncSender<Chunk>) {
     for source in sources(inputs) {
         let name: Arc<str> = source.display().into();
         let mut input = chunk.add_input(&name);
-        let reader = match source.open() {
-            Ok(reader) => reader,
+        let mut reader = match source.open() {
+            Ok(reader) => Some(BufReader::with_capacity(READ_BUFFER, reader)),
             Err(error) => {
                 chunk.items.push(Item::Unreadable { input, line: None, message: error.to_string() });
-                continue;
+                None
             }
         };
-        let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
         let mut line = 0;
-        loop {
+        while let Some(reader) = &mut reader {
             let start = chunk.bytes.len();
             match reader.read_until(b'\n', &mut chunk.bytes) {
                 Ok(0) => break,
@@ -216,10 +216,8 @@ fn read_chunks(inputs: Vec<PathBuf>, chunks: &SyncSender<Chunk>) {
                 }
             }
         }
-        if chunk.is_full() {
-            if chunks.send(std::mem::take(&mut chunk)).is_err() {
-                return;
-            }
+        if chunk.is_full() && chunks.send(std::mem::take(&mut chunk)).is_err() {
+            return;
         }
     }
     if !chunk.items.is_empty() {
