@@ -332,3 +332,26 @@ fn stdin_is_streamed_not_read_whole() {
     feeder.join().unwrap();
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn text_level_on_article_files_is_one_row_per_file() {
+    let dir = tmp();
+    std::fs::write(dir.path().join("a.txt"), SENTENCES[3]).unwrap();
+    std::fs::write(dir.path().join("b.txt"), SENTENCES[0]).unwrap();
+    std::fs::write(dir.path().join("c.txt"), " \n ").unwrap();
+    let tsv = run(stance().args(["classify", "--level", "text", "--format", "tsv"]).arg(dir.path()));
+    assert_eq!(tsv.code, 3);
+    let lines: Vec<&str> = tsv.stdout.lines().collect();
+    assert_eq!(lines[0], "article\tlabel\tp_neutral\tp_oppose\tp_support");
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].starts_with("a.txt\t") && lines[2].starts_with("b.txt\t"), "{}", tsv.stdout);
+    assert!(tsv.stderr.contains("c.txt: empty or whitespace only"), "{}", tsv.stderr);
+    assert!(tsv.stderr.ends_with("stance: 1 of 3 documents failed\n"), "{}", tsv.stderr);
+    let jsonl_rows = jsonl(&run(stance().args(["classify", "--level", "text"]).arg(dir.path())).stdout);
+    for (row, line) in jsonl_rows.iter().zip(&lines[1..]) {
+        let cells: Vec<&str> = line.split('\t').collect();
+        assert_eq!(row["label"], cells[1]);
+        let p: f64 = cells[2].parse().unwrap();
+        assert!((f64_of(&row["probabilities"]["neutral"]) - p).abs() < 1e-4);
+    }
+}
