@@ -32,12 +32,12 @@ impl Progress {
     }
 
     /// A counter of `what` (e.g. "records") whose total is not known in advance: shows how many
-    /// are done and how fast.
+    /// are done.
     pub fn counter(what: &str, quiet: bool) -> Self {
         let enabled = !quiet && std::io::stderr().is_terminal();
         let bar = enabled.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-            let template = format!("{{elapsed_precise}} {{human_pos}} {what} ({{per_sec}}) {{msg}}");
+            let template = format!("{{elapsed_precise}} {{human_pos}} {what} {{msg}}");
             if let Ok(style) = ProgressStyle::with_template(&template) {
                 bar.set_style(style);
             }
