@@ -10,7 +10,7 @@ use serde::Serialize;
 use stance_features::split_sentences;
 use stance_infer::{ArticlePrediction, Classifier, Explanation, LabelExplanation, SentencePrediction};
 
-use crate::documents::{collect, InvalidUtf8, Source};
+use crate::documents::{sources, InvalidUtf8, Source};
 use crate::progress::Progress;
 use crate::{Level, OutputFormat, EXIT_SOME_FAILED};
 
@@ -64,10 +64,15 @@ fn for_each_document(
     out: &mut impl Write,
     each: impl Fn(&Source, &str, &mut DocumentOutput<'_>) -> Result<std::result::Result<(), String>> + Sync,
 ) -> Result<ExitCode> {
-    let sources = collect(inputs);
-    let bar = Progress::new(sources.len() as u64, "documents", quiet);
-    let mut failed = 0;
-    let mut documents = sources.iter().map(|source| (source, source.read_with(invalid_utf8))).peekable();
+    // Sources are walked lazily, so the total is not known up front: the bar only counts.
+    let bar = Progress::counter("documents", quiet);
+    let (mut failed, mut total) = (0, 0);
+    let mut documents = sources(inputs.to_vec())
+        .map(|source| {
+            let text = source.read_with(invalid_utf8);
+            (source, text)
+        })
+        .peekable();
     while documents.peek().is_some() {
         let mut chunk = Vec::new();
         let mut bytes = 0;
@@ -97,6 +102,7 @@ fn for_each_document(
         };
         for ((source, text), processed) in chunk.into_iter().zip(processed) {
             bar.inc();
+            total += 1;
             let outcome = match text {
                 Ok(text) => {
                     if let Some(warning) = &text.warning {
@@ -109,7 +115,7 @@ fn for_each_document(
                         }
                         None => {
                             let mut output = DocumentOutput { buffer: Vec::new(), direct: Some(&mut *out) };
-                            each(source, &text.text, &mut output)?
+                            each(&source, &text.text, &mut output)?
                         }
                     }
                 }
@@ -123,7 +129,7 @@ fn for_each_document(
     }
     bar.finish();
     if failed > 0 {
-        eprintln!("stance: {failed} of {} documents failed", sources.len());
+        eprintln!("stance: {failed} of {total} documents failed");
         return Ok(ExitCode::from(EXIT_SOME_FAILED));
     }
     Ok(ExitCode::SUCCESS)
@@ -140,6 +146,17 @@ struct SentenceRow<'a> {
     explanation: Option<&'a [LabelExplanation]>,
 }
 
+/// A JSONL row of `--level text` (the whole document as one unit): `article`, `label`,
+/// `probabilities`, then `explanation` with `--explain`.
+#[derive(Serialize)]
+struct TextRow<'a> {
+    article: &'a str,
+    label: &'a str,
+    probabilities: &'a std::collections::BTreeMap<String, f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<&'a [LabelExplanation]>,
+}
+
 /// A JSONL article row: `article`, `label`, `sentences`, `shares`, `top_sentences`.
 #[derive(Serialize)]
 struct ArticleRow<'a> {
@@ -149,6 +166,8 @@ struct ArticleRow<'a> {
 }
 
 const NO_SENTENCE: &str = "no sentence found (empty, whitespace or symbols only)";
+
+const NO_TEXT: &str = "empty or whitespace only";
 
 /// `stance sentences`: TSV rows `article, sentence, text` for labeling.
 pub fn sentences(inputs: &[PathBuf], invalid_utf8: InvalidUtf8, quiet: bool) -> Result<ExitCode> {
@@ -196,6 +215,7 @@ pub fn classify(
                 let shares: Vec<String> = labels.iter().map(|l| format!("share_{l}")).collect();
                 writeln!(out, "article\tlabel\tsentences\t{}\ttop_sentence", shares.join("\t"))?
             }
+            Level::Text => writeln!(out, "article\tlabel\t{}", shares.join("\t"))?,
         }
     }
     let code = for_each_document(inputs, invalid_utf8, quiet, &mut out, |source, text, out| {
@@ -222,6 +242,18 @@ pub fn classify(
                 Ok(prediction) => write_article(out, format, &source.name, &prediction, &labels)?,
                 Err(error) => return Ok(Err(error.to_string())),
             },
+            Level::Text => {
+                if text.trim().is_empty() {
+                    return Ok(Err(NO_TEXT.into()));
+                }
+                let prediction = classifier.classify_sentence(text);
+                let explanation = explain.map(|top| {
+                    let mut explanation = classifier.explain(text);
+                    explanation.truncate(top);
+                    explanation
+                });
+                write_text(out, format, &source.name, &prediction, &labels, explanation.as_ref())?;
+            }
         }
         Ok(Ok(()))
     })?;
@@ -258,6 +290,40 @@ fn write_sentence(
         }
         OutputFormat::Text => {
             writeln!(out, "{article}:{:<3} {:<8} {:.2}  {}", p.sentence, p.label, p.confidence(), p.text)?;
+            if let Some(explanation) = explanation {
+                crate::explain::write_predicted(out, explanation, "    ")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One row for a document classified as one unit (`--level text`).
+fn write_text(
+    out: &mut impl Write,
+    format: OutputFormat,
+    article: &str,
+    p: &SentencePrediction,
+    labels: &[String],
+    explanation: Option<&Explanation>,
+) -> Result<()> {
+    match format {
+        OutputFormat::Jsonl => {
+            let row = TextRow {
+                article,
+                label: &p.label,
+                probabilities: &p.probabilities,
+                explanation: explanation.map(|e| &e.per_label[..]),
+            };
+            writeln!(out, "{}", serde_json::to_string(&row)?)?;
+        }
+        OutputFormat::Tsv => {
+            let probabilities: Vec<String> =
+                labels.iter().map(|l| format!("{:.4}", p.probabilities[l])).collect();
+            writeln!(out, "{}\t{}\t{}", tsv_field(article), p.label, probabilities.join("\t"))?;
+        }
+        OutputFormat::Text => {
+            writeln!(out, "{article}: {:<8} {:.2}", p.label, p.confidence())?;
             if let Some(explanation) = explanation {
                 crate::explain::write_predicted(out, explanation, "    ")?;
             }

@@ -1,8 +1,9 @@
 //! Collecting the articles a batch command reads: files, directories (walked, sorted) and stdin.
 //!
-//! Inputs are listed first and read lazily: `classify` reads them in bounded chunks (at most
-//! 64 articles or 4 MiB of text at a time, see classify.rs), so memory does not grow with the
-//! size of the batch.
+//! Inputs are walked and read lazily: `classify` takes the sources one by one as it goes and
+//! reads them in bounded chunks (at most 64 articles or 4 MiB of text at a time, see
+//! classify.rs; JSONL records line by line, see records.rs), so memory grows with neither the
+//! number nor the size of the inputs.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -43,37 +44,40 @@ pub struct Text {
 /// given, files of a directory sorted by path. Unwalkable entries become sources with a
 /// problem so the rest of the batch still runs.
 pub fn collect(inputs: &[PathBuf]) -> Vec<Source> {
-    let mut sources = Vec::new();
-    for input in inputs {
+    sources(inputs.to_vec()).collect()
+}
+
+/// [`collect`], lazily: directories are walked as the sources are taken (each directory's
+/// entries sorted by name), so a huge tree is never held as a list of paths.
+pub fn sources(inputs: Vec<PathBuf>) -> impl Iterator<Item = Source> + Send {
+    inputs.into_iter().flat_map(|input| -> Box<dyn Iterator<Item = Source> + Send> {
         if input.as_os_str() == "-" {
-            sources.push(Source { name: "-".into(), path: None, problem: None });
+            Box::new(std::iter::once(Source { name: "-".into(), path: None, problem: None }))
         } else if input.is_dir() {
-            for entry in walkdir::WalkDir::new(input).follow_links(true).sort_by_file_name() {
-                match entry {
-                    Ok(entry) if entry.file_type().is_file() => {
-                        let path = entry.into_path();
-                        let name = path.strip_prefix(input).unwrap_or(&path).display().to_string();
-                        sources.push(Source { name, path: Some(path), problem: None });
-                    }
-                    Ok(_) => {}
-                    Err(error) => {
-                        let path = error.path().map_or_else(|| input.clone(), Path::to_path_buf);
-                        let problem = walk_problem(&error, &path);
-                        sources.push(Source {
-                            name: path.display().to_string(),
-                            path: Some(path),
-                            problem: Some(problem),
-                        });
-                    }
+            let walk = walkdir::WalkDir::new(&input).follow_links(true).sort_by_file_name().into_iter();
+            Box::new(walk.filter_map(move |entry| match entry {
+                Ok(entry) if entry.file_type().is_file() => {
+                    let path = entry.into_path();
+                    let name = path.strip_prefix(&input).unwrap_or(&path).display().to_string();
+                    Some(Source { name, path: Some(path), problem: None })
                 }
-            }
+                Ok(_) => None,
+                Err(error) => {
+                    let path = error.path().map_or_else(|| input.clone(), Path::to_path_buf);
+                    let problem = walk_problem(&error, &path);
+                    Some(Source {
+                        name: path.display().to_string(),
+                        path: Some(path),
+                        problem: Some(problem),
+                    })
+                }
+            }))
         } else {
             let name =
                 input.file_name().map_or_else(|| input.display().to_string(), |n| n.to_string_lossy().into());
-            sources.push(Source { name, path: Some(input.clone()), problem: None });
+            Box::new(std::iter::once(Source { name, path: Some(input), problem: None }))
         }
-    }
-    sources
+    })
 }
 
 /// Why a directory entry could not be visited, without walkdir's repetition of the path.
@@ -93,6 +97,18 @@ impl Source {
     /// Where the article comes from, for messages.
     pub fn display(&self) -> String {
         self.path.as_ref().map_or_else(|| "<stdin>".to_string(), |p| p.display().to_string())
+    }
+
+    /// Opens the input for streaming reads (a file, or stdin), failing with the reason the
+    /// source cannot be read.
+    pub fn open(&self) -> Result<Box<dyn std::io::Read + Send>> {
+        if let Some(problem) = &self.problem {
+            return Err(anyhow!("{problem}"));
+        }
+        match &self.path {
+            Some(path) => Ok(Box::new(std::fs::File::open(path).map_err(|e| anyhow!("cannot read: {e}"))?)),
+            None => Ok(Box::new(std::io::stdin())),
+        }
     }
 
     /// Reads and decodes the article. Binary files (with NUL bytes) are refused; invalid

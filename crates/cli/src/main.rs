@@ -10,6 +10,7 @@ mod documents;
 mod explain;
 mod inspect;
 mod progress;
+mod records;
 mod report_file;
 mod reports;
 mod suggest;
@@ -87,19 +88,37 @@ enum Command {
         #[command(flatten)]
         model: ModelArgs,
     },
-    /// Classify articles sentence by sentence or as whole articles.
-    #[command(
-        after_help = "Examples:\n  stance classify data/corpus\n  stance classify --level article --format text article.txt\n  cat article.txt | stance classify -\n  stance classify --explain --top 5 --format text article.txt"
-    )]
+    /// Classify articles sentence by sentence or as whole articles, or stream JSONL records.
+    #[command(after_help = "Examples:\n  \
+        stance classify data/corpus\n  \
+        stance classify --level article --format text article.txt\n  \
+        cat article.txt | stance classify -\n  \
+        stance classify --explain --top 5 --format text article.txt\n  \
+        stance classify --input-format jsonl --text-field body --level text < in.jsonl > out.jsonl\n\n\
+        With --input-format jsonl each output line is the input record, its fields as they were, plus\n\
+        label and probabilities (--level text: the whole text as one unit; --level sentence: one line\n\
+        per sentence, the text field holding the sentence, plus its number under sentence; --level\n\
+        article: label, sentences, shares, top_sentences). An input key of the same name as an added\n\
+        key is replaced. Records are read, classified and written in bounded chunks, so any input size\n\
+        streams in constant memory; blank lines are skipped; a bad record is named FILE:LINE on stderr\n\
+        and the rest go on (exit code 3).")]
     Classify {
         /// Model file (default: the peacekeeper model compiled into stance).
         #[arg(long, value_name = "MODEL")]
         model: Option<PathBuf>,
-        /// Article files, directories (walked) or - for stdin [default: -].
+        /// Article or JSONL files, directories (walked) or - for stdin [default: -].
         inputs: Vec<PathBuf>,
-        /// One row per sentence or one per article.
+        /// One row per sentence, per article, or per input text classified as one unit (no
+        /// sentence splitting; for data with one sentence per row).
         #[arg(long, value_enum, default_value = "sentence")]
         level: Level,
+        /// What the inputs hold: plain-text articles, or JSON Lines records (one object per line,
+        /// the text under --text-field; the output is then JSONL).
+        #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+        input_format: records::InputFormat,
+        /// With --input-format jsonl: the key holding each record's text [default: text].
+        #[arg(long, value_name = "KEY", alias = "text-col")]
+        text_field: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "jsonl")]
         format: OutputFormat,
@@ -270,6 +289,9 @@ pub enum Level {
     Sentence,
     /// One row per article.
     Article,
+    /// One row per input text (a document, or a JSONL record), classified as one unit without
+    /// sentence splitting: for data that already holds one sentence per row.
+    Text,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -425,9 +447,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Classify { model, inputs, level, format, explain, top, invalid_utf8 } => {
-            let classifier = load_classifier(model.as_deref())?;
+        Command::Classify {
+            model,
+            inputs,
+            level,
+            input_format,
+            text_field,
+            format,
+            explain,
+            top,
+            invalid_utf8,
+        } => {
             let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
+            if input_format == records::InputFormat::Jsonl {
+                if format != OutputFormat::Jsonl {
+                    bail!(
+                        "--input-format jsonl writes JSONL records; --format tsv and text are for text input"
+                    );
+                }
+                if explain {
+                    explain::check_classify_explain(level, format)?;
+                }
+                let classifier = load_classifier(model.as_deref())?;
+                let options = records::RecordOptions {
+                    text_field: text_field.as_deref().unwrap_or("text"),
+                    level,
+                    invalid_utf8,
+                    explain: explain.then_some(top),
+                    quiet: cli.quiet,
+                };
+                return records::classify_records(&classifier, &inputs, &options);
+            }
+            if text_field.is_some() {
+                bail!("--text-field is for JSONL records; add --input-format jsonl");
+            }
+            let classifier = load_classifier(model.as_deref())?;
             classify::classify(
                 &classifier,
                 &inputs,

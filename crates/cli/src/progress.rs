@@ -31,6 +31,21 @@ impl Progress {
         Self { bar, started: Instant::now() }
     }
 
+    /// A counter of `what` (e.g. "records") whose total is not known in advance: shows how many
+    /// are done.
+    pub fn counter(what: &str, quiet: bool) -> Self {
+        let enabled = !quiet && std::io::stderr().is_terminal();
+        let bar = enabled.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+            let template = format!("{{elapsed_precise}} {{human_pos}} {what} {{msg}}");
+            if let Ok(style) = ProgressStyle::with_template(&template) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Self { bar, started: Instant::now() }
+    }
+
     /// Sets the position to `done` (of the total given at creation).
     pub fn set(&self, done: u64) {
         if let Some(bar) = &self.bar {
