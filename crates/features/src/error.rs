@@ -15,8 +15,9 @@ pub enum FeatureError {
         /// Upper bound given.
         max: usize,
     },
-    /// An n-gram range that is not written like `1-2`, `2..5`, `3` or `none`.
-    #[error("{0:?} is not an n-gram range like 1-2, 2..5, 3 or none")]
+    /// An n-gram range that is not written like `1-2`, `2..5`, `3` or `none`, or whose bounds
+    /// are zero or reversed.
+    #[error("{0:?} is not an n-gram range MIN-MAX with 1 <= MIN <= MAX (like 1-2, 2..5 or 3) or none")]
     NgramRangeSyntax(String),
     /// `min_df` of zero, which would keep terms seen in no document.
     #[error("min_df must be at least 1, got {0}")]
