@@ -208,13 +208,15 @@ pub fn classify(
                 // One sentence at a time (what `classify_sentences` does), so an article with
                 // millions of sentences is never held as a list of predictions.
                 for (i, range) in ranges.into_iter().enumerate() {
-                    let mut prediction = classifier.classify_sentence(&text[range]);
+                    let mut prediction = classifier.classify_sentence(&text[range])?;
                     prediction.sentence = i + 1;
-                    let explanation = explain.map(|top| {
-                        let mut explanation = classifier.explain(&prediction.text);
-                        explanation.truncate(top);
-                        explanation
-                    });
+                    let explanation = explain
+                        .map(|top| -> Result<_> {
+                            let mut explanation = classifier.explain(&prediction.text)?;
+                            explanation.truncate(top);
+                            Ok(explanation)
+                        })
+                        .transpose()?;
                     write_sentence(out, format, &source.name, &prediction, &labels, explanation.as_ref())?;
                 }
             }

@@ -23,7 +23,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use stance_infer::Classifier;
 use stance_train::{CvSpec, TrainingRun};
 
-use crate::args::{CvArgs, DataArgs, ModelArgs, ReportArgs};
+use crate::args::{CvArgs, DataArgs, ModelArgs, ReportArgs, TargetArgs};
 
 /// Exit code when a batch finished but some documents could not be processed.
 pub const EXIT_SOME_FAILED: u8 = 3;
@@ -85,6 +85,8 @@ enum Command {
         #[command(flatten)]
         cv: CvArgs,
         #[command(flatten)]
+        targets: TargetArgs,
+        #[command(flatten)]
         model: ModelArgs,
     },
     /// Classify articles sentence by sentence or as whole articles.
@@ -110,6 +112,9 @@ enum Command {
         /// With --explain: features listed per label.
         #[arg(long, value_name = "N", default_value_t = 8, requires = "explain")]
         top: usize,
+        /// Stance target of every input, for a per-target or conjoined model.
+        #[arg(long, value_name = "TARGET")]
+        target: Option<String>,
         /// Articles that are not valid UTF-8: decode with U+FFFD and warn, or skip as failed.
         #[arg(long, value_enum, default_value = "replace", value_name = "WHAT")]
         invalid_utf8: documents::InvalidUtf8,
@@ -132,6 +137,9 @@ enum Command {
         /// Output format (json: one object per text, one per line).
         #[arg(long, value_enum, default_value = "text")]
         format: explain::TextOrJson,
+        /// Stance target of the texts, for a per-target or conjoined model.
+        #[arg(long, value_name = "TARGET")]
+        target: Option<String>,
         /// Sentences to explain, each as it is (not split); - reads one sentence per line of stdin.
         #[arg(required = true, value_name = "TEXT")]
         texts: Vec<String>,
@@ -211,6 +219,8 @@ enum Command {
         group_col: Option<String>,
         #[command(flatten)]
         cv: CvArgs,
+        #[command(flatten)]
+        targets: TargetArgs,
         #[command(flatten)]
         model: ModelArgs,
         #[command(flatten)]
@@ -325,8 +335,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     match cli.command {
         Command::Sentences { inputs, invalid_utf8 } => classify::sentences(&inputs, invalid_utf8, cli.quiet),
-        Command::Train { data, group_col, neutral_label, out, force, no_cv, cv, model } => {
+        Command::Train { data, group_col, neutral_label, out, force, no_cv, cv, targets, model } => {
             let params = model.params()?;
+            let targets = targets.spec(data.target_col.as_deref())?;
             if !no_cv {
                 cv.check()?;
             }
@@ -341,6 +352,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     seed: cv.seed,
                     grouped: group_col.is_some(),
                 }),
+                targets,
             };
             let bar = progress::Progress::new(0, "training steps (folds, then the final fit)", cli.quiet);
             let trained = run.run_with_progress(&labeled, &|done, total| {
@@ -355,7 +367,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut stderr = std::io::stderr().lock();
             writeln!(
                 stderr,
-                "trained on {} rows ({}), {} features; wrote {}",
+                "trained on {} rows ({}), {}; wrote {}",
                 labeled.rows.len(),
                 labeled
                     .rows_per_label()
@@ -363,7 +375,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .map(|(l, n)| format!("{l} {n}"))
                     .collect::<Vec<_>>()
                     .join(", "),
-                trained.model.features.n_features(),
+                features_summary(&trained.model),
                 out.display()
             )?;
             if let Some(report) = &trained.cv {
@@ -380,8 +392,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Classify { model, inputs, level, format, explain, top, invalid_utf8 } => {
-            let classifier = load_classifier(model.as_deref())?;
+        Command::Classify { model, inputs, level, format, explain, top, target, invalid_utf8 } => {
+            let classifier = bind_target(load_classifier(model.as_deref())?, target.as_deref())?;
             let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
             classify::classify(
                 &classifier,
@@ -393,14 +405,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 explain.then_some(top),
             )
         }
-        Command::Explain { model, top, format, texts } => {
-            explain::explain(&load_classifier(model.as_deref())?, &texts, top, format)
+        Command::Explain { model, top, format, target, texts } => {
+            let classifier = bind_target(load_classifier(model.as_deref())?, target.as_deref())?;
+            explain::explain(&classifier, &texts, top, format)
         }
         Command::Inspect { model, top, format } => inspect::inspect(model.as_deref(), top, format),
         Command::Evaluate { model, data, output: ReportArgs { format, out, report, force } } => {
             check_outputs([out.as_deref(), report.as_deref()], force)?;
             let report_file = report_file::ReportFile::check(report)?;
             let classifier = load_classifier(model.as_deref())?;
+            if classifier.needs_target() && data.target_col.is_none() {
+                bail!(
+                    "{} is a target-aware model: pass --target-col COL naming each row's target (known targets: {})",
+                    model.as_deref().map_or(stance_infer::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string()),
+                    classifier.targets().join(", ")
+                );
+            }
             let labeled = data.read(None)?;
             let evaluation = reports::evaluate(&classifier, &labeled)?;
             if let Some(file) = &report_file {
@@ -444,9 +464,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             data,
             group_col,
             cv,
+            targets,
             model,
             output: ReportArgs { format, out, report: report_path, force },
         } => {
+            let targets = targets.spec(data.target_col.as_deref())?;
             check_outputs([out.as_deref(), report_path.as_deref()], force)?;
             let report_file = report_file::ReportFile::check(report_path)?;
             let params = model.params()?;
@@ -457,6 +479,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 columns: data.columns(group_col.as_deref()),
                 neutral_label: None,
                 cross_validation: None,
+                targets,
             };
             let spec = CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() };
             let bar = progress::Progress::new(spec.folds as u64, "folds", cli.quiet);
@@ -484,6 +507,40 @@ fn load_classifier(path: Option<&Path>) -> Result<Classifier> {
         Some(path) => Classifier::load(path)?,
         None => Classifier::default_model().context("the compiled-in default model is unusable")?,
     })
+}
+
+/// The model's size for the training summary: features, and how targets use them.
+fn features_summary(model: &stance_model::ModelFile) -> String {
+    let n = model.features.n_features();
+    match &model.targets {
+        None => format!("{n} features"),
+        Some(stance_model::TargetModels::Conjoined { targets, .. }) => {
+            format!(
+                "{n} features × {} blocks (shared + {} targets, conjoined)",
+                targets.len() + 1,
+                targets.len()
+            )
+        }
+        Some(stance_model::TargetModels::PerTarget { pooled_fallback, models }) => {
+            let each: Vec<String> =
+                models.iter().map(|(t, m)| format!("{t} {}", m.features.n_features())).collect();
+            let fallback =
+                if *pooled_fallback { format!("; pooled fallback {n} features") } else { String::new() };
+            format!("{} per-target models (features: {}){fallback}", models.len(), each.join(", "))
+        }
+    }
+}
+
+/// Binds `--target` to the classifier; a target-aware model without one is refused here,
+/// before any input is read.
+fn bind_target(classifier: Classifier, target: Option<&str>) -> Result<Classifier> {
+    if classifier.needs_target() && target.is_none() {
+        bail!(
+            "the model is target-aware: pass --target TARGET (known targets: {})",
+            classifier.targets().join(", ")
+        );
+    }
+    Ok(classifier.with_target(target)?)
 }
 
 /// [`check_output`] for every output path that was given.
