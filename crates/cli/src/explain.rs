@@ -200,6 +200,7 @@ mod tests {
             value: 0.214,
             weight: 2.86,
             contribution: 0.612,
+            target_block: None,
         }
     }
 
@@ -208,6 +209,8 @@ mod tests {
         assert_eq!(display_feature(&contribution("# una")), "#␣una");
         assert_eq!(display_feature(&contribution("#ble ")), "#ble␣");
         assert_eq!(display_feature(&contribution("unaccept")), "unaccept");
+        let block = Contribution { target_block: Some("Atheism".into()), ..contribution("# una") };
+        assert_eq!(display_feature(&block), "#␣una @Atheism");
     }
 
     #[test]
