@@ -217,23 +217,21 @@ impl Scorer {
             Ok(Part { featurizer: features.clone(), linear })
         };
         let main = part(features, weights, "main model")?;
-        let expect_width = |width: usize, what: &str| {
+        let expect_width = |width: usize, expected: String| {
             if main.linear.n_features() == width {
                 Ok(())
             } else {
-                Err(format!(
-                    "{what}: {} coefficients per label but {width} expected",
-                    main.linear.n_features()
-                ))
+                Err(format!("{} coefficients per label but {expected}", main.linear.n_features()))
             }
         };
+        let vocabulary = format!("a vocabulary of {} features", features.n_features());
         let layout = match targets {
             None => {
-                expect_width(features.n_features(), "main model")?;
+                expect_width(features.n_features(), vocabulary)?;
                 Layout::Pooled
             }
             Some(TargetModels::PerTarget { pooled_fallback, models }) => {
-                expect_width(features.n_features(), "main model")?;
+                expect_width(features.n_features(), format!("main model: {vocabulary}"))?;
                 if models.is_empty() {
                     return Err("a per-target model without any target".into());
                 }
@@ -261,7 +259,8 @@ impl Scorer {
                 }
                 let width =
                     features.n_features().checked_mul(1 + targets.len()).ok_or("too many features")?;
-                expect_width(width, &format!("conjoined model over {} targets", targets.len()))?;
+                let blocks = 1 + targets.len();
+                expect_width(width, format!("{width} (conjoined: {blocks} blocks of {vocabulary})"))?;
                 Layout::Conjoined { targets: targets.clone() }
             }
         };
@@ -407,7 +406,10 @@ mod tests {
             rows_per_target: BTreeMap::new(),
         };
         let err = Scorer::new(&labels(), &features, &weights, Some(&targets)).unwrap_err();
-        assert!(err.contains("4 coefficients per label but 6 expected"), "{err}");
+        assert!(
+            err.contains("4 coefficients per label but 6 (conjoined: 3 blocks of a vocabulary of 2"),
+            "{err}"
+        );
     }
 
     fn sub(text: &str, favor: f64) -> TargetModel {
