@@ -359,6 +359,7 @@ impl CvReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::TargetSpec;
     use crate::trainer::TrainParams;
     use stance_features::FeatureConfig;
 
@@ -406,5 +407,56 @@ mod tests {
             assert_eq!(parallel.0, serial.0, "report, grouped: {grouped}");
             assert_eq!(parallel.1, serial.1, "out-of-fold rows, grouped: {grouped}");
         }
+    }
+
+    #[test]
+    fn target_strategies_run_per_fold_and_out_of_fold_rows_carry_the_target() {
+        use crate::targets::TargetStrategy;
+        // "win" is favor for target a and against for target b.
+        let mut texts = Vec::new();
+        let mut truth = Vec::new();
+        let mut stance_targets = Vec::new();
+        for place in ["north", "south", "east", "west", "city", "port"] {
+            for (target, win_label) in [("a", 1), ("b", 0)] {
+                texts.push(format!("a win in the {place}"));
+                truth.push(win_label);
+                texts.push(format!("a loss in the {place}"));
+                truth.push(1 - win_label);
+                stance_targets.extend([Some(target.to_string()), Some(target.to_string())]);
+            }
+        }
+        let labels = vec!["against".to_string(), "favor".to_string()];
+        let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
+        let run = |strategy, threads| {
+            let spec = TargetSpec { strategy, pooled_fallback: false };
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                cross_validate_targets(
+                    &trainer,
+                    &spec,
+                    &texts,
+                    &truth,
+                    &labels,
+                    Some(&stance_targets),
+                    None,
+                    3,
+                    5,
+                    &|_, _| {},
+                )
+            })
+            .unwrap()
+        };
+        for strategy in [TargetStrategy::PerTarget, TargetStrategy::Conjoined] {
+            let report = run(strategy, 1);
+            let targets: Vec<Option<String>> = report.out_of_fold.iter().map(|r| r.target.clone()).collect();
+            assert_eq!(targets, stance_targets, "{strategy:?}");
+            assert!(report.pooled.accuracy > 0.9, "{strategy:?}: {}", report.pooled.accuracy);
+            let parallel = run(strategy, 2);
+            assert_eq!(serde_json::to_string(&parallel).unwrap(), serde_json::to_string(&report).unwrap());
+        }
+        // Pooled cannot tell the targets apart; its out-of-fold rows carry them all the same.
+        let pooled = run(TargetStrategy::Pooled, 1);
+        assert!(pooled.pooled.accuracy < 0.6, "{}", pooled.pooled.accuracy);
+        assert_eq!(pooled.out_of_fold[3].target.as_deref(), Some("b"));
     }
 }
