@@ -79,3 +79,34 @@ fn bad_grids_are_rejected_before_any_work() {
         .arg(dir.path().join("m.json")));
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn tune_compares_target_strategies() {
+    let dir = tmp();
+    let model = dir.path().join("m.json");
+    let run = ok(stance()
+        .args(["tune", "--quiet", "--data"])
+        .arg(fixture("targets.tsv"))
+        .args(["--target-col", "target", "--alpha", "0.1", "--folds", "5"])
+        .args(["--grid", "target-strategy=pooled,per-target,conjoined", "--out"])
+        .arg(&model));
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("m.tune.json")).unwrap()).unwrap();
+    let scores: Vec<f64> =
+        results["candidates"].as_array().unwrap().iter().map(|c| c["score"].as_f64().unwrap()).collect();
+    // The fixture's words flip meaning between targets: a pooled model cannot learn that.
+    assert!(scores[1] > scores[0] && scores[2] > scores[0], "{scores:?}\n{}", run.stdout);
+    assert_ne!(results["best"], 0);
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert!(saved["targets"].is_object(), "the tuned model is target-aware");
+    // A target strategy without a target column is refused before any work.
+    let refused = common::run(
+        stance()
+            .args(["tune", "--data"])
+            .arg(fixture("targets.tsv"))
+            .args(["--grid", "target-strategy=pooled,conjoined", "--out"])
+            .arg(dir.path().join("n.json")),
+    );
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("--target-col"), "{}", refused.stderr);
+}

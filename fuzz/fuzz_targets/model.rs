@@ -24,11 +24,23 @@ fuzz_target!(|data: &[u8]| {
     };
     let linear = model.linear_model().expect("a loaded model has a consistent linear model");
     assert_eq!(linear.n_labels(), model.labels.len());
-    assert_eq!(linear.n_features(), model.features.n_features());
-    // A loaded model must be usable: featurizing and scoring a sentence terminates.
-    let x = model.features.transform("Russia rejects the deployment of European peacekeepers in Ukraine.");
-    let p = linear.probabilities(&x);
-    assert_eq!(p.len(), model.labels.len());
+    // A conjoined target model holds one block of weights per target besides the shared one.
+    let blocks = match &model.targets {
+        Some(stance_model::TargetModels::Conjoined { targets, .. }) => 1 + targets.len(),
+        _ => 1,
+    };
+    assert_eq!(linear.n_features(), model.features.n_features() * blocks);
+    // A loaded model must be usable: featurizing and scoring a sentence terminates, for every
+    // target it knows (and for none, which a target-aware model refuses without panicking).
+    let sentence = "Russia rejects the deployment of European peacekeepers in Ukraine.";
+    let scorer = model.scorer().expect("a loaded model has a consistent scorer");
+    let mut targets: Vec<Option<String>> = scorer.targets().into_iter().map(Some).collect();
+    targets.push(None);
+    for target in &targets {
+        if let Ok(p) = scorer.probabilities(sentence, target.as_deref()) {
+            assert_eq!(p.len(), model.labels.len());
+        }
+    }
     for label in &model.labels {
         let top = model.top_features(label, 5).expect("every label has a weight row");
         assert!(top.len() <= 5);

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use stance_features::{
     FeatureConfig, Hashtags, Idf, Language, NgramRange, Norm, Normalization, Stemmer, TermFrequency,
 };
-use stance_train::{Columns, InputFormat, TrainParams};
+use stance_train::{Columns, InputFormat, TargetSpec, TargetStrategy, TrainParams};
 
 /// Where labeled data comes from and which columns hold what.
 #[derive(Debug, Args)]
@@ -24,6 +24,9 @@ pub struct DataArgs {
     /// Column (or JSON key) holding the label.
     #[arg(long, default_value = "label", value_name = "COL")]
     pub label_col: String,
+    /// Column (or JSON key) naming each row's stance target (topic), for target-aware models.
+    #[arg(long, value_name = "COL")]
+    pub target_col: Option<String>,
 }
 
 impl DataArgs {
@@ -32,7 +35,7 @@ impl DataArgs {
             text: self.text_col.clone(),
             label: self.label_col.clone(),
             group: group.map(str::to_owned),
-            target: None,
+            target: self.target_col.clone(),
         }
     }
 
@@ -43,6 +46,54 @@ impl DataArgs {
             eprintln!("stance: warning: {warning}");
         }
         Ok(data)
+    }
+}
+
+/// How a model uses the rows' stance targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetStrategyArg {
+    /// One model for all rows; targets are ignored.
+    Pooled,
+    /// One model (featurizer and weights) per target, in one model file.
+    PerTarget,
+    /// One model with shared and per-target copies of every feature.
+    Conjoined,
+}
+
+/// Target-aware training options (`train` and `cv`).
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// How to use the --target-col: pooled (ignore it), per-target (one model per target) or
+    /// conjoined (shared + per-target weights in one model).
+    #[arg(long, value_enum, default_value = "pooled", value_name = "STRATEGY")]
+    pub target_strategy: TargetStrategyArg,
+    /// With --target-strategy per-target: also train the pooled model on all rows, used for
+    /// targets the model has not seen (without it an unknown target is an error).
+    #[arg(long)]
+    pub pooled_fallback: bool,
+}
+
+impl TargetArgs {
+    /// The checked strategy: target-aware strategies need `target_col`.
+    pub fn spec(&self, target_col: Option<&str>) -> Result<TargetSpec> {
+        let strategy = match self.target_strategy {
+            TargetStrategyArg::Pooled => TargetStrategy::Pooled,
+            TargetStrategyArg::PerTarget => TargetStrategy::PerTarget,
+            TargetStrategyArg::Conjoined => TargetStrategy::Conjoined,
+        };
+        if self.pooled_fallback && strategy != TargetStrategy::PerTarget {
+            bail!("--pooled-fallback only applies to --target-strategy per-target");
+        }
+        if strategy != TargetStrategy::Pooled && target_col.is_none() {
+            bail!(
+                "--target-strategy {} needs --target-col COL naming each row's target",
+                match strategy {
+                    TargetStrategy::PerTarget => "per-target",
+                    _ => "conjoined",
+                }
+            );
+        }
+        Ok(TargetSpec { strategy, pooled_fallback: self.pooled_fallback })
     }
 }
 

@@ -228,13 +228,15 @@ pub fn classify(
                 // One sentence at a time (what `classify_sentences` does), so an article with
                 // millions of sentences is never held as a list of predictions.
                 for (i, range) in ranges.into_iter().enumerate() {
-                    let mut prediction = classifier.classify_sentence(&text[range]);
+                    let mut prediction = classifier.classify_sentence(&text[range])?;
                     prediction.sentence = i + 1;
-                    let explanation = explain.map(|top| {
-                        let mut explanation = classifier.explain(&prediction.text);
-                        explanation.truncate(top);
-                        explanation
-                    });
+                    let explanation = explain
+                        .map(|top| -> Result<_> {
+                            let mut explanation = classifier.explain(&prediction.text)?;
+                            explanation.truncate(top);
+                            Ok(explanation)
+                        })
+                        .transpose()?;
                     write_sentence(out, format, &source.name, &prediction, &labels, explanation.as_ref())?;
                 }
             }
@@ -246,12 +248,14 @@ pub fn classify(
                 if text.trim().is_empty() {
                     return Ok(Err(NO_TEXT.into()));
                 }
-                let prediction = classifier.classify_sentence(text);
-                let explanation = explain.map(|top| {
-                    let mut explanation = classifier.explain(text);
-                    explanation.truncate(top);
-                    explanation
-                });
+                let prediction = classifier.classify_sentence(text)?;
+                let explanation = explain
+                    .map(|top| {
+                        let mut explanation = classifier.explain(text)?;
+                        explanation.truncate(top);
+                        Ok::<_, stance_infer::InferError>(explanation)
+                    })
+                    .transpose()?;
                 write_text(out, format, &source.name, &prediction, &labels, explanation.as_ref())?;
             }
         }

@@ -32,7 +32,7 @@ pub fn explain(
     let texts = resolve_texts(texts)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     for (i, text) in texts.iter().enumerate() {
-        let mut explanation = classifier.explain(text);
+        let mut explanation = classifier.explain(text)?;
         explanation.truncate(top);
         match format {
             TextOrJson::Json => writeln!(out, "{}", serde_json::to_string(&explanation)?)?,
@@ -169,12 +169,17 @@ fn write_label(out: &mut impl Write, label: &LabelExplanation, layout: &Layout, 
 /// boundary padding (a space) shows as `␣`, so `#ble␣` (a word ending in "ble") and `#ble`
 /// differ visibly.
 fn display_feature(c: &Contribution) -> String {
-    match c.kind {
+    let term = match c.kind {
         TermKind::WordNgram => c.feature.clone(),
         TermKind::CharNgram => {
             let body = c.feature.strip_prefix(CHAR_NGRAM_PREFIX).unwrap_or(&c.feature);
             format!("{CHAR_NGRAM_PREFIX}{}", body.replace(' ', "␣"))
         }
+    };
+    // A conjoined model's target-specific copy of the feature.
+    match &c.target_block {
+        Some(target) => format!("{term} @{target}"),
+        None => term,
     }
 }
 
@@ -195,6 +200,7 @@ mod tests {
             value: 0.214,
             weight: 2.86,
             contribution: 0.612,
+            target_block: None,
         }
     }
 
@@ -203,6 +209,8 @@ mod tests {
         assert_eq!(display_feature(&contribution("# una")), "#␣una");
         assert_eq!(display_feature(&contribution("#ble ")), "#ble␣");
         assert_eq!(display_feature(&contribution("unaccept")), "unaccept");
+        let block = Contribution { target_block: Some("Atheism".into()), ..contribution("# una") };
+        assert_eq!(display_feature(&block), "#␣una @Atheism");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 use stance_features::{FeatureConfig, Hashtags, Idf, Norm, Normalization, Stemmer, TermFrequency, TermKind};
 use stance_infer::{Classifier, DEFAULT_MODEL_NAME};
-use stance_model::{FeatureWeight, ModelError, ModelFile, TrainingInfo};
+use stance_model::{FeatureWeight, ModelError, ModelFile, TargetModels, TrainingInfo};
 use stance_train::{CvReport, FoldStrategy};
 
 use crate::explain::TextOrJson;
@@ -31,8 +31,75 @@ struct Card<'a> {
     features: &'a FeatureConfig,
     vocabulary: Vocabulary,
     training: &'a TrainingInfo,
-    /// Per label, the features with the largest positive weights, largest first.
+    /// Per label, the features with the largest positive weights, largest first (for a
+    /// conjoined model, of the shared block).
     top_features: BTreeMap<&'a str, Vec<FeatureWeight>>,
+    /// How the model uses stance targets (absent for a pooled model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    targets: Option<TargetsCard>,
+}
+
+#[derive(Serialize)]
+struct TargetsCard {
+    /// `per_target` or `conjoined`.
+    strategy: &'static str,
+    /// Per-target: whether the main model is a pooled fallback for unknown targets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pooled_fallback: Option<bool>,
+    /// What an unknown target gets.
+    unknown_target: &'static str,
+    targets: Vec<TargetCard>,
+}
+
+#[derive(Serialize)]
+struct TargetCard {
+    name: String,
+    /// Training rows.
+    rows: usize,
+    /// Per-target: rows per label, vocabulary size and whether its solver converged
+    /// (`null` for a single-label target's constant model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rows_per_label: Option<BTreeMap<String, usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    features: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    converged: Option<Option<bool>>,
+}
+
+fn targets_card(targets: &TargetModels) -> TargetsCard {
+    match targets {
+        TargetModels::PerTarget { pooled_fallback, models } => TargetsCard {
+            strategy: targets.strategy_name(),
+            pooled_fallback: Some(*pooled_fallback),
+            unknown_target: if *pooled_fallback { "pooled fallback model" } else { "error" },
+            targets: models
+                .iter()
+                .map(|(name, m)| TargetCard {
+                    name: name.clone(),
+                    rows: m.rows,
+                    rows_per_label: Some(m.rows_per_label.clone()),
+                    features: Some(m.features.n_features()),
+                    converged: Some(m.solver.as_ref().map(|s| s.converged)),
+                })
+                .collect(),
+        },
+        TargetModels::Conjoined { .. } => TargetsCard {
+            strategy: targets.strategy_name(),
+            pooled_fallback: None,
+            unknown_target: "shared block only (the pooled part)",
+            targets: targets
+                .rows_per_target()
+                .into_iter()
+                .map(|(name, rows)| TargetCard {
+                    name,
+                    rows,
+                    rows_per_label: None,
+                    features: None,
+                    converged: None,
+                })
+                .collect(),
+        },
+    }
 }
 
 #[derive(Serialize)]
@@ -76,6 +143,7 @@ pub fn inspect(model: Option<&Path>, top: usize, format: TextOrJson) -> Result<E
             .iter()
             .map(|label| (label.as_str(), file.top_features(label, top).unwrap_or_default()))
             .collect(),
+        targets: file.targets.as_ref().map(targets_card),
     };
     let text = match format {
         TextOrJson::Json => serde_json::to_string_pretty(&card)? + "\n",
@@ -100,11 +168,18 @@ fn card_text(card: &Card, top: usize) -> String {
     let neutral = card.neutral_label.map_or("none".to_owned(), str::to_owned);
     let _ = writeln!(out, "labels         {} (neutral label: {neutral})", card.labels.join(", "));
     let v = &card.vocabulary;
-    let _ = writeln!(
-        out,
-        "vocabulary     {} features: {} word n-grams, {} char n-grams",
-        v.total, v.word_ngrams, v.char_ngrams
-    );
+    match &card.targets {
+        Some(targets) if targets.pooled_fallback == Some(false) => {
+            let _ = writeln!(out, "vocabulary     per target (no pooled model: see targets)");
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "vocabulary     {} features: {} word n-grams, {} char n-grams",
+                v.total, v.word_ngrams, v.char_ngrams
+            );
+        }
+    }
 
     out.push_str("\nfeatures\n");
     for (stage, value) in feature_stages(card.features) {
@@ -116,6 +191,37 @@ fn card_text(card: &Card, top: usize) -> String {
     let _ = writeln!(out, "  sha256         {}", t.data_sha256);
     let per_label: Vec<String> = t.rows_per_label.iter().map(|(l, n)| format!("{l} {n}")).collect();
     let _ = writeln!(out, "  rows           {} ({})", t.rows, per_label.join(", "));
+
+    if let Some(targets) = &card.targets {
+        let fallback = match targets.pooled_fallback {
+            Some(true) => ", pooled fallback",
+            Some(false) => ", no pooled fallback",
+            None => "",
+        };
+        let _ = writeln!(
+            out,
+            "\ntargets        {} {}{fallback}; unknown target: {}",
+            targets.targets.len(),
+            targets.strategy,
+            targets.unknown_target
+        );
+        for target in &targets.targets {
+            let mut line = format!("  {:<28} {:>6} rows", target.name, target.rows);
+            if let Some(per_label) = &target.rows_per_label {
+                let per_label: Vec<String> = per_label.iter().map(|(l, n)| format!("{l} {n}")).collect();
+                let _ = write!(line, " ({})", per_label.join(", "));
+            }
+            if let Some(features) = target.features {
+                let _ = write!(line, ", {features} features");
+            }
+            match target.converged {
+                Some(None) => line.push_str(", single label: constant model"),
+                Some(Some(false)) => line.push_str(", solver did not converge"),
+                _ => {}
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
 
     out.push_str("\ntraining options\n");
     let mut options = Vec::new();

@@ -24,7 +24,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use stance_infer::Classifier;
 use stance_train::{CvSpec, TrainingRun};
 
-use crate::args::{CvArgs, DataArgs, ModelArgs, ReportArgs};
+use crate::args::{CvArgs, DataArgs, ModelArgs, ReportArgs, TargetArgs};
 
 /// Exit code when a batch finished but some documents could not be processed.
 pub const EXIT_SOME_FAILED: u8 = 3;
@@ -86,6 +86,8 @@ enum Command {
         #[command(flatten)]
         cv: CvArgs,
         #[command(flatten)]
+        targets: TargetArgs,
+        #[command(flatten)]
         model: ModelArgs,
     },
     /// Classify articles sentence by sentence or as whole articles, or stream JSONL records.
@@ -129,6 +131,9 @@ enum Command {
         /// With --explain: features listed per label.
         #[arg(long, value_name = "N", default_value_t = 8, requires = "explain")]
         top: usize,
+        /// Stance target of every input, for a per-target or conjoined model.
+        #[arg(long, value_name = "TARGET")]
+        target: Option<String>,
         /// Articles that are not valid UTF-8: decode with U+FFFD and warn, or skip as failed.
         #[arg(long, value_enum, default_value = "replace", value_name = "WHAT")]
         invalid_utf8: documents::InvalidUtf8,
@@ -151,6 +156,9 @@ enum Command {
         /// Output format (json: one object per text, one per line).
         #[arg(long, value_enum, default_value = "text")]
         format: explain::TextOrJson,
+        /// Stance target of the texts, for a per-target or conjoined model.
+        #[arg(long, value_name = "TARGET")]
+        target: Option<String>,
         /// Sentences to explain, each as it is (not split); - reads one sentence per line of stdin.
         #[arg(required = true, value_name = "TEXT")]
         texts: Vec<String>,
@@ -231,6 +239,8 @@ enum Command {
         #[command(flatten)]
         cv: CvArgs,
         #[command(flatten)]
+        targets: TargetArgs,
+        #[command(flatten)]
         model: ModelArgs,
         #[command(flatten)]
         output: ReportArgs,
@@ -243,7 +253,8 @@ enum Command {
         --grid c=1,10,30,100 --grid char-ngrams=none,2-5 --grid min-df=1,2 --out models/tuned.json\n\n\
         Grid axes (NAME=V1,V2,…; repeat --grid for more axes):\n\
         alpha, c (= 1/alpha), word_ngrams, char_ngrams, min_df, max_features, tf, stem,\n\
-        normalize (none, all, or e.g. urls+mentions+negation), hashtags (keep, split, strip).\n\
+        normalize (none, all, or e.g. urls+mentions+negation), hashtags (keep, split, strip),\n\
+        target_strategy (pooled, per-target, per-target+fallback, conjoined; needs --target-col).\n\
         The results go to MODEL.tune.json and MODEL.tune.md beside --out (or --results PREFIX);\n\
         the Markdown table is also printed.")]
     Tune {
@@ -272,6 +283,8 @@ enum Command {
         force: bool,
         #[command(flatten)]
         cv: CvArgs,
+        #[command(flatten)]
+        targets: TargetArgs,
         #[command(flatten)]
         model: ModelArgs,
     },
@@ -392,8 +405,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     match cli.command {
         Command::Sentences { inputs, invalid_utf8 } => classify::sentences(&inputs, invalid_utf8, cli.quiet),
-        Command::Train { data, group_col, neutral_label, out, force, no_cv, cv, model } => {
+        Command::Train { data, group_col, neutral_label, out, force, no_cv, cv, targets, model } => {
             let params = model.params()?;
+            let targets = targets.spec(data.target_col.as_deref())?;
             if !no_cv {
                 cv.check()?;
             }
@@ -408,6 +422,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     seed: cv.seed,
                     grouped: group_col.is_some(),
                 }),
+                targets,
             };
             let bar = progress::Progress::new(0, "training steps (folds, then the final fit)", cli.quiet);
             let trained = run.run_with_progress(&labeled, &|done, total| {
@@ -422,7 +437,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut stderr = std::io::stderr().lock();
             writeln!(
                 stderr,
-                "trained on {} rows ({}), {} features; wrote {}",
+                "trained on {} rows ({}), {}; wrote {}",
                 labeled.rows.len(),
                 labeled
                     .rows_per_label()
@@ -430,7 +445,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .map(|(l, n)| format!("{l} {n}"))
                     .collect::<Vec<_>>()
                     .join(", "),
-                trained.model.features.n_features(),
+                features_summary(&trained.model),
                 out.display()
             )?;
             if let Some(report) = &trained.cv {
@@ -456,8 +471,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             explain,
             top,
+            target,
             invalid_utf8,
         } => {
+            let classifier = bind_target(load_classifier(model.as_deref())?, target.as_deref())?;
             let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
             if input_format == records::InputFormat::Jsonl {
                 if format != OutputFormat::Jsonl {
@@ -468,7 +485,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 if explain {
                     explain::check_classify_explain(level, format)?;
                 }
-                let classifier = load_classifier(model.as_deref())?;
                 let options = records::RecordOptions {
                     text_field: text_field.as_deref().unwrap_or("text"),
                     level,
@@ -481,7 +497,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if text_field.is_some() {
                 bail!("--text-field is for JSONL records; add --input-format jsonl");
             }
-            let classifier = load_classifier(model.as_deref())?;
             classify::classify(
                 &classifier,
                 &inputs,
@@ -492,14 +507,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 explain.then_some(top),
             )
         }
-        Command::Explain { model, top, format, texts } => {
-            explain::explain(&load_classifier(model.as_deref())?, &texts, top, format)
+        Command::Explain { model, top, format, target, texts } => {
+            let classifier = bind_target(load_classifier(model.as_deref())?, target.as_deref())?;
+            explain::explain(&classifier, &texts, top, format)
         }
         Command::Inspect { model, top, format } => inspect::inspect(model.as_deref(), top, format),
         Command::Evaluate { model, data, output: ReportArgs { format, out, report, force } } => {
             check_outputs([out.as_deref(), report.as_deref()], force)?;
             let report_file = report_file::ReportFile::check(report)?;
             let classifier = load_classifier(model.as_deref())?;
+            if classifier.needs_target() && data.target_col.is_none() {
+                bail!(
+                    "{} is a target-aware model: pass --target-col COL naming each row's target (known targets: {})",
+                    model.as_deref().map_or(stance_infer::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string()),
+                    classifier.targets().join(", ")
+                );
+            }
             let labeled = data.read(None)?;
             let evaluation = reports::evaluate(&classifier, &labeled)?;
             if let Some(file) = &report_file {
@@ -539,16 +562,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let tsv = suggest::suggest(&classifier, &pool, &columns, n, strategy)?;
             emit_report(&tsv, out.as_deref())
         }
-        Command::Tune { data, group_col, neutral_label, grid, metric, out, results, force, cv, model } => {
-            tune(data, group_col, neutral_label, &grid, metric, &out, results, force, cv, model, cli.quiet)
-        }
+        Command::Tune {
+            data,
+            group_col,
+            neutral_label,
+            grid,
+            metric,
+            out,
+            results,
+            force,
+            cv,
+            targets,
+            model,
+        } => tune(
+            data,
+            group_col,
+            neutral_label,
+            &grid,
+            metric,
+            &out,
+            results,
+            force,
+            cv,
+            targets,
+            model,
+            cli.quiet,
+        ),
         Command::Cv {
             data,
             group_col,
             cv,
+            targets,
             model,
             output: ReportArgs { format, out, report: report_path, force },
         } => {
+            let targets = targets.spec(data.target_col.as_deref())?;
             check_outputs([out.as_deref(), report_path.as_deref()], force)?;
             let report_file = report_file::ReportFile::check(report_path)?;
             let params = model.params()?;
@@ -559,6 +607,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 columns: data.columns(group_col.as_deref()),
                 neutral_label: None,
                 cross_validation: None,
+                targets,
             };
             let spec = CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() };
             let bar = progress::Progress::new(spec.folds as u64, "folds", cli.quiet);
@@ -593,6 +642,7 @@ fn tune(
     results: Option<PathBuf>,
     force: bool,
     cv: CvArgs,
+    targets: TargetArgs,
     model: ModelArgs,
     quiet: bool,
 ) -> Result<ExitCode> {
@@ -613,6 +663,7 @@ fn tune(
         columns: data.columns(group_col.as_deref()),
         neutral_label,
         cross_validation: Some(CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() }),
+        targets: targets.spec(data.target_col.as_deref())?,
     };
     let grid = stance_train::Grid::parse(grid, &base)?;
     let labeled = data.read(group_col.as_deref())?;
@@ -670,6 +721,40 @@ fn load_classifier(path: Option<&Path>) -> Result<Classifier> {
         Some(path) => Classifier::load(path)?,
         None => Classifier::default_model().context("the compiled-in default model is unusable")?,
     })
+}
+
+/// The model's size for the training summary: features, and how targets use them.
+fn features_summary(model: &stance_model::ModelFile) -> String {
+    let n = model.features.n_features();
+    match &model.targets {
+        None => format!("{n} features"),
+        Some(stance_model::TargetModels::Conjoined { targets, .. }) => {
+            format!(
+                "{n} features × {} blocks (shared + {} targets, conjoined)",
+                targets.len() + 1,
+                targets.len()
+            )
+        }
+        Some(stance_model::TargetModels::PerTarget { pooled_fallback, models }) => {
+            let each: Vec<String> =
+                models.iter().map(|(t, m)| format!("{t} {}", m.features.n_features())).collect();
+            let fallback =
+                if *pooled_fallback { format!("; pooled fallback {n} features") } else { String::new() };
+            format!("{} per-target models (features: {}){fallback}", models.len(), each.join(", "))
+        }
+    }
+}
+
+/// Binds `--target` to the classifier; a target-aware model without one is refused here,
+/// before any input is read.
+fn bind_target(classifier: Classifier, target: Option<&str>) -> Result<Classifier> {
+    if classifier.needs_target() && target.is_none() {
+        bail!(
+            "the model is target-aware: pass --target TARGET (known targets: {})",
+            classifier.targets().join(", ")
+        );
+    }
+    Ok(classifier.with_target(target)?)
 }
 
 /// [`check_output`] for every output path that was given.

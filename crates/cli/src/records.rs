@@ -381,7 +381,7 @@ impl<'a> Records<'a> {
         let collides = fields.0.iter().any(|(key, _)| self.added.contains(&key.as_ref()));
         match self.level {
             Level::Text => {
-                let probabilities = self.classifier.probabilities(&text);
+                let probabilities = self.classifier.probabilities(&text).map_err(|e| e.to_string())?;
                 if collides {
                     self.write_fields(out, &fields, None);
                 } else {
@@ -390,7 +390,7 @@ impl<'a> Records<'a> {
                 }
                 out.push(b',');
                 self.write_prediction(out, &probabilities);
-                self.write_explanation(out, &text);
+                self.write_explanation(out, &text)?;
                 out.extend_from_slice(b"}\n");
             }
             Level::Sentence => {
@@ -400,14 +400,14 @@ impl<'a> Records<'a> {
                 }
                 for (i, range) in ranges.into_iter().enumerate() {
                     let sentence = &text[range];
-                    let probabilities = self.classifier.probabilities(sentence);
+                    let probabilities = self.classifier.probabilities(sentence).map_err(|e| e.to_string())?;
                     let any = self.write_fields(out, &fields, Some((text_at, sentence)));
                     if any {
                         out.push(b',');
                     }
                     write!(out, "\"sentence\":{},", i + 1).expect("writing to memory");
                     self.write_prediction(out, &probabilities);
-                    self.write_explanation(out, sentence);
+                    self.write_explanation(out, sentence)?;
                     out.extend_from_slice(b"}\n");
                 }
             }
@@ -466,13 +466,14 @@ impl<'a> Records<'a> {
         out.push(b'}');
     }
 
-    fn write_explanation(&self, out: &mut Vec<u8>, text: &str) {
+    fn write_explanation(&self, out: &mut Vec<u8>, text: &str) -> Result<(), String> {
         if let Some(top) = self.explain {
-            let mut explanation = self.classifier.explain(text);
+            let mut explanation = self.classifier.explain(text).map_err(|e| e.to_string())?;
             explanation.truncate(top);
             out.extend_from_slice(b",\"explanation\":");
             serde_json::to_writer(&mut *out, &explanation.per_label).expect("writing to memory");
         }
+        Ok(())
     }
 
     fn missing_text_field(&self, fields: &Fields) -> String {
@@ -667,7 +668,7 @@ mod tests {
         // The input's bytes are kept as they were, escapes and spacing included.
         assert!(out.starts_with(&line[..line.len() - 1]), "{out}");
         let value: serde_json::Value = serde_json::from_str(&out).unwrap();
-        let expected = classifier.classify_sentence("Russia rejects Western peacekeepers.");
+        let expected = classifier.classify_sentence("Russia rejects Western peacekeepers.").unwrap();
         assert_eq!(value["label"], expected.label.as_str());
         assert_eq!(value["probabilities"], serde_json::to_value(&expected.probabilities).unwrap());
         assert_eq!(value["id"], "aé");

@@ -86,7 +86,8 @@ pub fn suggest(
         bail!("the pool has no unlabeled sentence");
     }
     let labels = classifier.labels();
-    let scored: Vec<Vec<f64>> = candidates.iter().map(|c| classifier.probabilities(&c.text)).collect();
+    let scored: Vec<Vec<f64>> =
+        candidates.iter().map(|c| classifier.probabilities(&c.text)).collect::<Result<_, _>>()?;
     let uncertainty: Vec<f64> = scored.iter().map(|p| strategy.score(p)).collect();
     let groups: Vec<&str> = candidates.iter().map(|c| c.article.as_str()).collect();
     let mut out = String::from("article\tsentence\ttext\tlabel\tpredicted\tconfidence\tuncertainty\n");

@@ -20,11 +20,38 @@ struct Packed {
     f64le: String,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Stored {
-    Inline(Vec<f64>),
-    Packed(Packed),
+/// A float list in either stored form. A hand-written visitor rather than an untagged enum, so
+/// a bad value is reported with its own message and position (an untagged enum only says that
+/// nothing matched).
+struct Stored(Vec<f64>);
+
+impl<'de> Deserialize<'de> for Stored {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Stored;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of numbers or {\"f64le\": base64}")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Stored, A::Error> {
+                let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(value) = seq.next_element::<f64>()? {
+                    values.push(value);
+                }
+                Ok(Stored(values))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Stored, A::Error> {
+                let packed = Packed::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                unpack(&packed).map(Stored)
+            }
+        }
+
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// Encodes `values` as base64 little-endian f64.
@@ -60,10 +87,7 @@ pub mod list {
 
     /// Reads either form.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f64>, D::Error> {
-        match Stored::deserialize(deserializer)? {
-            Stored::Inline(values) => Ok(values),
-            Stored::Packed(packed) => unpack(&packed),
-        }
+        Ok(Stored::deserialize(deserializer)?.0)
     }
 }
 
@@ -86,14 +110,7 @@ pub mod rows {
 
     /// Reads rows in either form.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Vec<f64>>, D::Error> {
-        let stored = Vec::<Stored>::deserialize(deserializer)?;
-        stored
-            .into_iter()
-            .map(|row| match row {
-                Stored::Inline(values) => Ok(values),
-                Stored::Packed(packed) => unpack::<D::Error>(&packed),
-            })
-            .collect()
+        Ok(Vec::<Stored>::deserialize(deserializer)?.into_iter().map(|row| row.0).collect())
     }
 }
 
@@ -128,6 +145,13 @@ mod tests {
         let back: Holder = serde_json::from_str(&json).unwrap();
         assert!(back.list.iter().zip(&values).all(|(a, b)| a.to_bits() == b.to_bits()));
         assert_eq!(back, holder);
+    }
+
+    #[test]
+    fn a_bad_value_is_reported_as_itself() {
+        let err = serde_json::from_str::<Holder>(r#"{"list":[1.0,null],"rows":[]}"#).unwrap_err();
+        assert!(err.to_string().contains("null"), "{err}");
+        assert_eq!(err.column(), 17, "{err}"); // just after `null`
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use stance_features::split_sentences;
-use stance_model::{argmax, LinearModel, ModelError, ModelFile};
+use stance_model::{argmax, ModelError, ModelFile, Route, Scorer};
 
 use crate::{Explanation, InferError};
 
@@ -55,10 +55,16 @@ pub struct ArticlePrediction {
 
 /// A stance classifier built from a model file.
 ///
+/// A target-aware model (per-target or conjoined, see [`stance_model::TargetModels`]) scores a
+/// text for a stance target: give it per call (`*_for` methods) or bind one for all calls
+/// with [`Classifier::with_target`]. Without a target such a model answers with
+/// [`InferError::Target`], never a guess; a pooled model ignores targets.
+///
 /// ```
 /// use stance_infer::Classifier;
 /// let classifier = Classifier::default_model().unwrap();
-/// let prediction = classifier.classify_sentence("Lavrov said Western peacekeepers in Ukraine are unacceptable.");
+/// let prediction =
+///     classifier.classify_sentence("Lavrov said Western peacekeepers in Ukraine are unacceptable.").unwrap();
 /// assert!(classifier.labels().contains(&prediction.label));
 /// let total: f64 = prediction.probabilities.values().sum();
 /// assert!((total - 1.0).abs() < 1e-9);
@@ -66,8 +72,9 @@ pub struct ArticlePrediction {
 #[derive(Debug, Clone)]
 pub struct Classifier {
     model: ModelFile,
-    linear: LinearModel,
+    scorer: Scorer,
     neutral: Option<usize>,
+    target: Option<String>,
 }
 
 impl Classifier {
@@ -89,11 +96,37 @@ impl Classifier {
 
     /// Builds a classifier from a model already in memory.
     pub fn from_model(model: ModelFile) -> Result<Self, ModelError> {
-        let linear = model
-            .linear_model()
+        let scorer = model
+            .scorer()
             .map_err(|message| ModelError::Inconsistent { path: "<memory>".into(), message })?;
         let neutral = model.neutral_label.as_ref().and_then(|n| model.labels.iter().position(|l| l == n));
-        Ok(Self { model, linear, neutral })
+        Ok(Self { model, scorer, neutral, target: None })
+    }
+
+    /// Binds the stance target that the methods without a `target` argument use. Fails at
+    /// once if the model cannot score that target (an unknown target of a per-target model
+    /// without pooled fallback); a pooled model accepts and ignores any target.
+    pub fn with_target(mut self, target: Option<&str>) -> Result<Self, InferError> {
+        if let Some(target) = target {
+            self.scorer.route(Some(target))?;
+        }
+        self.target = target.map(str::to_owned);
+        Ok(self)
+    }
+
+    /// The bound stance target, if any.
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    /// Whether the model needs a stance target (it is per-target or conjoined).
+    pub fn needs_target(&self) -> bool {
+        self.scorer.needs_target()
+    }
+
+    /// The targets the model was trained on (empty for a pooled model).
+    pub fn targets(&self) -> Vec<String> {
+        self.scorer.targets()
     }
 
     /// The model file behind this classifier.
@@ -106,20 +139,30 @@ impl Classifier {
         &self.model.labels
     }
 
-    /// Probabilities of every label (in [`Classifier::labels`] order) for one text.
-    pub fn probabilities(&self, text: &str) -> Vec<f64> {
-        self.linear.probabilities(&self.model.features.transform(text))
+    fn route(&self, target: Option<&str>) -> Result<Route<'_>, InferError> {
+        Ok(self.scorer.route(target)?)
     }
 
-    /// Explains the prediction for `text` as one sentence (no splitting): for every label,
-    /// its logit as the intercept plus each feature's contribution (tf-idf value ×
-    /// coefficient), all contributions sorted by decreasing absolute size, each feature with
-    /// the words of `text` it came from.
+    /// Probabilities of every label (in [`Classifier::labels`] order) for one text, about the
+    /// bound target.
+    pub fn probabilities(&self, text: &str) -> Result<Vec<f64>, InferError> {
+        self.probabilities_for(text, self.target.as_deref())
+    }
+
+    /// [`Classifier::probabilities`] about `target`.
+    pub fn probabilities_for(&self, text: &str, target: Option<&str>) -> Result<Vec<f64>, InferError> {
+        Ok(self.route(target)?.probabilities(text))
+    }
+
+    /// Explains the prediction for `text` as one sentence (no splitting), about the bound
+    /// target: for every label, its logit as the intercept plus each feature's contribution
+    /// (tf-idf value × coefficient), all contributions sorted by decreasing absolute size,
+    /// each feature with the words of `text` it came from.
     ///
     /// ```
     /// use stance_infer::Classifier;
     /// let classifier = Classifier::default_model().unwrap();
-    /// let mut explanation = classifier.explain("Lavrov said the deployment is completely unacceptable.");
+    /// let mut explanation = classifier.explain("Lavrov said the deployment is completely unacceptable.").unwrap();
     /// explanation.truncate(5); // keep the 5 largest contributions of each label
     /// let why = explanation.predicted();
     /// for c in &why.contributions {
@@ -127,17 +170,31 @@ impl Classifier {
     /// }
     /// assert!((why.intercept + why.feature_total - why.logit).abs() < 1e-12);
     /// ```
-    pub fn explain(&self, text: &str) -> Explanation {
-        crate::explain::explain(&self.model, &self.linear, text)
+    pub fn explain(&self, text: &str) -> Result<Explanation, InferError> {
+        self.explain_for(text, self.target.as_deref())
     }
 
-    /// Classifies `text` as one sentence (no splitting).
-    pub fn classify_sentence(&self, text: &str) -> SentencePrediction {
-        self.predict(1, text)
+    /// [`Classifier::explain`] about `target`.
+    pub fn explain_for(&self, text: &str, target: Option<&str>) -> Result<Explanation, InferError> {
+        Ok(crate::explain::explain(&self.model.labels, &self.route(target)?, text))
     }
 
-    fn predict(&self, sentence: usize, text: &str) -> SentencePrediction {
-        let probabilities = self.probabilities(text);
+    /// Classifies `text` as one sentence (no splitting), about the bound target.
+    pub fn classify_sentence(&self, text: &str) -> Result<SentencePrediction, InferError> {
+        self.classify_sentence_for(text, self.target.as_deref())
+    }
+
+    /// [`Classifier::classify_sentence`] about `target`.
+    pub fn classify_sentence_for(
+        &self,
+        text: &str,
+        target: Option<&str>,
+    ) -> Result<SentencePrediction, InferError> {
+        Ok(self.predict(&self.route(target)?, 1, text))
+    }
+
+    fn predict(&self, route: &Route<'_>, sentence: usize, text: &str) -> SentencePrediction {
+        let probabilities = route.probabilities(text);
         let best = argmax(&probabilities).unwrap_or(0);
         SentencePrediction {
             sentence,
@@ -147,22 +204,42 @@ impl Classifier {
         }
     }
 
-    /// Splits `text` into sentences and classifies each.
-    pub fn classify_sentences(&self, text: &str) -> Vec<SentencePrediction> {
-        split_sentences(text)
-            .into_iter()
-            .enumerate()
-            .map(|(i, range)| self.predict(i + 1, &text[range]))
-            .collect()
+    /// Splits `text` into sentences and classifies each, about the bound target.
+    pub fn classify_sentences(&self, text: &str) -> Result<Vec<SentencePrediction>, InferError> {
+        self.classify_sentences_for(text, self.target.as_deref())
     }
 
-    /// Classifies a whole article from its sentences.
+    /// [`Classifier::classify_sentences`] about `target`.
+    pub fn classify_sentences_for(
+        &self,
+        text: &str,
+        target: Option<&str>,
+    ) -> Result<Vec<SentencePrediction>, InferError> {
+        let route = self.route(target)?;
+        Ok(split_sentences(text)
+            .into_iter()
+            .enumerate()
+            .map(|(i, range)| self.predict(&route, i + 1, &text[range]))
+            .collect())
+    }
+
+    /// Classifies a whole article from its sentences, about the bound target.
+    pub fn classify_article(&self, text: &str) -> Result<ArticlePrediction, InferError> {
+        self.classify_article_for(text, self.target.as_deref())
+    }
+
+    /// Classifies a whole article about `target` from its sentences.
     ///
     /// The article takes the stance label predicted for the most sentences, ignoring the
     /// neutral label when the model has one; ties go to the label with the larger summed
     /// probability over those sentences. An article where no sentence takes a stance is
     /// neutral. Fails with [`InferError::NoSentences`] when the text has no sentence.
-    pub fn classify_article(&self, text: &str) -> Result<ArticlePrediction, InferError> {
+    pub fn classify_article_for(
+        &self,
+        text: &str,
+        target: Option<&str>,
+    ) -> Result<ArticlePrediction, InferError> {
+        let route = self.route(target)?;
         // One sentence at a time: only the counts, summed probabilities and the best few
         // stance sentences are kept, so a huge article needs no list of all its predictions.
         let labels = &self.model.labels;
@@ -174,7 +251,7 @@ impl Classifier {
             b.confidence().total_cmp(&a.confidence()).then(a.sentence.cmp(&b.sentence))
         };
         for (i, range) in split_sentences(text).into_iter().enumerate() {
-            let prediction = self.predict(i + 1, &text[range]);
+            let prediction = self.predict(&route, i + 1, &text[range]);
             n_sentences += 1;
             let index = labels.iter().position(|l| *l == prediction.label).unwrap_or(0);
             counts[index] += 1;
@@ -223,9 +300,10 @@ mod tests {
     fn clear_corpus_sentences_get_their_label() {
         let classifier = default();
         let oppose = classifier
-            .classify_sentence("Russia rejects possible deployment of European peacekeepers in Ukraine");
+            .classify_sentence("Russia rejects possible deployment of European peacekeepers in Ukraine")
+            .unwrap();
         assert_eq!(oppose.label, "oppose");
-        assert_eq!(classifier.classify_sentence("Advertisement").label, "neutral");
+        assert_eq!(classifier.classify_sentence("Advertisement").unwrap().label, "neutral");
     }
 
     #[test]
@@ -251,13 +329,71 @@ mod tests {
         let classifier = default();
         let text =
             "Lavrov said the deployment is completely unacceptable. Starmer is open to sending troops.";
-        let serial = classifier.classify_sentences(text);
+        let serial = classifier.classify_sentences(text).unwrap();
         std::thread::scope(|scope| {
             let handles: Vec<_> =
-                (0..4).map(|_| scope.spawn(|| classifier.classify_sentences(text))).collect();
+                (0..4).map(|_| scope.spawn(|| classifier.classify_sentences(text).unwrap())).collect();
             for handle in handles {
                 assert_eq!(handle.join().unwrap(), serial);
             }
         });
+    }
+
+    /// The default model made conjoined over targets a and b: the shared block holds its
+    /// weights, block a zeros and block b the negated weights (so b cancels the shared part).
+    fn conjoined() -> Classifier {
+        let mut model = default().model().clone();
+        model.weights.coefficients = model
+            .weights
+            .coefficients
+            .iter()
+            .map(|row| {
+                let mut wide = row.clone();
+                wide.extend(std::iter::repeat_n(0.0, row.len()));
+                wide.extend(row.iter().map(|w| -w));
+                wide
+            })
+            .collect();
+        model.targets = Some(stance_model::TargetModels::Conjoined {
+            targets: vec!["a".into(), "b".into()],
+            rows_per_target: BTreeMap::new(),
+        });
+        model.format_version = model.version_needed();
+        Classifier::from_model(model).unwrap()
+    }
+
+    #[test]
+    fn target_aware_model_needs_a_target_and_routes_by_it() {
+        let text = "Russia rejects possible deployment of European peacekeepers in Ukraine";
+        let pooled = default().probabilities(text).unwrap();
+        let classifier = conjoined();
+        assert!(classifier.needs_target());
+        assert_eq!(classifier.targets(), ["a", "b"]);
+        let err = classifier.classify_sentence(text).unwrap_err();
+        assert!(matches!(err, InferError::Target(_)), "{err}");
+        assert!(err.to_string().contains("needs a stance target (known targets: a, b)"), "{err}");
+        assert!(classifier.classify_article(text).is_err());
+        assert_eq!(classifier.probabilities_for(text, Some("a")).unwrap(), pooled);
+        // An unknown target is scored on the shared block: the pooled part.
+        assert_eq!(classifier.probabilities_for(text, Some("new topic")).unwrap(), pooled);
+        let b = classifier.probabilities_for(text, Some("b")).unwrap();
+        let intercepts_only = stance_model::softmax(&classifier.model().weights.intercepts);
+        let cancelled = b.iter().zip(&intercepts_only).all(|(p, q)| (p - q).abs() < 1e-9);
+        assert!(cancelled, "block b cancels the shared block: {b:?}");
+        let explanation = classifier.explain_for(text, Some("b")).unwrap();
+        let blocks: std::collections::BTreeSet<Option<&str>> =
+            explanation.per_label[0].contributions.iter().map(|c| c.target_block.as_deref()).collect();
+        assert_eq!(blocks, [None, Some("b")].into());
+        let bound = classifier.with_target(Some("a")).unwrap();
+        assert_eq!(bound.target(), Some("a"));
+        assert_eq!(bound.classify_sentence(text).unwrap().label, "oppose");
+    }
+
+    #[test]
+    fn pooled_model_ignores_targets() {
+        let text = "Britain is ready to send peacekeepers";
+        let classifier = default().with_target(Some("anything")).unwrap();
+        assert!(!classifier.needs_target());
+        assert_eq!(classifier.probabilities(text).unwrap(), default().probabilities(text).unwrap());
     }
 }

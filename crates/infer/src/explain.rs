@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use stance_features::TermKind;
-use stance_model::{argmax, softmax, LinearModel, ModelFile};
+use stance_model::{argmax, softmax, Route};
 
 /// One feature's share of one label's logit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,6 +24,10 @@ pub struct Contribution {
     pub weight: f64,
     /// `value × weight`: what the feature adds to the label's logit.
     pub contribution: f64,
+    /// For a conjoined target model: the target whose block of weights this copy of the
+    /// feature belongs to (`None`: the shared block, and every feature of other models).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_block: Option<String>,
 }
 
 /// One label's logit, taken apart.
@@ -80,10 +84,10 @@ impl Explanation {
     }
 }
 
-/// Explains `text` with a model and its scorer (which must have been built from it).
-pub(crate) fn explain(model: &ModelFile, linear: &LinearModel, text: &str) -> Explanation {
-    let featurizer = &model.features;
-    let x = featurizer.transform(text);
+/// Explains `text` with the part of a model that scores its target.
+pub(crate) fn explain(labels: &[String], route: &Route<'_>, text: &str) -> Explanation {
+    let (featurizer, linear) = (route.featurizer, route.linear);
+    let x = route.vector(text);
     let logits = linear.logits(&x);
     let probabilities = softmax(&logits);
     let best = argmax(&probabilities).unwrap_or(0);
@@ -100,8 +104,7 @@ pub(crate) fn explain(model: &ModelFile, linear: &LinearModel, text: &str) -> Ex
     });
 
     let vocabulary = featurizer.vocabulary();
-    let per_label = model
-        .labels
+    let per_label = labels
         .iter()
         .enumerate()
         .map(|(label, name)| {
@@ -110,14 +113,16 @@ pub(crate) fn explain(model: &ModelFile, linear: &LinearModel, text: &str) -> Ex
                 .filter(|&(feature, _)| feature < linear.n_features())
                 .map(|(feature, value)| {
                     let weight = linear.weight(feature, label);
-                    let term = &vocabulary[feature];
+                    let (term_index, block) = route.feature(feature);
+                    let term = &vocabulary[term_index];
                     let contribution = Contribution {
                         feature: term.clone(),
                         kind: TermKind::of(term),
-                        surfaces: surfaces.get(&feature).cloned().unwrap_or_default(),
+                        surfaces: surfaces.get(&term_index).cloned().unwrap_or_default(),
                         value,
                         weight,
                         contribution: value * weight,
+                        target_block: block.map(str::to_owned),
                     };
                     (feature, contribution)
                 })
@@ -138,8 +143,8 @@ pub(crate) fn explain(model: &ModelFile, linear: &LinearModel, text: &str) -> Ex
 
     Explanation {
         text: text.to_owned(),
-        label: model.labels[best].clone(),
-        probabilities: model.labels.iter().cloned().zip(probabilities).collect(),
+        label: labels[best].clone(),
+        probabilities: labels.iter().cloned().zip(probabilities).collect(),
         per_label,
     }
 }
@@ -147,7 +152,7 @@ pub(crate) fn explain(model: &ModelFile, linear: &LinearModel, text: &str) -> Ex
 #[cfg(test)]
 mod tests {
     use stance_features::{FeatureConfig, Featurizer, NgramRange};
-    use stance_model::{SolverReport, TrainingInfo, Weights, FORMAT, FORMAT_VERSION};
+    use stance_model::{ModelFile, SolverReport, TrainingInfo, Weights, FORMAT, FORMAT_VERSION};
 
     use crate::Classifier;
 
@@ -169,14 +174,14 @@ mod tests {
     fn logits_are_intercept_plus_contributions_and_match_the_probabilities() {
         let classifier = default();
         for text in TEXTS {
-            let explanation = classifier.explain(text);
+            let explanation = classifier.explain(text).unwrap();
             assert_eq!(explanation.per_label.len(), classifier.labels().len());
             let logits: Vec<f64> = explanation.per_label.iter().map(|l| l.logit).collect();
-            assert_eq!(softmax(&logits), classifier.probabilities(text), "{text}");
+            assert_eq!(softmax(&logits), classifier.probabilities(text).unwrap(), "{text}");
             let expected: BTreeMap<String, f64> =
-                classifier.labels().iter().cloned().zip(classifier.probabilities(text)).collect();
+                classifier.labels().iter().cloned().zip(classifier.probabilities(text).unwrap()).collect();
             assert_eq!(explanation.probabilities, expected);
-            assert_eq!(explanation.label, classifier.classify_sentence(text).label);
+            assert_eq!(explanation.label, classifier.classify_sentence(text).unwrap().label);
             for (label, name) in explanation.per_label.iter().zip(classifier.labels()) {
                 assert_eq!(&label.label, name, "labels in model order");
                 let sum: f64 = label.contributions.iter().map(|c| c.contribution).sum();
@@ -201,7 +206,7 @@ mod tests {
 
     #[test]
     fn surfaces_map_stems_and_ngrams_back_to_the_words() {
-        let explanation = default().explain("Russia Rejects deploying European peacekeepers");
+        let explanation = default().explain("Russia Rejects deploying European peacekeepers").unwrap();
         let oppose = explanation.get("oppose").unwrap();
         let surfaces = |feature: &str| {
             oppose.contributions.iter().find(|c| c.feature == feature).map(|c| c.surfaces.clone())
@@ -224,7 +229,7 @@ mod tests {
     #[test]
     fn one_feature_from_two_surfaces_lists_each_once() {
         let explanation =
-            default().explain("Russia Rejects it, and Moscow rejected it, and rejects it again");
+            default().explain("Russia Rejects it, and Moscow rejected it, and rejects it again").unwrap();
         for label in &explanation.per_label {
             let reject = label.contributions.iter().find(|c| c.feature == "reject").expect("stem reject");
             assert_eq!(reject.surfaces, ["rejects", "rejected"]);
@@ -266,6 +271,7 @@ mod tests {
                 cross_validation: None,
             },
             checksum: None,
+            targets: None,
         };
         Classifier::from_model(model).unwrap()
     }
@@ -274,7 +280,7 @@ mod tests {
     fn text_without_known_features_is_explained_by_the_intercepts_alone() {
         let classifier = word_model();
         for text in ["unheard-of words only", "", " — … "] {
-            let explanation = classifier.explain(text);
+            let explanation = classifier.explain(text).unwrap();
             assert_eq!(explanation.label, "oppose");
             for (label, intercept) in explanation.per_label.iter().zip([0.25, -0.5]) {
                 assert!(label.contributions.is_empty(), "{text:?}: {label:?}");
@@ -282,9 +288,9 @@ mod tests {
                 assert_eq!(label.intercept, intercept);
                 assert_eq!(label.feature_total, 0.0);
             }
-            assert_eq!(explanation.probabilities["oppose"], classifier.probabilities(text)[0]);
+            assert_eq!(explanation.probabilities["oppose"], classifier.probabilities(text).unwrap()[0]);
         }
-        let empty = default().explain("");
+        let empty = default().explain("").unwrap();
         for label in &empty.per_label {
             assert!(label.contributions.is_empty());
             assert_eq!(label.logit, label.intercept);
@@ -294,7 +300,7 @@ mod tests {
     #[test]
     fn truncation_keeps_the_largest_and_the_totals() {
         let classifier = default();
-        let full = classifier.explain(TEXTS[0]);
+        let full = classifier.explain(TEXTS[0]).unwrap();
         let mut short = full.clone();
         short.truncate(3);
         for (f, s) in full.per_label.iter().zip(&short.per_label) {

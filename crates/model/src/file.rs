@@ -8,12 +8,15 @@ use stance_features::{Featurizer, TermKind};
 
 use crate::atomic::write_atomically;
 use crate::linear::LinearModel;
+use crate::targets::{Scorer, TargetModels};
 use crate::ModelError;
 
 /// Marker stored in every model file's `format` field.
 pub const FORMAT: &str = "stance-model";
-/// The format version this build writes. Version 2 added the `checksum` field.
-pub const FORMAT_VERSION: u32 = 2;
+/// The newest format version this build reads and writes. Version 2 added the `checksum`
+/// field, version 3 the optional `targets` section. A file is stamped with the oldest version
+/// that describes it ([`ModelFile::version_needed`]), so pooled models stay format 2.
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 
@@ -89,6 +92,10 @@ pub struct ModelFile {
     /// weight cannot go unnoticed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
+    /// How the model uses stance targets (format version ≥ 3); absent for a pooled model,
+    /// which ignores targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<TargetModels>,
 }
 
 /// One feature's weight for one label (see [`ModelFile::top_features`]).
@@ -110,8 +117,14 @@ struct Header {
 }
 
 impl ModelFile {
-    /// Checks that labels, features and weights agree, and builds the scorer.
+    /// Checks that labels, features and weights agree (for every sub-model of a per-target
+    /// model, and over every block of a conjoined one), and builds the main model's scorer.
     pub fn linear_model(&self) -> Result<LinearModel, String> {
+        Ok(self.scorer()?.main().linear.clone())
+    }
+
+    /// Checks the model as [`ModelFile::linear_model`] does and builds the target-aware scorer.
+    pub fn scorer(&self) -> Result<Scorer, String> {
         if self.labels.len() < 2 {
             return Err(format!("a model needs at least 2 labels, found {}", self.labels.len()));
         }
@@ -124,22 +137,24 @@ impl ModelFile {
                 return Err(format!("neutral label {neutral:?} is not one of the labels"));
             }
         }
-        if self.weights.coefficients.len() != self.labels.len() {
+        if self.targets.is_some() && self.format_version < self.version_needed() {
             return Err(format!(
-                "{} labels but {} coefficient rows",
-                self.labels.len(),
-                self.weights.coefficients.len()
+                "a targets section needs format version {}, the file says {}",
+                self.version_needed(),
+                self.format_version
             ));
         }
-        let model = LinearModel::from_label_major(&self.weights.coefficients, &self.weights.intercepts)?;
-        if model.n_features() != self.features.n_features() {
-            return Err(format!(
-                "{} coefficients per label but a vocabulary of {} features",
-                model.n_features(),
-                self.features.n_features()
-            ));
+        Scorer::new(&self.labels, &self.features, &self.weights, self.targets.as_ref())
+    }
+
+    /// The oldest format version that can describe this model: 3 with a targets section,
+    /// 2 otherwise.
+    pub fn version_needed(&self) -> u32 {
+        if self.targets.is_some() {
+            3
+        } else {
+            2
         }
-        Ok(model)
     }
 
     /// The features that push hardest towards `label`: the `n` largest positive coefficients
@@ -301,6 +316,7 @@ mod tests {
                 cross_validation: None,
             },
             checksum: None,
+            targets: None,
         }
     }
 
@@ -349,11 +365,12 @@ mod tests {
     #[test]
     fn versions_outside_the_supported_range_are_named() {
         let json = String::from_utf8(tiny_model().to_json_bytes()).unwrap();
-        let newer = json.replace("\"format_version\": 2", "\"format_version\": 99");
+        let stamped = format!("\"format_version\": {FORMAT_VERSION}");
+        let newer = json.replace(&stamped, "\"format_version\": 99");
         let err = parse(&newer).unwrap_err();
         assert!(matches!(err, ModelError::TooNew { found: 99, .. }), "{err}");
         assert!(err.to_string().contains("newer"), "{err}");
-        let older = json.replace("\"format_version\": 2", "\"format_version\": 0");
+        let older = json.replace(&stamped, "\"format_version\": 0");
         assert!(matches!(parse(&older).unwrap_err(), ModelError::TooOld { found: 0, .. }));
     }
 
@@ -399,5 +416,35 @@ mod tests {
         assert!(model.linear_model().is_err());
         let dir = tempfile::tempdir().unwrap();
         assert!(model.save(&dir.path().join("m.json")).is_err());
+    }
+
+    #[test]
+    fn targets_section_round_trips_needs_version_3_and_is_checksummed() {
+        let mut model = tiny_model();
+        assert_eq!(model.version_needed(), 2);
+        let pooled = String::from_utf8(model.to_json_bytes()).unwrap();
+        assert!(!pooled.contains("targets"), "a pooled model has no targets section");
+        let n = model.features.n_features();
+        model.targets = Some(TargetModels::Conjoined {
+            targets: vec!["a".into(), "b".into()],
+            rows_per_target: BTreeMap::from([("a".into(), 1), ("b".into(), 1)]),
+        });
+        // Conjoined over two targets: three blocks of the vocabulary.
+        assert!(model.linear_model().is_err());
+        model.weights.coefficients = vec![vec![0.5; 3 * n], vec![-0.5; 3 * n]];
+        model.format_version = 2;
+        let err = model.linear_model().unwrap_err();
+        assert!(err.contains("needs format version 3"), "{err}");
+        model.format_version = model.version_needed();
+        let json = String::from_utf8(model.to_json_bytes()).unwrap();
+        let back = parse(&json).unwrap();
+        assert_eq!(back.targets, model.targets);
+        let tampered = json.replacen(
+            "\"rows_per_target\": {\n      \"a\": 1",
+            "\"rows_per_target\": {\n      \"a\": 2",
+            1,
+        );
+        assert_ne!(tampered, json);
+        assert!(matches!(parse(&tampered).unwrap_err(), ModelError::ChecksumMismatch { .. }));
     }
 }

@@ -4,7 +4,10 @@
 //! labels, the fitted featurizer (its config, vocabulary and idf), the logistic weights and
 //! training provenance. [`ModelFile::load`] checks the version (between
 //! [`OLDEST_SUPPORTED_VERSION`] and [`FORMAT_VERSION`]) and that all parts agree, and
-//! [`ModelFile::save`] writes atomically. [`LinearModel`] scores sparse vectors.
+//! [`ModelFile::save`] writes atomically. [`LinearModel`] scores sparse vectors. A model may
+//! be target-aware ([`TargetModels`]: one sub-model per target, or one conjoined model with a
+//! shared and a per-target block of weights); [`Scorer`] scores `(text, target)` pairs for all
+//! layouts.
 //!
 //! ```
 //! use stance_model::LinearModel;
@@ -20,6 +23,7 @@ mod digest;
 mod error;
 mod file;
 mod linear;
+mod targets;
 
 pub use atomic::write_atomically;
 pub use digest::sha256_hex;
@@ -29,3 +33,4 @@ pub use file::{
     OLDEST_SUPPORTED_VERSION,
 };
 pub use linear::{argmax, softmax, LinearModel};
+pub use targets::{conjoin, Part, Route, Scorer, TargetError, TargetModel, TargetModels};

@@ -5,11 +5,12 @@ use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use stance_model::LinearModel;
+use stance_model::Scorer;
 
 use crate::evaluation::{Evaluation, ScoredRow};
 use crate::folds::{group_k_fold, stratified_k_fold, train_indices};
 use crate::metrics::{MeanStd, Report};
+use crate::targets::{fit_strategy, TargetSpec};
 use crate::trainer::Trainer;
 use crate::TrainError;
 
@@ -116,6 +117,37 @@ pub fn cross_validate_with_progress<S: AsRef<str> + Sync>(
     seed: u64,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CvReport, TrainError> {
+    let pooled = TargetSpec::default();
+    cross_validate_targets(trainer, &pooled, texts, targets, labels, None, groups, folds, seed, progress)
+}
+
+/// [`cross_validate_with_progress`] with a target strategy: every fold trains with `spec`
+/// (for per-target, one model per target of the fold's training rows) and scores its test
+/// rows through their targets. `stance_targets` holds every row's target (required for a
+/// target-aware strategy); the out-of-fold rows carry it.
+#[allow(clippy::too_many_arguments)]
+pub fn cross_validate_targets<S: AsRef<str> + Sync>(
+    trainer: &Trainer,
+    spec: &TargetSpec,
+    texts: &[S],
+    targets: &[usize],
+    labels: &[String],
+    stance_targets: Option<&[Option<String>]>,
+    groups: Option<(&str, &[String])>,
+    folds: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<CvReport, TrainError> {
+    if spec.uses_targets() {
+        let missing = stance_targets.map_or(Some(0), |t| t.iter().position(Option::is_none));
+        if let Some(row) = missing {
+            return Err(TrainError::InvalidParam(format!(
+                "the {:?} target strategy needs a target for every row (row {} has none)",
+                spec.strategy,
+                row + 1
+            )));
+        }
+    }
     let (strategy, test_sets) = match groups {
         Some((column, groups)) => {
             (FoldStrategy::Grouped { column: column.to_owned() }, group_k_fold(groups, folds)?)
@@ -127,7 +159,8 @@ pub fn cross_validate_with_progress<S: AsRef<str> + Sync>(
         .par_iter()
         .enumerate()
         .map(|(fold, test)| {
-            let outcome = run_fold(trainer, texts, targets, labels, groups, fold, test);
+            let data = FoldData { spec, texts, targets, labels, stance_targets, groups };
+            let outcome = run_fold(trainer, &data, fold, test);
             if outcome.is_ok() {
                 let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
                 *done += 1;
@@ -173,28 +206,43 @@ struct FoldOutcome {
     class_f1: Vec<(String, f64)>,
 }
 
+/// What every fold reads.
+struct FoldData<'a, S> {
+    spec: &'a TargetSpec,
+    texts: &'a [S],
+    targets: &'a [usize],
+    labels: &'a [String],
+    stance_targets: Option<&'a [Option<String>]>,
+    groups: Option<(&'a str, &'a [String])>,
+}
+
 /// Trains on everything outside `test` and scores `test` (fold number `fold`, 0-based).
-fn run_fold<S: AsRef<str>>(
+fn run_fold<S: AsRef<str> + Sync>(
     trainer: &Trainer,
-    texts: &[S],
-    targets: &[usize],
-    labels: &[String],
-    groups: Option<(&str, &[String])>,
+    data: &FoldData<'_, S>,
     fold: usize,
     test: &[usize],
 ) -> Result<FoldOutcome, TrainError> {
+    let FoldData { spec, texts, targets, labels, stance_targets, groups } = *data;
     let train = train_indices(texts.len(), test);
     let train_texts: Vec<&str> = train.iter().map(|&i| texts[i].as_ref()).collect();
     let train_targets: Vec<usize> = train.iter().map(|&i| targets[i]).collect();
-    let fitted = trainer.fit(&train_texts, &train_targets, labels)?;
-    let model =
-        LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts).map_err(
-            |message| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), message },
-        )?;
+    let train_stance: Option<Vec<String>> = stance_targets
+        .filter(|_| spec.uses_targets())
+        .map(|all| train.iter().filter_map(|&i| all[i].clone()).collect());
+    let fitted = fit_strategy(trainer, spec, &train_texts, &train_targets, labels, train_stance.as_deref())?;
+    let scorer = Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref()).map_err(
+        |message| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), message },
+    )?;
     let scored: Vec<(usize, ScoredRow)> = test
         .iter()
         .map(|&i| {
-            let probabilities = model.probabilities(&fitted.featurizer.transform(texts[i].as_ref()));
+            let target = stance_targets.and_then(|all| all[i].clone());
+            let route =
+                scorer.route(target.as_deref().filter(|_| spec.uses_targets())).map_err(|source| {
+                    TrainError::FoldTarget { fold: fold + 1, grouped: groups.is_some(), source }
+                })?;
+            let probabilities = route.probabilities(texts[i].as_ref());
             let source = match groups {
                 Some((_, groups)) => groups[i].clone(),
                 None => format!("row {}", i + 1),
@@ -204,11 +252,11 @@ fn run_fold<S: AsRef<str>>(
                 source,
                 truth: targets[i],
                 probabilities,
-                target: None,
+                target,
             };
-            (i, row)
+            Ok((i, row))
         })
-        .collect();
+        .collect::<Result<_, TrainError>>()?;
     let truth: Vec<usize> = test.iter().map(|&i| targets[i]).collect();
     let guess: Vec<usize> = scored.iter().map(|(_, row)| row.predicted()).collect();
     let report = Report::from_predictions(labels, &truth, &guess);
@@ -233,7 +281,7 @@ fn run_fold<S: AsRef<str>>(
         accuracy: report.accuracy,
         macro_f1: macro_f1_over_observed_labels(&report),
         weighted_f1: report.weighted_f1,
-        converged: fitted.solver.converged,
+        converged: fitted.converged,
     };
     Ok(FoldOutcome { summary, scored, class_f1 })
 }
@@ -311,6 +359,7 @@ impl CvReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::TargetSpec;
     use crate::trainer::TrainParams;
     use stance_features::FeatureConfig;
 
@@ -358,5 +407,56 @@ mod tests {
             assert_eq!(parallel.0, serial.0, "report, grouped: {grouped}");
             assert_eq!(parallel.1, serial.1, "out-of-fold rows, grouped: {grouped}");
         }
+    }
+
+    #[test]
+    fn target_strategies_run_per_fold_and_out_of_fold_rows_carry_the_target() {
+        use crate::targets::TargetStrategy;
+        // "win" is favor for target a and against for target b.
+        let mut texts = Vec::new();
+        let mut truth = Vec::new();
+        let mut stance_targets = Vec::new();
+        for place in ["north", "south", "east", "west", "city", "port"] {
+            for (target, win_label) in [("a", 1), ("b", 0)] {
+                texts.push(format!("a win in the {place}"));
+                truth.push(win_label);
+                texts.push(format!("a loss in the {place}"));
+                truth.push(1 - win_label);
+                stance_targets.extend([Some(target.to_string()), Some(target.to_string())]);
+            }
+        }
+        let labels = vec!["against".to_string(), "favor".to_string()];
+        let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
+        let run = |strategy, threads| {
+            let spec = TargetSpec { strategy, pooled_fallback: false };
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                cross_validate_targets(
+                    &trainer,
+                    &spec,
+                    &texts,
+                    &truth,
+                    &labels,
+                    Some(&stance_targets),
+                    None,
+                    3,
+                    5,
+                    &|_, _| {},
+                )
+            })
+            .unwrap()
+        };
+        for strategy in [TargetStrategy::PerTarget, TargetStrategy::Conjoined] {
+            let report = run(strategy, 1);
+            let targets: Vec<Option<String>> = report.out_of_fold.iter().map(|r| r.target.clone()).collect();
+            assert_eq!(targets, stance_targets, "{strategy:?}");
+            assert!(report.pooled.accuracy > 0.9, "{strategy:?}: {}", report.pooled.accuracy);
+            let parallel = run(strategy, 2);
+            assert_eq!(serde_json::to_string(&parallel).unwrap(), serde_json::to_string(&report).unwrap());
+        }
+        // Pooled cannot tell the targets apart; its out-of-fold rows carry them all the same.
+        let pooled = run(TargetStrategy::Pooled, 1);
+        assert!(pooled.pooled.accuracy < 0.6, "{}", pooled.pooled.accuracy);
+        assert_eq!(pooled.out_of_fold[3].target.as_deref(), Some("b"));
     }
 }

@@ -58,6 +58,35 @@ pub enum TrainError {
         /// The group column.
         column: String,
     },
+    /// Training the sub-model of one target failed.
+    #[error("target {target:?}: {source}")]
+    Target {
+        /// The target.
+        target: String,
+        /// What went wrong.
+        source: Box<TrainError>,
+    },
+    /// A target-aware strategy on rows that have no target.
+    #[error("{path}:{line}: row has no value in target column {column:?}", path = path.display())]
+    MissingTarget {
+        /// Data file.
+        path: std::path::PathBuf,
+        /// Line of the row.
+        line: usize,
+        /// The target column.
+        column: String,
+    },
+    /// A cross-validation fold holds a row its model cannot score.
+    #[error("cross-validation fold {fold}: {source}{}",
+        if *grouped { "; folds grouped by target leave every test target unseen: use stratified folds" } else { "" })]
+    FoldTarget {
+        /// 1-based fold number.
+        fold: usize,
+        /// Whether folds were grouped.
+        grouped: bool,
+        /// Why the row cannot be scored.
+        source: stance_model::TargetError,
+    },
     /// The trained model could not be assembled.
     #[error(transparent)]
     Model(#[from] stance_model::ModelError),

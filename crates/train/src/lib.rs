@@ -24,10 +24,14 @@ mod evaluation;
 mod folds;
 mod metrics;
 mod run;
+mod targets;
 mod trainer;
 mod tune;
 
-pub use cv::{cross_validate, cross_validate_with_progress, CvMeans, CvReport, FoldStrategy, FoldSummary};
+pub use cv::{
+    cross_validate, cross_validate_targets, cross_validate_with_progress, CvMeans, CvReport, FoldStrategy,
+    FoldSummary,
+};
 pub use data::{
     parse_labeled, read_labeled, read_unlabeled, Columns, DataError, InputFormat, LabeledData, LabeledRow,
 };
@@ -38,8 +42,10 @@ pub use evaluation::{
 pub use folds::{group_k_fold, stratified_k_fold, train_indices, FoldError};
 pub use metrics::{ClassMetrics, Confusion, MeanStd, Report};
 pub use run::{
-    label_indices, resolve_neutral_label, row_groups, CvSpec, Trained, TrainingRun, NEUTRAL_LABEL_NAMES,
+    label_indices, resolve_neutral_label, row_groups, row_targets, CvSpec, Trained, TrainingRun,
+    NEUTRAL_LABEL_NAMES,
 };
+pub use targets::{fit_strategy, FittedModel, TargetSpec, TargetStrategy};
 pub use trainer::{
     objective_and_gradient_norm, Fitted, TrainParams, Trainer, ABSENT_LABEL_INTERCEPT, MAX_DENSE_BYTES,
 };

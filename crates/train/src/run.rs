@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use stance_model::{ModelFile, TrainingInfo, FORMAT, FORMAT_VERSION};
 
-use crate::cv::{cross_validate_with_progress, CvReport};
+use crate::cv::{cross_validate_targets, CvReport};
 use crate::data::{Columns, LabeledData};
+use crate::targets::{fit_strategy, TargetSpec};
 use crate::trainer::{TrainParams, Trainer};
 use crate::TrainError;
 
@@ -36,6 +37,10 @@ pub struct TrainingRun {
     pub neutral_label: Option<String>,
     /// Cross-validation to record in the model, if any.
     pub cross_validation: Option<CvSpec>,
+    /// How the model uses the rows' stance targets (read from `columns.target`); not
+    /// recorded for a pooled model, so pooled models keep their bytes.
+    #[serde(skip_serializing_if = "TargetSpec::is_pooled")]
+    pub targets: TargetSpec,
 }
 
 /// The outcome of [`TrainingRun::run`].
@@ -71,6 +76,32 @@ pub fn row_groups(data: &LabeledData, column: &str) -> Result<Vec<String>, Train
         .collect()
 }
 
+/// The stance target of every row, `None` for rows without one (or all `None` without a
+/// target column). With `required`, a row without a target is an error naming it.
+pub fn row_targets(
+    data: &LabeledData,
+    column: Option<&str>,
+    required: bool,
+) -> Result<Vec<Option<String>>, TrainError> {
+    data.rows
+        .iter()
+        .map(|row| {
+            let target = row.target.clone().filter(|t| !t.is_empty());
+            match (column, &target) {
+                (Some(column), None) if required => Err(TrainError::MissingTarget {
+                    path: data.path.clone(),
+                    line: row.line,
+                    column: column.to_owned(),
+                }),
+                (None, _) if required => Err(TrainError::InvalidParam(
+                    "a target-aware strategy needs a target column (--target-col)".into(),
+                )),
+                _ => Ok(target),
+            }
+        })
+        .collect()
+}
+
 /// The neutral label: the one named (which must exist) or a detected one.
 pub fn resolve_neutral_label(labels: &[String], named: Option<&str>) -> Result<Option<String>, TrainError> {
     match named {
@@ -100,9 +131,29 @@ impl TrainingRun {
         let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
         let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
         let groups = group_column.zip(groups.as_deref());
-        cross_validate_with_progress(
-            trainer, &texts, &targets, &labels, groups, spec.folds, spec.seed, progress,
+        let stance_targets = self.row_targets(data)?;
+        cross_validate_targets(
+            trainer,
+            &self.targets,
+            &texts,
+            &targets,
+            &labels,
+            stance_targets.as_deref(),
+            groups,
+            spec.folds,
+            spec.seed,
+            progress,
         )
+    }
+
+    /// The rows' targets when the data has a target column (required for a target-aware
+    /// strategy).
+    fn row_targets(&self, data: &LabeledData) -> Result<Option<Vec<Option<String>>>, TrainError> {
+        let column = self.columns.target.as_deref();
+        if column.is_none() && !self.targets.uses_targets() {
+            return Ok(None);
+        }
+        row_targets(data, column, self.targets.uses_targets()).map(Some)
     }
 
     /// Trains on all of `data` (after the cross-validation, if one is asked for) and
@@ -132,9 +183,14 @@ impl TrainingRun {
             .map(|spec| self.cross_validate(&trainer, data, spec, &|done, _| progress(done, steps)))
             .transpose()?;
         let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
-        let fitted = trainer.fit(&texts, &targets, &labels)?;
+        let stance_targets: Option<Vec<String>> = match self.targets.uses_targets() {
+            true => self.row_targets(data)?.map(|rows| rows.into_iter().flatten().collect()),
+            false => None,
+        };
+        let fitted =
+            fit_strategy(&trainer, &self.targets, &texts, &targets, &labels, stance_targets.as_deref())?;
         progress(steps, steps);
-        let mut warnings = Vec::new();
+        let mut warnings = fitted.warnings.clone();
         if !fitted.solver.converged {
             warnings.push(format!(
                 "the solver did not converge within {} iterations (gradient norm {:.3e} > tolerance {:.1e}); \
@@ -159,13 +215,17 @@ impl TrainingRun {
             "label": self.columns.label,
             "group": self.columns.group,
         });
-        let model = ModelFile {
+        if let Some(target) = &self.columns.target {
+            options["columns"]["target"] = target.as_str().into();
+        }
+        let mut model = ModelFile {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
             labels,
             neutral_label,
             features: fitted.featurizer,
             weights: fitted.weights,
+            targets: fitted.targets,
             training: TrainingInfo {
                 stance_version: env!("CARGO_PKG_VERSION").into(),
                 data_file,
@@ -180,6 +240,7 @@ impl TrainingRun {
             },
             checksum: None,
         };
+        model.format_version = model.version_needed();
         Ok(Trained { model, cv, warnings })
     }
 }

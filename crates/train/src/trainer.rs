@@ -120,12 +120,38 @@ impl Trainer {
         }
         let featurizer = Featurizer::fit(&self.params.features, texts)?;
         let vectors = featurizer.transform_all(texts);
-        let n_features = featurizer.n_features();
-        let bytes = texts.len().saturating_mul(n_features).saturating_mul(8);
-        if bytes > MAX_DENSE_BYTES {
-            return Err(TrainError::TooLargeForDense { rows: texts.len(), features: n_features, bytes });
+        let (weights, solver) = self.fit_vectors(&vectors, featurizer.n_features(), targets, labels)?;
+        Ok(Fitted { featurizer, weights, solver, vectors })
+    }
+
+    /// Fits the logistic model alone on already featurized `vectors` of width `n_features`
+    /// (what [`Trainer::fit`] does after featurizing; conjoined target models call it on
+    /// their augmented vectors). Same rules and errors as [`Trainer::fit`].
+    pub fn fit_vectors(
+        &self,
+        vectors: &[SparseVec],
+        n_features: usize,
+        targets: &[usize],
+        labels: &[String],
+    ) -> Result<(Weights, SolverReport), TrainError> {
+        assert_eq!(vectors.len(), targets.len(), "one target per vector");
+        let present: Vec<usize> = {
+            let mut seen: Vec<usize> = targets.to_vec();
+            seen.sort_unstable();
+            seen.dedup();
+            seen
+        };
+        if present.len() < 2 {
+            return Err(TrainError::TooFewClasses {
+                path: None,
+                found: present.iter().map(|&i| labels[i].clone()).collect(),
+            });
         }
-        let mut x = Array2::<f64>::zeros((texts.len(), n_features));
+        let bytes = vectors.len().saturating_mul(n_features).saturating_mul(8);
+        if bytes > MAX_DENSE_BYTES {
+            return Err(TrainError::TooLargeForDense { rows: vectors.len(), features: n_features, bytes });
+        }
+        let mut x = Array2::<f64>::zeros((vectors.len(), n_features));
         for (row, vector) in vectors.iter().enumerate() {
             for (feature, value) in vector.iter() {
                 x[[row, feature]] = value;
@@ -152,8 +178,8 @@ impl Trainer {
             return Err(TrainError::DegenerateWeights { all_zero });
         }
         let weights = Weights { coefficients, intercepts };
-        let solver = self.solver_report(&vectors, targets, &weights, &present);
-        Ok(Fitted { featurizer, weights, solver, vectors })
+        let solver = self.solver_report(vectors, targets, &weights, &present);
+        Ok((weights, solver))
     }
 
     /// Recomputes the objective and its gradient at the solution, since linfa-logistic does

@@ -16,6 +16,7 @@ use crate::cv::{CvReport, FoldStrategy};
 use crate::data::LabeledData;
 use crate::metrics::{MeanStd, Report};
 use crate::run::{CvSpec, TrainingRun};
+use crate::targets::{TargetSpec, TargetStrategy};
 use crate::TrainError;
 
 /// The metric a search maximises.
@@ -66,6 +67,7 @@ pub const AXES: &[(&str, &str)] = &[
         "text normalisation: none, all, or options joined by +, e.g. normalize=none,urls+mentions,all",
     ),
     ("hashtags", "hashtag handling: keep, split or strip"),
+    ("target_strategy", "pooled, per-target, per-target+fallback or conjoined (needs a target column)"),
 ];
 
 /// One varied hyperparameter and the values to try, in the order given.
@@ -237,6 +239,24 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
                 "split" => Hashtags::Split,
                 "strip" => Hashtags::Strip,
                 _ => return Err(invalid("expected keep, split or strip")),
+            }
+        }
+        "target_strategy" => {
+            run.targets = match value {
+                "pooled" => TargetSpec { strategy: TargetStrategy::Pooled, pooled_fallback: false },
+                "per-target" | "per_target" => {
+                    TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: false }
+                }
+                "per-target+fallback" | "per_target+fallback" => {
+                    TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: true }
+                }
+                "conjoined" => TargetSpec { strategy: TargetStrategy::Conjoined, pooled_fallback: false },
+                _ => return Err(invalid("expected pooled, per-target, per-target+fallback or conjoined")),
+            };
+            if run.targets.uses_targets() && run.columns.target.is_none() {
+                return Err(invalid(
+                    "target strategies other than pooled need a target column (--target-col)",
+                ));
             }
         }
         _ => return Err(invalid("unknown hyperparameter")),
@@ -435,6 +455,7 @@ mod tests {
             columns: Columns::default(),
             neutral_label: None,
             cross_validation: None,
+            targets: Default::default(),
         }
     }
 

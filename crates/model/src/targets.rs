@@ -1,0 +1,472 @@
+//! Target-aware models: stance towards one of several targets (topics).
+//!
+//! A model file may carry a [`TargetModels`] section (format version 3). Two layouts exist:
+//!
+//! * **per-target**: every target has its own sub-model (featurizer + weights). The file's
+//!   main model is the pooled model trained on all rows when `pooled_fallback` is set (used
+//!   for targets the model has never seen), and an empty placeholder otherwise.
+//! * **conjoined** (Daumé's feature augmentation): one model over `(1 + T) · F` features,
+//!   where `F` is the main featurizer's width. A row of target `t` is scored on
+//!   `[x | 0 … x | … 0]`: the shared block 0 holds `x` and block `1 + t` holds a copy of it,
+//!   so the weights of block 0 are shared by all targets and those of block `1 + t` adjust
+//!   them for target `t`. A target the model has never seen is scored on the shared block
+//!   alone, `[x | 0 … 0]`: the pooled part of the model.
+//!
+//! [`Scorer`] applies either layout (or a plain pooled model) to a `(text, target)` pair;
+//! cross-validation and inference both use it, so they cannot disagree.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use stance_features::{Featurizer, SparseVec};
+use thiserror::Error;
+
+use crate::file::{SolverReport, Weights};
+use crate::linear::LinearModel;
+
+/// The targets section of a model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "strategy", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TargetModels {
+    /// One sub-model per target.
+    PerTarget {
+        /// Whether the file's main model is a pooled model trained on all rows, used for
+        /// targets without a sub-model. Without it the main model is an empty placeholder
+        /// and an unknown target is an error.
+        pooled_fallback: bool,
+        /// The sub-model of every target, by target name.
+        models: BTreeMap<String, TargetModel>,
+    },
+    /// One model over the shared block and one block per target.
+    Conjoined {
+        /// The targets in block order: target `targets[i]` owns block `1 + i` (sorted).
+        targets: Vec<String>,
+        /// Training rows per target.
+        rows_per_target: BTreeMap<String, usize>,
+    },
+}
+
+/// The sub-model of one target in a per-target model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetModel {
+    /// Training rows of this target.
+    pub rows: usize,
+    /// Training rows of this target per label.
+    pub rows_per_label: BTreeMap<String, usize>,
+    /// The featurizer fitted on this target's rows.
+    pub features: Featurizer,
+    /// Label-major weights over `features`, labels in the file's label order.
+    pub weights: Weights,
+    /// How the solver ended; `None` when the target had a single label, in which case the
+    /// coefficients are zero and the intercepts make the sub-model predict that label.
+    pub solver: Option<SolverReport>,
+}
+
+impl TargetModels {
+    /// `per_target` or `conjoined`, as written in the file.
+    pub fn strategy_name(&self) -> &'static str {
+        match self {
+            TargetModels::PerTarget { .. } => "per_target",
+            TargetModels::Conjoined { .. } => "conjoined",
+        }
+    }
+
+    /// The targets the model was trained on, sorted.
+    pub fn target_names(&self) -> Vec<String> {
+        match self {
+            TargetModels::PerTarget { models, .. } => models.keys().cloned().collect(),
+            TargetModels::Conjoined { targets, .. } => targets.clone(),
+        }
+    }
+
+    /// Training rows per target.
+    pub fn rows_per_target(&self) -> BTreeMap<String, usize> {
+        match self {
+            TargetModels::PerTarget { models, .. } => {
+                models.iter().map(|(name, model)| (name.clone(), model.rows)).collect()
+            }
+            TargetModels::Conjoined { rows_per_target, .. } => rows_per_target.clone(),
+        }
+    }
+}
+
+/// The conjoined feature vector of `x` (of width `n_features`) for the target owning block
+/// `block` (0-based among the targets): `x` in the shared block and again in block
+/// `1 + block`. Without a block, `x` alone: the shared part.
+pub fn conjoin(x: &SparseVec, n_features: usize, block: Option<usize>) -> SparseVec {
+    let Some(block) = block else {
+        return x.clone();
+    };
+    let offset = (1 + block) * n_features;
+    let mut indices = Vec::with_capacity(2 * x.nnz());
+    indices.extend_from_slice(&x.indices);
+    indices.extend(x.indices.iter().map(|&i| (offset + i as usize) as u32));
+    let mut values = Vec::with_capacity(2 * x.nnz());
+    values.extend_from_slice(&x.values);
+    values.extend_from_slice(&x.values);
+    SparseVec { indices, values }
+}
+
+/// A `(text, target)` pair that cannot be scored.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TargetError {
+    /// A target-aware model asked to score a text without a target.
+    #[error("this is a {strategy} model: it needs a stance target (known targets: {})", known.join(", "))]
+    TargetRequired {
+        /// `per_target` or `conjoined`.
+        strategy: &'static str,
+        /// The model's targets.
+        known: Vec<String>,
+    },
+    /// A per-target model without pooled fallback asked about a target it has no model for.
+    #[error("unknown target {target:?}: the model knows {} and has no pooled fallback (train with --pooled-fallback)", known.join(", "))]
+    UnknownTarget {
+        /// The target asked for.
+        target: String,
+        /// The model's targets.
+        known: Vec<String>,
+    },
+}
+
+/// A featurizer with the linear scorer of its weights.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// The featurizer.
+    pub featurizer: Featurizer,
+    /// Its scorer.
+    pub linear: LinearModel,
+}
+
+#[derive(Debug, Clone)]
+enum Layout {
+    Pooled,
+    PerTarget { fallback: bool, parts: BTreeMap<String, Part> },
+    Conjoined { targets: Vec<String> },
+}
+
+/// Which part of a model scores a given target (see [`Scorer::route`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Route<'a> {
+    /// The featurizer to apply to the text.
+    pub featurizer: &'a Featurizer,
+    /// The scorer to apply to the (possibly conjoined) vector.
+    pub linear: &'a LinearModel,
+    /// For a conjoined model, the names of the blocks (`None` for the shared block 0, then
+    /// every target) and the block of this target, if the model knows it.
+    pub conjoined: Option<(&'a [String], Option<usize>)>,
+    /// The sub-model's target for a per-target model; `None` for the main model.
+    pub sub_model: Option<&'a str>,
+}
+
+impl Route<'_> {
+    /// The feature vector of `text` for this route.
+    pub fn vector(&self, text: &str) -> SparseVec {
+        let x = self.featurizer.transform(text);
+        match self.conjoined {
+            Some((_, block)) => conjoin(&x, self.featurizer.n_features(), block),
+            None => x,
+        }
+    }
+
+    /// Feature `index` of [`Route::vector`] as `(vocabulary index, target of its block)`:
+    /// the target is `None` for the shared block and for non-conjoined models.
+    pub fn feature(&self, index: usize) -> (usize, Option<&str>) {
+        match self.conjoined {
+            Some((targets, _)) => {
+                let n = self.featurizer.n_features().max(1);
+                let block = index / n;
+                (index % n, block.checked_sub(1).and_then(|b| targets.get(b)).map(String::as_str))
+            }
+            None => (index, None),
+        }
+    }
+
+    /// Probabilities of every label for `text`.
+    pub fn probabilities(&self, text: &str) -> Vec<f64> {
+        self.linear.probabilities(&self.vector(text))
+    }
+}
+
+/// A checked model ready to score `(text, target)` pairs: pooled, per-target or conjoined.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    main: Part,
+    layout: Layout,
+}
+
+impl Scorer {
+    /// Checks that the main model, every sub-model and the targets layout agree with each
+    /// other and with `labels`, and builds the scorers. The message names the first problem.
+    pub fn new(
+        labels: &[String],
+        features: &Featurizer,
+        weights: &Weights,
+        targets: Option<&TargetModels>,
+    ) -> Result<Self, String> {
+        let part = |features: &Featurizer, weights: &Weights, what: &str| -> Result<Part, String> {
+            if weights.coefficients.len() != labels.len() {
+                return Err(format!(
+                    "{what}: {} labels but {} coefficient rows",
+                    labels.len(),
+                    weights.coefficients.len()
+                ));
+            }
+            let linear = LinearModel::from_label_major(&weights.coefficients, &weights.intercepts)
+                .map_err(|e| format!("{what}: {e}"))?;
+            Ok(Part { featurizer: features.clone(), linear })
+        };
+        let main = part(features, weights, "main model")?;
+        let expect_width = |width: usize, expected: String| {
+            if main.linear.n_features() == width {
+                Ok(())
+            } else {
+                Err(format!("{} coefficients per label but {expected}", main.linear.n_features()))
+            }
+        };
+        let vocabulary = format!("a vocabulary of {} features", features.n_features());
+        let layout = match targets {
+            None => {
+                expect_width(features.n_features(), vocabulary)?;
+                Layout::Pooled
+            }
+            Some(TargetModels::PerTarget { pooled_fallback, models }) => {
+                expect_width(features.n_features(), format!("main model: {vocabulary}"))?;
+                if models.is_empty() {
+                    return Err("a per-target model without any target".into());
+                }
+                let mut parts = BTreeMap::new();
+                for (target, model) in models {
+                    let what = format!("model of target {target:?}");
+                    let sub = part(&model.features, &model.weights, &what)?;
+                    if sub.linear.n_features() != model.features.n_features() {
+                        return Err(format!(
+                            "{what}: {} coefficients per label but a vocabulary of {} features",
+                            sub.linear.n_features(),
+                            model.features.n_features()
+                        ));
+                    }
+                    parts.insert(target.clone(), sub);
+                }
+                Layout::PerTarget { fallback: *pooled_fallback, parts }
+            }
+            Some(TargetModels::Conjoined { targets, .. }) => {
+                if targets.is_empty() {
+                    return Err("a conjoined model without any target".into());
+                }
+                if targets.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err("conjoined targets must be sorted and distinct".into());
+                }
+                let width =
+                    features.n_features().checked_mul(1 + targets.len()).ok_or("too many features")?;
+                let blocks = 1 + targets.len();
+                expect_width(width, format!("{width} (conjoined: {blocks} blocks of {vocabulary})"))?;
+                Layout::Conjoined { targets: targets.clone() }
+            }
+        };
+        Ok(Self { main, layout })
+    }
+
+    /// The main model (for a per-target model without fallback, the empty placeholder).
+    pub fn main(&self) -> &Part {
+        &self.main
+    }
+
+    /// Whether the model needs a target to score a text.
+    pub fn needs_target(&self) -> bool {
+        !matches!(self.layout, Layout::Pooled)
+    }
+
+    /// The targets the model was trained on (empty for a pooled model).
+    pub fn targets(&self) -> Vec<String> {
+        match &self.layout {
+            Layout::Pooled => Vec::new(),
+            Layout::PerTarget { parts, .. } => parts.keys().cloned().collect(),
+            Layout::Conjoined { targets } => targets.clone(),
+        }
+    }
+
+    fn strategy(&self) -> &'static str {
+        match self.layout {
+            Layout::Pooled => "pooled",
+            Layout::PerTarget { .. } => "per_target",
+            Layout::Conjoined { .. } => "conjoined",
+        }
+    }
+
+    /// The part of the model that scores texts about `target`.
+    ///
+    /// A pooled model ignores the target. A target-aware model needs one
+    /// ([`TargetError::TargetRequired`]); an unknown target goes to the pooled fallback of a
+    /// per-target model (or is [`TargetError::UnknownTarget`] without one) and to the shared
+    /// block alone of a conjoined model.
+    pub fn route(&self, target: Option<&str>) -> Result<Route<'_>, TargetError> {
+        let main = Route {
+            featurizer: &self.main.featurizer,
+            linear: &self.main.linear,
+            conjoined: None,
+            sub_model: None,
+        };
+        let target = match (&self.layout, target) {
+            (Layout::Pooled, _) => return Ok(main),
+            (_, None) => {
+                return Err(TargetError::TargetRequired { strategy: self.strategy(), known: self.targets() })
+            }
+            (_, Some(target)) => target,
+        };
+        match &self.layout {
+            Layout::Pooled => Ok(main),
+            Layout::PerTarget { fallback, parts } => match parts.get_key_value(target) {
+                Some((name, part)) => Ok(Route {
+                    featurizer: &part.featurizer,
+                    linear: &part.linear,
+                    conjoined: None,
+                    sub_model: Some(name),
+                }),
+                None if *fallback => Ok(main),
+                None => Err(TargetError::UnknownTarget { target: target.to_owned(), known: self.targets() }),
+            },
+            Layout::Conjoined { targets } => {
+                let block = targets.binary_search_by(|t| t.as_str().cmp(target)).ok();
+                Ok(Route { conjoined: Some((targets, block)), ..main })
+            }
+        }
+    }
+
+    /// Probabilities of every label for `text` about `target`.
+    pub fn probabilities(&self, text: &str, target: Option<&str>) -> Result<Vec<f64>, TargetError> {
+        Ok(self.route(target)?.probabilities(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stance_features::FeatureConfig;
+
+    fn sparse(pairs: &[(u32, f64)]) -> SparseVec {
+        SparseVec {
+            indices: pairs.iter().map(|p| p.0).collect(),
+            values: pairs.iter().map(|p| p.1).collect(),
+        }
+    }
+
+    fn labels() -> Vec<String> {
+        vec!["against".into(), "favor".into()]
+    }
+
+    #[test]
+    fn conjoined_vector_copies_x_into_its_target_block() {
+        let x = sparse(&[(0, 0.6), (3, 0.8)]);
+        // F = 4, three targets: width 16; the second target owns block 2 (features 8..12).
+        assert_eq!(conjoin(&x, 4, Some(1)), sparse(&[(0, 0.6), (3, 0.8), (8, 0.6), (11, 0.8)]));
+        assert_eq!(conjoin(&x, 4, Some(0)), sparse(&[(0, 0.6), (3, 0.8), (4, 0.6), (7, 0.8)]));
+        assert_eq!(conjoin(&x, 4, None), x);
+        assert_eq!(conjoin(&SparseVec::default(), 4, Some(2)), SparseVec::default());
+    }
+
+    /// A conjoined model where the word "win" means favor for target "a" and against for
+    /// target "b", through the target blocks only.
+    fn conjoined() -> Scorer {
+        let features = Featurizer::fit(&FeatureConfig::default(), &["win", "lose"]).unwrap();
+        assert_eq!(features.vocabulary(), ["lose", "win"]);
+        // Blocks: shared [lose, win], a [lose, win], b [lose, win].
+        let weights = Weights {
+            coefficients: vec![vec![0.5, 0.0, 0.0, -3.0, 0.0, 3.0], vec![-0.5, 0.0, 0.0, 3.0, 0.0, -3.0]],
+            intercepts: vec![0.0, 0.0],
+        };
+        let targets = TargetModels::Conjoined {
+            targets: vec!["a".into(), "b".into()],
+            rows_per_target: BTreeMap::from([("a".into(), 1), ("b".into(), 1)]),
+        };
+        Scorer::new(&labels(), &features, &weights, Some(&targets)).unwrap()
+    }
+
+    #[test]
+    fn conjoined_scoring_uses_the_target_block_and_the_shared_block_for_unknown_targets() {
+        let scorer = conjoined();
+        assert!(scorer.needs_target());
+        let favor = |target| scorer.probabilities("win", Some(target)).unwrap()[1];
+        assert!(favor("a") > 0.9);
+        assert!(favor("b") < 0.1);
+        assert_eq!(favor("zzz"), 0.5, "the shared block has no weight for win");
+        let route = scorer.route(Some("b")).unwrap();
+        assert_eq!(route.feature(5), (1, Some("b")));
+        assert_eq!(route.feature(1), (1, None));
+        let err = scorer.probabilities("win", None).unwrap_err();
+        assert!(err.to_string().contains("conjoined model: it needs a stance target (known targets: a, b)"));
+    }
+
+    #[test]
+    fn conjoined_width_must_cover_every_block() {
+        let features = Featurizer::fit(&FeatureConfig::default(), &["win", "lose"]).unwrap();
+        let weights = Weights { coefficients: vec![vec![0.0; 4], vec![0.0; 4]], intercepts: vec![0.0, 0.0] };
+        let targets = TargetModels::Conjoined {
+            targets: vec!["a".into(), "b".into()],
+            rows_per_target: BTreeMap::new(),
+        };
+        let err = Scorer::new(&labels(), &features, &weights, Some(&targets)).unwrap_err();
+        assert!(
+            err.contains("4 coefficients per label but 6 (conjoined: 3 blocks of a vocabulary of 2"),
+            "{err}"
+        );
+    }
+
+    fn sub(text: &str, favor: f64) -> TargetModel {
+        let features = Featurizer::fit(&FeatureConfig::default(), &[text]).unwrap();
+        let n = features.n_features();
+        TargetModel {
+            rows: 1,
+            rows_per_label: BTreeMap::new(),
+            weights: Weights {
+                coefficients: vec![vec![-favor; n], vec![favor; n]],
+                intercepts: vec![0.0, 0.0],
+            },
+            features,
+            solver: None,
+        }
+    }
+
+    #[test]
+    fn per_target_dispatch_picks_the_target_model_or_the_fallback() {
+        let features = Featurizer::fit(&FeatureConfig::default(), &["win"]).unwrap();
+        let pooled = Weights { coefficients: vec![vec![0.0], vec![0.0]], intercepts: vec![0.0, 0.0] };
+        let models =
+            BTreeMap::from([("a".to_string(), sub("win", 5.0)), ("b".to_string(), sub("win", -5.0))]);
+        let without = TargetModels::PerTarget { pooled_fallback: false, models: models.clone() };
+        let scorer = Scorer::new(&labels(), &features, &pooled, Some(&without)).unwrap();
+        assert!(scorer.probabilities("win", Some("a")).unwrap()[1] > 0.99);
+        assert!(scorer.probabilities("win", Some("b")).unwrap()[1] < 0.01);
+        assert_eq!(scorer.route(Some("b")).unwrap().sub_model, Some("b"));
+        let err = scorer.probabilities("win", Some("c")).unwrap_err();
+        assert_eq!(
+            err,
+            TargetError::UnknownTarget { target: "c".into(), known: vec!["a".into(), "b".into()] }
+        );
+        assert!(err.to_string().contains("unknown target \"c\": the model knows a, b"), "{err}");
+        assert!(matches!(scorer.route(None), Err(TargetError::TargetRequired { .. })));
+
+        let with = TargetModels::PerTarget { pooled_fallback: true, models };
+        let scorer = Scorer::new(&labels(), &features, &pooled, Some(&with)).unwrap();
+        assert_eq!(scorer.probabilities("win", Some("c")).unwrap(), [0.5, 0.5]);
+        assert_eq!(scorer.route(Some("c")).unwrap().sub_model, None);
+    }
+
+    #[test]
+    fn every_sub_model_shape_is_checked() {
+        let features = Featurizer::fit(&FeatureConfig::default(), &["win"]).unwrap();
+        let pooled = Weights { coefficients: vec![vec![0.0], vec![0.0]], intercepts: vec![0.0, 0.0] };
+        let mut bad = sub("win lose", 1.0);
+        bad.weights.coefficients[1].pop();
+        let models = BTreeMap::from([("a".to_string(), sub("win", 1.0)), ("b".to_string(), bad)]);
+        let targets = TargetModels::PerTarget { pooled_fallback: false, models };
+        let err = Scorer::new(&labels(), &features, &pooled, Some(&targets)).unwrap_err();
+        assert!(err.contains("model of target \"b\""), "{err}");
+        let mut short = sub("win lose", 1.0);
+        short.weights.coefficients = vec![vec![0.0; 1], vec![0.0; 1]];
+        let models = BTreeMap::from([("a".to_string(), short)]);
+        let targets = TargetModels::PerTarget { pooled_fallback: false, models };
+        let err = Scorer::new(&labels(), &features, &pooled, Some(&targets)).unwrap_err();
+        assert!(err.contains("a vocabulary of"), "{err}");
+    }
+}
