@@ -21,6 +21,12 @@ pub enum FeatureError {
     /// `max_features` of zero.
     #[error("max_features must be at least 1 when given")]
     InvalidMaxFeatures,
+    /// Feature hashing with a number of bits outside the supported range.
+    #[error("feature hashing needs {min} to {max} bits, got {0}", min = crate::Hashing::MIN_BITS, max = crate::Hashing::MAX_BITS)]
+    InvalidHashingBits(u32),
+    /// More training documents than the featurizer can count (`u32::MAX`).
+    #[error("cannot fit on {0} documents: at most 4294967295")]
+    TooManyDocuments(usize),
     /// Fitting on documents that produced no feature at all.
     #[error("no features left after fitting on {documents} documents (min_df = {min_df}); the texts are empty or min_df is too high")]
     EmptyVocabulary {

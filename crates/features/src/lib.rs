@@ -17,12 +17,15 @@
 
 mod analyzer;
 mod config;
+mod csr;
 mod error;
+mod hash;
 mod sentences;
 mod vectorizer;
 
 pub use analyzer::{Analyzer, TermKind, CHAR_NGRAM_PREFIX};
-pub use config::{FeatureConfig, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency};
+pub use config::{FeatureConfig, Hashing, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency};
+pub use csr::CsrMatrix;
 pub use error::FeatureError;
 pub use sentences::{sentences, split_sentences};
 pub use vectorizer::{Featurizer, SparseVec};
