@@ -244,7 +244,9 @@ impl Analyzer {
         scratch.surface.clear();
         self.normalize_into(text, &mut scratch.text, &mut scratch.folded);
         scratch.tokens.clear();
-        scratch.tokens.extend(scratch.text.unicode_word_indices().map(|(start, word)| (start, start + word.len())));
+        scratch
+            .tokens
+            .extend(scratch.text.unicode_word_indices().map(|(start, word)| (start, start + word.len())));
         if let Some(range) = self.config.word_ngrams {
             self.stem_tokens(&mut scratch);
             let Scratch { text, tokens, stems, stem_ranges, surface, .. } = &mut scratch;
@@ -486,5 +488,47 @@ mod tests {
         assert_eq!(TermKind::of("# pea"), TermKind::CharNgram);
         assert_eq!(TermKind::CharNgram.to_string(), "char n-gram");
         assert_eq!(serde_json::to_string(&TermKind::WordNgram).unwrap(), "\"word_ngram\"");
+    }
+
+    #[test]
+    fn cached_stems_are_the_stemmer_s() {
+        let a = analyzer(FeatureConfig { word_ngrams: Some(NgramRange::new(1, 1)), ..Default::default() });
+        let text = "Running runners ran; the Kremlin’s generalisations, naïvely RUNNING again";
+        let expected: Vec<String> = a.tokens(text).iter().map(|t| a.stem(t).into_owned()).collect();
+        // Cold cache, then warm cache, then from another thread (its own cache).
+        assert_eq!(a.terms(text), expected);
+        assert_eq!(a.terms(text), expected);
+        assert_eq!(std::thread::scope(|s| s.spawn(|| a.terms(text)).join().unwrap()), expected);
+        // Another language on the same thread keeps its own stems.
+        let german = analyzer(FeatureConfig {
+            stemmer: Stemmer::Snowball { language: Language::German },
+            word_ngrams: Some(NgramRange::new(1, 1)),
+            ..Default::default()
+        });
+        let expected_german: Vec<String> =
+            german.tokens(text).iter().map(|t| german.stem(t).into_owned()).collect();
+        assert_eq!(german.terms(text), expected_german);
+        assert_eq!(a.terms(text), expected);
+    }
+
+    #[test]
+    fn a_walk_inside_a_walk_gets_its_own_buffers() {
+        let a = analyzer(FeatureConfig { char_ngrams: Some(NgramRange::new(2, 3)), ..Default::default() });
+        let mut outer = Vec::new();
+        let mut inner = Vec::new();
+        a.for_each_term("Troops deployed", |term| {
+            outer.push(term.to_owned());
+            inner.push(a.terms("peacekeepers rejected"));
+        });
+        assert_eq!(outer, a.terms("Troops deployed"));
+        assert!(inner.iter().all(|terms| *terms == a.terms("peacekeepers rejected")));
+    }
+
+    #[test]
+    fn non_ascii_lowercasing_is_unicode_lowercasing() {
+        let a = analyzer(FeatureConfig { stemmer: Stemmer::None, ..Default::default() });
+        // Final sigma depends on its position in the word.
+        assert_eq!(a.tokens("ΟΔΟΣ ΣΟΦΟΣ İstanbul"), ["οδος", "σοφος", "i̇stanbul"]);
+        assert_eq!(a.tokens("RUSSIA’S troops"), ["russia's", "troops"]);
     }
 }

@@ -177,7 +177,8 @@ impl Featurizer {
             return Self::build(config.clone(), Vec::new(), buckets, idf);
         }
         let candidates = if config.min_df > 1 || config.max_features.is_some() {
-            let counts = count_keys(documents, |text, see| analyzer.for_each_term(text, |term| see(term_hash(term))));
+            let counts =
+                count_keys(documents, |text, see| analyzer.for_each_term(text, |term| see(term_hash(term))));
             let frequent: IntMap<u64, ()> = counts
                 .into_iter()
                 .filter(|&(_, (df, _))| df as usize >= config.min_df)
@@ -535,9 +536,11 @@ impl TermCounts {
 
     fn merge(self, other: TermCounts) -> TermCounts {
         let (mut into, from) = if self.len() >= other.len() { (self, other) } else { (other, self) };
-        let from = from.by_hash.into_iter().map(|(hash, (term, count))| (hash, term, count)).chain(
-            from.collided.into_iter().map(|(term, count)| (term_hash(&term), term, count)),
-        );
+        let from = from
+            .by_hash
+            .into_iter()
+            .map(|(hash, (term, count))| (hash, term, count))
+            .chain(from.collided.into_iter().map(|(term, count)| (term_hash(&term), term, count)));
         for (hash, term, (df, _)) in from {
             into.add(hash, &term, df, None);
         }
@@ -773,5 +776,192 @@ mod tests {
         assert!(Featurizer::from_parts(config.clone(), vec!["a".into()], vec![]).is_err());
         assert!(Featurizer::from_parts(config.clone(), vec!["a".into(), "a".into()], vec![1.0, 1.0]).is_err());
         assert!(Featurizer::from_parts(config, vec!["a".into()], vec![f64::NAN]).is_err());
+    }
+
+    fn hashed(bits: u32, seed: u64) -> FeatureConfig {
+        FeatureConfig {
+            char_ngrams: Some(NgramRange::new(2, 4)),
+            hashing: Some(Hashing::new(bits, seed)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn hashing_is_deterministic_across_threads_and_runs() {
+        let docs = varied_documents();
+        let run = |threads: usize| {
+            pool(threads).install(|| {
+                let featurizer = Featurizer::fit(&hashed(12, 99), &docs).unwrap();
+                let matrix = featurizer.transform_csr(&docs);
+                (featurizer, matrix)
+            })
+        };
+        let (serial, serial_matrix) = run(1);
+        let (parallel, parallel_matrix) = run(4);
+        assert_eq!(serial, parallel);
+        let bits = |values: &[f64]| values.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(serial.idf()), bits(parallel.idf()));
+        assert_eq!(serial_matrix, parallel_matrix);
+        assert_eq!(serial_matrix.n_cols(), 1 << 12);
+        for (i, doc) in docs.iter().enumerate() {
+            assert_eq!(serial_matrix.row_vec(i), serial.transform(doc), "document {i}");
+        }
+        // The same text lands in the same buckets on another thread.
+        let here = serial.transform(&docs[1]);
+        let there = std::thread::scope(|s| s.spawn(|| serial.transform(&docs[1])).join().unwrap());
+        assert_eq!(here, there);
+        assert!(!here.is_empty());
+    }
+
+    #[test]
+    fn another_seed_gives_other_buckets() {
+        let docs = varied_documents();
+        let a = Featurizer::fit(&hashed(16, 1), &docs).unwrap();
+        let b = Featurizer::fit(&hashed(16, 2), &docs).unwrap();
+        assert_ne!(a.buckets(), b.buckets());
+        assert_ne!(a.transform(&docs[1]).indices, b.transform(&docs[1]).indices);
+        assert_eq!(a.feature_index("russia"), Some(Hashing::new(16, 1).bucket("russia") as usize));
+        assert_eq!(a.feature_index("never seen in training"), None);
+        assert_eq!(a.term(0), None);
+        assert_eq!(a.vocabulary(), [] as [String; 0]);
+        assert_eq!(a.n_features_of(TermKind::WordNgram), 0);
+    }
+
+    /// With far more buckets than terms there is no collision, and hashing is the vocabulary
+    /// with its columns renamed: the same values (up to rounding: the norm sums in another
+    /// order), in bucket order.
+    #[test]
+    fn hashing_without_collisions_gives_the_vocabulary_values() {
+        let docs = varied_documents();
+        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 4)), ..Default::default() };
+        let plain = Featurizer::fit(&config, &docs).unwrap();
+        let hashing = Hashing::new(28, 5);
+        let hashed = Featurizer::fit(&FeatureConfig { hashing: Some(hashing), ..config }, &docs).unwrap();
+        let buckets: Vec<u32> = plain.vocabulary().iter().map(|t| hashing.bucket(t)).collect();
+        let mut distinct = buckets.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), buckets.len(), "a collision among {} terms", buckets.len());
+        assert_eq!(hashed.buckets(), distinct);
+        assert_eq!(hashed.n_fitted_features(), plain.n_features());
+        for doc in docs.iter().take(60) {
+            let mut renamed: Vec<(usize, f64)> =
+                plain.transform(doc).iter().map(|(i, v)| (buckets[i] as usize, v)).collect();
+            renamed.sort_unstable_by_key(|&(i, _)| i);
+            let got: Vec<(usize, f64)> = hashed.transform(doc).iter().collect();
+            assert_eq!(got.len(), renamed.len(), "{doc:?}");
+            for ((i, v), (j, w)) in got.into_iter().zip(renamed) {
+                assert_eq!(i, j, "{doc:?}");
+                assert!((v - w).abs() < 1e-12, "{doc:?}: {v} vs {w}");
+            }
+        }
+    }
+
+    #[test]
+    fn hashing_prunes_buckets_by_min_df_and_max_features() {
+        let docs = varied_documents();
+        let all = Featurizer::fit(&hashed(10, 0), &docs).unwrap();
+        let few = Featurizer::fit(&FeatureConfig { max_features: Some(50), ..hashed(10, 0) }, &docs).unwrap();
+        assert_eq!(few.buckets().len(), 50);
+        assert!(few.buckets().iter().all(|b| all.buckets().contains(b)));
+        let common = Featurizer::fit(&FeatureConfig { min_df: 40, ..hashed(10, 0) }, &docs).unwrap();
+        assert!(common.buckets().len() < all.buckets().len());
+        let too_rare = FeatureConfig { min_df: 1000, ..hashed(10, 0) };
+        assert!(matches!(Featurizer::fit(&too_rare, &docs), Err(FeatureError::EmptyVocabulary { .. })));
+    }
+
+    #[test]
+    fn hashed_json_lists_only_seen_buckets_and_round_trips() {
+        let docs = ["Russia rejects Western peacekeepers", "Starmer is open to sending troops"];
+        let f = Featurizer::fit(
+            &FeatureConfig { hashing: Some(Hashing::new(20, 3)), ..Default::default() },
+            &docs,
+        )
+        .unwrap();
+        let json = serde_json::to_string(&f).unwrap();
+        assert!(json.len() < 2000, "{} bytes", json.len());
+        assert!(json.contains(r#""vocabulary":[],"buckets":["#), "{json}");
+        let back: Featurizer = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, f);
+        assert_eq!(back.transform("Russia sends troops"), f.transform("Russia sends troops"));
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        let plain =
+            serde_json::to_string(&Featurizer::fit(&FeatureConfig::default(), &docs).unwrap()).unwrap();
+        assert!(!plain.contains("buckets") && !plain.contains("hashing"), "{plain}");
+    }
+
+    #[test]
+    fn damaged_hashed_parts_are_rejected() {
+        let config = FeatureConfig { hashing: Some(Hashing::new(10, 0)), ..Default::default() };
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![1, 5], vec![1.0, 2.0]).is_ok());
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![5, 1], vec![1.0, 2.0]).is_err());
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![1, 1], vec![1.0, 2.0]).is_err());
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![1, 1024], vec![1.0, 2.0]).is_err());
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![1], vec![1.0, 2.0]).is_err());
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![1], vec![f64::INFINITY]).is_err());
+        assert!(Featurizer::from_parts(config, vec!["a".into()], vec![1.0]).is_err());
+        assert!(Featurizer::from_hashed_parts(unigram_config(), vec![1], vec![1.0]).is_err());
+        let sparse = FeatureConfig { hashing: Some(Hashing::new(24, 0)), ..Default::default() };
+        let f = Featurizer::from_hashed_parts(sparse, vec![3, 1 << 23], vec![1.0, 2.0]).unwrap();
+        assert_eq!(f.n_features(), 1 << 24);
+    }
+
+    /// The two-pass count (hashes first, then the text of frequent ones) must keep exactly the
+    /// terms a plain count keeps: those whose df, told by their smooth idf, is high enough.
+    #[test]
+    fn pruned_fit_keeps_exactly_the_frequent_terms() {
+        let docs = varied_documents();
+        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 3)), ..Default::default() };
+        let all = Featurizer::fit(&config, &docs).unwrap();
+        let n = docs.len() as f64;
+        let threshold = idf_weight(Idf::Smooth, n, 3.0);
+        let expected: Vec<&String> = all
+            .vocabulary()
+            .iter()
+            .zip(all.idf())
+            .filter(|&(_, &w)| w <= threshold)
+            .map(|(t, _)| t)
+            .collect();
+        let pruned = Featurizer::fit(&FeatureConfig { min_df: 3, ..config }, &docs).unwrap();
+        assert_eq!(pruned.vocabulary().iter().collect::<Vec<_>>(), expected);
+        assert!(pruned.n_features() < all.n_features());
+        for (term, w) in pruned.vocabulary().iter().zip(pruned.idf()) {
+            assert_eq!(w.to_bits(), all.idf()[all.feature_index(term).unwrap()].to_bits(), "{term}");
+        }
+    }
+
+    #[test]
+    fn term_counts_keep_colliding_terms_apart() {
+        let mut a = TermCounts::default();
+        // Three different terms forced under one hash, "x" twice in document 0.
+        for (term, doc) in [("x", 0), ("y", 0), ("x", 0), ("y", 1), ("z", 1)] {
+            a.add(7, term, 1, Some(doc));
+        }
+        let mut b = TermCounts::default();
+        for (term, doc) in [("z", 2), ("y", 2), ("x", 3)] {
+            b.add(7, term, 1, Some(doc));
+        }
+        // merge re-hashes the collided terms with the real hash; use the same for all here.
+        let mut merged = TermCounts::default();
+        for counts in [a, b] {
+            for (term, df) in counts.into_vec() {
+                merged.add(7, &term, df, None);
+            }
+        }
+        let mut terms = merged.into_vec();
+        terms.sort();
+        assert_eq!(terms, [("x".into(), 2), ("y".into(), 3), ("z".into(), 2)]);
+    }
+
+    #[test]
+    fn vocabulary_lookup_finds_terms_that_share_a_hash() {
+        // Lookups go by hash first: every term must still be found, and only itself.
+        let f = Featurizer::fit(&unigram_config(), &["alpha beta gamma", "beta delta"]).unwrap();
+        for (i, term) in f.vocabulary().iter().enumerate() {
+            assert_eq!(f.feature_index(term), Some(i));
+            assert_eq!(f.term(i), Some(term.as_str()));
+        }
+        assert_eq!(f.feature_index("alph"), None);
+        assert_eq!(f.n_fitted_features(), 4);
     }
 }
