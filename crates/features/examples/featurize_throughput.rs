@@ -50,6 +50,17 @@ fn main() {
         let fit = started.elapsed().as_secs_f64();
         println!("{name}: fit {:.0} rows/s ({} features)", rows as f64 / fit, featurizer.n_features());
         let single = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+        let cpu = cpu_seconds();
+        let terms: usize = single.install(|| {
+            let mut terms = 0;
+            texts.iter().for_each(|t| featurizer.analyzer().for_each_term(t, |_| terms += 1));
+            terms
+        });
+        println!(
+            "  term walk alone 1 thread {:.2} µs CPU/row ({:.0} terms/row)",
+            (cpu_seconds() - cpu) * 1e6 / rows as f64,
+            terms as f64 / rows as f64
+        );
         let (started, cpu) = (Instant::now(), cpu_seconds());
         let nnz: usize = single.install(|| texts.iter().map(|t| featurizer.transform(t).nnz()).sum());
         let (serial, serial_cpu) = (started.elapsed().as_secs_f64(), cpu_seconds() - cpu);

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::config::{FeatureConfig, Language, Stemmer};
-use crate::hash::StrMap;
+use crate::hash::{term_hash, IntMap};
 use crate::FeatureError;
 
 /// Prefix that marks character n-gram terms. Word tokens never contain `#` (it is not a word
@@ -98,8 +98,40 @@ thread_local! {
     /// Taken out for the length of one walk and put back after, so a walk started from inside
     /// another's callback gets fresh buffers instead of a borrow panic.
     static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
-    static STEM_CACHE: std::cell::RefCell<Vec<(Language, StrMap<Box<str>, Box<str>>)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    static STEM_CACHE: std::cell::RefCell<Vec<StemCache>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// One thread's stems of one language: by the token's hash, the token followed by its stem in
+/// a shared arena (one map slot and one arena read per lookup, no allocation per entry).
+struct StemCache {
+    language: Language,
+    by_hash: IntMap<u64, (usize, u32, u32)>,
+    arena: String,
+}
+
+impl StemCache {
+    fn get(&self, token: &str) -> Option<&str> {
+        let &(start, token_len, stem_len) = self.by_hash.get(&term_hash(token))?;
+        let stem_start = start + token_len as usize;
+        (self.arena.as_bytes().get(start..stem_start)? == token.as_bytes())
+            .then(|| &self.arena[stem_start..stem_start + stem_len as usize])
+    }
+
+    fn insert(&mut self, token: &str, stem: &str) {
+        if self.by_hash.len() >= STEM_CACHE_CAPACITY {
+            self.by_hash.clear();
+            self.arena.clear();
+        }
+        let (Ok(token_len), Ok(stem_len)) = (u32::try_from(token.len()), u32::try_from(stem.len())) else {
+            return;
+        };
+        // A token whose hash another token holds is simply not cached.
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.by_hash.entry(term_hash(token)) {
+            slot.insert((self.arena.len(), token_len, stem_len));
+            self.arena.push_str(token);
+            self.arena.push_str(stem);
+        }
+    }
 }
 
 /// Distinct tokens one thread remembers stems of, per language, before it starts over. Enough
@@ -187,26 +219,27 @@ impl Analyzer {
         };
         STEM_CACHE.with(|cache| {
             let mut cache = cache.borrow_mut();
-            let position = match cache.iter().position(|(l, _)| l == language) {
+            let position = match cache.iter().position(|c| c.language == *language) {
                 Some(position) => position,
                 None => {
-                    cache.push((*language, StrMap::default()));
+                    cache.push(StemCache {
+                        language: *language,
+                        by_hash: IntMap::default(),
+                        arena: String::new(),
+                    });
                     cache.len() - 1
                 }
             };
-            let map = &mut cache[position].1;
+            let cache = &mut cache[position];
             for &(start, end) in tokens.iter() {
                 let token = &text[start..end];
-                if let Some(stem) = map.get(token) {
+                if let Some(stem) = cache.get(token) {
                     push(stems, stem);
                     continue;
                 }
                 let stem = stemmer.stem(token);
                 push(stems, &stem);
-                if map.len() >= STEM_CACHE_CAPACITY {
-                    map.clear();
-                }
-                map.insert(token.into(), stem.into());
+                cache.insert(token, &stem);
             }
         });
     }
