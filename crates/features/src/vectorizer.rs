@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::analyzer::{Analyzer, TermKind};
 use crate::config::{FeatureConfig, Hashing, Idf, Norm, TermFrequency};
 use crate::csr::CsrMatrix;
-use crate::hash::{term_hash, IntMap, StrMap};
+use crate::hash::{term_hash, IntMap, StrMap, TermIndex};
 use crate::FeatureError;
 
 /// A sparse vector: strictly increasing feature indices and their values.
@@ -96,21 +96,10 @@ pub struct Featurizer {
 /// Term → position in `idf` (which is the feature index in vocabulary mode).
 #[derive(Debug, Clone)]
 enum Lookup {
-    /// Terms by their 64-bit [`term_hash`], checked against a copy of the term in `arena`
-    /// (contiguous, so a lookup touches the map slot and one place in the arena rather than a
-    /// `String` header and its buffer); the rare term whose hash another vocabulary term took
-    /// first is looked up by its text in `collided`.
-    Vocabulary { by_hash: IntMap<u64, Slot>, arena: String, collided: StrMap<Box<str>, u32> },
+    /// Vocabulary terms → feature index.
+    Vocabulary(TermIndex),
     /// Bucket → position in `buckets`, as a table for up to 2^20 buckets, a map beyond.
     Hashing { hashing: Hashing, positions: Positions },
-}
-
-/// A vocabulary term: its feature index and where its text is in the arena.
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    start: usize,
-    len: u32,
-    index: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -275,30 +264,7 @@ impl Featurizer {
                 };
                 Lookup::Hashing { hashing, positions }
             }
-            None => {
-                let mut by_hash: IntMap<u64, Slot> =
-                    IntMap::with_capacity_and_hasher(vocabulary.len(), Default::default());
-                let mut arena = String::with_capacity(vocabulary.iter().map(String::len).sum());
-                let mut collided = StrMap::default();
-                for (i, term) in vocabulary.iter().enumerate() {
-                    let Ok(len) = u32::try_from(term.len()) else {
-                        return inconsistent(format!("vocabulary term {i} is longer than 4 GiB"));
-                    };
-                    let duplicate = match by_hash.entry(term_hash(term)) {
-                        Entry::Vacant(slot) => {
-                            slot.insert(Slot { start: arena.len(), len, index: i as u32 });
-                            arena.push_str(term);
-                            false
-                        }
-                        Entry::Occupied(slot) if vocabulary[slot.get().index as usize] == *term => true,
-                        Entry::Occupied(_) => collided.insert(Box::from(term.as_str()), i as u32).is_some(),
-                    };
-                    if duplicate {
-                        return inconsistent(format!("term {term:?} appears twice in the vocabulary"));
-                    }
-                }
-                Lookup::Vocabulary { by_hash, arena, collided }
-            }
+            None => Lookup::Vocabulary(TermIndex::new(&vocabulary).map_err(FeatureError::Inconsistent)?),
         };
         Ok(Self { analyzer, vocabulary, buckets, idf, lookup })
     }
@@ -362,7 +328,7 @@ impl Featurizer {
         let position = self.position(term)? as usize;
         Some(match self.lookup {
             Lookup::Hashing { .. } => self.buckets[position] as usize,
-            Lookup::Vocabulary { .. } => position,
+            Lookup::Vocabulary(_) => position,
         })
     }
 
@@ -376,18 +342,7 @@ impl Featurizer {
     #[inline]
     fn position(&self, term: &str) -> Option<u32> {
         match &self.lookup {
-            Lookup::Vocabulary { by_hash, arena, collided } => {
-                let slot = by_hash.get(&term_hash(term))?;
-                if slot.len as usize == term.len()
-                    && arena.as_bytes()[slot.start..slot.start + term.len()] == *term.as_bytes()
-                {
-                    Some(slot.index)
-                } else if collided.is_empty() {
-                    None
-                } else {
-                    collided.get(term).copied()
-                }
-            }
+            Lookup::Vocabulary(index) => index.get(term),
             Lookup::Hashing { hashing, positions } => {
                 let bucket = hashing.bucket(term);
                 match positions {
