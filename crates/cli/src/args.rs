@@ -237,6 +237,7 @@ impl ModelArgs {
             },
             min_df: self.min_df,
             max_features: self.max_features,
+            hashing: None,
         };
         if features.word_ngrams.is_none() && features.char_ngrams.is_none() {
             bail!("--word-ngrams and --char-ngrams are both \"none\": there would be no features");

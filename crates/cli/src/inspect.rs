@@ -107,6 +107,18 @@ struct Vocabulary {
     total: usize,
     word_ngrams: usize,
     char_ngrams: usize,
+    /// Set for a hashing model, whose features are buckets rather than terms (the n-gram
+    /// counts are then 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hashing: Option<Hashed>,
+}
+
+#[derive(Serialize)]
+struct Hashed {
+    bits: u32,
+    seed: u64,
+    /// Buckets that training documents reached (the others never carry weight).
+    buckets_seen: usize,
 }
 
 /// `stance inspect`.
@@ -136,6 +148,11 @@ pub fn inspect(model: Option<&Path>, top: usize, format: TextOrJson) -> Result<E
             total: featurizer.n_features(),
             word_ngrams: featurizer.n_features_of(TermKind::WordNgram),
             char_ngrams: featurizer.n_features_of(TermKind::CharNgram),
+            hashing: featurizer.hashing().map(|h| Hashed {
+                bits: h.bits,
+                seed: h.seed,
+                buckets_seen: featurizer.n_fitted_features(),
+            }),
         },
         training: &file.training,
         top_features: file
@@ -168,9 +185,16 @@ fn card_text(card: &Card, top: usize) -> String {
     let neutral = card.neutral_label.map_or("none".to_owned(), str::to_owned);
     let _ = writeln!(out, "labels         {} (neutral label: {neutral})", card.labels.join(", "));
     let v = &card.vocabulary;
-    match &card.targets {
-        Some(targets) if targets.pooled_fallback == Some(false) => {
+    match (&card.targets, &v.hashing) {
+        (Some(targets), _) if targets.pooled_fallback == Some(false) => {
             let _ = writeln!(out, "vocabulary     per target (no pooled model: see targets)");
+        }
+        (_, Some(h)) => {
+            let _ = writeln!(
+                out,
+                "vocabulary     hashed, 2^{} = {} buckets (seed {}), {} seen in training",
+                h.bits, v.total, h.seed, h.buckets_seen
+            );
         }
         _ => {
             let _ = writeln!(
@@ -324,6 +348,10 @@ fn feature_stages(config: &FeatureConfig) -> Vec<(&'static str, String)> {
         ("min df", config.min_df.to_string()),
         ("max features", config.max_features.map_or("no limit".to_owned(), |n| n.to_string())),
     ]);
+    // Listed only when on, so the card of a vocabulary model reads as it always did.
+    if let Some(h) = config.hashing {
+        stages.push(("hashing", format!("2^{} buckets, xxh3 seed {}", h.bits, h.seed)));
+    }
     stages
 }
 
@@ -460,6 +488,10 @@ mod tests {
         assert_eq!(stages[1].1, "snowball (english)");
         assert_eq!(stages[2].1, "1-2");
         assert_eq!(stages[3].1, "off");
+        let hashed =
+            FeatureConfig { hashing: Some(stance_features::Hashing::new(18, 7)), ..Default::default() };
+        let stages = feature_stages(&hashed);
+        assert_eq!(stages.last().unwrap(), &("hashing", "2^18 buckets, xxh3 seed 7".to_owned()));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::config::{FeatureConfig, Language, Stemmer};
+use crate::hash::{term_hash, IntMap};
 use crate::FeatureError;
 
 /// Prefix that marks character n-gram terms. Word tokens never contain `#` (it is not a word
@@ -47,9 +48,15 @@ impl std::fmt::Display for TermKind {
 }
 
 /// Turns text into the terms a [`crate::Featurizer`] counts, as a [`FeatureConfig`] says.
+///
+/// The term walk allocates nothing per token or per term once its thread has warmed up: it
+/// works in per-thread buffers, slices word n-grams out of one string of stems and character
+/// n-grams out of one padded word, and stems through a bounded per-thread cache (Snowball
+/// stemming is the slowest step, and the cache cannot change a result: a stem depends only on
+/// the token and the language).
 pub struct Analyzer {
     config: FeatureConfig,
-    stemmer: Option<rust_stemmers::Stemmer>,
+    stemmer: Option<(Language, rust_stemmers::Stemmer)>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -64,6 +71,73 @@ impl Clone for Analyzer {
     }
 }
 
+/// The buffers of one term walk, kept per thread between walks.
+#[derive(Default)]
+struct Scratch {
+    /// The normalised text.
+    text: String,
+    /// Non-ASCII text after apostrophe folding, before lowercasing.
+    folded: String,
+    /// Byte ranges of the tokens in `text`.
+    tokens: Vec<(usize, usize)>,
+    /// The stems, each followed by one space, so that any run of consecutive stems is a slice.
+    stems: String,
+    /// Byte range of each stem in `stems`.
+    stem_ranges: Vec<(usize, usize)>,
+    /// The term being emitted when it is not a slice of `stems`.
+    term: String,
+    /// The surface being emitted.
+    surface: String,
+    /// A token padded with a space at each end.
+    padded: String,
+    /// Byte offsets of the characters of `padded`, and its length.
+    bounds: Vec<usize>,
+}
+
+thread_local! {
+    /// Taken out for the length of one walk and put back after, so a walk started from inside
+    /// another's callback gets fresh buffers instead of a borrow panic.
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+    static STEM_CACHE: std::cell::RefCell<Vec<StemCache>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// One thread's stems of one language: by the token's hash, the token followed by its stem in
+/// a shared arena (one map slot and one arena read per lookup, no allocation per entry).
+struct StemCache {
+    language: Language,
+    by_hash: IntMap<u64, (usize, u32, u32)>,
+    arena: String,
+}
+
+impl StemCache {
+    fn get(&self, token: &str) -> Option<&str> {
+        let &(start, token_len, stem_len) = self.by_hash.get(&term_hash(token))?;
+        let stem_start = start + token_len as usize;
+        (self.arena.as_bytes().get(start..stem_start)? == token.as_bytes())
+            .then(|| &self.arena[stem_start..stem_start + stem_len as usize])
+    }
+
+    fn insert(&mut self, token: &str, stem: &str) {
+        if self.by_hash.len() >= STEM_CACHE_CAPACITY {
+            self.by_hash.clear();
+            self.arena.clear();
+        }
+        let (Ok(token_len), Ok(stem_len)) = (u32::try_from(token.len()), u32::try_from(stem.len())) else {
+            return;
+        };
+        // A token whose hash another token holds is simply not cached.
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.by_hash.entry(term_hash(token)) {
+            slot.insert((self.arena.len(), token_len, stem_len));
+            self.arena.push_str(token);
+            self.arena.push_str(stem);
+        }
+    }
+}
+
+/// Distinct tokens one thread remembers stems of, per language, before it starts over. Enough
+/// for the frequent words of a language (a few MB); rare words are stemmed every time.
+const STEM_CACHE_CAPACITY: usize = 100_000;
+
 impl Analyzer {
     /// Builds an analyzer after checking the configuration.
     pub fn new(config: FeatureConfig) -> Result<Self, FeatureError> {
@@ -74,7 +148,9 @@ impl Analyzer {
     fn build(config: FeatureConfig) -> Self {
         let stemmer = match config.stemmer {
             Stemmer::None => None,
-            Stemmer::Snowball { language } => Some(rust_stemmers::Stemmer::create(algorithm(language))),
+            Stemmer::Snowball { language } => {
+                Some((language, rust_stemmers::Stemmer::create(algorithm(language))))
+            }
         };
         Self { config, stemmer }
     }
@@ -88,34 +164,88 @@ impl Analyzer {
     /// with typographic apostrophes folded to `'` so "Russia’s" and "Russia's" agree, after the
     /// text-level [`crate::Normalization`] options (URL, mention, number folding, …).
     pub fn tokens(&self, text: &str) -> Vec<String> {
-        let normalized = self.normalize(text);
+        let mut normalized = String::new();
+        self.normalize_into(text, &mut normalized, &mut String::new());
         normalized.unicode_words().map(str::to_owned).collect()
     }
 
-    fn normalize(&self, text: &str) -> String {
-        let folded: String = text
-            .chars()
-            .map(|c| match c {
-                '\u{2019}' | '\u{2018}' | '\u{00B4}' | '\u{02BC}' => '\'',
-                other => other,
-            })
-            .collect();
+    /// Writes the normalised `text` into `out` (`folded` is a work buffer).
+    fn normalize_into(&self, text: &str, out: &mut String, folded: &mut String) {
+        out.clear();
         if self.config.normalize.rewrites_text() {
-            return self.config.normalize.apply(&folded, self.config.lowercase);
+            // The social-media options rewrite the text anyway; their pass allocates.
+            let apostrophes: String = text.chars().map(fold_apostrophe).collect();
+            out.push_str(&self.config.normalize.apply(&apostrophes, self.config.lowercase));
+            return;
         }
+        if text.is_ascii() {
+            // No apostrophe to fold, and ASCII lowercasing is Unicode lowercasing here.
+            out.push_str(text);
+            if self.config.lowercase {
+                out.make_ascii_lowercase();
+            }
+            return;
+        }
+        let target = if self.config.lowercase { &mut *folded } else { &mut *out };
+        target.clear();
+        target.extend(text.chars().map(fold_apostrophe));
         if self.config.lowercase {
-            folded.to_lowercase()
-        } else {
-            folded
+            // The whole string at once: final sigma depends on its neighbours.
+            out.push_str(&folded.to_lowercase());
         }
     }
 
     /// Stem of one token (the token itself without a stemmer).
     pub fn stem<'a>(&self, token: &'a str) -> std::borrow::Cow<'a, str> {
         match &self.stemmer {
-            Some(stemmer) => stemmer.stem(token),
+            Some((_, stemmer)) => stemmer.stem(token),
             None => std::borrow::Cow::Borrowed(token),
         }
+    }
+
+    /// Appends the stem of every token of `scratch`, each followed by a space, to
+    /// `scratch.stems`, through this thread's stem cache.
+    fn stem_tokens(&self, scratch: &mut Scratch) {
+        let Scratch { text, tokens, stems, stem_ranges, .. } = scratch;
+        stems.clear();
+        stem_ranges.clear();
+        let mut push = |stems: &mut String, stem: &str| {
+            let start = stems.len();
+            stems.push_str(stem);
+            stem_ranges.push((start, stems.len()));
+            stems.push(' ');
+        };
+        let Some((language, stemmer)) = &self.stemmer else {
+            for &(start, end) in tokens.iter() {
+                push(stems, &text[start..end]);
+            }
+            return;
+        };
+        STEM_CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let position = match cache.iter().position(|c| c.language == *language) {
+                Some(position) => position,
+                None => {
+                    cache.push(StemCache {
+                        language: *language,
+                        by_hash: IntMap::default(),
+                        arena: String::new(),
+                    });
+                    cache.len() - 1
+                }
+            };
+            let cache = &mut cache[position];
+            for &(start, end) in tokens.iter() {
+                let token = &text[start..end];
+                if let Some(stem) = cache.get(token) {
+                    push(stems, stem);
+                    continue;
+                }
+                let stem = stemmer.stem(token);
+                push(stems, &stem);
+                cache.insert(token, &stem);
+            }
+        });
     }
 
     /// Calls `emit` once for every term occurrence in `text`: word n-grams of stems joined by
@@ -147,56 +277,61 @@ impl Analyzer {
     /// for explanations.
     #[inline(always)]
     fn walk_terms<const SURFACE: bool>(&self, text: &str, mut emit: impl FnMut(&str, &str)) {
-        let normalized = self.normalize(text);
-        let tokens: Vec<String> = normalized.unicode_words().map(str::to_owned).collect();
-        let mut buffer = String::new();
-        let mut surface = String::new();
+        let mut scratch = SCRATCH.take();
+        scratch.surface.clear();
+        self.normalize_into(text, &mut scratch.text, &mut scratch.folded);
+        scratch.tokens.clear();
+        scratch
+            .tokens
+            .extend(scratch.text.unicode_word_indices().map(|(start, word)| (start, start + word.len())));
         if let Some(range) = self.config.word_ngrams {
-            let mut stems: Vec<String> = tokens.iter().map(|t| self.stem(t).into_owned()).collect();
+            self.stem_tokens(&mut scratch);
             if self.config.normalize.negation {
-                crate::normalize::mark_negation(&normalized, &mut stems);
+                mark_negation_in(&mut scratch);
             }
+            let Scratch { text, tokens, stems, stem_ranges, surface, .. } = &mut scratch;
             // n-grams longer than the input give nothing; stopping there keeps a model file's
             // huge `max` from looping through every size up to it.
-            for n in range.min..=range.max.min(stems.len()) {
-                for (start, window) in stems.windows(n).enumerate() {
-                    buffer.clear();
-                    for (i, stem) in window.iter().enumerate() {
-                        if i > 0 {
-                            buffer.push(' ');
-                        }
-                        buffer.push_str(stem);
-                    }
+            for n in range.min..=range.max.min(stem_ranges.len()) {
+                for start in 0..=stem_ranges.len() - n {
+                    // Stems are stored space-separated, so the n-gram is one slice.
+                    let term = &stems[stem_ranges[start].0..stem_ranges[start + n - 1].1];
                     if SURFACE {
                         surface.clear();
-                        for (i, token) in tokens[start..start + n].iter().enumerate() {
+                        for (i, &(from, to)) in tokens[start..start + n].iter().enumerate() {
                             if i > 0 {
                                 surface.push(' ');
                             }
-                            surface.push_str(token);
+                            surface.push_str(&text[from..to]);
                         }
                     }
-                    emit(&buffer, &surface);
+                    emit(term, surface);
                 }
             }
         }
         if let Some(range) = self.config.char_ngrams {
-            let mut padded: Vec<char> = Vec::new();
-            for token in &tokens {
+            let Scratch { text, tokens, term, padded, bounds, .. } = &mut scratch;
+            for &(from, to) in tokens.iter() {
+                let token = &text[from..to];
                 padded.clear();
                 padded.push(' ');
-                padded.extend(token.chars());
+                padded.push_str(token);
                 padded.push(' ');
-                for n in range.min..=range.max.min(padded.len()) {
-                    for window in padded.windows(n) {
-                        buffer.clear();
-                        buffer.push(CHAR_NGRAM_PREFIX);
-                        buffer.extend(window);
-                        emit(&buffer, token);
+                bounds.clear();
+                bounds.extend(padded.char_indices().map(|(i, _)| i));
+                let chars = bounds.len();
+                bounds.push(padded.len());
+                for n in range.min..=range.max.min(chars) {
+                    for start in 0..=chars - n {
+                        term.clear();
+                        term.push(CHAR_NGRAM_PREFIX);
+                        term.push_str(&padded[bounds[start]..bounds[start + n]]);
+                        emit(term, token);
                     }
                 }
             }
         }
+        SCRATCH.set(scratch);
     }
 
     /// All term occurrences of `text`, in emission order (convenient for tests and tools).
@@ -214,6 +349,31 @@ impl Analyzer {
             pairs.push((term.to_owned(), surface.to_owned()))
         });
         pairs
+    }
+}
+
+/// Typographic apostrophes as `'`, so "Russia’s" and "Russia's" agree.
+fn fold_apostrophe(c: char) -> char {
+    match c {
+        '\u{2019}' | '\u{2018}' | '\u{00B4}' | '\u{02BC}' => '\'',
+        other => other,
+    }
+}
+
+/// Negation scope marking on the stems of `scratch` (stems line up with the UAX #29 words of
+/// `scratch.text`, as [`crate::normalize::mark_negation`] expects). Only runs when the option is
+/// on, so its allocations stay off the default path.
+fn mark_negation_in(scratch: &mut Scratch) {
+    let mut stems: Vec<String> =
+        scratch.stem_ranges.iter().map(|&(from, to)| scratch.stems[from..to].to_owned()).collect();
+    crate::normalize::mark_negation(&scratch.text, &mut stems);
+    scratch.stems.clear();
+    scratch.stem_ranges.clear();
+    for stem in &stems {
+        let start = scratch.stems.len();
+        scratch.stems.push_str(stem);
+        scratch.stem_ranges.push((start, scratch.stems.len()));
+        scratch.stems.push(' ');
     }
 }
 
@@ -393,5 +553,47 @@ mod tests {
         assert_eq!(TermKind::of("# pea"), TermKind::CharNgram);
         assert_eq!(TermKind::CharNgram.to_string(), "char n-gram");
         assert_eq!(serde_json::to_string(&TermKind::WordNgram).unwrap(), "\"word_ngram\"");
+    }
+
+    #[test]
+    fn cached_stems_are_the_stemmer_s() {
+        let a = analyzer(FeatureConfig { word_ngrams: Some(NgramRange::new(1, 1)), ..Default::default() });
+        let text = "Running runners ran; the Kremlin’s generalisations, naïvely RUNNING again";
+        let expected: Vec<String> = a.tokens(text).iter().map(|t| a.stem(t).into_owned()).collect();
+        // Cold cache, then warm cache, then from another thread (its own cache).
+        assert_eq!(a.terms(text), expected);
+        assert_eq!(a.terms(text), expected);
+        assert_eq!(std::thread::scope(|s| s.spawn(|| a.terms(text)).join().unwrap()), expected);
+        // Another language on the same thread keeps its own stems.
+        let german = analyzer(FeatureConfig {
+            stemmer: Stemmer::Snowball { language: Language::German },
+            word_ngrams: Some(NgramRange::new(1, 1)),
+            ..Default::default()
+        });
+        let expected_german: Vec<String> =
+            german.tokens(text).iter().map(|t| german.stem(t).into_owned()).collect();
+        assert_eq!(german.terms(text), expected_german);
+        assert_eq!(a.terms(text), expected);
+    }
+
+    #[test]
+    fn a_walk_inside_a_walk_gets_its_own_buffers() {
+        let a = analyzer(FeatureConfig { char_ngrams: Some(NgramRange::new(2, 3)), ..Default::default() });
+        let mut outer = Vec::new();
+        let mut inner = Vec::new();
+        a.for_each_term("Troops deployed", |term| {
+            outer.push(term.to_owned());
+            inner.push(a.terms("peacekeepers rejected"));
+        });
+        assert_eq!(outer, a.terms("Troops deployed"));
+        assert!(inner.iter().all(|terms| *terms == a.terms("peacekeepers rejected")));
+    }
+
+    #[test]
+    fn non_ascii_lowercasing_is_unicode_lowercasing() {
+        let a = analyzer(FeatureConfig { stemmer: Stemmer::None, ..Default::default() });
+        // Final sigma depends on its position in the word.
+        assert_eq!(a.tokens("ΟΔΟΣ ΣΟΦΟΣ İstanbul"), ["οδος", "σοφος", "i̇stanbul"]);
+        assert_eq!(a.tokens("RUSSIA’S troops"), ["russia's", "troops"]);
     }
 }

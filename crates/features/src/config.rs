@@ -106,6 +106,58 @@ pub enum Norm {
     L2,
 }
 
+/// Feature hashing: each term goes to one of `2^bits` buckets by a seeded xxh3 hash of its
+/// bytes, instead of to its position in a vocabulary. Nothing but the seed has to be stored to
+/// map terms, so the vocabulary can be unbounded; different terms can share a bucket.
+///
+/// ```
+/// use stance_features::Hashing;
+/// let hashing = Hashing::new(18, 7);
+/// assert_eq!(hashing.n_buckets(), 1 << 18);
+/// assert_eq!(hashing.bucket("reject deploy"), hashing.bucket("reject deploy"));
+/// assert!(hashing.bucket("#ace") < 1 << 18);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hashing {
+    /// `log2` of the number of buckets, from [`Hashing::MIN_BITS`] to [`Hashing::MAX_BITS`].
+    pub bits: u32,
+    /// Seed of the xxh3 hash (stored in the model file, so inference hashes as training did).
+    pub seed: u64,
+}
+
+impl Hashing {
+    /// Fewest bits allowed (1024 buckets).
+    pub const MIN_BITS: u32 = 10;
+    /// Most bits allowed (268 435 456 buckets).
+    pub const MAX_BITS: u32 = 28;
+
+    /// `2^bits` buckets hashed with `seed`.
+    pub const fn new(bits: u32, seed: u64) -> Self {
+        Self { bits, seed }
+    }
+
+    /// Number of buckets, `2^bits`.
+    pub const fn n_buckets(self) -> usize {
+        1 << self.bits
+    }
+
+    /// The bucket of a term: the low `bits` bits of `xxh3_64_with_seed(term, seed)`. Word and
+    /// character n-grams are different strings (the latter start with
+    /// [`crate::CHAR_NGRAM_PREFIX`]), so they share a bucket only when their hashes do.
+    #[inline]
+    pub fn bucket(self, term: &str) -> u32 {
+        (xxhash_rust::xxh3::xxh3_64_with_seed(term.as_bytes(), self.seed) & ((1 << self.bits) - 1)) as u32
+    }
+
+    fn check(self) -> Result<(), FeatureError> {
+        if !(Self::MIN_BITS..=Self::MAX_BITS).contains(&self.bits) {
+            return Err(FeatureError::InvalidHashingBits(self.bits));
+        }
+        Ok(())
+    }
+}
+
 /// The whole featurization pipeline: text → tokens → stems → n-grams → tf-idf → norm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -134,6 +186,11 @@ pub struct FeatureConfig {
     pub min_df: usize,
     /// Keep at most this many terms, the most frequent by document frequency.
     pub max_features: Option<usize>,
+    /// Hash terms into buckets instead of learning a vocabulary; `None` (the default, and what
+    /// model files without the field get) learns a vocabulary. With hashing, `min_df` and
+    /// `max_features` prune buckets by their document frequency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hashing: Option<Hashing>,
 }
 
 impl Default for FeatureConfig {
@@ -150,6 +207,7 @@ impl Default for FeatureConfig {
             norm: Norm::L2,
             min_df: 1,
             max_features: None,
+            hashing: None,
         }
     }
 }
@@ -168,6 +226,9 @@ impl FeatureConfig {
         }
         if self.max_features == Some(0) {
             return Err(FeatureError::InvalidMaxFeatures);
+        }
+        if let Some(hashing) = self.hashing {
+            hashing.check()?;
         }
         self.normalize.check()
     }
@@ -277,5 +338,36 @@ mod tests {
         assert_eq!(config.check(), Err(FeatureError::InvalidMinDf(0)));
         config.min_df = 1;
         assert!(config.check().is_ok());
+        config.hashing = Some(Hashing::new(9, 0));
+        assert_eq!(config.check(), Err(FeatureError::InvalidHashingBits(9)));
+        config.hashing = Some(Hashing::new(29, 0));
+        assert!(config.check().is_err());
+        config.hashing = Some(Hashing::new(10, u64::MAX));
+        assert!(config.check().is_ok());
+    }
+
+    #[test]
+    fn hashing_is_left_out_of_the_json_when_off_and_round_trips_when_on() {
+        let json = serde_json::to_string(&FeatureConfig::default()).unwrap();
+        assert!(!json.contains("hashing"), "{json}");
+        let config = FeatureConfig { hashing: Some(Hashing::new(20, u64::MAX)), ..Default::default() };
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(json.ends_with(r#""hashing":{"bits":20,"seed":18446744073709551615}}"#), "{json}");
+        assert_eq!(serde_json::from_str::<FeatureConfig>(&json).unwrap(), config);
+    }
+
+    #[test]
+    fn buckets_depend_on_the_seed_and_stay_in_range() {
+        let terms: Vec<String> = (0..200).map(|i| format!("term {i}")).collect();
+        let buckets = |hashing: Hashing| terms.iter().map(|t| hashing.bucket(t)).collect::<Vec<_>>();
+        let a = buckets(Hashing::new(16, 1));
+        assert_eq!(a, buckets(Hashing::new(16, 1)));
+        assert_ne!(a, buckets(Hashing::new(16, 2)));
+        assert!(a.iter().all(|&b| b < 1 << 16));
+        // A fixed value: the hash is part of the model format and must never change.
+        assert_eq!(
+            (Hashing::new(20, 0).bucket("reject deploy"), Hashing::new(28, 42).bucket("#ace")),
+            (698_605, 182_167_102)
+        );
     }
 }

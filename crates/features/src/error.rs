@@ -28,6 +28,12 @@ pub enum FeatureError {
     /// A tag to strip that is not a hashtag body (letters, digits and `_`, without the `#`).
     #[error("invalid tag to strip {0:?}: give the tag without '#', letters, digits and '_' only")]
     InvalidStripTag(String),
+    /// Feature hashing with a number of bits outside the supported range.
+    #[error("feature hashing needs {min} to {max} bits, got {0}", min = crate::Hashing::MIN_BITS, max = crate::Hashing::MAX_BITS)]
+    InvalidHashingBits(u32),
+    /// More training documents than the featurizer can count (`u32::MAX`).
+    #[error("cannot fit on {0} documents: at most 4294967295")]
+    TooManyDocuments(usize),
     /// Fitting on documents that produced no feature at all.
     #[error("no features left after fitting on {documents} documents (min_df = {min_df}); the texts are empty or min_df is too high")]
     EmptyVocabulary {

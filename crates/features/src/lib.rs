@@ -18,14 +18,19 @@
 
 mod analyzer;
 mod config;
+mod csr;
 mod error;
 pub mod floats;
+mod hash;
 mod normalize;
 mod sentences;
 mod vectorizer;
 
 pub use analyzer::{Analyzer, TermKind, CHAR_NGRAM_PREFIX};
-pub use config::{parse_ngram_range, FeatureConfig, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency};
+pub use config::{
+    parse_ngram_range, FeatureConfig, Hashing, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency,
+};
+pub use csr::CsrMatrix;
 pub use error::FeatureError;
 pub use normalize::{Hashtags, Normalization, NEGATION_SUFFIX, NUM_TOKEN, URL_TOKEN, USER_TOKEN};
 pub use sentences::{sentences, split_sentences};

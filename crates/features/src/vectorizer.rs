@@ -1,13 +1,17 @@
-//! The fitted featurizer: a vocabulary and idf weights learned from training text, applied to
-//! new text as sparse tf-idf vectors.
+//! The fitted featurizer: a vocabulary (or, with feature hashing, the buckets seen in training)
+//! and idf weights learned from training text, applied to new text as sparse tf-idf vectors.
 
-use std::collections::{HashMap, HashSet};
+use std::cell::Cell;
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analyzer::{Analyzer, TermKind};
-use crate::config::{FeatureConfig, Idf, Norm, TermFrequency};
+use crate::config::{FeatureConfig, Hashing, Idf, Norm, TermFrequency};
+use crate::csr::CsrMatrix;
+use crate::hash::{term_hash, IntMap, StrMap, TermIndex};
 use crate::FeatureError;
 
 /// A sparse vector: strictly increasing feature indices and their values.
@@ -42,36 +46,78 @@ impl SparseVec {
 }
 
 /// The serialized form of a [`Featurizer`]: its config, vocabulary and idf, nothing derived.
+/// A hashing featurizer has an empty vocabulary and lists the buckets seen in training instead
+/// (strictly increasing, parallel to `idf`); a vocabulary featurizer leaves `buckets` out, so
+/// its bytes are what they were before hashing existed.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FeaturizerParts {
     config: FeatureConfig,
     vocabulary: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    buckets: Vec<u32>,
     idf: Vec<f64>,
 }
 
 /// A featurizer fitted on training documents.
 ///
+/// Without hashing, feature `i` is the `i`-th term of the sorted vocabulary. With
+/// [`FeatureConfig::hashing`], feature `i` is bucket `i` of `2^bits`; only buckets that some
+/// kept training term fell into have an idf weight, and terms in any other bucket are ignored
+/// like out-of-vocabulary terms (so the model's weights for those buckets are zero and never
+/// matter, and the L2 norm is taken over known features only in both modes).
+///
 /// ```
-/// use stance_features::{FeatureConfig, Featurizer};
+/// use stance_features::{FeatureConfig, Featurizer, Hashing};
 /// let docs = ["Russia rejects peacekeepers", "Britain offers peacekeepers"];
 /// let featurizer = Featurizer::fit(&FeatureConfig::default(), &docs).unwrap();
 /// let vector = featurizer.transform("Russia rejects the idea");
 /// assert_eq!(vector.nnz(), 3); // "russia", "reject", "russia reject"
 /// assert!((vector.norm() - 1.0).abs() < 1e-12);
+///
+/// let hashed = FeatureConfig { hashing: Some(Hashing::new(16, 0)), ..Default::default() };
+/// let featurizer = Featurizer::fit(&hashed, &docs).unwrap();
+/// assert_eq!(featurizer.n_features(), 1 << 16);
+/// assert_eq!(featurizer.transform("Russia rejects the idea").nnz(), 3);
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(try_from = "FeaturizerParts", into = "FeaturizerParts")]
 pub struct Featurizer {
     analyzer: Analyzer,
+    /// Sorted terms (vocabulary mode) or empty (hashing mode).
     vocabulary: Vec<String>,
+    /// Buckets seen in training, strictly increasing (hashing mode) or empty.
+    buckets: Vec<u32>,
+    /// Idf weight per position: per vocabulary term, or per entry of `buckets`.
     idf: Vec<f64>,
-    index: HashMap<String, u32>,
+    lookup: Lookup,
 }
+
+/// Term → position in `idf` (which is the feature index in vocabulary mode).
+#[derive(Debug, Clone)]
+enum Lookup {
+    /// Vocabulary terms → feature index.
+    Vocabulary(TermIndex),
+    /// Bucket → position in `buckets`, as a table for up to 2^20 buckets, a map beyond.
+    Hashing { hashing: Hashing, positions: Positions },
+}
+
+#[derive(Debug, Clone)]
+enum Positions {
+    /// `u32::MAX` for buckets seen in no training document.
+    Dense(Vec<u32>),
+    Sparse(IntMap<u32, u32>),
+}
+
+/// Largest number of buckets whose positions are kept in a table (4 MB) rather than a map.
+const DENSE_POSITIONS_LIMIT: usize = 1 << 20;
 
 impl PartialEq for Featurizer {
     fn eq(&self, other: &Self) -> bool {
-        self.config() == other.config() && self.vocabulary == other.vocabulary && self.idf == other.idf
+        self.config() == other.config()
+            && self.vocabulary == other.vocabulary
+            && self.buckets == other.buckets
+            && self.idf == other.idf
     }
 }
 
@@ -79,7 +125,7 @@ impl TryFrom<FeaturizerParts> for Featurizer {
     type Error = FeatureError;
 
     fn try_from(parts: FeaturizerParts) -> Result<Self, Self::Error> {
-        Featurizer::from_parts(parts.config, parts.vocabulary, parts.idf)
+        Featurizer::build(parts.config, parts.vocabulary, parts.buckets, parts.idf)
     }
 }
 
@@ -88,93 +134,139 @@ impl From<Featurizer> for FeaturizerParts {
         FeaturizerParts {
             config: featurizer.analyzer.config().clone(),
             vocabulary: featurizer.vocabulary,
+            buckets: featurizer.buckets,
             idf: featurizer.idf,
         }
     }
 }
 
+thread_local! {
+    /// Feature positions of one text's terms, reused between calls of `transform`.
+    static HITS: Cell<Vec<u32>> = const { Cell::new(Vec::new()) };
+}
+
 impl Featurizer {
     /// Learns the vocabulary (terms with document frequency ≥ `min_df`, sorted, at most
-    /// `max_features` of the most frequent) and idf weights from `documents`.
+    /// `max_features` of the most frequent) and idf weights from `documents`. With hashing,
+    /// the same rules pick buckets instead of terms.
     ///
     /// Document frequencies are counted in parallel (on the current rayon pool) and summed, so
-    /// the result does not depend on the number of threads.
+    /// the result does not depend on the number of threads. When `min_df` or `max_features`
+    /// prune, a first pass counts 64-bit term hashes only and a second keeps the text of just
+    /// the terms whose hash is frequent enough: the many rare n-grams of a large corpus never
+    /// cost a string. A hash shared by several terms only makes the second pass keep more
+    /// candidates; the final counts are exact per term.
     pub fn fit<S: AsRef<str> + Sync>(config: &FeatureConfig, documents: &[S]) -> Result<Self, FeatureError> {
         let analyzer = Analyzer::new(config.clone())?;
-        let document_frequency: HashMap<String, usize> = documents
-            .par_iter()
-            .with_min_len(MIN_DOCUMENTS_PER_TASK)
-            .fold(
-                || (HashMap::new(), HashSet::new()),
-                |(mut counts, mut seen): (HashMap<String, usize>, HashSet<String>), document| {
-                    // Only a document's distinct terms are kept (one allocation each), so a long
-                    // document that repeats its words costs memory for its vocabulary only.
-                    seen.clear();
-                    analyzer.for_each_term(document.as_ref(), |term| {
-                        if !seen.contains(term) {
-                            seen.insert(term.to_owned());
-                        }
-                    });
-                    for term in seen.drain() {
-                        *counts.entry(term).or_insert(0) += 1;
-                    }
-                    (counts, seen)
-                },
-            )
-            .map(|(counts, _)| counts)
-            .reduce(HashMap::new, add_counts);
-        // Everything below depends only on the (term, df) pairs, never on the map's order:
-        // both sorts are total orders over distinct terms.
-        let mut kept: Vec<(String, usize)> =
-            document_frequency.into_iter().filter(|&(_, df)| df >= config.min_df).collect();
-        if let Some(limit) = config.max_features {
-            if kept.len() > limit {
-                kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                kept.truncate(limit);
-            }
+        if u32::try_from(documents.len()).is_err() {
+            return Err(FeatureError::TooManyDocuments(documents.len()));
         }
-        if kept.is_empty() {
-            return Err(FeatureError::EmptyVocabulary { documents: documents.len(), min_df: config.min_df });
-        }
-        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let n = documents.len() as f64;
-        let idf = kept.iter().map(|&(_, df)| idf_weight(config.idf, n, df as f64)).collect();
-        let vocabulary = kept.into_iter().map(|(term, _)| term).collect();
+        let empty = || FeatureError::EmptyVocabulary { documents: documents.len(), min_df: config.min_df };
+        if let Some(hashing) = config.hashing {
+            let counts = count_keys(documents, |text, see| {
+                analyzer.for_each_term(text, |term| see(hashing.bucket(term)))
+            });
+            let kept = select(counts.into_iter().map(|(bucket, (df, _))| (bucket, df)).collect(), config);
+            if kept.is_empty() {
+                return Err(empty());
+            }
+            let idf = kept.iter().map(|&(_, df)| idf_weight(config.idf, n, f64::from(df))).collect();
+            let buckets = kept.into_iter().map(|(bucket, _)| bucket).collect();
+            return Self::build(config.clone(), Vec::new(), buckets, idf);
+        }
+        let candidates = if config.min_df > 1 || config.max_features.is_some() {
+            let counts =
+                count_keys(documents, |text, see| analyzer.for_each_term(text, |term| see(term_hash(term))));
+            let frequent: IntMap<u64, ()> = counts
+                .into_iter()
+                .filter(|&(_, (df, _))| df as usize >= config.min_df)
+                .map(|(hash, _)| (hash, ()))
+                .collect();
+            Some(frequent)
+        } else {
+            None
+        };
+        let kept = select(count_terms(&analyzer, documents, candidates.as_ref()), config);
+        if kept.is_empty() {
+            return Err(empty());
+        }
+        let idf = kept.iter().map(|&(_, df)| idf_weight(config.idf, n, f64::from(df))).collect();
+        let vocabulary = kept.into_iter().map(|(term, _)| term.into()).collect();
         Self::from_parts(config.clone(), vocabulary, idf)
     }
 
-    /// Rebuilds a fitted featurizer from stored parts, checking that they agree.
+    /// Rebuilds a fitted vocabulary featurizer from stored parts, checking that they agree.
     pub fn from_parts(
         config: FeatureConfig,
         vocabulary: Vec<String>,
         idf: Vec<f64>,
     ) -> Result<Self, FeatureError> {
+        Self::build(config, vocabulary, Vec::new(), idf)
+    }
+
+    /// Rebuilds a fitted hashing featurizer (its config has [`FeatureConfig::hashing`]) from
+    /// the buckets seen in training, strictly increasing, and their idf weights.
+    pub fn from_hashed_parts(
+        config: FeatureConfig,
+        buckets: Vec<u32>,
+        idf: Vec<f64>,
+    ) -> Result<Self, FeatureError> {
+        Self::build(config, Vec::new(), buckets, idf)
+    }
+
+    fn build(
+        config: FeatureConfig,
+        vocabulary: Vec<String>,
+        buckets: Vec<u32>,
+        idf: Vec<f64>,
+    ) -> Result<Self, FeatureError> {
         let analyzer = Analyzer::new(config)?;
-        if vocabulary.len() != idf.len() {
-            return Err(FeatureError::Inconsistent(format!(
-                "{} vocabulary terms but {} idf weights",
-                vocabulary.len(),
-                idf.len()
-            )));
+        let inconsistent = |message: String| Err(FeatureError::Inconsistent(message));
+        let hashing = analyzer.config().hashing;
+        let (keys, what) = match hashing {
+            Some(_) if !vocabulary.is_empty() => {
+                return inconsistent("a hashing featurizer with a vocabulary".into())
+            }
+            None if !buckets.is_empty() => return inconsistent("buckets without a hashing config".into()),
+            Some(_) => (buckets.len(), "buckets"),
+            None => (vocabulary.len(), "vocabulary terms"),
+        };
+        if keys != idf.len() {
+            return inconsistent(format!("{keys} {what} but {} idf weights", idf.len()));
         }
-        if vocabulary.len() > u32::MAX as usize {
-            return Err(FeatureError::Inconsistent("vocabulary larger than 2^32 terms".into()));
+        if keys > u32::MAX as usize {
+            return inconsistent("vocabulary larger than 2^32 terms".into());
         }
         if let Some(bad) = idf.iter().position(|w| !w.is_finite()) {
-            return Err(FeatureError::Inconsistent(format!(
-                "idf weight of {:?} is not finite",
-                vocabulary[bad]
-            )));
+            let feature = match hashing {
+                Some(_) => format!("bucket {}", buckets[bad]),
+                None => format!("{:?}", vocabulary[bad]),
+            };
+            return inconsistent(format!("idf weight of {feature} is not finite"));
         }
-        let mut index = HashMap::with_capacity(vocabulary.len());
-        for (i, term) in vocabulary.iter().enumerate() {
-            if index.insert(term.clone(), i as u32).is_some() {
-                return Err(FeatureError::Inconsistent(format!(
-                    "term {term:?} appears twice in the vocabulary"
-                )));
+        let lookup = match hashing {
+            Some(hashing) => {
+                if let Some(pair) = buckets.windows(2).find(|pair| pair[0] >= pair[1]) {
+                    return inconsistent(format!("buckets {} and {} are out of order", pair[0], pair[1]));
+                }
+                if let Some(&last) = buckets.last().filter(|&&last| last as usize >= hashing.n_buckets()) {
+                    return inconsistent(format!("bucket {last} is beyond 2^{} buckets", hashing.bits));
+                }
+                let positions = if hashing.n_buckets() <= DENSE_POSITIONS_LIMIT {
+                    let mut table = vec![u32::MAX; hashing.n_buckets()];
+                    for (position, &bucket) in buckets.iter().enumerate() {
+                        table[bucket as usize] = position as u32;
+                    }
+                    Positions::Dense(table)
+                } else {
+                    Positions::Sparse(buckets.iter().enumerate().map(|(p, &b)| (b, p as u32)).collect())
+                };
+                Lookup::Hashing { hashing, positions }
             }
-        }
-        Ok(Self { analyzer, vocabulary, idf, index })
+            None => Lookup::Vocabulary(TermIndex::new(&vocabulary).map_err(FeatureError::Inconsistent)?),
+        };
+        Ok(Self { analyzer, vocabulary, buckets, idf, lookup })
     }
 
     /// The pipeline configuration.
@@ -187,55 +279,114 @@ impl Featurizer {
         &self.analyzer
     }
 
-    /// Terms, by feature index.
+    /// Feature hashing settings, if this featurizer hashes terms instead of keeping a vocabulary.
+    pub fn hashing(&self) -> Option<Hashing> {
+        self.config().hashing
+    }
+
+    /// Terms, by feature index (empty with hashing: see [`Featurizer::buckets`]).
     pub fn vocabulary(&self) -> &[String] {
         &self.vocabulary
     }
 
-    /// Idf weight of each feature.
+    /// With hashing, the buckets seen (and kept) in training, strictly increasing; empty
+    /// otherwise.
+    pub fn buckets(&self) -> &[u32] {
+        &self.buckets
+    }
+
+    /// Idf weights: one per vocabulary term, or with hashing one per entry of
+    /// [`Featurizer::buckets`].
     pub fn idf(&self) -> &[f64] {
         &self.idf
     }
 
-    /// Number of features (vocabulary size).
+    /// Number of features: the vocabulary size, or with hashing the number of buckets
+    /// (`2^bits`, most of which may be unused).
     pub fn n_features(&self) -> usize {
-        self.vocabulary.len()
+        match self.hashing() {
+            Some(hashing) => hashing.n_buckets(),
+            None => self.vocabulary.len(),
+        }
     }
 
-    /// Number of features of one kind (word or character n-grams).
+    /// Number of features training gave a weight to: the vocabulary size, or with hashing the
+    /// number of buckets seen (and kept) in training.
+    pub fn n_fitted_features(&self) -> usize {
+        self.idf.len()
+    }
+
+    /// Number of features of one kind (word or character n-grams). With hashing a bucket can
+    /// hold both kinds and its terms are not stored, so this is 0.
     pub fn n_features_of(&self, kind: TermKind) -> usize {
         self.vocabulary.iter().filter(|term| TermKind::of(term) == kind).count()
     }
 
-    /// Feature index of a term, if it is in the vocabulary.
+    /// Feature index of a term, if it is in the vocabulary (with hashing: its bucket, if that
+    /// bucket was seen in training).
     pub fn feature_index(&self, term: &str) -> Option<usize> {
-        self.index.get(term).map(|&i| i as usize)
+        let position = self.position(term)? as usize;
+        Some(match self.lookup {
+            Lookup::Hashing { .. } => self.buckets[position] as usize,
+            Lookup::Vocabulary(_) => position,
+        })
+    }
+
+    /// The term of a feature index: its vocabulary term, or `None` with hashing (a bucket
+    /// stands for whatever terms hash there) or for an index out of range.
+    pub fn term(&self, index: usize) -> Option<&str> {
+        self.vocabulary.get(index).map(String::as_str)
+    }
+
+    /// Position of a term's feature in `idf`.
+    #[inline]
+    fn position(&self, term: &str) -> Option<u32> {
+        match &self.lookup {
+            Lookup::Vocabulary(index) => index.get(term),
+            Lookup::Hashing { hashing, positions } => {
+                let bucket = hashing.bucket(term);
+                match positions {
+                    Positions::Dense(table) => Some(table[bucket as usize]).filter(|&p| p != u32::MAX),
+                    Positions::Sparse(map) => map.get(&bucket).copied(),
+                }
+            }
+        }
+    }
+
+    /// Appends the tf-idf row of `text` to `indices` and `values` (`hits` is a work buffer).
+    fn push_row(&self, text: &str, hits: &mut Vec<u32>, indices: &mut Vec<u32>, values: &mut Vec<f64>) {
+        hits.clear();
+        self.analyzer.for_each_term(text, |term| {
+            if let Some(position) = self.position(term) {
+                hits.push(position);
+            }
+        });
+        // Positions sort like feature indices (buckets are stored in increasing order).
+        hits.sort_unstable();
+        let config = self.config();
+        let first = values.len();
+        for run in hits.chunk_by(|a, b| a == b) {
+            let position = run[0] as usize;
+            let tf = term_weight(config.tf, run.len() as f64);
+            indices.push(if self.buckets.is_empty() { run[0] } else { self.buckets[position] });
+            values.push(tf * self.idf[position]);
+        }
+        if config.norm == Norm::L2 {
+            let row = &mut values[first..];
+            let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if norm > 0.0 {
+                row.iter_mut().for_each(|v| *v /= norm);
+            }
+        }
     }
 
     /// The tf-idf vector of `text`. Terms outside the vocabulary are ignored; a text with no
     /// known term gives an empty vector.
     pub fn transform(&self, text: &str) -> SparseVec {
-        let mut hits: Vec<u32> = Vec::new();
-        self.analyzer.for_each_term(text, |term| {
-            if let Some(&i) = self.index.get(term) {
-                hits.push(i);
-            }
-        });
-        hits.sort_unstable();
-        let config = self.config();
+        let mut hits = HITS.take();
         let mut vector = SparseVec::default();
-        for run in hits.chunk_by(|a, b| a == b) {
-            let feature = run[0];
-            let tf = term_weight(config.tf, run.len() as f64);
-            vector.indices.push(feature);
-            vector.values.push(tf * self.idf[feature as usize]);
-        }
-        if config.norm == Norm::L2 {
-            let norm = vector.norm();
-            if norm > 0.0 {
-                vector.values.iter_mut().for_each(|v| *v /= norm);
-            }
-        }
+        self.push_row(text, &mut hits, &mut vector.indices, &mut vector.values);
+        HITS.set(hits);
         vector
     }
 
@@ -248,19 +399,176 @@ impl Featurizer {
             .map(|text| self.transform(text.as_ref()))
             .collect()
     }
+
+    /// The tf-idf vectors of `texts` as the rows of one [`CsrMatrix`] with
+    /// [`Featurizer::n_features`] columns, row `i` equal to `transform(texts[i])`. Runs in
+    /// parallel on the current rayon pool, in blocks of rows joined in order, so the result does
+    /// not depend on the number of threads.
+    pub fn transform_csr<S: AsRef<str> + Sync>(&self, texts: &[S]) -> CsrMatrix {
+        let blocks: Vec<CsrMatrix> = texts
+            .par_chunks(ROWS_PER_BLOCK)
+            .map(|block| {
+                let mut matrix = CsrMatrix::new(self.n_features());
+                let mut hits = Vec::new();
+                let (indptr, indices, values) = matrix.arrays_mut();
+                for text in block {
+                    self.push_row(text.as_ref(), &mut hits, indices, values);
+                    indptr.push(indices.len());
+                }
+                matrix
+            })
+            .collect();
+        let mut matrix = CsrMatrix::new(self.n_features());
+        for block in &blocks {
+            matrix.append(block);
+        }
+        matrix
+    }
 }
 
 /// Smallest number of documents one parallel task handles: below that, splitting the work
 /// costs more than it saves.
 const MIN_DOCUMENTS_PER_TASK: usize = 16;
 
-/// Sums two document-frequency tables (merging the smaller into the larger).
-fn add_counts(a: HashMap<String, usize>, b: HashMap<String, usize>) -> HashMap<String, usize> {
-    let (mut into, from) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-    for (term, count) in from {
-        *into.entry(term).or_insert(0) += count;
+/// Rows one parallel task of `transform_csr` builds into its own block.
+const ROWS_PER_BLOCK: usize = 1024;
+
+/// Document frequency and the last document counted, so a key repeated within one document
+/// counts once without a per-document set.
+type Count = (u32, u32);
+
+/// Counts in how many documents each key occurs; `keys` calls `see` for every key occurrence of
+/// one text. Parallel, summed, so independent of the thread count.
+fn count_keys<S, K, F>(documents: &[S], keys: F) -> IntMap<K, Count>
+where
+    S: AsRef<str> + Sync,
+    K: Hash + Eq + Copy + Send,
+    F: Fn(&str, &mut dyn FnMut(K)) + Sync,
+{
+    documents
+        .par_iter()
+        .enumerate()
+        .with_min_len(MIN_DOCUMENTS_PER_TASK)
+        .fold(IntMap::default, |mut counts: IntMap<K, Count>, (doc, text)| {
+            let doc = doc as u32;
+            keys(text.as_ref(), &mut |key| match counts.entry(key) {
+                Entry::Occupied(mut slot) => {
+                    let (df, last) = slot.get_mut();
+                    if *last != doc {
+                        *df += 1;
+                        *last = doc;
+                    }
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert((1, doc));
+                }
+            });
+            counts
+        })
+        .reduce(IntMap::default, |a, b| {
+            let (mut into, from) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+            for (key, (df, _)) in from {
+                into.entry(key).or_insert((0, 0)).0 += df;
+            }
+            into
+        })
+}
+
+/// Exact document frequencies of terms, keyed by their hash with the text stored once (not
+/// once per document); a term whose hash a different term took first is kept by its text.
+#[derive(Default)]
+struct TermCounts {
+    by_hash: IntMap<u64, (Box<str>, Count)>,
+    collided: StrMap<Box<str>, Count>,
+}
+
+impl TermCounts {
+    /// Counts `df` more documents for `term`: within a fold `df` is 1 and `doc` the document,
+    /// counted once however often the term occurs in it; when merging, `doc` is `None`.
+    fn add(&mut self, hash: u64, term: &str, df: u32, doc: Option<u32>) {
+        let last = doc.unwrap_or(u32::MAX);
+        let count = match self.by_hash.entry(hash) {
+            Entry::Vacant(slot) => {
+                slot.insert((term.into(), (df, last)));
+                return;
+            }
+            Entry::Occupied(slot) if *slot.get().0 == *term => &mut slot.into_mut().1,
+            Entry::Occupied(_) => match self.collided.get_mut(term) {
+                Some(count) => count,
+                None => {
+                    self.collided.insert(term.into(), (df, last));
+                    return;
+                }
+            },
+        };
+        if doc.is_none() || count.1 != last {
+            count.0 += df;
+            count.1 = last;
+        }
     }
-    into
+
+    fn merge(self, other: TermCounts) -> TermCounts {
+        let (mut into, from) = if self.len() >= other.len() { (self, other) } else { (other, self) };
+        let from = from
+            .by_hash
+            .into_iter()
+            .map(|(hash, (term, count))| (hash, term, count))
+            .chain(from.collided.into_iter().map(|(term, count)| (term_hash(&term), term, count)));
+        for (hash, term, (df, _)) in from {
+            into.add(hash, &term, df, None);
+        }
+        into
+    }
+
+    fn len(&self) -> usize {
+        self.by_hash.len() + self.collided.len()
+    }
+
+    fn into_vec(self) -> Vec<(Box<str>, u32)> {
+        let mut terms: Vec<(Box<str>, u32)> =
+            self.by_hash.into_values().map(|(term, (df, _))| (term, df)).collect();
+        terms.extend(self.collided.into_iter().map(|(term, (df, _))| (term, df)));
+        terms
+    }
+}
+
+/// Document frequency of every term, or with `candidates` of every term whose hash is one of
+/// them.
+fn count_terms<S: AsRef<str> + Sync>(
+    analyzer: &Analyzer,
+    documents: &[S],
+    candidates: Option<&IntMap<u64, ()>>,
+) -> Vec<(Box<str>, u32)> {
+    documents
+        .par_iter()
+        .enumerate()
+        .with_min_len(MIN_DOCUMENTS_PER_TASK)
+        .fold(TermCounts::default, |mut counts, (doc, text)| {
+            analyzer.for_each_term(text.as_ref(), |term| {
+                let hash = term_hash(term);
+                if candidates.is_none_or(|c| c.contains_key(&hash)) {
+                    counts.add(hash, term, 1, Some(doc as u32));
+                }
+            });
+            counts
+        })
+        .reduce(TermCounts::default, TermCounts::merge)
+        .into_vec()
+}
+
+/// The keys to keep: document frequency ≥ `min_df`, at most `max_features` of the most
+/// frequent (ties broken by key), sorted by key. Depends only on the (key, df) pairs, never on
+/// their order: both sorts are total orders over distinct keys.
+fn select<K: Ord>(mut counts: Vec<(K, u32)>, config: &FeatureConfig) -> Vec<(K, u32)> {
+    counts.retain(|&(_, df)| df as usize >= config.min_df);
+    if let Some(limit) = config.max_features {
+        if counts.len() > limit {
+            counts.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            counts.truncate(limit);
+        }
+    }
+    counts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    counts
 }
 
 fn term_weight(tf: TermFrequency, count: f64) -> f64 {
@@ -441,5 +749,192 @@ mod tests {
         assert!(Featurizer::from_parts(config.clone(), vec!["a".into()], vec![]).is_err());
         assert!(Featurizer::from_parts(config.clone(), vec!["a".into(), "a".into()], vec![1.0, 1.0]).is_err());
         assert!(Featurizer::from_parts(config, vec!["a".into()], vec![f64::NAN]).is_err());
+    }
+
+    fn hashed(bits: u32, seed: u64) -> FeatureConfig {
+        FeatureConfig {
+            char_ngrams: Some(NgramRange::new(2, 4)),
+            hashing: Some(Hashing::new(bits, seed)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn hashing_is_deterministic_across_threads_and_runs() {
+        let docs = varied_documents();
+        let run = |threads: usize| {
+            pool(threads).install(|| {
+                let featurizer = Featurizer::fit(&hashed(12, 99), &docs).unwrap();
+                let matrix = featurizer.transform_csr(&docs);
+                (featurizer, matrix)
+            })
+        };
+        let (serial, serial_matrix) = run(1);
+        let (parallel, parallel_matrix) = run(4);
+        assert_eq!(serial, parallel);
+        let bits = |values: &[f64]| values.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(serial.idf()), bits(parallel.idf()));
+        assert_eq!(serial_matrix, parallel_matrix);
+        assert_eq!(serial_matrix.n_cols(), 1 << 12);
+        for (i, doc) in docs.iter().enumerate() {
+            assert_eq!(serial_matrix.row_vec(i), serial.transform(doc), "document {i}");
+        }
+        // The same text lands in the same buckets on another thread.
+        let here = serial.transform(&docs[1]);
+        let there = std::thread::scope(|s| s.spawn(|| serial.transform(&docs[1])).join().unwrap());
+        assert_eq!(here, there);
+        assert!(!here.is_empty());
+    }
+
+    #[test]
+    fn another_seed_gives_other_buckets() {
+        let docs = varied_documents();
+        let a = Featurizer::fit(&hashed(16, 1), &docs).unwrap();
+        let b = Featurizer::fit(&hashed(16, 2), &docs).unwrap();
+        assert_ne!(a.buckets(), b.buckets());
+        assert_ne!(a.transform(&docs[1]).indices, b.transform(&docs[1]).indices);
+        assert_eq!(a.feature_index("russia"), Some(Hashing::new(16, 1).bucket("russia") as usize));
+        assert_eq!(a.feature_index("never seen in training"), None);
+        assert_eq!(a.term(0), None);
+        assert_eq!(a.vocabulary(), [] as [String; 0]);
+        assert_eq!(a.n_features_of(TermKind::WordNgram), 0);
+    }
+
+    /// With far more buckets than terms there is no collision, and hashing is the vocabulary
+    /// with its columns renamed: the same values (up to rounding: the norm sums in another
+    /// order), in bucket order.
+    #[test]
+    fn hashing_without_collisions_gives_the_vocabulary_values() {
+        let docs = varied_documents();
+        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 4)), ..Default::default() };
+        let plain = Featurizer::fit(&config, &docs).unwrap();
+        let hashing = Hashing::new(28, 5);
+        let hashed = Featurizer::fit(&FeatureConfig { hashing: Some(hashing), ..config }, &docs).unwrap();
+        let buckets: Vec<u32> = plain.vocabulary().iter().map(|t| hashing.bucket(t)).collect();
+        let mut distinct = buckets.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), buckets.len(), "a collision among {} terms", buckets.len());
+        assert_eq!(hashed.buckets(), distinct);
+        assert_eq!(hashed.n_fitted_features(), plain.n_features());
+        for doc in docs.iter().take(60) {
+            let mut renamed: Vec<(usize, f64)> =
+                plain.transform(doc).iter().map(|(i, v)| (buckets[i] as usize, v)).collect();
+            renamed.sort_unstable_by_key(|&(i, _)| i);
+            let got: Vec<(usize, f64)> = hashed.transform(doc).iter().collect();
+            assert_eq!(got.len(), renamed.len(), "{doc:?}");
+            for ((i, v), (j, w)) in got.into_iter().zip(renamed) {
+                assert_eq!(i, j, "{doc:?}");
+                assert!((v - w).abs() < 1e-12, "{doc:?}: {v} vs {w}");
+            }
+        }
+    }
+
+    #[test]
+    fn hashing_prunes_buckets_by_min_df_and_max_features() {
+        let docs = varied_documents();
+        let all = Featurizer::fit(&hashed(10, 0), &docs).unwrap();
+        let few = Featurizer::fit(&FeatureConfig { max_features: Some(50), ..hashed(10, 0) }, &docs).unwrap();
+        assert_eq!(few.buckets().len(), 50);
+        assert!(few.buckets().iter().all(|b| all.buckets().contains(b)));
+        let common = Featurizer::fit(&FeatureConfig { min_df: 40, ..hashed(10, 0) }, &docs).unwrap();
+        assert!(common.buckets().len() < all.buckets().len());
+        let too_rare = FeatureConfig { min_df: 1000, ..hashed(10, 0) };
+        assert!(matches!(Featurizer::fit(&too_rare, &docs), Err(FeatureError::EmptyVocabulary { .. })));
+    }
+
+    #[test]
+    fn hashed_json_lists_only_seen_buckets_and_round_trips() {
+        let docs = ["Russia rejects Western peacekeepers", "Starmer is open to sending troops"];
+        let f = Featurizer::fit(
+            &FeatureConfig { hashing: Some(Hashing::new(20, 3)), ..Default::default() },
+            &docs,
+        )
+        .unwrap();
+        let json = serde_json::to_string(&f).unwrap();
+        assert!(json.len() < 2000, "{} bytes", json.len());
+        assert!(json.contains(r#""vocabulary":[],"buckets":["#), "{json}");
+        let back: Featurizer = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, f);
+        assert_eq!(back.transform("Russia sends troops"), f.transform("Russia sends troops"));
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        let plain =
+            serde_json::to_string(&Featurizer::fit(&FeatureConfig::default(), &docs).unwrap()).unwrap();
+        assert!(!plain.contains("buckets") && !plain.contains("hashing"), "{plain}");
+    }
+
+    #[test]
+    fn damaged_hashed_parts_are_rejected() {
+        let config = FeatureConfig { hashing: Some(Hashing::new(10, 0)), ..Default::default() };
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![1, 5], vec![1.0, 2.0]).is_ok());
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![5, 1], vec![1.0, 2.0]).is_err());
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![1, 1], vec![1.0, 2.0]).is_err());
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![1, 1024], vec![1.0, 2.0]).is_err());
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![1], vec![1.0, 2.0]).is_err());
+        assert!(Featurizer::from_hashed_parts(config.clone(), vec![1], vec![f64::INFINITY]).is_err());
+        assert!(Featurizer::from_parts(config, vec!["a".into()], vec![1.0]).is_err());
+        assert!(Featurizer::from_hashed_parts(unigram_config(), vec![1], vec![1.0]).is_err());
+        let sparse = FeatureConfig { hashing: Some(Hashing::new(24, 0)), ..Default::default() };
+        let f = Featurizer::from_hashed_parts(sparse, vec![3, 1 << 23], vec![1.0, 2.0]).unwrap();
+        assert_eq!(f.n_features(), 1 << 24);
+    }
+
+    /// The two-pass count (hashes first, then the text of frequent ones) must keep exactly the
+    /// terms a plain count keeps: those whose df, told by their smooth idf, is high enough.
+    #[test]
+    fn pruned_fit_keeps_exactly_the_frequent_terms() {
+        let docs = varied_documents();
+        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 3)), ..Default::default() };
+        let all = Featurizer::fit(&config, &docs).unwrap();
+        let n = docs.len() as f64;
+        let threshold = idf_weight(Idf::Smooth, n, 3.0);
+        let expected: Vec<&String> = all
+            .vocabulary()
+            .iter()
+            .zip(all.idf())
+            .filter(|&(_, &w)| w <= threshold)
+            .map(|(t, _)| t)
+            .collect();
+        let pruned = Featurizer::fit(&FeatureConfig { min_df: 3, ..config }, &docs).unwrap();
+        assert_eq!(pruned.vocabulary().iter().collect::<Vec<_>>(), expected);
+        assert!(pruned.n_features() < all.n_features());
+        for (term, w) in pruned.vocabulary().iter().zip(pruned.idf()) {
+            assert_eq!(w.to_bits(), all.idf()[all.feature_index(term).unwrap()].to_bits(), "{term}");
+        }
+    }
+
+    #[test]
+    fn term_counts_keep_colliding_terms_apart() {
+        let mut a = TermCounts::default();
+        // Three different terms forced under one hash, "x" twice in document 0.
+        for (term, doc) in [("x", 0), ("y", 0), ("x", 0), ("y", 1), ("z", 1)] {
+            a.add(7, term, 1, Some(doc));
+        }
+        let mut b = TermCounts::default();
+        for (term, doc) in [("z", 2), ("y", 2), ("x", 3)] {
+            b.add(7, term, 1, Some(doc));
+        }
+        // merge re-hashes the collided terms with the real hash; use the same for all here.
+        let mut merged = TermCounts::default();
+        for counts in [a, b] {
+            for (term, df) in counts.into_vec() {
+                merged.add(7, &term, df, None);
+            }
+        }
+        let mut terms = merged.into_vec();
+        terms.sort();
+        assert_eq!(terms, [("x".into(), 2), ("y".into(), 3), ("z".into(), 2)]);
+    }
+
+    #[test]
+    fn vocabulary_lookup_finds_terms_that_share_a_hash() {
+        // Lookups go by hash first: every term must still be found, and only itself.
+        let f = Featurizer::fit(&unigram_config(), &["alpha beta gamma", "beta delta"]).unwrap();
+        for (i, term) in f.vocabulary().iter().enumerate() {
+            assert_eq!(f.feature_index(term), Some(i));
+            assert_eq!(f.term(i), Some(term.as_str()));
+        }
+        assert_eq!(f.feature_index("alph"), None);
+        assert_eq!(f.n_fitted_features(), 4);
     }
 }

@@ -1,7 +1,7 @@
 //! Invariants of the splitter and featurizer over arbitrary text.
 
 use proptest::prelude::*;
-use stance_features::{split_sentences, Analyzer, FeatureConfig, Featurizer, NgramRange};
+use stance_features::{split_sentences, Analyzer, FeatureConfig, Featurizer, Hashing, NgramRange};
 
 /// Text that looks like news: words, punctuation that matters to the splitter, quotes, newlines.
 fn newsish() -> impl Strategy<Value = String> {
@@ -105,6 +105,32 @@ proptest! {
         prop_assert!(vector.values.iter().all(|v| v.is_finite() && *v > 0.0));
         if !vector.is_empty() {
             prop_assert!((vector.norm() - 1.0).abs() < 1e-9);
+        }
+    }
+}
+
+proptest! {
+    // Each case fits a featurizer and builds hashing tables: fewer cases keep the suite quick.
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn csr_rows_are_the_serial_transforms_on_any_pool(
+        docs in proptest::collection::vec(newsish(), 1..64),
+        hashing in proptest::option::of((10u32..=16, any::<u64>())),
+    ) {
+        let config = FeatureConfig {
+            char_ngrams: Some(NgramRange::new(2, 4)),
+            hashing: hashing.map(|(bits, seed)| Hashing::new(bits, seed)),
+            ..Default::default()
+        };
+        let Ok(featurizer) = Featurizer::fit(&config, &docs) else { return Ok(()) };
+        let serial = pool(1).install(|| featurizer.transform_csr(&docs));
+        let parallel = pool(3).install(|| featurizer.transform_csr(&docs));
+        prop_assert_eq!(&serial, &parallel);
+        prop_assert_eq!(serial.n_rows(), docs.len());
+        prop_assert_eq!(serial.n_cols(), featurizer.n_features());
+        for (i, doc) in docs.iter().enumerate() {
+            prop_assert_eq!(serial.row_vec(i), featurizer.transform(doc));
         }
     }
 }

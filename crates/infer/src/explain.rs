@@ -10,7 +10,9 @@ use stance_model::{argmax, softmax, Route};
 /// One feature's share of one label's logit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
-    /// The vocabulary term (stems joined by a space, or a `#`-prefixed char n-gram).
+    /// The vocabulary term (stems joined by a space, or a `#`-prefixed char n-gram); for a
+    /// hashing model, the terms of this text that hash to the feature's bucket, joined by
+    /// `" | "`.
     pub feature: String,
     /// Word or character n-gram.
     pub kind: TermKind,
@@ -92,18 +94,32 @@ pub(crate) fn explain(labels: &[String], route: &Route<'_>, text: &str) -> Expla
     let probabilities = softmax(&logits);
     let best = argmax(&probabilities).unwrap_or(0);
 
-    // Feature index → the distinct surfaces it came from, in order of first occurrence.
+    // Feature index → the distinct surfaces it came from, in order of first occurrence, and
+    // (for hashed features, which have no vocabulary term) the distinct terms of this text
+    // that hash there.
     let mut surfaces: HashMap<usize, Vec<String>> = HashMap::with_capacity(x.nnz());
+    let mut hashed_terms: HashMap<usize, Vec<String>> = HashMap::new();
     featurizer.analyzer().for_each_term_with_surface(text, |term, surface| {
         if let Some(feature) = featurizer.feature_index(term) {
             let list = surfaces.entry(feature).or_default();
             if !list.iter().any(|s| s == surface) {
                 list.push(surface.to_owned());
             }
+            if featurizer.hashing().is_some() {
+                let terms = hashed_terms.entry(feature).or_default();
+                if !terms.iter().any(|t| t == term) {
+                    terms.push(term.to_owned());
+                }
+            }
         }
     });
+    let feature_name = |feature: usize| match featurizer.term(feature) {
+        Some(term) => term.to_owned(),
+        None => {
+            hashed_terms.get(&feature).map_or_else(|| format!("bucket {feature}"), |terms| terms.join(" | "))
+        }
+    };
 
-    let vocabulary = featurizer.vocabulary();
     let per_label = labels
         .iter()
         .enumerate()
@@ -114,10 +130,10 @@ pub(crate) fn explain(labels: &[String], route: &Route<'_>, text: &str) -> Expla
                 .map(|(feature, value)| {
                     let weight = linear.weight(feature, label);
                     let (term_index, block) = route.feature(feature);
-                    let term = &vocabulary[term_index];
+                    let term = feature_name(term_index);
                     let contribution = Contribution {
-                        feature: term.clone(),
-                        kind: TermKind::of(term),
+                        kind: TermKind::of(&term),
+                        feature: term,
                         surfaces: surfaces.get(&term_index).cloned().unwrap_or_default(),
                         value,
                         weight,
@@ -242,7 +258,10 @@ mod tests {
     }
 
     fn word_model() -> Classifier {
-        let config = FeatureConfig { word_ngrams: Some(NgramRange::new(1, 1)), ..Default::default() };
+        word_model_with(FeatureConfig { word_ngrams: Some(NgramRange::new(1, 1)), ..Default::default() })
+    }
+
+    fn word_model_with(config: FeatureConfig) -> Classifier {
         let features = Featurizer::fit(&config, &["troops yes", "troops no"]).unwrap();
         let n = features.n_features();
         let model = ModelFile {
@@ -316,5 +335,24 @@ mod tests {
             json["per_label"][0]["contributions"][0]["kind"].as_str().map(|k| k.ends_with("_ngram")),
             Some(true)
         );
+    }
+
+    #[test]
+    fn hashed_features_are_named_by_the_terms_of_the_text_that_hash_there() {
+        let hashing = stance_features::Hashing::new(10, 3);
+        let classifier = word_model_with(FeatureConfig {
+            word_ngrams: Some(NgramRange::new(1, 1)),
+            hashing: Some(hashing),
+            ..Default::default()
+        });
+        let explanation = classifier.explain("Troops, yes! Unheard-of words").unwrap();
+        let oppose = explanation.get("oppose").unwrap();
+        let mut features: Vec<(&str, &[String])> =
+            oppose.contributions.iter().map(|c| (c.feature.as_str(), c.surfaces.as_slice())).collect();
+        features.sort_unstable();
+        assert_eq!(features, [("troop", &["troops".to_owned()][..]), ("yes", &["yes".to_owned()][..])]);
+        assert!(oppose.contributions.iter().all(|c| c.kind == TermKind::WordNgram));
+        let total: f64 = oppose.contributions.iter().map(|c| c.contribution).sum();
+        assert!((total - oppose.feature_total).abs() < 1e-12);
     }
 }

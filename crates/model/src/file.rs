@@ -159,7 +159,7 @@ impl ModelFile {
 
     /// The features that push hardest towards `label`: the `n` largest positive coefficients
     /// of its row, largest first (ties in vocabulary order). `None` if `label` is not one of
-    /// the model's labels.
+    /// the model's labels. A feature-hashing model stores no terms, so its list is empty.
     pub fn top_features(&self, label: &str, n: usize) -> Option<Vec<FeatureWeight>> {
         let row = self.labels.iter().position(|l| l == label)?;
         let coefficients = self.weights.coefficients.get(row)?;
