@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use stance_features::TermKind;
-use stance_model::{argmax, softmax, LinearModel, ModelFile};
+use stance_model::{argmax, LinearModel, ModelFile};
 
 /// One feature's share of one label's logit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,7 +49,8 @@ pub struct Explanation {
     pub text: String,
     /// The predicted (most probable) label.
     pub label: String,
-    /// Probability of every label: the softmax of the logits.
+    /// Probability of every label: the softmax of the logits (divided by the model's
+    /// temperature when it has one).
     pub probabilities: BTreeMap<String, f64>,
     /// One entry per label, in the model's label order.
     pub per_label: Vec<LabelExplanation>,
@@ -85,7 +86,8 @@ pub(crate) fn explain(model: &ModelFile, linear: &LinearModel, text: &str) -> Ex
     let featurizer = &model.features;
     let x = featurizer.transform(text);
     let logits = linear.logits(&x);
-    let probabilities = softmax(&logits);
+    // At the model's temperature, as the classifier reports them.
+    let probabilities = linear.probabilities_from_logits(&logits);
     let best = argmax(&probabilities).unwrap_or(0);
 
     // Feature index → the distinct surfaces it came from, in order of first occurrence.
@@ -172,7 +174,7 @@ mod tests {
             let explanation = classifier.explain(text);
             assert_eq!(explanation.per_label.len(), classifier.labels().len());
             let logits: Vec<f64> = explanation.per_label.iter().map(|l| l.logit).collect();
-            assert_eq!(softmax(&logits), classifier.probabilities(text), "{text}");
+            assert_eq!(stance_model::softmax(&logits), classifier.probabilities(text), "{text}");
             let expected: BTreeMap<String, f64> =
                 classifier.labels().iter().cloned().zip(classifier.probabilities(text)).collect();
             assert_eq!(explanation.probabilities, expected);
@@ -265,6 +267,7 @@ mod tests {
                 },
                 cross_validation: None,
             },
+            calibration: None,
             checksum: None,
         };
         Classifier::from_model(model).unwrap()

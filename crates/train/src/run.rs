@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use stance_model::{ModelFile, TrainingInfo, FORMAT, FORMAT_VERSION};
 
+use crate::calibration::{calibrate, CalibrationSpec};
 use crate::cv::{cross_validate_with_progress, CvReport};
 use crate::data::{Columns, LabeledData};
 use crate::trainer::{TrainParams, Trainer};
@@ -36,6 +37,9 @@ pub struct TrainingRun {
     pub neutral_label: Option<String>,
     /// Cross-validation to record in the model, if any.
     pub cross_validation: Option<CvSpec>,
+    /// Temperature scaling fitted on a held-out fold and stored in the model, if asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<CalibrationSpec>,
 }
 
 /// The outcome of [`TrainingRun::run`].
@@ -100,9 +104,14 @@ impl TrainingRun {
         let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
         let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
         let groups = group_column.zip(groups.as_deref());
-        cross_validate_with_progress(
+        let mut report = cross_validate_with_progress(
             trainer, &texts, &targets, &labels, groups, spec.folds, spec.seed, progress,
-        )
+        )?;
+        // F_avg needs the neutral label and per-target metrics the rows' targets.
+        let neutral = resolve_neutral_label(&labels, self.neutral_label.as_deref())?;
+        let row_targets: Vec<Option<String>> = data.rows.iter().map(|r| r.target.clone()).collect();
+        report.annotate(neutral.as_deref(), &row_targets);
+        Ok(report)
     }
 
     /// Trains on all of `data` (after the cross-validation, if one is asked for) and
@@ -133,6 +142,9 @@ impl TrainingRun {
             .transpose()?;
         let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
         let fitted = trainer.fit(&texts, &targets, &labels)?;
+        let calibration = (self.calibration.as_ref())
+            .map(|spec| calibrate(&trainer, data, self.columns.group.as_deref(), &labels, &targets, spec))
+            .transpose()?;
         progress(steps, steps);
         let mut warnings = Vec::new();
         if !fitted.solver.converged {
@@ -178,6 +190,7 @@ impl TrainingRun {
                     .as_ref()
                     .map(|report| serde_json::to_value(report).expect("report serializes")),
             },
+            calibration,
             checksum: None,
         };
         Ok(Trained { model, cv, warnings })
