@@ -173,7 +173,7 @@ enum Command {
         neutral_label: Option<String>,
         /// Leave predictions whose top probability is below P undecided, and report coverage
         /// and the metrics of the decided rows (plus a coverage-vs-accuracy table).
-        #[arg(long, value_name = "P", value_parser = parse_probability)]
+        #[arg(long, value_name = "P", value_parser = parse_probability, allow_negative_numbers = true)]
         min_confidence: Option<f64>,
         #[command(flatten)]
         output: ReportArgs,

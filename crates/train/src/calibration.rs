@@ -131,7 +131,8 @@ pub fn calibrate(
             let pick = usize::try_from(spec.seed % k as u64).unwrap_or(0);
             let fold = folds.swap_remove(pick);
             let held: BTreeSet<&str> = fold.iter().map(|&i| groups[i].as_str()).collect();
-            (fold, format!("fold {} of {k} grouped by {column:?} ({} groups)", pick + 1, held.len()))
+            let plural = if held.len() == 1 { "" } else { "s" };
+            (fold, format!("fold {} of {k} grouped by {column:?}: {} group{plural}", pick + 1, held.len()))
         }
         None => {
             let k = CALIBRATION_FOLDS.min(n);
