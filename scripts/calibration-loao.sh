@@ -4,10 +4,12 @@
 # and pool the held-out reliability bins of all articles into one ECE, before and after the
 # temperature. Modes: plain (no temperature), calibrated-grouped (--calibrate --group-col article:
 # T fitted on a held-out article), calibrated-stratified (--calibrate: T fitted on a stratified
-# fifth of the rows). Usage: scripts/calibration-loao.sh [path/to/stance] [labeled.tsv]
+# fifth of the rows). Training options come from $OPTS (default: the shipped model's).
+# Usage: scripts/calibration-loao.sh [path/to/stance] [labeled.tsv]
 set -euo pipefail
 stance=${1:-target/release/stance}
 data=${2:-data/labeled/peacekeepers.tsv}
+read -r -a opts <<< "${OPTS:---alpha 0.03 --word-ngrams 1-2 --char-ngrams 2-5}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 header=$(head -n 1 "$data")
@@ -20,7 +22,7 @@ for article in $(tail -n +2 "$data" | cut -f1 | sort -u); do
             calibrated-grouped) flags=(--group-col article --calibrate) ;;
             calibrated-stratified) flags=(--calibrate) ;;
         esac
-        "$stance" -q train --data "$work/train.tsv" --no-cv "${flags[@]}" \
+        "$stance" -q train --data "$work/train.tsv" --no-cv "${opts[@]}" "${flags[@]}" \
             --out "$work/$mode.json" --force 2>/dev/null
         "$stance" -q evaluate --model "$work/$mode.json" --data "$work/test.tsv" --format json \
             > "$work/$article.$mode.eval.json" 2>/dev/null

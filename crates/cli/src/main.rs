@@ -159,7 +159,8 @@ enum Command {
     /// Measure a model on labeled data: accuracy, per-class P/R/F1, macro/weighted F1, F_avg,
     /// confusion, per-target metrics, calibration and (optionally) abstention.
     #[command(
-        after_help = "Examples:\n  stance evaluate --model models/peacekeepers.json --data test.tsv --format json\n  \
+        after_help = "Example:\n  stance evaluate --model models/peacekeepers.json --data test.tsv --format json\n\n\
+                      A SemEval-2016 Task 6 file in Windows-1252, abstaining below a confidence of 0.6:\n  \
                       stance evaluate --model semeval.json --data SemEval2016-Task6-test.txt --encoding auto --min-confidence 0.6"
     )]
     Evaluate {
