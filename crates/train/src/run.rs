@@ -104,11 +104,11 @@ impl TrainingRun {
         let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
         let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
         let groups = group_column.zip(groups.as_deref());
+        // Checked before the folds run: F_avg needs the neutral label.
+        let neutral = resolve_neutral_label(&labels, self.neutral_label.as_deref())?;
         let mut report = cross_validate_with_progress(
             trainer, &texts, &targets, &labels, groups, spec.folds, spec.seed, progress,
         )?;
-        // F_avg needs the neutral label and per-target metrics the rows' targets.
-        let neutral = resolve_neutral_label(&labels, self.neutral_label.as_deref())?;
         let row_targets: Vec<Option<String>> = data.rows.iter().map(|r| r.target.clone()).collect();
         report.annotate(neutral.as_deref(), &row_targets);
         Ok(report)
