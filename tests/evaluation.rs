@@ -216,6 +216,9 @@ fn bad_values_are_rejected_clearly() {
         "{}",
         out.stderr
     );
+    // cv checks it before any fold is fitted.
+    let out = fails(stance().args(["cv", "--data", LABELED, "--neutral-label", "NONE"]));
+    assert!(out.stderr.contains("neutral label \"NONE\" is not among the data's labels"), "{}", out.stderr);
     let out = run(stance().args(["evaluate", "--data", LABELED, "--encoding", "latin9"]));
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("windows-1252"), "{}", out.stderr);
