@@ -97,7 +97,8 @@ fn evaluate_writes_a_markdown_report() {
     let md = read(&dir.path().join("report.md"));
     assert!(md.starts_with("# Evaluation on tiny.tsv\n"), "{md}");
     for table in [
-        "| rows | accuracy | macro-F1 | weighted-F1 | ECE |",
+        // F_avg too: the model names `neutral` as its neutral label.
+        "| rows | accuracy | macro-F1 | F_avg | weighted-F1 | ECE |",
         "| label | precision | recall | F1 | support |",
         "| true \\ predicted | neutral | oppose | support | rows |",
         "| confidence | rows | mean confidence | accuracy |",

@@ -7,17 +7,22 @@ use clap::{Args, ValueEnum};
 use stance_features::{
     FeatureConfig, Hashtags, Idf, Language, NgramRange, Norm, Normalization, Stemmer, TermFrequency,
 };
-use stance_train::{Columns, InputFormat, TargetSpec, TargetStrategy, TrainParams};
+use stance_train::{Columns, InputFormat, TargetSpec, TargetStrategy, TextEncoding, TrainParams};
 
 /// Where labeled data comes from and which columns hold what.
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// Labeled file (TSV, CSV or JSONL, chosen by extension).
+    /// Labeled file (TSV, CSV or JSONL, chosen by extension; a .tsv/.txt file with the header
+    /// `ID<TAB>Target<TAB>Tweet<TAB>Stance` is read as SemEval-2016 Task 6).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
-    /// Format of --data when its extension does not say.
+    /// Format of --data when its extension does not say: tsv, csv, jsonl or semeval (Tweet is
+    /// the text, Stance the label, Target the stance target; --text-col/--label-col are ignored).
     #[arg(long, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
+    /// Encoding of --data: utf-8, windows-1252, or auto (UTF-8, else Windows-1252 with a warning).
+    #[arg(long, default_value = "utf-8", value_name = "ENCODING")]
+    pub encoding: TextEncoding,
     /// Column (or JSON key) holding the text.
     #[arg(long, default_value = "text", value_name = "COL")]
     pub text_col: String,
@@ -41,7 +46,12 @@ impl DataArgs {
 
     /// Reads the labeled file and prints its warnings (duplicates, single-row labels) on stderr.
     pub fn read(&self, group: Option<&str>) -> Result<stance_train::LabeledData> {
-        let data = stance_train::read_labeled(&self.data, self.input_format, &self.columns(group))?;
+        let data = stance_train::read_labeled_with_encoding(
+            &self.data,
+            self.input_format,
+            &self.columns(group),
+            self.encoding,
+        )?;
         for warning in data.warnings() {
             eprintln!("stance: warning: {warning}");
         }

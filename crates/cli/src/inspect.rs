@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 use stance_features::{FeatureConfig, Hashtags, Idf, Norm, Normalization, Stemmer, TermFrequency, TermKind};
 use stance_infer::{Classifier, DEFAULT_MODEL_NAME};
-use stance_model::{FeatureWeight, ModelError, ModelFile, TargetModels, TrainingInfo};
+use stance_model::{Calibration, FeatureWeight, ModelError, ModelFile, TargetModels, TrainingInfo};
 use stance_train::{CvReport, FoldStrategy};
 
 use crate::explain::TextOrJson;
@@ -31,6 +31,9 @@ struct Card<'a> {
     features: &'a FeatureConfig,
     vocabulary: Vocabulary,
     training: &'a TrainingInfo,
+    /// Temperature scaling of the probabilities, when the model has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calibration: Option<&'a Calibration>,
     /// Per label, the features with the largest positive weights, largest first (for a
     /// conjoined model, of the shared block).
     top_features: BTreeMap<&'a str, Vec<FeatureWeight>>,
@@ -155,6 +158,7 @@ pub fn inspect(model: Option<&Path>, top: usize, format: TextOrJson) -> Result<E
             }),
         },
         training: &file.training,
+        calibration: file.calibration.as_ref(),
         top_features: file
             .labels
             .iter()
@@ -265,6 +269,17 @@ fn card_text(card: &Card, top: usize) -> String {
         s.gradient_norm,
         if s.converged { "yes" } else { "no" }
     );
+    match card.calibration {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "\ncalibration\n  temperature {} (probabilities = softmax(logits / {:.3}))",
+                c.temperature, c.temperature
+            );
+            let _ = writeln!(out, "  fitted on   {}", c.fitted_on);
+        }
+        None => out.push_str("\ncalibration: none (train with --calibrate to fit a temperature)\n"),
+    }
 
     out.push('\n');
     match &t.cross_validation {

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use stance_infer::Classifier;
-use stance_train::{CvSpec, TrainingRun};
+use stance_train::{CalibrationSpec, CvSpec, TrainingRun};
 
 use crate::args::{CvArgs, DataArgs, ModelArgs, ReportArgs, TargetArgs};
 
@@ -83,6 +83,11 @@ enum Command {
         /// Skip the cross-validation recorded in the model.
         #[arg(long)]
         no_cv: bool,
+        /// Fit a temperature for the probabilities on held-out data and store it in the model:
+        /// one fold of 5 (whole groups with --group-col, else stratified with --seed) is scored by
+        /// a model fitted on the other rows; the final model is still fitted on all rows.
+        #[arg(long)]
+        calibrate: bool,
         #[command(flatten)]
         cv: CvArgs,
         #[command(flatten)]
@@ -178,9 +183,12 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: explain::TextOrJson,
     },
-    /// Measure a model on labeled data: accuracy, per-class P/R/F1, macro/weighted F1, confusion.
+    /// Measure a model on labeled data: accuracy, per-class P/R/F1, macro/weighted F1, F_avg,
+    /// confusion, per-target metrics, calibration and (optionally) abstention.
     #[command(
-        after_help = "Example:\n  stance evaluate --model models/peacekeepers.json --data test.tsv --format json"
+        after_help = "Example:\n  stance evaluate --model models/peacekeepers.json --data test.tsv --format json\n\n\
+                      A SemEval-2016 Task 6 file in Windows-1252, abstaining below a confidence of 0.6:\n  \
+                      stance evaluate --model semeval.json --data SemEval2016-Task6-test.txt --encoding auto --min-confidence 0.6"
     )]
     Evaluate {
         /// Model file (default: the compiled-in model).
@@ -188,6 +196,13 @@ enum Command {
         model: Option<PathBuf>,
         #[command(flatten)]
         data: DataArgs,
+        /// Label meaning "no stance", left out of F_avg (default: the model's neutral label).
+        #[arg(long, value_name = "LABEL")]
+        neutral_label: Option<String>,
+        /// Leave predictions whose top probability is below P undecided, and report coverage
+        /// and the metrics of the decided rows (plus a coverage-vs-accuracy table).
+        #[arg(long, value_name = "P", value_parser = parse_probability, allow_negative_numbers = true)]
+        min_confidence: Option<f64>,
         #[command(flatten)]
         output: ReportArgs,
     },
@@ -236,6 +251,9 @@ enum Command {
         /// Column grouping rows (e.g. article); folds never split a group.
         #[arg(long, value_name = "COL")]
         group_col: Option<String>,
+        /// Label meaning "no stance", left out of F_avg (default: a label named neutral or none).
+        #[arg(long, value_name = "LABEL")]
+        neutral_label: Option<String>,
         #[command(flatten)]
         cv: CvArgs,
         #[command(flatten)]
@@ -338,6 +356,15 @@ pub enum ReportFormat {
     Markdown,
 }
 
+/// A probability for `--min-confidence`: a number from 0 to 1.
+fn parse_probability(text: &str) -> Result<f64, String> {
+    let value: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number"))?;
+    if !(0.0..=1.0).contains(&value) {
+        return Err(format!("{value} is not a probability: it must be between 0 and 1"));
+    }
+    Ok(value)
+}
+
 /// `--version` text: the version and the identity of the compiled-in default model. Only
 /// built when asked for, since it parses the embedded model.
 fn long_version() -> String {
@@ -405,7 +432,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     match cli.command {
         Command::Sentences { inputs, invalid_utf8 } => classify::sentences(&inputs, invalid_utf8, cli.quiet),
-        Command::Train { data, group_col, neutral_label, out, force, no_cv, cv, targets, model } => {
+        Command::Train {
+            data,
+            group_col,
+            neutral_label,
+            out,
+            force,
+            no_cv,
+            calibrate,
+            cv,
+            targets,
+            model,
+        } => {
             let params = model.params()?;
             let targets = targets.spec(data.target_col.as_deref())?;
             if !no_cv {
@@ -423,6 +461,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     grouped: group_col.is_some(),
                 }),
                 targets,
+                calibration: calibrate.then_some(CalibrationSpec { seed: cv.seed }),
             };
             let bar = progress::Progress::new(0, "training steps (folds, then the final fit)", cli.quiet);
             let trained = run.run_with_progress(&labeled, &|done, total| {
@@ -451,13 +490,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(report) = &trained.cv {
                 writeln!(
                     stderr,
-                    "cross-validation ({} folds): macro-F1 {:.3} ± {:.3}, accuracy {:.3} ± {:.3}; pooled macro-F1 {:.3}",
+                    "cross-validation ({} folds): macro-F1 {:.3} ± {:.3}, accuracy {:.3} ± {:.3}; pooled macro-F1 {:.3}{}",
                     report.folds,
                     report.mean.macro_f1.mean,
                     report.mean.macro_f1.std,
                     report.mean.accuracy.mean,
                     report.mean.accuracy.std,
-                    report.pooled.macro_f1
+                    report.pooled.macro_f1,
+                    report.pooled.f_avg.map_or(String::new(), |f| format!(", pooled F_avg {f:.3}"))
+                )?;
+            }
+            if let Some(calibration) = &trained.model.calibration {
+                writeln!(
+                    stderr,
+                    "calibration: temperature {:.3}, fitted on {}",
+                    calibration.temperature, calibration.fitted_on
                 )?;
             }
             Ok(ExitCode::SUCCESS)
@@ -512,7 +559,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             explain::explain(&classifier, &texts, top, format)
         }
         Command::Inspect { model, top, format } => inspect::inspect(model.as_deref(), top, format),
-        Command::Evaluate { model, data, output: ReportArgs { format, out, report, force } } => {
+        Command::Evaluate {
+            model,
+            data,
+            neutral_label,
+            min_confidence,
+            output: ReportArgs { format, out, report, force },
+        } => {
             check_outputs([out.as_deref(), report.as_deref()], force)?;
             let report_file = report_file::ReportFile::check(report)?;
             let classifier = load_classifier(model.as_deref())?;
@@ -524,7 +577,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
             let labeled = data.read(None)?;
-            let evaluation = reports::evaluate(&classifier, &labeled)?;
+            let options = reports::EvaluateOptions { neutral_label, min_confidence };
+            let evaluation = reports::evaluate(&classifier, &labeled, &options)?;
             if let Some(file) = &report_file {
                 file.write_evaluation(model.as_deref(), &labeled.path, &evaluation)?;
             }
@@ -532,13 +586,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut json = serde_json::to_value(report)?;
             json["calibration"] = serde_json::to_value(&evaluation.reliability)?;
             json["worst_errors"] = serde_json::to_value(&evaluation.worst_errors)?;
+            if !evaluation.per_target.is_empty() {
+                json["per_target"] = serde_json::to_value(&evaluation.per_target)?;
+            }
+            if let Some(temperature) = &evaluation.temperature {
+                json["temperature"] = serde_json::to_value(temperature)?;
+            }
+            if let Some(abstention) = &evaluation.abstention {
+                json["abstention"] = serde_json::to_value(abstention)?;
+            }
             json["data"] = labeled.path.display().to_string().into();
             json["model"] = model
                 .as_deref()
                 .map_or(stance_infer::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string())
                 .into();
             let text = match format {
-                ReportFormat::Text => report.to_text(),
+                ReportFormat::Text => evaluation.to_text(),
                 ReportFormat::Json => serde_json::to_string_pretty(&json)? + "\n",
                 ReportFormat::Markdown => stance_report::render_markdown(&report_file::evaluation_page(
                     model.as_deref(),
@@ -591,6 +654,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cv {
             data,
             group_col,
+            neutral_label,
             cv,
             targets,
             model,
@@ -605,9 +669,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let run = TrainingRun {
                 params: params.clone(),
                 columns: data.columns(group_col.as_deref()),
-                neutral_label: None,
+                neutral_label,
                 cross_validation: None,
                 targets,
+                calibration: None,
             };
             let spec = CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() };
             let bar = progress::Progress::new(spec.folds as u64, "folds", cli.quiet);
@@ -664,6 +729,7 @@ fn tune(
         neutral_label,
         cross_validation: Some(CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() }),
         targets: targets.spec(data.target_col.as_deref())?,
+        calibration: None,
     };
     let grid = stance_train::Grid::parse(grid, &base)?;
     let labeled = data.read(group_col.as_deref())?;

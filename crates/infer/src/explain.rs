@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use stance_features::TermKind;
-use stance_model::{argmax, softmax, Route};
+use stance_model::{argmax, Route};
 
 /// One feature's share of one label's logit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,7 +55,8 @@ pub struct Explanation {
     pub text: String,
     /// The predicted (most probable) label.
     pub label: String,
-    /// Probability of every label: the softmax of the logits.
+    /// Probability of every label: the softmax of the logits (divided by the model's
+    /// temperature when it has one).
     pub probabilities: BTreeMap<String, f64>,
     /// One entry per label, in the model's label order.
     pub per_label: Vec<LabelExplanation>,
@@ -91,7 +92,8 @@ pub(crate) fn explain(labels: &[String], route: &Route<'_>, text: &str) -> Expla
     let (featurizer, linear) = (route.featurizer, route.linear);
     let x = route.vector(text);
     let logits = linear.logits(&x);
-    let probabilities = softmax(&logits);
+    // At the model's temperature, as the classifier reports them.
+    let probabilities = linear.probabilities_from_logits(&logits);
     let best = argmax(&probabilities).unwrap_or(0);
 
     // Feature index → the distinct surfaces it came from, in order of first occurrence, and
@@ -193,7 +195,7 @@ mod tests {
             let explanation = classifier.explain(text).unwrap();
             assert_eq!(explanation.per_label.len(), classifier.labels().len());
             let logits: Vec<f64> = explanation.per_label.iter().map(|l| l.logit).collect();
-            assert_eq!(softmax(&logits), classifier.probabilities(text).unwrap(), "{text}");
+            assert_eq!(stance_model::softmax(&logits), classifier.probabilities(text).unwrap(), "{text}");
             let expected: BTreeMap<String, f64> =
                 classifier.labels().iter().cloned().zip(classifier.probabilities(text).unwrap()).collect();
             assert_eq!(explanation.probabilities, expected);
@@ -289,6 +291,7 @@ mod tests {
                 },
                 cross_validation: None,
             },
+            calibration: None,
             checksum: None,
             targets: None,
         };

@@ -68,6 +68,16 @@ pub struct TrainingInfo {
     pub cross_validation: Option<serde_json::Value>,
 }
 
+/// Temperature scaling fitted on held-out data: probabilities are `softmax(logits / T)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// The temperature T (finite, > 0; above 1 softens over-confident probabilities).
+    pub temperature: f64,
+    /// What held-out data T was fitted on, for people.
+    pub fitted_on: String,
+}
+
 /// A complete stance model as stored on disk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,6 +97,10 @@ pub struct ModelFile {
     pub weights: Weights,
     /// Provenance and training-time measurements.
     pub training: TrainingInfo,
+    /// Temperature scaling of the probabilities, when the model was trained with it. Absent
+    /// from older files and from models trained without it (so their bytes do not change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
     /// `sha256:<hex>` of the model's canonical JSON without this field (format version ≥ 2).
     /// Written by [`ModelFile::to_json_bytes`] and checked on load, so a flipped digit in a
     /// weight cannot go unnoticed.
@@ -117,8 +131,9 @@ struct Header {
 }
 
 impl ModelFile {
-    /// Checks that labels, features and weights agree (for every sub-model of a per-target
-    /// model, and over every block of a conjoined one), and builds the main model's scorer.
+    /// Checks that labels, features, weights and calibration agree (for every sub-model of a
+    /// per-target model, and over every block of a conjoined one), and builds the main model's
+    /// scorer (at the calibration's temperature, when there is one).
     pub fn linear_model(&self) -> Result<LinearModel, String> {
         Ok(self.scorer()?.main().linear.clone())
     }
@@ -144,7 +159,13 @@ impl ModelFile {
                 self.format_version
             ));
         }
-        Scorer::new(&self.labels, &self.features, &self.weights, self.targets.as_ref())
+        Scorer::new(
+            &self.labels,
+            &self.features,
+            &self.weights,
+            self.targets.as_ref(),
+            self.calibration.as_ref().map(|c| c.temperature),
+        )
     }
 
     /// The oldest format version that can describe this model: 3 with a targets section,
@@ -315,6 +336,7 @@ mod tests {
                 },
                 cross_validation: None,
             },
+            calibration: None,
             checksum: None,
             targets: None,
         }
@@ -403,6 +425,26 @@ mod tests {
         assert_eq!(top[0].feature, "troop");
         assert!(model.top_features("oppose", 0).unwrap().is_empty());
         assert!(model.top_features("maybe", 3).is_none());
+    }
+
+    #[test]
+    fn calibration_is_optional_checked_and_covered_by_the_checksum() {
+        let plain = tiny_model();
+        let json = String::from_utf8(plain.to_json_bytes()).unwrap();
+        assert!(!json.contains("calibration"), "no key when there is no temperature");
+        let mut calibrated = tiny_model();
+        calibrated.calibration = Some(Calibration { temperature: 1.5, fitted_on: "fold 1 of 5".into() });
+        let json = String::from_utf8(calibrated.to_json_bytes()).unwrap();
+        assert!(json.contains("\"temperature\": 1.5"), "{json}");
+        assert_ne!(calibrated.content_checksum(), plain.content_checksum());
+        let back = parse(&json).unwrap();
+        assert_eq!(back.calibration, calibrated.calibration);
+        assert_eq!(back.linear_model().unwrap().temperature(), 1.5);
+        let err = parse(&json.replace("\"temperature\": 1.5", "\"temperature\": 2.5")).unwrap_err();
+        assert!(matches!(err, ModelError::ChecksumMismatch { .. }), "{err}");
+        calibrated.calibration = Some(Calibration { temperature: 0.0, fitted_on: String::new() });
+        let err = parse(std::str::from_utf8(&calibrated.to_json_bytes()).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("temperature"), "{err}");
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub use atomic::write_atomically;
 pub use digest::sha256_hex;
 pub use error::ModelError;
 pub use file::{
-    FeatureWeight, ModelFile, SolverReport, TrainingInfo, Weights, FORMAT, FORMAT_VERSION,
+    Calibration, FeatureWeight, ModelFile, SolverReport, TrainingInfo, Weights, FORMAT, FORMAT_VERSION,
     OLDEST_SUPPORTED_VERSION,
 };
 pub use linear::{argmax, softmax, LinearModel};

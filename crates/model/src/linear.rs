@@ -12,6 +12,8 @@ pub struct LinearModel {
     /// `n_features × n_labels`, feature-major.
     weights: Vec<f64>,
     intercepts: Vec<f64>,
+    /// Logits are divided by this before the softmax (temperature scaling); 1 = none.
+    temperature: f64,
 }
 
 impl LinearModel {
@@ -46,7 +48,24 @@ impl LinearModel {
         if let Some(bad) = intercepts.iter().find(|b| !b.is_finite()) {
             return Err(format!("intercept {bad} is not finite"));
         }
-        Ok(Self { n_labels, n_features, weights, intercepts: intercepts.to_vec() })
+        Ok(Self { n_labels, n_features, weights, intercepts: intercepts.to_vec(), temperature: 1.0 })
+    }
+
+    /// The same model with probabilities from `softmax(logits / temperature)`: a temperature
+    /// above 1 softens over-confident probabilities. The logits and so the predicted label do
+    /// not change. Fails unless `temperature` is finite and positive.
+    pub fn with_temperature(mut self, temperature: f64) -> Result<Self, String> {
+        if !(temperature.is_finite() && temperature > 0.0) {
+            return Err(format!("temperature {temperature} is not a finite positive number"));
+        }
+        self.temperature = temperature;
+        Ok(self)
+    }
+
+    /// The temperature probabilities are computed with (1 unless set by
+    /// [`LinearModel::with_temperature`]).
+    pub fn temperature(&self) -> f64 {
+        self.temperature
     }
 
     /// Number of labels (classes).
@@ -86,9 +105,17 @@ impl LinearModel {
         scores
     }
 
-    /// Softmax probabilities of every label.
+    /// Softmax probabilities of every label, at the model's temperature.
     pub fn probabilities(&self, x: &SparseVec) -> Vec<f64> {
-        softmax(&self.logits(x))
+        self.probabilities_from_logits(&self.logits(x))
+    }
+
+    /// `softmax(logits / temperature)`, for logits from [`LinearModel::logits`].
+    pub fn probabilities_from_logits(&self, logits: &[f64]) -> Vec<f64> {
+        if self.temperature == 1.0 {
+            return softmax(logits);
+        }
+        softmax(&logits.iter().map(|z| z / self.temperature).collect::<Vec<_>>())
     }
 }
 
@@ -169,6 +196,24 @@ mod tests {
         let p = model.probabilities(&sparse(&[(0, 1.0), (1, 1.0)]));
         assert!(p.iter().all(|x| x.is_finite()), "{p:?}");
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn temperature_softens_probabilities_but_keeps_the_argmax() {
+        let model = LinearModel::from_label_major(&[vec![2.0], vec![0.0]], &[0.0, 0.0]).unwrap();
+        let x = sparse(&[(0, 1.0)]);
+        assert_eq!(model.temperature(), 1.0);
+        let sharp = model.probabilities(&x);
+        let soft = model.clone().with_temperature(2.0).unwrap();
+        let p = soft.probabilities(&x);
+        // softmax([2, 0] / 2) = [e / (e + 1), 1 / (e + 1)].
+        let e = std::f64::consts::E;
+        assert!((p[0] - e / (e + 1.0)).abs() < 1e-12, "{p:?}");
+        assert!(p[0] < sharp[0] && argmax(&p) == argmax(&sharp));
+        assert_eq!(soft.logits(&x), model.logits(&x));
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(model.clone().with_temperature(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

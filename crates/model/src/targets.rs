@@ -203,6 +203,7 @@ impl Scorer {
         features: &Featurizer,
         weights: &Weights,
         targets: Option<&TargetModels>,
+        temperature: Option<f64>,
     ) -> Result<Self, String> {
         let part = |features: &Featurizer, weights: &Weights, what: &str| -> Result<Part, String> {
             if weights.coefficients.len() != labels.len() {
@@ -212,8 +213,11 @@ impl Scorer {
                     weights.coefficients.len()
                 ));
             }
-            let linear = LinearModel::from_label_major(&weights.coefficients, &weights.intercepts)
+            let mut linear = LinearModel::from_label_major(&weights.coefficients, &weights.intercepts)
                 .map_err(|e| format!("{what}: {e}"))?;
+            if let Some(temperature) = temperature {
+                linear = linear.with_temperature(temperature).map_err(|e| format!("calibration: {e}"))?;
+            }
             Ok(Part { featurizer: features.clone(), linear })
         };
         let main = part(features, weights, "main model")?;
@@ -379,7 +383,7 @@ mod tests {
             targets: vec!["a".into(), "b".into()],
             rows_per_target: BTreeMap::from([("a".into(), 1), ("b".into(), 1)]),
         };
-        Scorer::new(&labels(), &features, &weights, Some(&targets)).unwrap()
+        Scorer::new(&labels(), &features, &weights, Some(&targets), None).unwrap()
     }
 
     #[test]
@@ -405,7 +409,7 @@ mod tests {
             targets: vec!["a".into(), "b".into()],
             rows_per_target: BTreeMap::new(),
         };
-        let err = Scorer::new(&labels(), &features, &weights, Some(&targets)).unwrap_err();
+        let err = Scorer::new(&labels(), &features, &weights, Some(&targets), None).unwrap_err();
         assert!(
             err.contains("4 coefficients per label but 6 (conjoined: 3 blocks of a vocabulary of 2"),
             "{err}"
@@ -434,7 +438,7 @@ mod tests {
         let models =
             BTreeMap::from([("a".to_string(), sub("win", 5.0)), ("b".to_string(), sub("win", -5.0))]);
         let without = TargetModels::PerTarget { pooled_fallback: false, models: models.clone() };
-        let scorer = Scorer::new(&labels(), &features, &pooled, Some(&without)).unwrap();
+        let scorer = Scorer::new(&labels(), &features, &pooled, Some(&without), None).unwrap();
         assert!(scorer.probabilities("win", Some("a")).unwrap()[1] > 0.99);
         assert!(scorer.probabilities("win", Some("b")).unwrap()[1] < 0.01);
         assert_eq!(scorer.route(Some("b")).unwrap().sub_model, Some("b"));
@@ -447,7 +451,7 @@ mod tests {
         assert!(matches!(scorer.route(None), Err(TargetError::TargetRequired { .. })));
 
         let with = TargetModels::PerTarget { pooled_fallback: true, models };
-        let scorer = Scorer::new(&labels(), &features, &pooled, Some(&with)).unwrap();
+        let scorer = Scorer::new(&labels(), &features, &pooled, Some(&with), None).unwrap();
         assert_eq!(scorer.probabilities("win", Some("c")).unwrap(), [0.5, 0.5]);
         assert_eq!(scorer.route(Some("c")).unwrap().sub_model, None);
     }
@@ -460,13 +464,13 @@ mod tests {
         bad.weights.coefficients[1].pop();
         let models = BTreeMap::from([("a".to_string(), sub("win", 1.0)), ("b".to_string(), bad)]);
         let targets = TargetModels::PerTarget { pooled_fallback: false, models };
-        let err = Scorer::new(&labels(), &features, &pooled, Some(&targets)).unwrap_err();
+        let err = Scorer::new(&labels(), &features, &pooled, Some(&targets), None).unwrap_err();
         assert!(err.contains("model of target \"b\""), "{err}");
         let mut short = sub("win lose", 1.0);
         short.weights.coefficients = vec![vec![0.0; 1], vec![0.0; 1]];
         let models = BTreeMap::from([("a".to_string(), short)]);
         let targets = TargetModels::PerTarget { pooled_fallback: false, models };
-        let err = Scorer::new(&labels(), &features, &pooled, Some(&targets)).unwrap_err();
+        let err = Scorer::new(&labels(), &features, &pooled, Some(&targets), None).unwrap_err();
         assert!(err.contains("a vocabulary of"), "{err}");
     }
 }

@@ -6,7 +6,10 @@ use stance_train::{CvReport, MeanStd};
 
 use crate::charts::{class_bars, confusion_heatmap, reliability_diagram};
 use crate::svg::{escape, truncate};
-use crate::{averages, class_rows, fold_groups, strategy_text, ReportPage, MAX_ERROR_TEXT};
+use crate::{
+    averages, class_rows, fold_groups, maybe, strategy_text, temperature_note, ReportPage, F_AVG_NOTE,
+    MAX_ERROR_TEXT,
+};
 
 /// Inline style sheet: system fonts only, light colour scheme, two-column layout that wraps.
 const CSS: &str = "\
@@ -85,17 +88,24 @@ pub fn render(page: &ReportPage<'_>) -> String {
 
     // Headline metrics.
     out.push_str("<div class=\"metrics\">\n");
-    for (value, name) in [
+    let mut headline = vec![
         (report.n.to_string(), "rows"),
         (format!("{:.3}", report.accuracy), "accuracy"),
         (format!("{:.3}", report.macro_f1), "macro-F1"),
-        (format!("{:.3}", report.weighted_f1), "weighted-F1"),
-        (format!("{:.3}", evaluation.reliability.ece), "ECE (calibration error)"),
-    ] {
+    ];
+    if let Some(f_avg) = report.f_avg {
+        headline.push((format!("{f_avg:.3}"), "F_avg (stance labels)"));
+    }
+    headline.push((format!("{:.3}", report.weighted_f1), "weighted-F1"));
+    headline.push((format!("{:.3}", evaluation.reliability.ece), "ECE (calibration error)"));
+    if let Some(a) = &evaluation.abstention {
+        headline.push((format!("{:.3}", a.at.coverage), "coverage (decided rows)"));
+    }
+    for (value, name) in headline {
         let _ = writeln!(out, "<div class=\"metric\"><b>{value}</b><span>{name}</span></div>");
     }
     out.push_str("</div>\n");
-    let scope = match page.cv {
+    let mut scope = match page.cv {
         Some(cv) => format!(
             "Pooled over the out-of-fold predictions of all {} folds: every row is scored by a model that \
              never saw it. ECE is the expected calibration error, lower is better.",
@@ -105,6 +115,10 @@ pub fn render(page: &ReportPage<'_>) -> String {
                  is better."
             .to_owned(),
     };
+    if report.f_avg.is_some() {
+        scope.push(' ');
+        scope.push_str(F_AVG_NOTE);
+    }
     let _ = writeln!(out, "<p class=\"scope\">{}</p>", escape(&scope));
 
     if let Some(cv) = page.cv {
@@ -166,6 +180,28 @@ pub fn render(page: &ReportPage<'_>) -> String {
     out.push_str("</tbody>\n</table>\n</section>\n<section>\n<h2>Precision, recall and F1</h2>\n");
     let _ = write!(out, "<div class=\"chart\">\n{}</div>\n</section>\n</div>\n", class_bars(report));
 
+    if !evaluation.per_target.is_empty() {
+        out.push_str(
+            "<section>\n<h2>Per target</h2>\n<p class=\"note\">The same metrics on each stance target's \
+             rows.</p>\n<table class=\"targets\">\n<thead><tr><th>target</th><th class=\"n\">rows</th>\
+             <th class=\"n\">accuracy</th><th class=\"n\">macro-F1</th><th class=\"n\">F_avg</th></tr></thead>\n\
+             <tbody>\n",
+        );
+        for (target, r) in &evaluation.per_target {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{:.3}</td>\
+                 <td class=\"n\">{}</td></tr>",
+                escape(target),
+                r.n,
+                r.accuracy,
+                r.macro_f1,
+                maybe(r.f_avg)
+            );
+        }
+        out.push_str("</tbody>\n</table>\n</section>\n");
+    }
+
     // Confusion matrix and calibration.
     // A heatmap too wide for half the page gets the whole width.
     let (heatmap, heatmap_width) = confusion_heatmap(&report.confusion);
@@ -185,11 +221,38 @@ pub fn render(page: &ReportPage<'_>) -> String {
          ECE {:.3}.</p>",
         evaluation.reliability.ece
     );
+    if let Some(t) = &evaluation.temperature {
+        let _ = writeln!(out, "<p class=\"note temperature\">{}</p>", escape(&temperature_note(t)));
+    }
     let _ = write!(
         out,
         "<div class=\"chart\">\n{}</div>\n</section>\n</div>\n",
         reliability_diagram(&evaluation.reliability)
     );
+
+    if let Some(a) = &evaluation.abstention {
+        let _ = writeln!(
+            out,
+            "<section>\n<h2>Abstention</h2>\n<p class=\"note\">Predictions whose top probability is below \
+             {} are left undecided: coverage {:.3} ({} of {} rows decided), accuracy {:.3} and macro-F1 \
+             {:.3} on the decided rows.</p>",
+            a.at.min_confidence, a.at.coverage, a.at.decided, a.n, a.at.accuracy, a.at.macro_f1
+        );
+        out.push_str(
+            "<table class=\"abstention\">\n<thead><tr><th class=\"n\">min confidence</th>\
+             <th class=\"n\">decided</th><th class=\"n\">coverage</th><th class=\"n\">accuracy</th>\
+             <th class=\"n\">macro-F1</th></tr></thead>\n<tbody>\n",
+        );
+        for p in &a.curve {
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.3}</td>\
+                 <td class=\"n\">{:.3}</td><td class=\"n\">{:.3}</td></tr>",
+                p.min_confidence, p.decided, p.coverage, p.accuracy, p.macro_f1
+            );
+        }
+        out.push_str("</tbody>\n</table>\n</section>\n");
+    }
 
     // Worst errors.
     out.push_str("<section>\n<h2>Most confident errors</h2>\n");
@@ -233,31 +296,41 @@ fn cv_section(out: &mut String, cv: &CvReport) {
         "<p class=\"note\">{}; featurizer and model refitted inside each fold.</p>",
         escape(&strategy_text(cv))
     );
-    out.push_str(
+    let with_f_avg = cv.mean.f_avg.is_some();
+    let _ = write!(
+        out,
         "<table>\n<thead><tr><th class=\"n\">fold</th><th>test groups</th><th class=\"n\">n_test</th>\
-         <th class=\"n\">accuracy</th><th class=\"n\">macro-F1</th><th class=\"n\">weighted-F1</th></tr>\
+         <th class=\"n\">accuracy</th><th class=\"n\">macro-F1</th><th class=\"n\">weighted-F1</th>{}</tr>\
          </thead>\n<tbody>\n",
+        if with_f_avg { "<th class=\"n\">F_avg</th>" } else { "" }
     );
     for fold in &cv.per_fold {
         let flag = if fold.converged { "" } else { " †" };
         let _ = writeln!(
             out,
             "<tr><td class=\"n\">{}{flag}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.3}</td>\
-             <td class=\"n\">{:.3}</td><td class=\"n\">{:.3}</td></tr>",
+             <td class=\"n\">{:.3}</td><td class=\"n\">{:.3}</td>{}</tr>",
             fold.fold,
             escape(&fold_groups(fold)),
             fold.n_test,
             fold.accuracy,
             fold.macro_f1,
-            fold.weighted_f1
+            fold.weighted_f1,
+            if with_f_avg { format!("<td class=\"n\">{}</td>", maybe(fold.f_avg)) } else { String::new() }
         );
     }
     let m = &cv.mean;
     let _ = writeln!(
         out,
         "</tbody>\n<tfoot><tr><td class=\"n\" colspan=\"3\">mean ± std</td><td class=\"n\">{:.3} ± {:.3}</td>\
-         <td class=\"n\">{:.3} ± {:.3}</td><td class=\"n\">{:.3} ± {:.3}</td></tr></tfoot>\n</table>",
-        m.accuracy.mean, m.accuracy.std, m.macro_f1.mean, m.macro_f1.std, m.weighted_f1.mean, m.weighted_f1.std
+         <td class=\"n\">{:.3} ± {:.3}</td><td class=\"n\">{:.3} ± {:.3}</td>{}</tr></tfoot>\n</table>",
+        m.accuracy.mean,
+        m.accuracy.std,
+        m.macro_f1.mean,
+        m.macro_f1.std,
+        m.weighted_f1.mean,
+        m.weighted_f1.std,
+        m.f_avg.map_or(String::new(), |f| format!("<td class=\"n\">{:.3} ± {:.3}</td>", f.mean, f.std))
     );
     if cv.per_fold.iter().any(|f| !f.converged) {
         out.push_str(

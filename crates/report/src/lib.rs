@@ -22,7 +22,9 @@
 
 use std::path::Path;
 
-use stance_train::{ClassMetrics, CvReport, Evaluation, FoldStrategy, FoldSummary, Report};
+use stance_train::{
+    ClassMetrics, CvReport, Evaluation, FoldStrategy, FoldSummary, Report, TemperatureEffect,
+};
 
 mod charts;
 mod html;
@@ -143,6 +145,24 @@ fn fold_groups(fold: &FoldSummary) -> String {
     } else {
         fold.test_groups.join(", ")
     }
+}
+
+/// One sentence on the model's temperature and what it does to the calibration error.
+fn temperature_note(t: &TemperatureEffect) -> String {
+    format!(
+        "Probabilities are divided by the temperature {:.3} before the softmax (fitted on {}): \
+         ECE {:.3} without it, {:.3} with it.",
+        t.temperature, t.fitted_on, t.ece_uncalibrated, t.ece_calibrated
+    )
+}
+
+/// What F_avg is, for the notes under the headline metrics.
+const F_AVG_NOTE: &str = "F_avg is the mean F1 of the stance labels (all but the neutral one), \
+                          SemEval-2016 Task 6's official score.";
+
+/// A metric that may be unknown: 3 decimals, or a dash.
+fn maybe(value: Option<f64>) -> String {
+    value.map_or("—".to_owned(), |v| format!("{v:.3}"))
 }
 
 /// Longest worst-error text shown, in characters.
@@ -309,6 +329,80 @@ mod tests {
         assert_eq!(html.matches("class=\"count\"").count(), 900);
     }
 
+    /// The six rows of [`evaluation`] with targets, F_avg (neutral "neutral"), a temperature
+    /// and abstention at 0.75.
+    fn full_evaluation() -> Evaluation {
+        let labels = labels(&["neutral", "oppose", "support"]);
+        let row = |target: &str, truth: usize, p: [f64; 3]| ScoredRow {
+            text: format!("{target} {truth}"),
+            source: "d.tsv:2".into(),
+            truth,
+            probabilities: p.to_vec(),
+            target: Some(target.into()),
+        };
+        let rows = [
+            row("Troops <UK>", 0, [0.9, 0.05, 0.05]),
+            row("Troops <UK>", 1, [0.1, 0.85, 0.05]),
+            row("Troops <UK>", 2, [0.2, 0.2, 0.6]),
+            row("Ceasefire", 0, [0.7, 0.2, 0.1]),
+            row("Ceasefire", 1, [0.72, 0.18, 0.1]),
+            row("Ceasefire", 2, [0.45, 0.15, 0.4]),
+        ];
+        let mut e = Evaluation::from_rows_with_neutral(&labels, &rows, Some("neutral"));
+        e.temperature = Some(stance_train::TemperatureEffect {
+            temperature: 1.25,
+            fitted_on: "30 held-out rows".into(),
+            ece_uncalibrated: 0.3,
+            ece_calibrated: e.reliability.ece,
+        });
+        e.abstention = Some(stance_train::Abstention::from_rows(&labels, &rows, 0.75));
+        e
+    }
+
+    #[test]
+    fn f_avg_per_target_temperature_and_abstention_in_both_formats() {
+        let e = full_evaluation();
+        // oppose: TP 1, FN 1 -> F1 2/3; support: TP 1, FN 1 -> 2/3; F_avg 2/3.
+        assert!((e.report.f_avg.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        let md = render_markdown(&page(&e));
+        assert!(md.contains("| rows | accuracy | macro-F1 | F_avg | weighted-F1 | ECE |"), "{md}");
+        assert!(md.contains(" | 0.667 | "), "{md}");
+        assert!(md.contains("| target | rows | accuracy | macro-F1 | F_avg |"), "{md}");
+        assert!(md.contains("| Ceasefire | 3 | 0.333 | 0.167 | 0.000 |"), "{md}");
+        assert!(md.contains("| Troops &lt;UK&gt; | 3 | 1.000 | 1.000 | 1.000 |"), "{md}");
+        assert!(
+            md.contains(
+                "temperature 1.250 before the softmax (fitted on 30 held-out rows): ECE 0.300 without it"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("## Abstention"), "{md}");
+        // Confidences >= 0.75: 0.9 and 0.85, both right.
+        assert!(md.contains("| 0.75 | 2 | 0.333 | 1.000 |"), "{md}");
+        for line in md.lines().filter(|l| l.starts_with('|')) {
+            assert!(line.ends_with('|'), "{line}");
+        }
+        let html = render_html(&page(&e));
+        assert!(html.contains("<b>0.667</b><span>F_avg (stance labels)</span>"), "{html}");
+        assert!(
+            html.contains("<h2>Per target</h2>") && html.contains("<td>Troops &lt;UK&gt;</td>"),
+            "{html}"
+        );
+        assert!(html.contains("class=\"note temperature\""), "{html}");
+        assert!(
+            html.contains("<h2>Abstention</h2>") && html.contains("<b>0.333</b><span>coverage"),
+            "{html}"
+        );
+        assert!(!html.contains("NaN"));
+        // Without them, none of these sections.
+        let plain = evaluation();
+        let md = render_markdown(&page(&plain));
+        let html = render_html(&page(&plain));
+        for absent in ["F_avg", "Per target", "Abstention", "temperature"] {
+            assert!(!md.contains(absent) && !html.contains(absent), "{absent}");
+        }
+    }
+
     mod cv {
         use super::*;
         use stance_train::{CvMeans, MeanStd};
@@ -322,6 +416,7 @@ mod tests {
                 accuracy: 0.5,
                 macro_f1: 0.25 * fold as f64,
                 weighted_f1: 0.4,
+                f_avg: None,
                 converged: fold == 1,
             };
             CvReport {
@@ -333,10 +428,14 @@ mod tests {
                     accuracy: MeanStd { mean: 0.5, std: 0.0 },
                     macro_f1: MeanStd { mean: 0.375, std: 0.125 },
                     weighted_f1: MeanStd { mean: 0.4, std: 0.0 },
+                    f_avg: None,
                     per_class_f1: [("neutral".to_string(), MeanStd { mean: 0.8, std: 0.1 })].into(),
                 },
                 pooled: e.report.clone(),
+                neutral_label: None,
+                per_target: Default::default(),
                 out_of_fold: Vec::new(),
+                fold_reports: Vec::new(),
             }
         }
 
@@ -371,6 +470,27 @@ mod tests {
                 md.contains("| **mean ± std** | | | 0.500 ± 0.000 | 0.375 ± 0.125 | 0.400 ± 0.000 |"),
                 "{md}"
             );
+            assert!(!md.contains("F_avg") && !html.contains("F_avg"));
+        }
+
+        #[test]
+        fn fold_tables_show_f_avg_when_known() {
+            let e = evaluation();
+            let mut cv = report(&e);
+            cv.per_fold[0].f_avg = Some(0.5);
+            cv.per_fold[1].f_avg = Some(0.25);
+            cv.mean.f_avg = Some(MeanStd { mean: 0.375, std: 0.125 });
+            let page = ReportPage { cv: Some(&cv), ..page(&e) };
+            let md = render_markdown(&page);
+            assert!(
+                md.contains("| fold | test groups | n_test | accuracy | macro-F1 | weighted-F1 | F_avg |"),
+                "{md}"
+            );
+            assert!(md.contains("| 1 | a1 | 3 | 0.500 | 0.250 | 0.400 | 0.500 |"), "{md}");
+            assert!(md.contains("| 0.400 ± 0.000 | 0.375 ± 0.125 |\n"), "{md}");
+            let html = render_html(&page);
+            assert!(html.contains("<th class=\"n\">F_avg</th>"), "{html}");
+            assert!(html.contains("<td class=\"n\">0.250</td></tr>"), "{html}");
         }
     }
 }

@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 use stance_train::{CvReport, MeanStd};
 
 use crate::svg::truncate;
-use crate::{averages, class_rows, fold_groups, strategy_text, ReportPage, MAX_ERROR_TEXT};
+use crate::{
+    averages, class_rows, fold_groups, maybe, strategy_text, temperature_note, ReportPage, F_AVG_NOTE,
+    MAX_ERROR_TEXT,
+};
 
 /// Escapes text for a Markdown table cell or line: characters that would end a cell, start
 /// inline markup or be read as HTML.
@@ -39,12 +42,26 @@ pub fn render(page: &ReportPage<'_>) -> String {
         out.push('\n');
     }
 
-    out.push_str("| rows | accuracy | macro-F1 | weighted-F1 | ECE |\n|---:|---:|---:|---:|---:|\n");
-    let _ = writeln!(
-        out,
-        "| {} | {:.3} | {:.3} | {:.3} | {:.3} |\n",
-        report.n, report.accuracy, report.macro_f1, report.weighted_f1, evaluation.reliability.ece
-    );
+    match report.f_avg {
+        Some(f_avg) => {
+            out.push_str(
+                "| rows | accuracy | macro-F1 | F_avg | weighted-F1 | ECE |\n|---:|---:|---:|---:|---:|---:|\n",
+            );
+            let _ = writeln!(
+                out,
+                "| {} | {:.3} | {:.3} | {f_avg:.3} | {:.3} | {:.3} |\n\n{F_AVG_NOTE}\n",
+                report.n, report.accuracy, report.macro_f1, report.weighted_f1, evaluation.reliability.ece
+            );
+        }
+        None => {
+            out.push_str("| rows | accuracy | macro-F1 | weighted-F1 | ECE |\n|---:|---:|---:|---:|---:|\n");
+            let _ = writeln!(
+                out,
+                "| {} | {:.3} | {:.3} | {:.3} | {:.3} |\n",
+                report.n, report.accuracy, report.macro_f1, report.weighted_f1, evaluation.reliability.ece
+            );
+        }
+    }
     match page.cv {
         Some(cv) => {
             let _ = writeln!(
@@ -91,6 +108,25 @@ pub fn render(page: &ReportPage<'_>) -> String {
         report.macro_f1, report.n, report.weighted_f1, report.n
     );
 
+    if !evaluation.per_target.is_empty() {
+        out.push_str(
+            "## Per target\n\nThe same metrics on each stance target's rows.\n\n\
+             | target | rows | accuracy | macro-F1 | F_avg |\n|---|---:|---:|---:|---:|\n",
+        );
+        for (target, r) in &evaluation.per_target {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.3} | {:.3} | {} |",
+                md(target),
+                r.n,
+                r.accuracy,
+                r.macro_f1,
+                maybe(r.f_avg)
+            );
+        }
+        out.push('\n');
+    }
+
     let confusion = &report.confusion;
     out.push_str("## Confusion matrix\n\nRows are true labels, columns predicted labels; count (share of the row).\n\n");
     out.push_str("| true \\ predicted |");
@@ -116,6 +152,9 @@ pub fn render(page: &ReportPage<'_>) -> String {
         "## Calibration\n\nPredictions binned by confidence (probability of the predicted label); ECE {:.3}.\n",
         evaluation.reliability.ece
     );
+    if let Some(t) = &evaluation.temperature {
+        let _ = writeln!(out, "{}\n", md(&temperature_note(t)));
+    }
     out.push_str("| confidence | rows | mean confidence | accuracy |\n|---|---:|---:|---:|\n");
     for bin in &evaluation.reliability.bins {
         if bin.count == 0 {
@@ -129,6 +168,26 @@ pub fn render(page: &ReportPage<'_>) -> String {
         }
     }
     out.push('\n');
+
+    if let Some(a) = &evaluation.abstention {
+        let _ = writeln!(
+            out,
+            "## Abstention\n\nPredictions whose top probability is below {} are left undecided: coverage \
+             {:.3} ({} of {} rows decided), accuracy {:.3} and macro-F1 {:.3} on the decided rows.\n",
+            a.at.min_confidence, a.at.coverage, a.at.decided, a.n, a.at.accuracy, a.at.macro_f1
+        );
+        out.push_str(
+            "| min confidence | decided | coverage | accuracy | macro-F1 |\n|---:|---:|---:|---:|---:|\n",
+        );
+        for p in &a.curve {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.3} | {:.3} | {:.3} |",
+                p.min_confidence, p.decided, p.coverage, p.accuracy, p.macro_f1
+            );
+        }
+        out.push('\n');
+    }
 
     out.push_str("## Most confident errors\n\n");
     if evaluation.worst_errors.is_empty() {
@@ -158,31 +217,38 @@ fn cv_section(out: &mut String, cv: &CvReport) {
         "## Cross-validation folds\n\n{}; featurizer and model refitted inside each fold.\n",
         md(&strategy_text(cv))
     );
-    out.push_str("| fold | test groups | n_test | accuracy | macro-F1 | weighted-F1 |\n");
-    out.push_str("|---:|---|---:|---:|---:|---:|\n");
+    let with_f_avg = cv.mean.f_avg.is_some();
+    out.push_str("| fold | test groups | n_test | accuracy | macro-F1 | weighted-F1 |");
+    out.push_str(if with_f_avg {
+        " F_avg |\n|---:|---|---:|---:|---:|---:|---:|\n"
+    } else {
+        "\n|---:|---|---:|---:|---:|---:|\n"
+    });
     for fold in &cv.per_fold {
         let _ = writeln!(
             out,
-            "| {}{} | {} | {} | {:.3} | {:.3} | {:.3} |",
+            "| {}{} | {} | {} | {:.3} | {:.3} | {:.3} |{}",
             fold.fold,
             if fold.converged { "" } else { " †" },
             md(&fold_groups(fold)),
             fold.n_test,
             fold.accuracy,
             fold.macro_f1,
-            fold.weighted_f1
+            fold.weighted_f1,
+            if with_f_avg { format!(" {} |", maybe(fold.f_avg)) } else { String::new() }
         );
     }
     let m = &cv.mean;
     let _ = writeln!(
         out,
-        "| **mean ± std** | | | {:.3} ± {:.3} | {:.3} ± {:.3} | {:.3} ± {:.3} |\n",
+        "| **mean ± std** | | | {:.3} ± {:.3} | {:.3} ± {:.3} | {:.3} ± {:.3} |{}\n",
         m.accuracy.mean,
         m.accuracy.std,
         m.macro_f1.mean,
         m.macro_f1.std,
         m.weighted_f1.mean,
-        m.weighted_f1.std
+        m.weighted_f1.std,
+        m.f_avg.map_or(String::new(), |f| format!(" {:.3} ± {:.3} |", f.mean, f.std))
     );
     if cv.per_fold.iter().any(|f| !f.converged) {
         out.push_str("† the solver did not converge in this fold.\n\n");

@@ -47,6 +47,10 @@ pub struct FoldSummary {
     pub macro_f1: f64,
     /// Support-weighted F1.
     pub weighted_f1: f64,
+    /// SemEval's F_avg over the stance labels that occur in the fold's truth or predictions
+    /// (0 when none does); `None` when no neutral label is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f_avg: Option<f64>,
     /// Whether the fold's solver converged.
     pub converged: bool,
 }
@@ -60,6 +64,9 @@ pub struct CvMeans {
     pub macro_f1: MeanStd,
     /// Weighted F1.
     pub weighted_f1: MeanStd,
+    /// F_avg, when the neutral label is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f_avg: Option<MeanStd>,
     /// F1 of each label, over the folds whose test set contains that label.
     pub per_class_f1: BTreeMap<String, MeanStd>,
 }
@@ -79,9 +86,18 @@ pub struct CvReport {
     pub mean: CvMeans,
     /// Metrics of all out-of-fold predictions pooled together.
     pub pooled: Report,
+    /// The neutral label F_avg leaves out, when known (see [`CvReport::annotate`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neutral_label: Option<String>,
+    /// The pooled out-of-fold metrics of each stance target, when rows have targets.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub per_target: BTreeMap<String, Report>,
     /// Every row's out-of-fold prediction, in row order (not serialized: it holds the texts).
     #[serde(skip)]
     pub out_of_fold: Vec<ScoredRow>,
+    /// Each fold's full report, in fold order (not serialized; empty when read back).
+    #[serde(skip)]
+    pub fold_reports: Vec<Report>,
 }
 
 /// Cross-validates `trainer` on `texts` labeled `targets` (indices into `labels`).
@@ -171,6 +187,7 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
         .collect();
     let mut out_of_fold: Vec<Option<ScoredRow>> = vec![None; texts.len()];
     let mut per_fold = Vec::with_capacity(test_sets.len());
+    let mut fold_reports = Vec::with_capacity(test_sets.len());
     let mut per_class: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for outcome in outcomes {
         // The first failing fold in fold order, as a serial run would report it.
@@ -182,19 +199,32 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
             per_class.entry(label).or_default().push(f1);
         }
         per_fold.push(outcome.summary);
+        fold_reports.push(outcome.report);
     }
     let metric = |f: fn(&FoldSummary) -> f64| MeanStd::of(&per_fold.iter().map(f).collect::<Vec<_>>());
     let mean = CvMeans {
         accuracy: metric(|f| f.accuracy),
         macro_f1: metric(|f| f.macro_f1),
         weighted_f1: metric(|f| f.weighted_f1),
+        f_avg: None,
         per_class_f1: per_class.into_iter().map(|(label, f1s)| (label, MeanStd::of(&f1s))).collect(),
     };
     // Every row is in exactly one test fold, so every slot is filled.
     let out_of_fold: Vec<ScoredRow> = out_of_fold.into_iter().flatten().collect();
     let predicted: Vec<usize> = out_of_fold.iter().map(ScoredRow::predicted).collect();
     let pooled = Report::from_predictions(labels, targets, &predicted);
-    Ok(CvReport { strategy, folds: test_sets.len(), n: texts.len(), per_fold, mean, pooled, out_of_fold })
+    Ok(CvReport {
+        strategy,
+        folds: test_sets.len(),
+        n: texts.len(),
+        per_fold,
+        mean,
+        pooled,
+        neutral_label: None,
+        per_target: BTreeMap::new(),
+        out_of_fold,
+        fold_reports,
+    })
 }
 
 /// What one fold contributes to a [`CvReport`].
@@ -204,6 +234,8 @@ struct FoldOutcome {
     scored: Vec<(usize, ScoredRow)>,
     /// F1 of every label with test rows in this fold, in label order.
     class_f1: Vec<(String, f64)>,
+    /// The fold's full report.
+    report: Report,
 }
 
 /// What every fold reads.
@@ -231,9 +263,10 @@ fn run_fold<S: AsRef<str> + Sync>(
         .filter(|_| spec.uses_targets())
         .map(|all| train.iter().filter_map(|&i| all[i].clone()).collect());
     let fitted = fit_strategy(trainer, spec, &train_texts, &train_targets, labels, train_stance.as_deref())?;
-    let scorer = Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref()).map_err(
-        |message| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), message },
-    )?;
+    let scorer =
+        Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref(), None).map_err(
+            |message| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), message },
+        )?;
     let scored: Vec<(usize, ScoredRow)> = test
         .iter()
         .map(|&i| {
@@ -281,20 +314,29 @@ fn run_fold<S: AsRef<str> + Sync>(
         accuracy: report.accuracy,
         macro_f1: macro_f1_over_observed_labels(&report),
         weighted_f1: report.weighted_f1,
+        f_avg: None,
         converged: fitted.converged,
     };
-    Ok(FoldOutcome { summary, scored, class_f1 })
+    Ok(FoldOutcome { summary, scored, class_f1, report })
 }
 
 /// Macro-F1 over the labels that occur in the truth or the predictions, as scikit-learn
 /// computes it when no label list is given: a label absent from a fold does not count as 0.
 fn macro_f1_over_observed_labels(report: &Report) -> f64 {
+    mean_f1_over_observed_labels(report, None)
+}
+
+/// Mean F1 over the labels other than `except` that occur in the truth or the predictions.
+fn mean_f1_over_observed_labels(report: &Report, except: Option<&str>) -> f64 {
     let confusion = &report.confusion;
     let observed: Vec<f64> = confusion
         .labels
         .iter()
         .enumerate()
-        .filter(|&(i, _)| {
+        .filter(|&(i, label)| {
+            if except == Some(label.as_str()) {
+                return false;
+            }
             let support: usize = confusion.matrix[i].iter().sum();
             let predicted: usize = confusion.matrix.iter().map(|row| row[i]).sum();
             support + predicted > 0
@@ -309,10 +351,41 @@ fn macro_f1_over_observed_labels(report: &Report) -> f64 {
 }
 
 impl CvReport {
+    /// Names the neutral label (F_avg per fold, as mean ± std and pooled; `None` clears them)
+    /// and gives the out-of-fold rows their stance targets (`targets[i]` of row `i`, in row
+    /// order; an empty slice leaves them as they are), which adds the pooled per-target
+    /// reports.
+    ///
+    /// # Panics
+    ///
+    /// When `neutral` is not one of the labels or `targets` is neither empty nor one per row.
+    pub fn annotate(&mut self, neutral: Option<&str>, targets: &[Option<String>]) {
+        if !targets.is_empty() {
+            assert_eq!(targets.len(), self.out_of_fold.len(), "one target per row");
+            for (row, target) in self.out_of_fold.iter_mut().zip(targets) {
+                row.target.clone_from(target);
+            }
+        }
+        self.neutral_label = neutral.map(str::to_owned);
+        self.pooled.set_neutral_label(neutral);
+        for (summary, report) in self.per_fold.iter_mut().zip(&self.fold_reports) {
+            summary.f_avg = neutral.map(|n| mean_f1_over_observed_labels(report, Some(n)));
+        }
+        self.mean.f_avg =
+            neutral.map(|_| MeanStd::of(&self.per_fold.iter().filter_map(|f| f.f_avg).collect::<Vec<_>>()));
+        self.per_target =
+            crate::evaluation::per_target_reports(&self.pooled.confusion.labels, &self.out_of_fold, neutral);
+    }
+
     /// Calibration and worst errors of the pooled out-of-fold predictions (empty for a report
-    /// read back from JSON, which does not keep them).
+    /// read back from JSON, which does not keep them), with F_avg and per-target metrics when
+    /// [`CvReport::annotate`] named the neutral label and targets.
     pub fn evaluation(&self) -> Evaluation {
-        Evaluation::from_rows(&self.pooled.confusion.labels, &self.out_of_fold)
+        Evaluation::from_rows_with_neutral(
+            &self.pooled.confusion.labels,
+            &self.out_of_fold,
+            self.neutral_label.as_deref(),
+        )
     }
 
     fn strategy_text(&self) -> String {
@@ -329,29 +402,45 @@ impl CvReport {
     /// Plain-text report: strategy, per-fold table, mean ± std, and the pooled report.
     pub fn to_text(&self) -> String {
         let mut out = format!("cross-validation: {} over {} rows\n\n", self.strategy_text(), self.n);
-        out.push_str("fold   n_test  accuracy  macro-F1  weighted-F1  test groups\n");
+        let with_f_avg = self.mean.f_avg.is_some();
+        out.push_str(if with_f_avg {
+            "fold   n_test  accuracy  macro-F1  weighted-F1     F_avg  test groups\n"
+        } else {
+            "fold   n_test  accuracy  macro-F1  weighted-F1  test groups\n"
+        });
         for fold in &self.per_fold {
             out.push_str(&format!(
-                "{:>4}  {:>7}  {:>8.3}  {:>8.3}  {:>11.3}  {}{}\n",
+                "{:>4}  {:>7}  {:>8.3}  {:>8.3}  {:>11.3}  {}{}{}\n",
                 fold.fold,
                 fold.n_test,
                 fold.accuracy,
                 fold.macro_f1,
                 fold.weighted_f1,
+                fold.f_avg.map_or(String::new(), |f| format!("{f:>8.3}  ")),
                 fold.test_groups.join(", "),
                 if fold.converged { "" } else { "  (solver did not converge)" }
             ));
         }
         let m = &self.mean;
         out.push_str(&format!(
-            "\nmean ± std over folds: accuracy {:.3} ± {:.3}, macro-F1 {:.3} ± {:.3}, weighted-F1 {:.3} ± {:.3}\n",
-            m.accuracy.mean, m.accuracy.std, m.macro_f1.mean, m.macro_f1.std, m.weighted_f1.mean, m.weighted_f1.std
+            "\nmean ± std over folds: accuracy {:.3} ± {:.3}, macro-F1 {:.3} ± {:.3}, weighted-F1 {:.3} ± {:.3}{}\n",
+            m.accuracy.mean,
+            m.accuracy.std,
+            m.macro_f1.mean,
+            m.macro_f1.std,
+            m.weighted_f1.mean,
+            m.weighted_f1.std,
+            m.f_avg.map_or(String::new(), |f| format!(", F_avg {:.3} ± {:.3}", f.mean, f.std))
         ));
         for (label, f1) in &m.per_class_f1 {
             out.push_str(&format!("  F1 {label}: {:.3} ± {:.3}\n", f1.mean, f1.std));
         }
         out.push_str("\npooled out-of-fold predictions:\n\n");
         out.push_str(&self.pooled.to_text());
+        if !self.per_target.is_empty() {
+            out.push('\n');
+            out.push_str(&crate::evaluation::per_target_text(&self.per_target));
+        }
         out
     }
 }
@@ -458,5 +547,57 @@ mod tests {
         let pooled = run(TargetStrategy::Pooled, 1);
         assert!(pooled.pooled.accuracy < 0.6, "{}", pooled.pooled.accuracy);
         assert_eq!(pooled.out_of_fold[3].target.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn annotate_adds_f_avg_per_fold_and_per_target() {
+        // Four rows per fold, labels a (neutral), b, c; stratified folds.
+        let texts = [
+            "calm day",
+            "calm night",
+            "calm noon",
+            "calm dawn",
+            "yes troops",
+            "yes soldiers",
+            "yes army",
+            "yes guard",
+            "no troops",
+            "no soldiers",
+            "no army",
+            "no guard",
+        ];
+        let targets: Vec<usize> = (0..12).map(|i| i / 4).collect();
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
+        let mut report = cross_validate(&trainer, &texts, &targets, &labels, None, 2, 3).unwrap();
+        assert_eq!(report.pooled.f_avg, None);
+        assert!(report.per_fold.iter().all(|f| f.f_avg.is_none()));
+        let row_targets: Vec<Option<String>> =
+            (0..12).map(|i| Some(if i % 2 == 0 { "even" } else { "odd" }.to_owned())).collect();
+        report.annotate(Some("a"), &row_targets);
+        let pooled = &report.pooled.per_class;
+        assert_eq!(report.pooled.f_avg, Some((pooled["b"].f1 + pooled["c"].f1) / 2.0));
+        for (fold, full) in report.per_fold.iter().zip(&report.fold_reports) {
+            // Every label occurs in each stratified fold, so the fold's F_avg is (F1 b + F1 c) / 2.
+            let expected = (full.per_class["b"].f1 + full.per_class["c"].f1) / 2.0;
+            assert!((fold.f_avg.unwrap() - expected).abs() < 1e-12);
+        }
+        let f_avgs: Vec<f64> = report.per_fold.iter().map(|f| f.f_avg.unwrap()).collect();
+        assert_eq!(report.mean.f_avg, Some(MeanStd::of(&f_avgs)));
+        assert_eq!(report.per_target.keys().collect::<Vec<_>>(), ["even", "odd"]);
+        assert_eq!(report.per_target["even"].n + report.per_target["odd"].n, 12);
+        let evaluation = report.evaluation();
+        assert_eq!(evaluation.per_target, report.per_target);
+        assert_eq!(evaluation.report.f_avg, report.pooled.f_avg);
+        let text = report.to_text();
+        assert!(text.contains("weighted-F1     F_avg  test groups"), "{text}");
+        assert!(text.contains(", F_avg ") && text.contains("per target:"), "{text}");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["neutral_label"], "a");
+        assert!(json["per_fold"][0]["f_avg"].is_number() && json["mean"]["f_avg"]["mean"].is_number());
+        // Clearing the neutral label removes every F_avg.
+        report.annotate(None, &[]);
+        assert!(report.pooled.f_avg.is_none() && report.mean.f_avg.is_none());
+        assert!(!report.to_text().contains("F_avg"));
     }
 }

@@ -1,7 +1,9 @@
-//! Reading labeled sentences from TSV, CSV and JSONL files.
+//! Reading labeled sentences from TSV, CSV, JSONL and SemEval-2016 Task 6 files.
 //!
 //! Every error names the file and, where there is one, the 1-based physical line of the offending
-//! record. Nothing here panics, whatever the input bytes.
+//! record. Nothing here panics, whatever the input bytes. Files are UTF-8 by default; a
+//! [`TextEncoding`] can also read Windows-1252 (some SemEval releases are), either always or as
+//! a fallback for files that are not valid UTF-8.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -13,6 +15,9 @@ use stance_model::sha256_hex;
 /// The UTF-8 byte order mark, skipped at the start of a file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The header line of a SemEval-2016 Task 6 stance file, exactly (columns separated by tabs).
+pub const SEMEVAL_HEADER: &str = "ID\tTarget\tTweet\tStance";
+
 /// Input file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputFormat {
@@ -22,6 +27,9 @@ pub enum InputFormat {
     Csv,
     /// One JSON object per line.
     Jsonl,
+    /// SemEval-2016 Task 6: tab-separated `ID, Target, Tweet, Stance` with that header and no
+    /// quoting; Tweet is the text, Stance the label and Target the stance target.
+    Semeval,
 }
 
 impl InputFormat {
@@ -37,32 +45,97 @@ impl InputFormat {
         }
     }
 
-    /// Parses a user's `--input-format` value: "tsv", "csv", "jsonl" (case-insensitive); `None`
-    /// otherwise.
+    /// [`InputFormat::from_path`], except that a `.tsv`/`.tab`/`.txt` file whose first line is
+    /// exactly [`SEMEVAL_HEADER`] (after a UTF-8 byte order mark, before a `\r`) is
+    /// [`InputFormat::Semeval`].
+    pub fn detect(path: &Path, bytes: &[u8]) -> Result<Self, DataError> {
+        let format = Self::from_path(path)?;
+        if format == InputFormat::Tsv && has_semeval_header(bytes) {
+            return Ok(InputFormat::Semeval);
+        }
+        Ok(format)
+    }
+
+    /// Parses a user's `--input-format` value: "tsv", "csv", "jsonl", "semeval"
+    /// (case-insensitive); `None` otherwise.
     pub fn parse(name: &str) -> Option<Self> {
         match name.trim().to_ascii_lowercase().as_str() {
             "tsv" => Some(InputFormat::Tsv),
             "csv" => Some(InputFormat::Csv),
             "jsonl" => Some(InputFormat::Jsonl),
+            "semeval" => Some(InputFormat::Semeval),
             _ => None,
         }
     }
 
-    /// The lowercase name accepted by [`InputFormat::parse`]: "tsv", "csv" or "jsonl".
+    /// The lowercase name accepted by [`InputFormat::parse`]: "tsv", "csv", "jsonl" or
+    /// "semeval".
     pub fn name(self) -> &'static str {
         match self {
             InputFormat::Tsv => "tsv",
             InputFormat::Csv => "csv",
             InputFormat::Jsonl => "jsonl",
+            InputFormat::Semeval => "semeval",
         }
     }
 
     /// How fields are separated, for messages.
     fn separated(self) -> &'static str {
         match self {
-            InputFormat::Tsv => "tab-separated",
+            InputFormat::Tsv | InputFormat::Semeval => "tab-separated",
             InputFormat::Csv => "comma-separated",
             InputFormat::Jsonl => "JSON",
+        }
+    }
+}
+
+/// Whether the first line of `bytes` is exactly [`SEMEVAL_HEADER`].
+fn has_semeval_header(bytes: &[u8]) -> bool {
+    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let first = body.split(|&b| b == b'\n').next().unwrap_or_default();
+    first.strip_suffix(b"\r").unwrap_or(first) == SEMEVAL_HEADER.as_bytes()
+}
+
+/// How the bytes of a labeled file are decoded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8; anything else is an error naming the first bad line.
+    #[default]
+    Utf8,
+    /// Windows-1252 (a UTF-8 byte order mark still selects UTF-8).
+    Windows1252,
+    /// UTF-8 when the file is valid UTF-8, otherwise Windows-1252 (every byte decodes), with a
+    /// warning naming the first line that is not UTF-8 (see [`LabeledData::warnings`]).
+    Auto,
+}
+
+impl TextEncoding {
+    /// The name accepted by [`str::parse`]: "utf-8", "windows-1252" or "auto".
+    pub fn name(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "utf-8",
+            TextEncoding::Windows1252 => "windows-1252",
+            TextEncoding::Auto => "auto",
+        }
+    }
+}
+
+impl fmt::Display for TextEncoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for TextEncoding {
+    type Err = String;
+
+    /// "utf-8"/"utf8", "windows-1252"/"cp1252", "auto" (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Ok(TextEncoding::Utf8),
+            "windows-1252" | "cp1252" => Ok(TextEncoding::Windows1252),
+            "auto" => Ok(TextEncoding::Auto),
+            _ => Err(format!("unknown encoding `{s}`; expected one of: utf-8, windows-1252, auto")),
         }
     }
 }
@@ -78,7 +151,7 @@ impl FromStr for InputFormat {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         InputFormat::parse(s)
-            .ok_or_else(|| format!("unknown input format `{s}`; expected one of: tsv, csv, jsonl"))
+            .ok_or_else(|| format!("unknown input format `{s}`; expected one of: tsv, csv, jsonl, semeval"))
     }
 }
 
@@ -127,6 +200,9 @@ pub struct LabeledData {
     pub rows: Vec<LabeledRow>,
     /// Lowercase hex SHA-256 of the file's raw bytes.
     pub sha256: String,
+    /// With [`TextEncoding::Auto`]: the 1-based line of the first byte that is not UTF-8, when
+    /// the file was therefore decoded as Windows-1252.
+    pub decoded_as_windows_1252_from: Option<usize>,
 }
 
 impl LabeledData {
@@ -144,6 +220,12 @@ impl LabeledData {
         const LISTED_DUPLICATES: usize = 5;
         let path = self.path.display();
         let mut warnings = Vec::new();
+        if let Some(line) = self.decoded_as_windows_1252_from {
+            warnings.push(format!(
+                "{path}:{line}: not valid UTF-8; read the whole file as Windows-1252 \
+                 (name the encoding with --encoding to silence this)"
+            ));
+        }
         let mut first_seen: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
         let mut duplicates = 0;
         for row in &self.rows {
@@ -196,7 +278,7 @@ pub enum DataError {
     /// The format could not be told from the file extension.
     #[error(
         "{}: cannot tell the input format from the file extension (expected .tsv, .tab, .txt, .csv, \
-         .jsonl, .ndjson or .json); name it with --input-format tsv|csv|jsonl",
+         .jsonl, .ndjson or .json); name it with --input-format tsv|csv|jsonl|semeval",
         path.display()
     )]
     UnknownFormat {
@@ -274,7 +356,11 @@ pub enum DataError {
         line: usize,
     },
     /// The file is not valid UTF-8.
-    #[error("{}:{line}: invalid UTF-8 (the file must be UTF-8 encoded)", path.display())]
+    #[error(
+        "{}:{line}: invalid UTF-8 (the file must be UTF-8 encoded; --encoding windows-1252 or auto \
+         reads Windows-1252 files)",
+        path.display()
+    )]
     InvalidUtf8 {
         /// The file.
         path: PathBuf,
@@ -318,18 +404,29 @@ fn list_columns(columns: &[String]) -> String {
     columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
 }
 
-/// Reads `path`. `format` `None` → [`InputFormat::from_path`]`(path)`.
+/// Reads `path` as UTF-8. `format` `None` → [`InputFormat::detect`] (by extension, and a
+/// SemEval header in a `.tsv`/`.txt` file).
 pub fn read_labeled(
     path: &Path,
     format: Option<InputFormat>,
     columns: &Columns,
 ) -> Result<LabeledData, DataError> {
+    read_labeled_with_encoding(path, format, columns, TextEncoding::Utf8)
+}
+
+/// [`read_labeled`] with the file decoded as `encoding` says.
+pub fn read_labeled_with_encoding(
+    path: &Path,
+    format: Option<InputFormat>,
+    columns: &Columns,
+    encoding: TextEncoding,
+) -> Result<LabeledData, DataError> {
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
     let format = match format {
         Some(f) => f,
-        None => InputFormat::from_path(path)?,
+        None => InputFormat::detect(path, &bytes)?,
     };
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
-    parse_labeled(path, &bytes, format, columns)
+    parse_table(path, &bytes, format, columns, LabelColumn::Required, encoding)
 }
 
 /// Reads a pool of sentences that may not be labeled yet (for example the output of
@@ -345,7 +442,7 @@ pub fn read_unlabeled(
         None => InputFormat::from_path(path)?,
     };
     let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
-    parse_table(path, &bytes, format, columns, LabelColumn::Optional)
+    parse_table(path, &bytes, format, columns, LabelColumn::Optional, TextEncoding::Utf8)
 }
 
 /// Same as [`read_labeled`], from bytes already in memory (`path` is used only for messages and
@@ -356,7 +453,18 @@ pub fn parse_labeled(
     format: InputFormat,
     columns: &Columns,
 ) -> Result<LabeledData, DataError> {
-    parse_table(path, bytes, format, columns, LabelColumn::Required)
+    parse_table(path, bytes, format, columns, LabelColumn::Required, TextEncoding::Utf8)
+}
+
+/// [`parse_labeled`] with the bytes decoded as `encoding` says.
+pub fn parse_labeled_with_encoding(
+    path: &Path,
+    bytes: &[u8],
+    format: InputFormat,
+    columns: &Columns,
+    encoding: TextEncoding,
+) -> Result<LabeledData, DataError> {
+    parse_table(path, bytes, format, columns, LabelColumn::Required, encoding)
 }
 
 /// Whether rows must carry a label.
@@ -372,25 +480,66 @@ fn parse_table(
     format: InputFormat,
     columns: &Columns,
     label_column: LabelColumn,
+    encoding: TextEncoding,
 ) -> Result<LabeledData, DataError> {
     let sha256 = sha256_hex(bytes);
     let lines = LineIndex::new(bytes);
-    check_bytes(path, bytes, &lines)?;
-    // `check_bytes` verified the whole input is UTF-8; the BOM is whole characters, so this cannot
-    // fail, but stay panic-free regardless.
-    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    let offset = bytes.len() - body.len();
-    let text = std::str::from_utf8(body).map_err(|e| DataError::InvalidUtf8 {
-        path: path.to_path_buf(),
-        line: lines.line_of(offset + e.valid_up_to()),
-    })?;
-    let ctx = Ctx { path, columns, label_column };
-    let rows = match format {
-        InputFormat::Tsv => parse_tsv(&ctx, text)?,
-        InputFormat::Csv => parse_csv(&ctx, text, &LineIndex::new(body))?,
-        InputFormat::Jsonl => parse_jsonl(&ctx, text)?,
+    let (text, decoded_as_windows_1252_from) = decode(path, bytes, &lines, encoding)?;
+    let semeval_columns;
+    let ctx = match format {
+        InputFormat::Semeval => {
+            // The layout fixes the columns; a group column (e.g. `Target`) may still be asked for.
+            semeval_columns = Columns {
+                text: "Tweet".into(),
+                label: "Stance".into(),
+                group: columns.group.clone(),
+                target: Some("Target".into()),
+            };
+            Ctx { path, columns: &semeval_columns, label_column }
+        }
+        _ => Ctx { path, columns, label_column },
     };
-    Ok(LabeledData { path: path.to_path_buf(), rows, sha256 })
+    let rows = match format {
+        InputFormat::Tsv | InputFormat::Semeval => parse_tsv(&ctx, &text)?,
+        InputFormat::Csv => parse_csv(&ctx, &text, &LineIndex::new(text.as_bytes()))?,
+        InputFormat::Jsonl => parse_jsonl(&ctx, &text)?,
+    };
+    Ok(LabeledData { path: path.to_path_buf(), rows, sha256, decoded_as_windows_1252_from })
+}
+
+/// The file's text without a byte order mark, and (for [`TextEncoding::Auto`]) the line of the
+/// first non-UTF-8 byte when the file fell back to Windows-1252. Decoding Windows-1252 maps
+/// every byte to one character and keeps `\n` bytes, so line numbers do not change.
+fn decode<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    lines: &LineIndex,
+    encoding: TextEncoding,
+) -> Result<(std::borrow::Cow<'a, str>, Option<usize>), DataError> {
+    let utf8_error = std::str::from_utf8(bytes).err().map(|e| e.valid_up_to());
+    let (windows_1252, fallback_line) = match (encoding, utf8_error) {
+        (TextEncoding::Utf8, _) | (TextEncoding::Auto, None) => (false, None),
+        (TextEncoding::Windows1252, _) => (true, None),
+        (TextEncoding::Auto, Some(offset)) => (true, Some(lines.line_of(offset))),
+    };
+    if !windows_1252 {
+        check_bytes(path, bytes, lines)?;
+        // `check_bytes` verified the whole input is UTF-8; the BOM is whole characters, so this
+        // cannot fail, but stay panic-free regardless.
+        let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+        let offset = bytes.len() - body.len();
+        let text = std::str::from_utf8(body).map_err(|e| DataError::InvalidUtf8 {
+            path: path.to_path_buf(),
+            line: lines.line_of(offset + e.valid_up_to()),
+        })?;
+        return Ok((std::borrow::Cow::Borrowed(text), None));
+    }
+    if let Some(n) = bytes.iter().position(|&b| b == 0) {
+        return Err(DataError::NulByte { path: path.to_path_buf(), line: lines.line_of(n) });
+    }
+    // `decode` honours a UTF-8 byte order mark (and strips any BOM it finds).
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+    Ok((text, fallback_line))
 }
 
 /// Maps byte offsets to 1-based line numbers.
@@ -778,15 +927,24 @@ mod tests {
     fn unlabeled_pool_reads_with_or_without_a_label_column() {
         let bytes = b"article\tsentence\ttext\na.txt\t1\tFirst one.\na.txt\t2\tSecond.\n";
         let columns = Columns { group: Some("article".into()), ..Columns::default() };
-        let d = parse_table(p(), bytes, InputFormat::Tsv, &columns, LabelColumn::Optional).unwrap();
+        let d =
+            parse_table(p(), bytes, InputFormat::Tsv, &columns, LabelColumn::Optional, TextEncoding::Utf8)
+                .unwrap();
         assert_eq!(d.rows.len(), 2);
         assert_eq!(d.rows[1].text, "Second.");
         assert_eq!(d.rows[1].label, "");
         assert_eq!(d.rows[1].group.as_deref(), Some("a.txt"));
         assert!(parse_labeled(p(), bytes, InputFormat::Tsv, &columns).is_err());
         let jsonl = b"{\"text\": \"x\", \"article\": \"a\"}\n{\"text\": \"y\", \"label\": \"B\", \"article\": \"a\"}\n";
-        let d = parse_table(Path::new("p.jsonl"), jsonl, InputFormat::Jsonl, &columns, LabelColumn::Optional)
-            .unwrap();
+        let d = parse_table(
+            Path::new("p.jsonl"),
+            jsonl,
+            InputFormat::Jsonl,
+            &columns,
+            LabelColumn::Optional,
+            TextEncoding::Utf8,
+        )
+        .unwrap();
         assert_eq!((d.rows[0].label.as_str(), d.rows[1].label.as_str()), ("", "B"));
     }
 
@@ -835,6 +993,141 @@ mod tests {
         assert_eq!(d.rows[1].target, None);
         let err = parse_labeled(p(), b"text\tlabel\na\tX\n", InputFormat::Tsv, &cols).unwrap_err();
         assert!(err.to_string().contains("target"), "{err}");
+    }
+
+    /// The hand-written SemEval sample (Windows-1252, CRLF, three targets).
+    const SEMEVAL_SAMPLE: &[u8] = include_bytes!("../../../tests/fixtures/semeval-sample.txt");
+
+    #[test]
+    fn semeval_layout_is_detected_and_mapped() {
+        let path = Path::new("semeval-sample.txt");
+        assert_eq!(InputFormat::detect(path, SEMEVAL_SAMPLE).unwrap(), InputFormat::Semeval);
+        assert_eq!(
+            InputFormat::detect(Path::new("s.tsv"), b"\xEF\xBB\xBFID\tTarget\tTweet\tStance\n").unwrap(),
+            InputFormat::Semeval
+        );
+        // Only that exact header: another order, an extra column or a .csv file is not SemEval.
+        assert_eq!(
+            InputFormat::detect(Path::new("s.tsv"), b"ID\tTweet\tTarget\tStance\n").unwrap(),
+            InputFormat::Tsv
+        );
+        assert_eq!(
+            InputFormat::detect(Path::new("s.tsv"), b"ID\tTarget\tTweet\tStance\tX\n").unwrap(),
+            InputFormat::Tsv
+        );
+        assert_eq!(
+            InputFormat::detect(Path::new("s.csv"), b"ID\tTarget\tTweet\tStance\n").unwrap(),
+            InputFormat::Csv
+        );
+        assert_eq!(InputFormat::parse("SemEval"), Some(InputFormat::Semeval));
+
+        let d = parse_labeled_with_encoding(
+            path,
+            SEMEVAL_SAMPLE,
+            InputFormat::Semeval,
+            &Columns::default(),
+            TextEncoding::Auto,
+        )
+        .unwrap();
+        assert_eq!(d.rows.len(), 30);
+        assert_eq!(d.labels(), ["AGAINST", "FAVOR", "NONE"]);
+        let targets: BTreeSet<&str> = d.rows.iter().filter_map(|r| r.target.as_deref()).collect();
+        assert_eq!(
+            targets.into_iter().collect::<Vec<_>>(),
+            ["Atheism", "Climate Change is a Real Concern", "Hillary Clinton"]
+        );
+        assert!(d.rows.iter().all(|r| r.text.ends_with("#SemST") && r.group.is_none()));
+        let first = &d.rows[0];
+        assert_eq!(
+            (first.line, first.label.as_str(), first.target.as_deref()),
+            (2, "AGAINST", Some("Atheism"))
+        );
+        // 0x92 is a right single quotation mark, 0x93/0x94 curly double quotes; `"` stays as it is.
+        assert_eq!(first.text, "Faith gives my life meaning and I won\u{2019}t apologise for it. #SemST");
+        assert_eq!(d.rows[5].text, "He said \"religion is a private matter\" and left the room. #SemST");
+        assert_eq!(
+            d.rows[7].text,
+            "Science explains the world; \u{201c}faith\u{201d} just fills the gaps. #SemST"
+        );
+        assert_eq!(d.rows[9].text, "Secular schools for every child \u{2014} keep belief at home. #SemST");
+        assert_eq!(d.rows[29].line, 31);
+        // Auto fell back to Windows-1252 at the first bad byte, and says so.
+        assert_eq!(d.decoded_as_windows_1252_from, Some(2));
+        assert_eq!(
+            d.warnings()[0],
+            "semeval-sample.txt:2: not valid UTF-8; read the whole file as Windows-1252 \
+             (name the encoding with --encoding to silence this)"
+        );
+        // Named explicitly, no warning; the same rows.
+        let named = parse_labeled_with_encoding(
+            path,
+            SEMEVAL_SAMPLE,
+            InputFormat::Semeval,
+            &Columns::default(),
+            TextEncoding::Windows1252,
+        )
+        .unwrap();
+        assert_eq!(named.rows, d.rows);
+        assert_eq!(named.decoded_as_windows_1252_from, None);
+        // Strict UTF-8 names the file and line instead.
+        let e = parse_labeled(path, SEMEVAL_SAMPLE, InputFormat::Semeval, &Columns::default()).unwrap_err();
+        assert!(matches!(e, DataError::InvalidUtf8 { line: 2, .. }), "{e:?}");
+        assert!(e.to_string().starts_with("semeval-sample.txt:2: invalid UTF-8"), "{e}");
+        // A group column can still be asked for.
+        let cols = Columns { group: Some("Target".into()), ..Columns::default() };
+        let g = parse_labeled_with_encoding(
+            path,
+            SEMEVAL_SAMPLE,
+            InputFormat::Semeval,
+            &cols,
+            TextEncoding::Auto,
+        )
+        .unwrap();
+        assert_eq!(g.rows[12].group.as_deref(), Some("Climate Change is a Real Concern"));
+    }
+
+    #[test]
+    fn encodings_agree_on_utf8_and_never_fail_on_bytes() {
+        let utf8 = "text\tlabel\ncaf\u{e9} \u{2019}\tA\n".as_bytes();
+        for encoding in [TextEncoding::Utf8, TextEncoding::Auto] {
+            let d = parse_labeled_with_encoding(p(), utf8, InputFormat::Tsv, &Columns::default(), encoding)
+                .unwrap();
+            assert_eq!(d.rows[0].text, "caf\u{e9} \u{2019}");
+            assert_eq!(d.decoded_as_windows_1252_from, None);
+            assert!(!d.warnings().iter().any(|w| w.contains("Windows-1252")), "{:?}", d.warnings());
+        }
+        // Every byte but NUL decodes in Windows-1252 (0x81 etc. become C1 controls).
+        let all: Vec<u8> = b"text\tlabel\n"
+            .iter()
+            .copied()
+            .chain((1u8..=255).filter(|b| !b"\t\n\r".contains(b)))
+            .chain(*b"\tA\n")
+            .collect();
+        let d =
+            parse_labeled_with_encoding(p(), &all, InputFormat::Tsv, &Columns::default(), TextEncoding::Auto)
+                .unwrap();
+        assert_eq!(d.rows[0].text.chars().count(), 252);
+        assert!(d.rows[0].text.contains('\u{20ac}'), "0x80 is the euro sign");
+        let e = parse_labeled_with_encoding(
+            p(),
+            b"text\tlabel\n\x92\0\tA\n",
+            InputFormat::Tsv,
+            &Columns::default(),
+            TextEncoding::Auto,
+        )
+        .unwrap_err();
+        assert!(matches!(e, DataError::NulByte { line: 2, .. }), "{e:?}");
+        assert_eq!("CP1252".parse::<TextEncoding>(), Ok(TextEncoding::Windows1252));
+        assert_eq!("utf8".parse::<TextEncoding>(), Ok(TextEncoding::Utf8));
+        assert!("latin9".parse::<TextEncoding>().unwrap_err().contains("windows-1252"));
+    }
+
+    #[test]
+    fn semeval_needs_its_columns() {
+        let e =
+            parse_labeled(p(), b"ID\tTweet\tStance\n1\tx\tNONE\n", InputFormat::Semeval, &Columns::default())
+                .unwrap_err();
+        assert!(matches!(e, DataError::MissingColumn { ref column, .. } if column == "Target"), "{e:?}");
     }
 
     #[test]

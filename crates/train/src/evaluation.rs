@@ -1,4 +1,9 @@
-//! Scored predictions → a full evaluation: metrics, calibration and the worst errors.
+//! Scored predictions → a full evaluation: metrics (with SemEval's F_avg when the neutral label
+//! is known), per-target metrics, calibration, abstention at a confidence threshold and the
+//! worst errors.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use stance_model::argmax;
@@ -124,6 +129,108 @@ pub struct Mistake {
     pub confidence: f64,
 }
 
+/// What temperature scaling did to the calibration of an evaluation's rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemperatureEffect {
+    /// The model's temperature (logits are divided by it before the softmax).
+    pub temperature: f64,
+    /// What held-out data the temperature was fitted on.
+    pub fitted_on: String,
+    /// ECE of the probabilities without the temperature (T = 1).
+    pub ece_uncalibrated: f64,
+    /// ECE of the calibrated probabilities (the same as [`Reliability::ece`]).
+    pub ece_calibrated: f64,
+}
+
+/// Accuracy when predictions below a confidence threshold are left undecided.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CoveragePoint {
+    /// Predictions whose top probability is below this are undecided.
+    pub min_confidence: f64,
+    /// Decided rows.
+    pub decided: usize,
+    /// Decided rows / all rows (0 when there are no rows).
+    pub coverage: f64,
+    /// Accuracy on the decided rows (0 when none is decided).
+    pub accuracy: f64,
+    /// Macro-F1 over all labels on the decided rows (0 when none is decided).
+    pub macro_f1: f64,
+}
+
+/// Abstention: the model answers only when its top probability reaches a threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Abstention {
+    /// The threshold asked for, with its coverage and the metrics of the decided rows.
+    #[serde(flatten)]
+    pub at: CoveragePoint,
+    /// All rows.
+    pub n: usize,
+    /// Coverage and accuracy over [`ABSTENTION_THRESHOLDS`] and the threshold asked for,
+    /// ascending.
+    pub curve: Vec<CoveragePoint>,
+}
+
+/// Thresholds of the coverage-vs-accuracy table (the requested one is added).
+pub const ABSTENTION_THRESHOLDS: [f64; 7] = [0.34, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+impl Abstention {
+    /// Coverage and metrics of `rows` when predictions with a top probability below
+    /// `min_confidence` are undecided, plus the curve over [`ABSTENTION_THRESHOLDS`].
+    pub fn from_rows(labels: &[String], rows: &[ScoredRow], min_confidence: f64) -> Self {
+        let mut thresholds: Vec<f64> = ABSTENTION_THRESHOLDS.to_vec();
+        thresholds.push(min_confidence);
+        thresholds.sort_by(f64::total_cmp);
+        thresholds.dedup();
+        Self {
+            at: coverage_point(labels, rows, min_confidence),
+            n: rows.len(),
+            curve: thresholds.into_iter().map(|t| coverage_point(labels, rows, t)).collect(),
+        }
+    }
+}
+
+fn coverage_point(labels: &[String], rows: &[ScoredRow], min_confidence: f64) -> CoveragePoint {
+    let decided: Vec<&ScoredRow> = rows.iter().filter(|r| r.confidence() >= min_confidence).collect();
+    let truth: Vec<usize> = decided.iter().map(|r| r.truth).collect();
+    let predicted: Vec<usize> = decided.iter().map(|r| r.predicted()).collect();
+    let report = Report::from_predictions(labels, &truth, &predicted);
+    let coverage = if rows.is_empty() { 0.0 } else { decided.len() as f64 / rows.len() as f64 };
+    CoveragePoint {
+        min_confidence,
+        decided: decided.len(),
+        coverage,
+        accuracy: report.accuracy,
+        macro_f1: if decided.is_empty() { 0.0 } else { report.macro_f1 },
+    }
+}
+
+/// The metrics of each stance target's rows (rows without a target are left out), keyed by
+/// target; empty when no row has a target. `neutral` gives each report its F_avg.
+///
+/// # Panics
+///
+/// As [`Report::from_predictions_with_neutral`].
+pub fn per_target_reports(
+    labels: &[String],
+    rows: &[ScoredRow],
+    neutral: Option<&str>,
+) -> BTreeMap<String, Report> {
+    let mut by_target: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for row in rows {
+        if let Some(target) = &row.target {
+            let (truth, predicted) = by_target.entry(target).or_default();
+            truth.push(row.truth);
+            predicted.push(row.predicted());
+        }
+    }
+    by_target
+        .into_iter()
+        .map(|(target, (truth, predicted))| {
+            (target.to_owned(), Report::from_predictions_with_neutral(labels, &truth, &predicted, neutral))
+        })
+        .collect()
+}
+
 /// Everything an accuracy report shows about one set of scored rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -133,14 +240,34 @@ pub struct Evaluation {
     pub reliability: Reliability,
     /// The most confident wrong predictions, most confident first (at most [`WORST_ERRORS`]).
     pub worst_errors: Vec<Mistake>,
+    /// The same metrics on each stance target's rows (see [`per_target_reports`]); empty when
+    /// the rows carry no targets.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub per_target: BTreeMap<String, Report>,
+    /// ECE with and without the model's temperature, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<TemperatureEffect>,
+    /// Coverage and accuracy at a confidence threshold, when one was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abstention: Option<Abstention>,
 }
 
 impl Evaluation {
     /// Evaluates `rows` whose label indices point into `labels`.
     pub fn from_rows(labels: &[String], rows: &[ScoredRow]) -> Self {
+        Self::from_rows_with_neutral(labels, rows, None)
+    }
+
+    /// [`Evaluation::from_rows`], with F_avg (overall and per target) when `neutral` names the
+    /// neutral label.
+    ///
+    /// # Panics
+    ///
+    /// When `neutral` is not one of `labels`, or a row's label index is out of range.
+    pub fn from_rows_with_neutral(labels: &[String], rows: &[ScoredRow], neutral: Option<&str>) -> Self {
         let truth: Vec<usize> = rows.iter().map(|r| r.truth).collect();
         let predicted: Vec<usize> = rows.iter().map(ScoredRow::predicted).collect();
-        let report = Report::from_predictions(labels, &truth, &predicted);
+        let report = Report::from_predictions_with_neutral(labels, &truth, &predicted, neutral);
         let confidence: Vec<f64> = rows.iter().map(ScoredRow::confidence).collect();
         let correct: Vec<bool> = truth.iter().zip(&predicted).map(|(t, p)| t == p).collect();
         let reliability = Reliability::from_confidences(&confidence, &correct, RELIABILITY_BINS);
@@ -157,8 +284,78 @@ impl Evaluation {
                 confidence: r.confidence(),
             })
             .collect();
-        Self { report, reliability, worst_errors }
+        let per_target = per_target_reports(labels, rows, neutral);
+        Self { report, reliability, worst_errors, per_target, temperature: None, abstention: None }
     }
+
+    /// Plain text for terminals: the report's table and confusion matrix, then the per-target
+    /// table, calibration (ECE, before and after the temperature when there is one) and the
+    /// abstention table, each when there is something to show.
+    pub fn to_text(&self) -> String {
+        let mut out = self.report.to_text();
+        if !self.per_target.is_empty() {
+            out.push('\n');
+            out.push_str(&per_target_text(&self.per_target));
+        }
+        let _ = write!(out, "\ncalibration: ECE {:.3}", self.reliability.ece);
+        match &self.temperature {
+            Some(t) => {
+                let _ = writeln!(
+                    out,
+                    " with temperature {:.3} (ECE {:.3} without it; fitted on {})",
+                    t.temperature, t.ece_uncalibrated, t.fitted_on
+                );
+            }
+            None => out.push('\n'),
+        }
+        if let Some(a) = &self.abstention {
+            let _ = writeln!(
+                out,
+                "\nabstention at confidence >= {}: coverage {:.3} ({} of {} rows decided), accuracy {:.3}, \
+                 macro-F1 {:.3} on the decided rows",
+                a.at.min_confidence, a.at.coverage, a.at.decided, a.n, a.at.accuracy, a.at.macro_f1
+            );
+            out.push_str("min confidence  decided  coverage  accuracy  macro-F1\n");
+            for p in &a.curve {
+                let _ = writeln!(
+                    out,
+                    "{:>14}  {:>7}  {:>8.3}  {:>8.3}  {:>8.3}",
+                    format!("{}", p.min_confidence),
+                    p.decided,
+                    p.coverage,
+                    p.accuracy,
+                    p.macro_f1
+                );
+            }
+        }
+        out
+    }
+}
+
+/// The per-target table of [`Evaluation::to_text`] and the cross-validation text report:
+/// rows, accuracy, macro-F1 and (when known) F_avg of each target.
+pub fn per_target_text(per_target: &BTreeMap<String, Report>) -> String {
+    let width = per_target.keys().map(|t| t.chars().count()).max().unwrap_or(0).max("target".len());
+    let with_f_avg = per_target.values().any(|r| r.f_avg.is_some());
+    let mut out = format!(
+        "per target:\n{:<width$}  {:>6}  {:>8}  {:>8}{}\n",
+        "target",
+        "rows",
+        "accuracy",
+        "macro-F1",
+        if with_f_avg { "     F_avg" } else { "" }
+    );
+    for (target, r) in per_target {
+        let _ = write!(out, "{target:<width$}  {:>6}  {:>8.3}  {:>8.3}", r.n, r.accuracy, r.macro_f1);
+        match r.f_avg {
+            Some(f) => {
+                let _ = writeln!(out, "  {f:>8.3}");
+            }
+            None if with_f_avg => out.push_str("         —\n"),
+            None => out.push('\n'),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -208,5 +405,91 @@ mod tests {
         assert_eq!(e.worst_errors[0].predicted, "a");
         assert_eq!(e.worst_errors[0].truth, "b");
         assert!((e.worst_errors[0].confidence - 0.95).abs() < 1e-12);
+        assert!(e.per_target.is_empty());
+        assert!(serde_json::to_value(&e).unwrap().get("per_target").is_none());
+    }
+
+    fn semeval_row(target: Option<&str>, truth: usize, p: [f64; 3]) -> ScoredRow {
+        ScoredRow {
+            text: String::new(),
+            source: String::new(),
+            truth,
+            probabilities: p.to_vec(),
+            target: target.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn per_target_reports_by_hand() {
+        // Labels AGAINST FAVOR NONE (neutral NONE).
+        // Atheism: truth A A F N, predicted A F F N
+        //   AGAINST TP1 FN1 -> F1 2/3; FAVOR TP1 FP1 -> F1 2/3; NONE 1 -> F_avg 2/3,
+        //   accuracy 3/4, macro (2/3 + 2/3 + 1)/3 = 7/9.
+        // Climate: truth F N, predicted A N -> AGAINST F1 0 (FP), FAVOR F1 0 (FN), NONE 1;
+        //   F_avg 0, accuracy 1/2, macro 1/3.
+        // A row without a target counts overall only.
+        let labels: Vec<String> = ["AGAINST", "FAVOR", "NONE"].iter().map(|s| s.to_string()).collect();
+        let (a, f, n) = ([0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]);
+        let rows = [
+            semeval_row(Some("Atheism"), 0, a),
+            semeval_row(Some("Atheism"), 0, f),
+            semeval_row(Some("Atheism"), 1, f),
+            semeval_row(Some("Atheism"), 2, n),
+            semeval_row(Some("Climate"), 1, a),
+            semeval_row(Some("Climate"), 2, n),
+            semeval_row(None, 0, a),
+        ];
+        let e = Evaluation::from_rows_with_neutral(&labels, &rows, Some("NONE"));
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-12;
+        assert_eq!(e.per_target.keys().collect::<Vec<_>>(), ["Atheism", "Climate"]);
+        let atheism = &e.per_target["Atheism"];
+        assert_eq!(atheism.n, 4);
+        assert!(close(atheism.accuracy, 0.75) && close(atheism.macro_f1, 7.0 / 9.0));
+        assert!(close(atheism.f_avg.unwrap(), 2.0 / 3.0));
+        let climate = &e.per_target["Climate"];
+        assert!(close(climate.accuracy, 0.5) && close(climate.macro_f1, 1.0 / 3.0));
+        assert_eq!(climate.f_avg, Some(0.0));
+        // Overall, pooled over all 7 rows: AGAINST TP2 FP1 FN1 -> 2/3, FAVOR TP1 FP1 FN1 -> 1/2.
+        assert!(close(e.report.f_avg.unwrap(), (2.0 / 3.0 + 0.5) / 2.0));
+        assert_eq!(e.report.n, 7);
+        let json = serde_json::to_value(&e).unwrap();
+        assert!(close(json["per_target"]["Atheism"]["f_avg"].as_f64().unwrap(), 2.0 / 3.0));
+        let text = e.to_text();
+        assert!(text.contains("per target:\ntarget     rows  accuracy  macro-F1     F_avg\n"), "{text}");
+        assert!(text.contains("Atheism       4     0.750     0.778     0.667\n"), "{text}");
+        assert!(text.contains("Climate       2     0.500     0.333     0.000\n"), "{text}");
+    }
+
+    #[test]
+    fn abstention_coverage_by_hand() {
+        // Confidences 0.9 (right), 0.8 (wrong), 0.6 (right), 0.45 (wrong), 0.35 (right).
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let rows = [
+            semeval_row(None, 0, [0.9, 0.05, 0.05]),
+            semeval_row(None, 1, [0.8, 0.1, 0.1]),
+            semeval_row(None, 2, [0.2, 0.2, 0.6]),
+            semeval_row(None, 0, [0.3, 0.45, 0.25]),
+            semeval_row(None, 1, [0.33, 0.35, 0.32]),
+        ];
+        let a = Abstention::from_rows(&labels, &rows, 0.55);
+        // >= 0.55: rows 1-3 decided, 2 right.
+        assert_eq!((a.n, a.at.decided), (5, 3));
+        assert!((a.at.coverage - 0.6).abs() < 1e-12);
+        assert!((a.at.accuracy - 2.0 / 3.0).abs() < 1e-12);
+        let thresholds: Vec<f64> = a.curve.iter().map(|p| p.min_confidence).collect();
+        assert_eq!(thresholds, [0.34, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9]);
+        let decided: Vec<usize> = a.curve.iter().map(|p| p.decided).collect();
+        assert_eq!(decided, [5, 4, 3, 3, 3, 2, 2, 1]);
+        assert_eq!(a.curve[7].accuracy, 1.0);
+        // Nothing decided: zeros, not NaN; the requested threshold is not listed twice.
+        let none = Abstention::from_rows(&labels, &rows, 1.0);
+        assert_eq!(
+            (none.at.decided, none.at.coverage, none.at.accuracy, none.at.macro_f1),
+            (0, 0.0, 0.0, 0.0)
+        );
+        assert_eq!(Abstention::from_rows(&labels, &rows, 0.5).curve.len(), 7);
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["decided"], 3);
+        assert_eq!(json["curve"].as_array().unwrap().len(), 8);
     }
 }

@@ -17,6 +17,7 @@
 //! assert_eq!(report.accuracy, 0.5);
 //! ```
 
+mod calibration;
 mod cv;
 mod data;
 mod error;
@@ -28,16 +29,22 @@ mod targets;
 mod trainer;
 mod tune;
 
+pub use calibration::{
+    calibrate, fit_temperature, negative_log_likelihood, CalibrationSpec, CALIBRATION_FOLDS, MAX_TEMPERATURE,
+    MIN_TEMPERATURE,
+};
 pub use cv::{
     cross_validate, cross_validate_targets, cross_validate_with_progress, CvMeans, CvReport, FoldStrategy,
     FoldSummary,
 };
 pub use data::{
-    parse_labeled, read_labeled, read_unlabeled, Columns, DataError, InputFormat, LabeledData, LabeledRow,
+    parse_labeled, parse_labeled_with_encoding, read_labeled, read_labeled_with_encoding, read_unlabeled,
+    Columns, DataError, InputFormat, LabeledData, LabeledRow, TextEncoding, SEMEVAL_HEADER,
 };
 pub use error::TrainError;
 pub use evaluation::{
-    Evaluation, Mistake, Reliability, ReliabilityBin, ScoredRow, RELIABILITY_BINS, WORST_ERRORS,
+    per_target_reports, per_target_text, Abstention, CoveragePoint, Evaluation, Mistake, Reliability,
+    ReliabilityBin, ScoredRow, TemperatureEffect, ABSTENTION_THRESHOLDS, RELIABILITY_BINS, WORST_ERRORS,
 };
 pub use folds::{group_k_fold, stratified_k_fold, train_indices, FoldError};
 pub use metrics::{ClassMetrics, Confusion, MeanStd, Report};

@@ -2,8 +2,10 @@
 //!
 //! [`Report::from_predictions`] computes per-class precision, recall and F1, accuracy, macro and
 //! weighted F1 and the confusion matrix, with the same definitions as scikit-learn's
-//! `classification_report(..., labels=..., zero_division=0)`. [`MeanStd`] summarises a metric
-//! over cross-validation folds.
+//! `classification_report(..., labels=..., zero_division=0)`.
+//! [`Report::from_predictions_with_neutral`] adds SemEval's F_avg, the mean F1 of the stance
+//! labels (every label but the neutral one). [`MeanStd`] summarises a metric over
+//! cross-validation folds.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -44,6 +46,11 @@ pub struct Report {
     pub macro_f1: f64,
     /// Support-weighted mean of F1; 0 when `n` is 0.
     pub weighted_f1: f64,
+    /// SemEval-2016 Task 6's official score: the mean F1 of every label except the neutral
+    /// one (for SemEval, (F1 FAVOR + F1 AGAINST) / 2), pooled over all rows. `None` when no
+    /// neutral label is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f_avg: Option<f64>,
     /// Metrics of each label, keyed (and therefore sorted) by label name.
     pub per_class: BTreeMap<String, ClassMetrics>,
     /// Confusion matrix in label-index order.
@@ -76,6 +83,21 @@ impl Report {
     /// is not below `labels.len()`, or when `labels` contains the same name twice (the name
     /// keys `per_class`).
     pub fn from_predictions(labels: &[String], truth: &[usize], predicted: &[usize]) -> Report {
+        Self::from_predictions_with_neutral(labels, truth, predicted, None)
+    }
+
+    /// [`Report::from_predictions`] plus [`Report::f_avg`] when `neutral` names the neutral
+    /// label.
+    ///
+    /// # Panics
+    ///
+    /// As [`Report::from_predictions`], and when `neutral` is not one of `labels`.
+    pub fn from_predictions_with_neutral(
+        labels: &[String],
+        truth: &[usize],
+        predicted: &[usize],
+        neutral: Option<&str>,
+    ) -> Report {
         assert_eq!(
             truth.len(),
             predicted.len(),
@@ -113,14 +135,37 @@ impl Report {
             assert!(previous.is_none(), "label {name:?} appears more than once in labels");
         }
 
-        Report {
+        let mut report = Report {
             n,
             accuracy: ratio(correct as f64, n as f64),
             macro_f1: ratio(f1_sum, k as f64),
             weighted_f1: ratio(weighted_f1_sum, n as f64),
+            f_avg: None,
             per_class,
             confusion: Confusion { labels: labels.to_vec(), matrix },
-        }
+        };
+        report.set_neutral_label(neutral);
+        report
+    }
+
+    /// Sets [`Report::f_avg`] for `neutral` as the neutral label (`None` clears it): the mean F1
+    /// of all other labels, 0 when there is no other label.
+    ///
+    /// # Panics
+    ///
+    /// When `neutral` is not one of the report's labels (programmer error: check user input
+    /// against the labels first).
+    pub fn set_neutral_label(&mut self, neutral: Option<&str>) {
+        self.f_avg = neutral.map(|neutral| {
+            assert!(
+                self.per_class.contains_key(neutral),
+                "neutral label {neutral:?} is not one of the labels {:?}",
+                self.confusion.labels
+            );
+            let stance: Vec<f64> =
+                self.per_class.iter().filter(|(label, _)| *label != neutral).map(|(_, m)| m.f1).collect();
+            ratio(stance.iter().sum(), stance.len() as f64)
+        });
     }
 
     /// Per-class metrics in `confusion.labels` order.
@@ -177,6 +222,10 @@ impl Report {
             "{:>w$}  {:>9.3} {:>9.3} {:>9.3} {:>9}",
             "weighted avg", weighted_p, weighted_r, self.weighted_f1, self.n
         );
+        if let Some(f_avg) = self.f_avg {
+            // SemEval's F_avg: only an F1 column, like accuracy.
+            let _ = writeln!(out, "{:>w$}  {:>9} {:>9} {:>9.3} {:>9}", "F_avg", "", "", f_avg, self.n);
+        }
 
         out.push('\n');
         out.push_str("confusion matrix (rows = true, columns = predicted):\n");
@@ -313,6 +362,50 @@ mod tests {
         assert!(close(r.weighted_f1, 5.0 / 6.0));
         assert!(close(r.accuracy, 0.75));
         assert_eq!(r.confusion.matrix, vec![vec![1, 0, 1], vec![0, 2, 0], vec![0, 0, 0]]);
+    }
+
+    #[test]
+    fn f_avg_is_the_mean_f1_of_the_stance_labels() {
+        // SemEval labels; truth / predicted:
+        //   AGAINST AGAINST AGAINST FAVOR FAVOR NONE NONE
+        //   AGAINST AGAINST FAVOR   FAVOR NONE  NONE AGAINST
+        // AGAINST: TP 2, FP 1, FN 1 -> F1 = 4/6 = 2/3
+        // FAVOR:   TP 1, FP 1, FN 1 -> F1 = 2/4 = 1/2
+        // NONE:    TP 1, FP 1, FN 1 -> F1 = 1/2
+        // F_avg = (2/3 + 1/2) / 2 = 7/12; macro-F1 = (2/3 + 1/2 + 1/2) / 3 = 5/9
+        let labels = names(&["AGAINST", "FAVOR", "NONE"]);
+        let truth = [0, 0, 0, 1, 1, 2, 2];
+        let predicted = [0, 0, 1, 1, 2, 2, 0];
+        let r = Report::from_predictions_with_neutral(&labels, &truth, &predicted, Some("NONE"));
+        assert!(close(r.f_avg.unwrap(), 7.0 / 12.0), "{:?}", r.f_avg);
+        assert!(close(r.macro_f1, 5.0 / 9.0));
+        // Another neutral label gives another mean: (1/2 + 1/2) / 2 with AGAINST left out.
+        let mut other = r.clone();
+        other.set_neutral_label(Some("AGAINST"));
+        assert!(close(other.f_avg.unwrap(), 0.5));
+        // Without a neutral label there is no F_avg, and the JSON has no key for it.
+        let plain = Report::from_predictions(&labels, &truth, &predicted);
+        assert_eq!(plain.f_avg, None);
+        assert!(serde_json::to_value(&plain).unwrap().get("f_avg").is_none());
+        let json = serde_json::to_value(&r).unwrap();
+        assert!(close(json["f_avg"].as_f64().unwrap(), 7.0 / 12.0));
+        let back: Report = serde_json::from_value(json).unwrap();
+        assert_eq!(back, r);
+        assert!(
+            r.to_text().contains("       F_avg                          0.583         7\n"),
+            "{}",
+            r.to_text()
+        );
+        assert!(!plain.to_text().contains("F_avg"));
+        // A lone neutral label leaves no stance label: 0, not NaN.
+        let only = Report::from_predictions_with_neutral(&names(&["NONE"]), &[0], &[0], Some("NONE"));
+        assert_eq!(only.f_avg, Some(0.0));
+    }
+
+    #[test]
+    #[should_panic(expected = "not one of the labels")]
+    fn unknown_neutral_label_panics() {
+        Report::from_predictions_with_neutral(&names(&["a", "b"]), &[0], &[1], Some("c"));
     }
 
     #[test]

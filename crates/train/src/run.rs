@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use stance_model::{ModelFile, TrainingInfo, FORMAT, FORMAT_VERSION};
 
+use crate::calibration::{calibrate, CalibrationSpec};
 use crate::cv::{cross_validate_targets, CvReport};
 use crate::data::{Columns, LabeledData};
 use crate::targets::{fit_strategy, TargetSpec};
@@ -41,6 +42,9 @@ pub struct TrainingRun {
     /// recorded for a pooled model, so pooled models keep their bytes.
     #[serde(skip_serializing_if = "TargetSpec::is_pooled")]
     pub targets: TargetSpec,
+    /// Temperature scaling fitted on a held-out fold and stored in the model, if asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<CalibrationSpec>,
 }
 
 /// The outcome of [`TrainingRun::run`].
@@ -131,8 +135,10 @@ impl TrainingRun {
         let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
         let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
         let groups = group_column.zip(groups.as_deref());
+        // Checked before the folds run: F_avg needs the neutral label.
+        let neutral = resolve_neutral_label(&labels, self.neutral_label.as_deref())?;
         let stance_targets = self.row_targets(data)?;
-        cross_validate_targets(
+        let mut report = cross_validate_targets(
             trainer,
             &self.targets,
             &texts,
@@ -143,7 +149,10 @@ impl TrainingRun {
             spec.folds,
             spec.seed,
             progress,
-        )
+        )?;
+        let row_targets: Vec<Option<String>> = data.rows.iter().map(|r| r.target.clone()).collect();
+        report.annotate(neutral.as_deref(), &row_targets);
+        Ok(report)
     }
 
     /// The rows' targets when the data has a target column (required for a target-aware
@@ -189,6 +198,17 @@ impl TrainingRun {
         };
         let fitted =
             fit_strategy(&trainer, &self.targets, &texts, &targets, &labels, stance_targets.as_deref())?;
+        if self.calibration.is_some() && self.targets.uses_targets() {
+            // The temperature is fitted on one scorer's held-out logits; per-target and
+            // conjoined models score through other parts, so a shared temperature would be
+            // fitted on the wrong logits.
+            return Err(TrainError::InvalidParam(
+                "--calibrate is only supported with --target-strategy pooled".into(),
+            ));
+        }
+        let calibration = (self.calibration.as_ref())
+            .map(|spec| calibrate(&trainer, data, self.columns.group.as_deref(), &labels, &targets, spec))
+            .transpose()?;
         progress(steps, steps);
         let mut warnings = fitted.warnings.clone();
         if !fitted.solver.converged {
@@ -238,6 +258,7 @@ impl TrainingRun {
                     .as_ref()
                     .map(|report| serde_json::to_value(report).expect("report serializes")),
             },
+            calibration,
             checksum: None,
         };
         model.format_version = model.version_needed();

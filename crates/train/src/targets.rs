@@ -301,7 +301,7 @@ mod tests {
 
     fn favor(fitted: &FittedModel, labels: &[String], text: &str, target: &str) -> f64 {
         let scorer =
-            Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref()).unwrap();
+            Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref(), None).unwrap();
         scorer.probabilities(text, Some(target)).unwrap()[1]
     }
 

@@ -456,6 +456,7 @@ mod tests {
             neutral_label: None,
             cross_validation: None,
             targets: Default::default(),
+            calibration: None,
         }
     }
 
