@@ -1,7 +1,8 @@
 //! Training, cross-validation and accuracy metrics for stance models.
 //!
 //! Data flows one way: [`read_labeled`] reads a user's TSV/CSV/JSONL file, a [`Trainer`]
-//! (checked [`TrainParams`]) fits a featurizer and a linfa-logistic multinomial model,
+//! (checked [`TrainParams`]) fits a featurizer and a multinomial logistic model (linfa-logistic dense, or
+//! argmin L-BFGS over sparse rows for large data),
 //! [`cross_validate`] measures it on held-out folds (grouped folds never split a group), and
 //! [`TrainingRun::run`] assembles a [`stance_model::ModelFile`] with its provenance.
 //!
@@ -24,6 +25,7 @@ mod evaluation;
 mod folds;
 mod metrics;
 mod run;
+mod sparse_solver;
 mod trainer;
 
 pub use cv::{cross_validate, cross_validate_with_progress, CvMeans, CvReport, FoldStrategy, FoldSummary};
@@ -39,6 +41,10 @@ pub use metrics::{ClassMetrics, Confusion, MeanStd, Report};
 pub use run::{
     label_indices, resolve_neutral_label, row_groups, CvSpec, Trained, TrainingRun, NEUTRAL_LABEL_NAMES,
 };
+pub use sparse_solver::{
+    minimize, DenseObjective, Minimum, Objective, SparseObjective, SparseRows, GROUP_BUFFER_BYTES, MAX_GROUPS,
+};
 pub use trainer::{
-    objective_and_gradient_norm, Fitted, TrainParams, Trainer, ABSENT_LABEL_INTERCEPT, MAX_DENSE_BYTES,
+    objective_and_gradient_norm, ClassWeight, Fitted, Solver, TrainParams, Trainer, ABSENT_LABEL_INTERCEPT,
+    AUTO_DENSE_MAX_BYTES, MAX_DENSE_BYTES,
 };
