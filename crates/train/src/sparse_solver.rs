@@ -343,3 +343,131 @@ impl<O: Objective> Gradient for Problem<'_, O> {
         Ok(self.evaluate(params, |_, gradient| gradient.clone()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// splitmix64: a fixed-seed generator for test data.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        fn uniform(&mut self) -> f64 {
+            (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// `n` random rows over `n_features` features with 1–8 non-zeros each, and 3 classes.
+    fn random_rows(n: usize, n_features: usize, seed: u64) -> (Vec<SparseVec>, Vec<usize>) {
+        let mut rng = Rng(seed);
+        let mut rows = Vec::with_capacity(n);
+        let mut targets = Vec::with_capacity(n);
+        for _ in 0..n {
+            let nnz = 1 + (rng.next() % 8) as usize;
+            let mut indices: Vec<u32> = (0..nnz).map(|_| (rng.next() % n_features as u64) as u32).collect();
+            indices.sort_unstable();
+            indices.dedup();
+            let values = indices.iter().map(|_| rng.uniform() * 2.0 - 0.5).collect();
+            targets.push((indices[0] as usize + rng.next() as usize % 2) % 3);
+            rows.push(SparseVec { indices, values });
+        }
+        (rows, targets)
+    }
+
+    fn random_params(n: usize, seed: u64) -> Vec<f64> {
+        let mut rng = Rng(seed);
+        (0..n).map(|_| rng.uniform() - 0.5).collect()
+    }
+
+    fn evaluate<O: Objective>(objective: &O, params: &[f64]) -> (f64, Vec<f64>) {
+        let mut gradient = vec![f64::NAN; params.len()];
+        let value = objective.evaluate(params, &mut gradient);
+        (value, gradient)
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let (rows, targets) = random_rows(40, 12, 1);
+        let weights = [0.5, 1.0, 3.0];
+        let objective = SparseObjective::new(&rows[..], &targets, &weights, 12, 0.7);
+        let params = random_params(objective.n_params(), 2);
+        let (_, gradient) = evaluate(&objective, &params);
+        for j in 0..params.len() {
+            let step = 1e-6;
+            let (mut up, mut down) = (params.clone(), params.clone());
+            up[j] += step;
+            down[j] -= step;
+            let numeric = (evaluate(&objective, &up).0 - evaluate(&objective, &down).0) / (2.0 * step);
+            assert!((numeric - gradient[j]).abs() < 1e-6, "parameter {j}: {numeric} vs {}", gradient[j]);
+        }
+    }
+
+    #[test]
+    fn sparse_and_dense_objectives_agree() {
+        let (rows, targets) = random_rows(60, 15, 3);
+        let weights = [2.0, 0.25, 1.0];
+        let mut x = Array2::zeros((rows.len(), 15));
+        for (i, row) in rows.iter().enumerate() {
+            for (f, v) in row.iter() {
+                x[[i, f]] = v;
+            }
+        }
+        let sparse = SparseObjective::new(&rows[..], &targets, &weights, 15, 0.3);
+        let dense = DenseObjective::new(x.view(), &targets, &weights, 0.3);
+        assert_eq!(sparse.n_params(), dense.n_params());
+        let params = random_params(sparse.n_params(), 4);
+        let (a, ga) = evaluate(&sparse, &params);
+        let (b, gb) = evaluate(&dense, &params);
+        assert!((a - b).abs() < 1e-10 * a.abs(), "{a} vs {b}");
+        for (x, y) in ga.iter().zip(&gb) {
+            assert!((x - y).abs() < 1e-10, "{x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_number_of_threads() {
+        // Enough rows for several groups, so the combination order matters.
+        let (rows, targets) = random_rows(5 * MIN_ROWS_PER_GROUP + 17, 300, 5);
+        let weights = [1.0, 1.5, 0.5];
+        let objective = SparseObjective::new(&rows[..], &targets, &weights, 300, 1.0);
+        assert_eq!(objective.n_groups(), 6);
+        let params = random_params(objective.n_params(), 6);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                let (value, gradient) = evaluate(&objective, &params);
+                let minimum = minimize(&objective, 30, 1e-6).unwrap();
+                (value.to_bits(), gradient.iter().map(|g| g.to_bits()).collect::<Vec<_>>(), minimum)
+            })
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(3));
+        assert!(one.2.iterations > 5, "{:?}", one.2.termination);
+    }
+
+    #[test]
+    fn minimize_stops_below_the_gradient_tolerance() {
+        let (rows, targets) = random_rows(300, 20, 7);
+        let weights = [1.0; 3];
+        let objective = SparseObjective::new(&rows[..], &targets, &weights, 20, 0.5);
+        let minimum = minimize(&objective, 1000, 1e-5).unwrap();
+        let (value, gradient) = evaluate(&objective, &minimum.params);
+        let norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
+        assert!(norm < 1e-5, "{norm} after {:?}", minimum.termination);
+        assert_eq!(value, minimum.objective);
+        assert!(minimum.evaluations as u64 >= minimum.iterations);
+        // A budget of one iteration leaves a far larger gradient.
+        let early = minimize(&objective, 1, 1e-6).unwrap();
+        let (_, gradient) = evaluate(&objective, &early.params);
+        assert!(gradient.iter().map(|g| g * g).sum::<f64>().sqrt() > 1e-3);
+    }
+}

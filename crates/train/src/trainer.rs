@@ -455,4 +455,187 @@ mod tests {
         assert!(objective > fitted.solver.objective);
         assert!(norm > 0.1);
     }
+
+    fn fit_with(texts: &[&str], targets: &[usize], params: TrainParams) -> Fitted {
+        params.check().unwrap().fit(texts, targets, &labels()).unwrap()
+    }
+
+    fn tight(solver: Solver, class_weight: ClassWeight) -> TrainParams {
+        TrainParams { alpha: 0.5, gradient_tolerance: 1e-7, solver, class_weight, ..Default::default() }
+    }
+
+    fn max_abs_difference(a: &Weights, b: &Weights) -> f64 {
+        let flat = |w: &Weights| -> Vec<f64> {
+            w.coefficients.iter().flatten().chain(&w.intercepts).copied().collect()
+        };
+        flat(a).iter().zip(flat(b)).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    }
+
+    fn predictions(fitted: &Fitted) -> Vec<usize> {
+        let model =
+            LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts).unwrap();
+        fitted.vectors.iter().map(|v| stance_model::argmax(&model.probabilities(v)).unwrap()).collect()
+    }
+
+    /// An imbalanced toy set: six "neutral" rows, two "oppose", two "support".
+    fn imbalanced() -> (Vec<&'static str>, Vec<usize>) {
+        let texts = vec![
+            "Air raid sirens sounded across Ukraine",
+            "The talks took place in Riyadh",
+            "Follow our coverage on Telegram",
+            "Ministers met in Brussels on Monday",
+            "Troops in Ukraine were discussed in Paris",
+            "Peacekeepers were mentioned at the summit",
+            "Moscow rejects foreign troops in Ukraine",
+            "Lavrov says peacekeepers are unacceptable",
+            "Britain is ready to send peacekeepers",
+            "France supports deploying European troops",
+        ];
+        (texts, vec![0, 0, 0, 0, 0, 0, 1, 1, 2, 2])
+    }
+
+    #[test]
+    fn dense_and_sparse_solvers_reach_the_same_model() {
+        let (texts, targets) = imbalanced();
+        let mut explicit = BTreeMap::new();
+        explicit.insert("oppose".to_string(), 2.5);
+        explicit.insert("neutral".to_string(), 0.5);
+        for class_weight in [ClassWeight::None, ClassWeight::Balanced, ClassWeight::Explicit(explicit)] {
+            let dense = fit_with(&texts, &targets, tight(Solver::Dense, class_weight.clone()));
+            let sparse = fit_with(&texts, &targets, tight(Solver::Sparse, class_weight.clone()));
+            let expected = if class_weight == ClassWeight::None { LINFA_NAME } else { DENSE_WEIGHTED_NAME };
+            assert_eq!(dense.solver.solver, expected);
+            assert_eq!(sparse.solver.solver, SPARSE_NAME);
+            assert!(dense.solver.converged, "{:?}", dense.solver);
+            assert!(sparse.solver.converged, "{:?}", sparse.solver);
+            assert!(sparse.solver.gradient_norm <= 1e-7, "{:?}", sparse.solver);
+            let delta = max_abs_difference(&dense.weights, &sparse.weights);
+            assert!(delta < 1e-4, "{class_weight:?}: max |Δw| = {delta}");
+            assert!(sparse.solver.objective <= dense.solver.objective + 1e-9, "{class_weight:?}");
+            assert_eq!(predictions(&dense), predictions(&sparse), "{class_weight:?}");
+        }
+    }
+
+    #[test]
+    fn weights_change_the_objective_and_the_model() {
+        let (texts, targets) = imbalanced();
+        let plain = fit_with(&texts, &targets, tight(Solver::Sparse, ClassWeight::None));
+        let balanced = fit_with(&texts, &targets, tight(Solver::Sparse, ClassWeight::Balanced));
+        assert!(max_abs_difference(&plain.weights, &balanced.weights) > 0.01);
+        // Balanced weights: 10 / (3 · 6), 10 / (3 · 2), 10 / (3 · 2).
+        let label_weights = [10.0 / 18.0, 10.0 / 6.0, 10.0 / 6.0];
+        let (objective, norm) = objective_and_gradient_norm(
+            &balanced.vectors[..],
+            &targets,
+            &balanced.weights,
+            &[0, 1, 2],
+            0.5,
+            &label_weights,
+        );
+        assert_eq!((objective, norm), (balanced.solver.objective, balanced.solver.gradient_norm));
+        // The unweighted optimum is not the weighted one.
+        let (_, norm) = objective_and_gradient_norm(
+            &plain.vectors[..],
+            &targets,
+            &plain.weights,
+            &[0, 1, 2],
+            0.5,
+            &label_weights,
+        );
+        assert!(norm > 1e-3, "{norm}");
+    }
+
+    #[test]
+    fn balanced_weights_raise_minority_recall() {
+        // Strong regularisation makes the majority class swallow the rare ones unless
+        // their rows weigh more.
+        let (texts, targets) = imbalanced();
+        let recall = |fitted: &Fitted, label: usize| {
+            let predicted = predictions(fitted);
+            let hits = targets.iter().zip(&predicted).filter(|(&t, &p)| t == label && p == label).count();
+            hits as f64 / targets.iter().filter(|&&t| t == label).count() as f64
+        };
+        for solver in [Solver::Dense, Solver::Sparse] {
+            let base = TrainParams { alpha: 20.0, solver, ..Default::default() };
+            let plain = fit_with(&texts, &targets, base.clone());
+            let balanced =
+                fit_with(&texts, &targets, TrainParams { class_weight: ClassWeight::Balanced, ..base });
+            assert_eq!(recall(&plain, 1) + recall(&plain, 2), 0.0, "{solver:?}");
+            assert_eq!(recall(&balanced, 1), 1.0, "{solver:?}");
+            assert_eq!(recall(&balanced, 2), 1.0, "{solver:?}");
+        }
+    }
+
+    #[test]
+    fn seed_corpus_gives_the_same_predictions_with_both_solvers() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/labeled/peacekeepers.tsv");
+        let data = crate::read_labeled(&path, None, &crate::Columns::default()).unwrap();
+        let (labels, targets) = crate::label_indices(&data);
+        let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
+        for class_weight in [ClassWeight::None, ClassWeight::Balanced] {
+            let fit = |solver| {
+                let params = TrainParams {
+                    gradient_tolerance: 1e-5,
+                    solver,
+                    class_weight: class_weight.clone(),
+                    ..Default::default()
+                };
+                params.check().unwrap().fit(&texts, &targets, &labels).unwrap()
+            };
+            let (dense, sparse) = (fit(Solver::Dense), fit(Solver::Sparse));
+            assert!(sparse.solver.converged, "{:?}", sparse.solver);
+            let delta = max_abs_difference(&dense.weights, &sparse.weights);
+            assert!(delta < 1e-4, "{class_weight:?}: max |Δw| = {delta}");
+            assert!(sparse.solver.objective <= dense.solver.objective + 1e-6);
+            assert_eq!(predictions(&dense), predictions(&sparse));
+        }
+    }
+
+    #[test]
+    fn auto_uses_dense_on_small_data_and_keeps_old_options_parsing() {
+        let (texts, targets) = toy();
+        let fitted = fit_with(&texts, &targets, TrainParams::default());
+        assert_eq!(fitted.solver.solver, LINFA_NAME);
+        let json = serde_json::to_value(TrainParams::default()).unwrap();
+        assert!(json.get("solver").is_none() && json.get("class_weight").is_none(), "{json}");
+        let old = r#"{"features": null, "alpha": 1.0, "max_iterations": 1000, "gradient_tolerance": 0.0001}"#;
+        let mut old: serde_json::Value = serde_json::from_str(old).unwrap();
+        old["features"] = serde_json::to_value(FeatureConfig::default()).unwrap();
+        let parsed: TrainParams = serde_json::from_value(old).unwrap();
+        assert_eq!(parsed, TrainParams::default());
+        let mut map = BTreeMap::new();
+        map.insert("oppose".to_string(), 3.0);
+        let params = TrainParams {
+            solver: Solver::Sparse,
+            class_weight: ClassWeight::Explicit(map),
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&params).unwrap();
+        assert!(
+            json.contains(r#""solver":"sparse""#)
+                && json.contains(r#""class_weight":{"explicit":{"oppose":3.0}}"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<TrainParams>(&json).unwrap(), params);
+    }
+
+    #[test]
+    fn bad_class_weights_are_errors() {
+        for weight in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let mut map = BTreeMap::new();
+            map.insert("oppose".to_string(), weight);
+            let err = TrainParams { class_weight: ClassWeight::Explicit(map), ..Default::default() }
+                .check()
+                .unwrap_err();
+            assert!(err.to_string().contains("\"oppose\""), "{err}");
+        }
+        let mut map = BTreeMap::new();
+        map.insert("opose".to_string(), 2.0);
+        let trainer =
+            TrainParams { class_weight: ClassWeight::Explicit(map), ..Default::default() }.check().unwrap();
+        let (texts, targets) = toy();
+        let err = trainer.fit(&texts, &targets, &labels()).unwrap_err().to_string();
+        assert!(err.contains("\"opose\"") && err.contains("neutral, oppose, support"), "{err}");
+    }
 }
