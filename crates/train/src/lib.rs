@@ -42,9 +42,10 @@ pub use run::{
     label_indices, resolve_neutral_label, row_groups, CvSpec, Trained, TrainingRun, NEUTRAL_LABEL_NAMES,
 };
 pub use sparse_solver::{
-    minimize, DenseObjective, Minimum, Objective, SparseObjective, SparseRows, GROUP_BUFFER_BYTES, MAX_GROUPS,
+    minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
+    GROUP_BUFFER_BYTES, MAX_GROUPS,
 };
 pub use trainer::{
-    objective_and_gradient_norm, ClassWeight, Fitted, Solver, TrainParams, Trainer, ABSENT_LABEL_INTERCEPT,
-    AUTO_DENSE_MAX_BYTES, MAX_DENSE_BYTES,
+    objective_and_gradient_norm, ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer,
+    ABSENT_LABEL_INTERCEPT, AUTO_DENSE_MAX_BYTES, MAX_DENSE_BYTES,
 };

@@ -20,8 +20,9 @@
 //! order. Memory is the data plus at most [`MAX_GROUPS`] buffers of `(features + 1) × classes`
 //! floats (fewer when that would exceed [`GROUP_BUFFER_BYTES`]); nothing is rows × features.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
 
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -64,6 +65,19 @@ const COMBINE_CHUNK: usize = 1 << 14;
 /// L-BFGS history length, as in linfa-logistic.
 const LBFGS_MEMORY: usize = 10;
 
+/// Number of row groups for `n_rows` rows whose gradient takes `work` multiply-adds into
+/// `n_params` parameters: a function of the data only, never of the thread count. Each group
+/// costs a buffer that must be zeroed and added (`n_params` each), so groups are capped at
+/// about one per `n_params` of work, at [`MAX_GROUPS`], at one per [`MIN_ROWS_PER_GROUP`] rows
+/// and by [`GROUP_BUFFER_BYTES`].
+fn group_count(n_rows: usize, work: usize, n_params: usize) -> usize {
+    let n_params = n_params.max(1);
+    let by_rows = n_rows.div_ceil(MIN_ROWS_PER_GROUP);
+    let by_work = work / n_params;
+    let by_memory = GROUP_BUFFER_BYTES / (n_params * 8);
+    by_rows.min(by_work).min(by_memory).clamp(1, MAX_GROUPS)
+}
+
 /// A differentiable objective over a flat parameter vector.
 pub trait Objective: Sync {
     /// Length of the parameter vector.
@@ -79,6 +93,7 @@ pub struct SparseObjective<'a, R: SparseRows + ?Sized> {
     class_weights: &'a [f64],
     n_features: usize,
     alpha: f64,
+    n_groups: usize,
     buffers: Mutex<Vec<Vec<f64>>>,
 }
 
@@ -94,18 +109,14 @@ impl<'a, R: SparseRows + ?Sized> SparseObjective<'a, R> {
     ) -> Self {
         assert_eq!(rows.n_rows(), targets.len(), "one target per row");
         assert!(targets.iter().all(|&t| t < class_weights.len()), "targets index the classes");
-        Self { rows, targets, class_weights, n_features, alpha, buffers: Mutex::new(Vec::new()) }
+        let n_params = (n_features + 1) * class_weights.len();
+        let nnz: usize = (0..rows.n_rows()).map(|i| rows.row(i).0.len()).sum();
+        let n_groups = group_count(rows.n_rows(), nnz * class_weights.len(), n_params);
+        Self { rows, targets, class_weights, n_features, alpha, n_groups, buffers: Mutex::new(Vec::new()) }
     }
 
     fn n_classes(&self) -> usize {
         self.class_weights.len()
-    }
-
-    /// Number of row groups: a function of the data's size only, never of the thread count.
-    fn n_groups(&self) -> usize {
-        let by_rows = self.rows.n_rows().div_ceil(MIN_ROWS_PER_GROUP).max(1);
-        let by_memory = (GROUP_BUFFER_BYTES / (self.n_params() * 8).max(1)).max(1);
-        by_rows.min(by_memory).min(MAX_GROUPS)
     }
 
     /// Adds the loss terms and gradient of rows `start..end` (without the penalty) into
@@ -162,7 +173,7 @@ impl<R: SparseRows + ?Sized> Objective for SparseObjective<'_, R> {
         assert_eq!(params.len(), n_params);
         assert_eq!(gradient.len(), n_params);
         let n_rows = self.rows.n_rows();
-        let n_groups = self.n_groups();
+        let n_groups = self.n_groups;
         let mut buffers = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
         buffers.resize_with(n_groups, Vec::new);
         let losses: Vec<f64> = buffers
@@ -263,12 +274,22 @@ pub struct Minimum {
     pub params: Vec<f64>,
     /// The objective there.
     pub objective: f64,
+    /// Counts and timings of the run.
+    pub stats: LbfgsStats,
+}
+
+/// Counts and timings of an L-BFGS run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LbfgsStats {
     /// L-BFGS iterations run.
     pub iterations: u64,
     /// Objective/gradient evaluations (each one pass over the data).
     pub evaluations: usize,
     /// argmin's termination reason.
     pub termination: String,
+    /// Wall-clock seconds spent inside the objective (the rest of a run is L-BFGS's own
+    /// vector arithmetic).
+    pub evaluation_seconds: f64,
 }
 
 /// Minimises `objective` from zero with argmin's L-BFGS (memory 10, More–Thuente line
@@ -279,7 +300,12 @@ pub fn minimize<O: Objective>(
     max_iterations: u64,
     gradient_tolerance: f64,
 ) -> Result<Minimum, String> {
-    let problem = Problem { objective, cache: Mutex::new(None), evaluations: AtomicUsize::new(0) };
+    let problem = Problem {
+        objective,
+        cache: Mutex::new(None),
+        evaluations: AtomicUsize::new(0),
+        nanos: AtomicU64::new(0),
+    };
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
         .with_tolerance_grad(gradient_tolerance)
         .map_err(|e| e.to_string())?;
@@ -294,9 +320,12 @@ pub fn minimize<O: Objective>(
     Ok(Minimum {
         params: params.to_vec(),
         objective: state.get_best_cost(),
-        iterations: state.get_iter(),
-        evaluations: problem.evaluations.load(Ordering::Relaxed),
-        termination: state.get_termination_status().to_string(),
+        stats: LbfgsStats {
+            iterations: state.get_iter(),
+            evaluations: problem.evaluations.load(Ordering::Relaxed),
+            termination: state.get_termination_status().to_string(),
+            evaluation_seconds: problem.nanos.load(Ordering::Relaxed) as f64 * 1e-9,
+        },
     })
 }
 
@@ -306,6 +335,7 @@ struct Problem<'a, O> {
     objective: &'a O,
     cache: Mutex<Option<(Array1<f64>, f64, Array1<f64>)>>,
     evaluations: AtomicUsize,
+    nanos: AtomicU64,
 }
 
 impl<O: Objective> Problem<'_, O> {
@@ -317,9 +347,11 @@ impl<O: Objective> Problem<'_, O> {
             }
         }
         self.evaluations.fetch_add(1, Ordering::Relaxed);
+        let start = Instant::now();
         let flat = params.as_slice().expect("a fresh Array1 is contiguous");
         let mut gradient = Array1::zeros(params.len());
         let cost = self.objective.evaluate(flat, gradient.as_slice_mut().expect("contiguous"));
+        self.nanos.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
         let picked = pick(cost, &gradient);
         *cache = Some((params.clone(), cost, gradient));
         picked
@@ -394,6 +426,17 @@ mod tests {
     }
 
     #[test]
+    fn group_count_depends_on_rows_work_and_memory() {
+        assert_eq!(group_count(10, 100, 30), 1);
+        assert_eq!(group_count(100_000, 1 << 30, 1000), MAX_GROUPS);
+        assert_eq!(group_count(3 * MIN_ROWS_PER_GROUP, 1 << 30, 1000), 3);
+        // Many more parameters than non-zeros: few buffers.
+        assert_eq!(group_count(100_000, 2_000_000, 1_000_000), 2);
+        assert_eq!(group_count(100_000, 1 << 40, GROUP_BUFFER_BYTES / 8 / 3), 3);
+        assert_eq!(group_count(0, 0, 0), 1);
+    }
+
+    #[test]
     fn gradient_matches_finite_differences() {
         let (rows, targets) = random_rows(40, 12, 1);
         let weights = [0.5, 1.0, 3.0];
@@ -438,20 +481,27 @@ mod tests {
         let (rows, targets) = random_rows(5 * MIN_ROWS_PER_GROUP + 17, 300, 5);
         let weights = [1.0, 1.5, 0.5];
         let objective = SparseObjective::new(&rows[..], &targets, &weights, 300, 1.0);
-        assert_eq!(objective.n_groups(), 6);
+        assert_eq!(objective.n_groups, 6);
         let params = random_params(objective.n_params(), 6);
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             pool.install(|| {
                 let (value, gradient) = evaluate(&objective, &params);
                 let minimum = minimize(&objective, 30, 1e-6).unwrap();
-                (value.to_bits(), gradient.iter().map(|g| g.to_bits()).collect::<Vec<_>>(), minimum)
+                let params: Vec<u64> = minimum.params.iter().map(|p| p.to_bits()).collect();
+                let evaluations = (minimum.stats.iterations, minimum.stats.evaluations);
+                (
+                    value.to_bits(),
+                    gradient.iter().map(|g| g.to_bits()).collect::<Vec<_>>(),
+                    params,
+                    evaluations,
+                )
             })
         };
         let one = run(1);
         assert_eq!(one, run(2));
         assert_eq!(one, run(3));
-        assert!(one.2.iterations > 5, "{:?}", one.2.termination);
+        assert!(one.3 .0 > 5, "{:?}", one.3);
     }
 
     #[test]
@@ -462,9 +512,9 @@ mod tests {
         let minimum = minimize(&objective, 1000, 1e-5).unwrap();
         let (value, gradient) = evaluate(&objective, &minimum.params);
         let norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
-        assert!(norm < 1e-5, "{norm} after {:?}", minimum.termination);
+        assert!(norm < 1e-5, "{norm} after {:?}", minimum.stats);
         assert_eq!(value, minimum.objective);
-        assert!(minimum.evaluations as u64 >= minimum.iterations);
+        assert!(minimum.stats.evaluations as u64 >= minimum.stats.iterations);
         // A budget of one iteration leaves a far larger gradient.
         let early = minimize(&objective, 1, 1e-6).unwrap();
         let (_, gradient) = evaluate(&objective, &early.params);
