@@ -16,7 +16,8 @@ fn json_file(path: &Path) -> Value {
 fn train(dir: &Path, out: &str, extra: &[&str]) -> Value {
     ok(stance()
         .current_dir(dir)
-        .args(["train", "--data", LABELED, "--no-cv", "--tolerance", "1e-6", "--out", out])
+        .args(["train", "--data", LABELED, "--no-cv", "--tolerance", "1e-5", "--tolerance-scale", "sum"])
+        .args(["--out", out])
         .args(extra));
     json_file(&dir.join(out))
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use stance_features::{FeatureConfig, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency};
-use stance_train::{ClassWeight, Columns, InputFormat, Solver, TrainParams};
+use stance_train::{ClassWeight, Columns, InputFormat, Solver, ToleranceScale, TrainParams};
 
 /// Where labeled data comes from and which columns hold what.
 #[derive(Debug, Args)]
@@ -66,6 +66,16 @@ pub enum NormArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ToleranceScaleArg {
+    /// Sum for the dense solver, mean for the sparse one.
+    Auto,
+    /// The summed objective's gradient.
+    Sum,
+    /// The per-row objective's gradient.
+    Mean,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SolverArg {
     /// Dense up to a 32 MiB dense matrix, sparse above.
     Auto,
@@ -117,7 +127,7 @@ pub struct ModelArgs {
     /// L-BFGS iteration budget.
     #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Solver")]
     pub max_iterations: u64,
-    /// Gradient-norm tolerance for convergence.
+    /// Gradient-norm tolerance for convergence (see --tolerance-scale).
     #[arg(
         long,
         default_value_t = 1e-4,
@@ -126,6 +136,11 @@ pub struct ModelArgs {
         help_heading = "Solver"
     )]
     pub tolerance: f64,
+    /// What --tolerance bounds: the gradient of the summed objective ("sum", linfa-logistic's
+    /// criterion), of the per-row objective ("mean", scikit-learn's scaling), or "auto": sum for
+    /// the dense solver, mean for the sparse one.
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Solver")]
+    pub tolerance_scale: ToleranceScaleArg,
     /// Which solver minimises the objective.
     #[arg(long, value_enum, default_value = "auto", help_heading = "Solver")]
     pub solver: SolverArg,
@@ -179,6 +194,11 @@ impl ModelArgs {
             alpha: self.alpha,
             max_iterations: self.max_iterations,
             gradient_tolerance: self.tolerance,
+            tolerance_scale: match self.tolerance_scale {
+                ToleranceScaleArg::Auto => ToleranceScale::Auto,
+                ToleranceScaleArg::Sum => ToleranceScale::Sum,
+                ToleranceScaleArg::Mean => ToleranceScale::Mean,
+            },
             solver: match self.solver {
                 SolverArg::Auto => Solver::Auto,
                 SolverArg::Dense => Solver::Dense,
