@@ -329,11 +329,14 @@ pub fn minimize<O: Objective>(
     })
 }
 
+/// Parameters, objective and gradient of one evaluation.
+type Evaluation = (Array1<f64>, f64, Array1<f64>);
+
 /// The argmin view of an [`Objective`]. The line search asks for the cost and then the
 /// gradient at the same point; one data pass computes both, so the last one is cached.
 struct Problem<'a, O> {
     objective: &'a O,
-    cache: Mutex<Option<(Array1<f64>, f64, Array1<f64>)>>,
+    cache: Mutex<Option<Evaluation>>,
     evaluations: AtomicUsize,
     nanos: AtomicU64,
 }
