@@ -290,6 +290,8 @@ pub struct LbfgsStats {
     /// Wall-clock seconds spent inside the objective (the rest of a run is L-BFGS's own
     /// vector arithmetic).
     pub evaluation_seconds: f64,
+    /// Wall-clock seconds of the whole run.
+    pub seconds: f64,
 }
 
 /// Minimises `objective` from zero with argmin's L-BFGS (memory 10, More–Thuente line
@@ -300,6 +302,7 @@ pub fn minimize<O: Objective>(
     max_iterations: u64,
     gradient_tolerance: f64,
 ) -> Result<Minimum, String> {
+    let start = Instant::now();
     let problem = Problem {
         objective,
         cache: Mutex::new(None),
@@ -325,6 +328,7 @@ pub fn minimize<O: Objective>(
             evaluations: problem.evaluations.load(Ordering::Relaxed),
             termination: state.get_termination_status().to_string(),
             evaluation_seconds: problem.nanos.load(Ordering::Relaxed) as f64 * 1e-9,
+            seconds: start.elapsed().as_secs_f64(),
         },
     })
 }

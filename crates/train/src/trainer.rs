@@ -691,4 +691,25 @@ mod tests {
         let err = trainer.fit(&texts, &targets, &labels()).unwrap_err().to_string();
         assert!(err.contains("\"opose\"") && err.contains("neutral, oppose, support"), "{err}");
     }
+
+    #[test]
+    fn tolerance_scale_multiplies_by_the_total_row_weight() {
+        let (texts, targets) = imbalanced();
+        let fit = |solver, tolerance_scale, class_weight| {
+            let params = TrainParams { solver, tolerance_scale, class_weight, ..Default::default() };
+            fit_with(&texts, &targets, params)
+        };
+        use ToleranceScale::{Auto, Mean, Sum};
+        assert_eq!(fit(Solver::Dense, Auto, ClassWeight::None).gradient_tolerance, 1e-4);
+        assert_eq!(fit(Solver::Sparse, Sum, ClassWeight::None).gradient_tolerance, 1e-4);
+        let mean = fit(Solver::Sparse, Auto, ClassWeight::None);
+        assert!((mean.gradient_tolerance - 1e-3).abs() < 1e-15, "{}", mean.gradient_tolerance);
+        assert!(mean.solver.converged && mean.solver.gradient_norm <= mean.gradient_tolerance);
+        // Balanced weights sum to the number of rows; explicit ones need not.
+        let mut map = BTreeMap::new();
+        map.insert("neutral".to_string(), 2.0);
+        let explicit = fit(Solver::Dense, Mean, ClassWeight::Explicit(map));
+        assert!((explicit.gradient_tolerance - 1.6e-3).abs() < 1e-15, "{}", explicit.gradient_tolerance);
+        assert_eq!(explicit.solver.solver, DENSE_WEIGHTED_NAME);
+    }
 }
