@@ -3,11 +3,11 @@
 //! labeled file.
 //!
 //! ```text
-//! cargo run --release -p stance-train --example solver_bench -- ROWS|FILE SOLVER [TOLERANCE [ALPHA [CHAR_NGRAMS]]]
+//! cargo run --release -p stance-train --example solver_bench -- ROWS|FILE SOLVER [TOLERANCE [ALPHA [CHAR_NGRAMS|none [MIN_DF]]]]
 //! ```
 //!
 //! Word 1–2-grams and the other feature defaults; CHAR_NGRAMS (e.g. `2-5`) adds character
-//! n-grams.
+//! n-grams, MIN_DF drops rarer terms.
 //! SOLVER is `auto`, `dense` or `sparse`. Prints featurization and solver seconds, L-BFGS
 //! iterations, objective, gradient norm, training accuracy and the process's peak resident
 //! memory (VmHWM), so run one solver per process.
@@ -111,7 +111,8 @@ fn peak_rss_mib() -> Option<f64> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: solver_bench ROWS|FILE auto|dense|sparse [TOLERANCE [ALPHA [CHAR_NGRAMS]]]";
+    let usage =
+        "usage: solver_bench ROWS|FILE auto|dense|sparse [TOLERANCE [ALPHA [CHAR_NGRAMS|none [MIN_DF]]]]";
     let source = args.first().expect(usage);
     let solver = match args.get(1).map(String::as_str) {
         Some("auto") => Solver::Auto,
@@ -134,7 +135,10 @@ fn main() {
     };
     let rows = texts.len();
     let mut params = TrainParams { alpha, gradient_tolerance: tolerance, solver, ..Default::default() };
-    if let Some(range) = args.get(4) {
+    if let Some(min_df) = args.get(5) {
+        params.features.min_df = min_df.parse().expect(usage);
+    }
+    if let Some(range) = args.get(4).filter(|r| *r != "none") {
         let (min, max) = range.split_once('-').expect("CHAR_NGRAMS like 2-5");
         params.features.char_ngrams =
             Some(NgramRange::new(min.parse().expect(usage), max.parse().expect(usage)));
