@@ -1,5 +1,6 @@
 //! Command-line arguments shared by several commands, and their conversion into configs.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
@@ -7,7 +8,10 @@ use clap::{Args, ValueEnum};
 use stance_features::{
     FeatureConfig, Hashtags, Idf, Language, NgramRange, Norm, Normalization, Stemmer, TermFrequency,
 };
-use stance_train::{Columns, InputFormat, TargetSpec, TargetStrategy, TextEncoding, TrainParams};
+use stance_train::{
+    ClassWeight, Columns, InputFormat, Solver, TargetSpec, TargetStrategy, TextEncoding, ToleranceScale,
+    TrainParams,
+};
 
 /// Where labeled data comes from and which columns hold what.
 #[derive(Debug, Args)]
@@ -154,6 +158,26 @@ pub enum HashtagsArg {
     Strip,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ToleranceScaleArg {
+    /// Sum for the dense solver, mean for the sparse one.
+    Auto,
+    /// The summed objective's gradient.
+    Sum,
+    /// The per-row objective's gradient.
+    Mean,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SolverArg {
+    /// Dense up to a 32 MiB dense matrix, sparse above.
+    Auto,
+    /// linfa-logistic on a dense matrix (refused above 2 GiB).
+    Dense,
+    /// L-BFGS over the sparse rows (memory grows with the non-zeros).
+    Sparse,
+}
+
 /// Featurization and solver options (defaults give the shipped model's settings).
 #[derive(Debug, Args)]
 pub struct ModelArgs {
@@ -207,7 +231,7 @@ pub struct ModelArgs {
     /// L-BFGS iteration budget.
     #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Solver")]
     pub max_iterations: u64,
-    /// Gradient-norm tolerance for convergence.
+    /// Gradient-norm tolerance for convergence (see --tolerance-scale).
     #[arg(
         long,
         default_value_t = 1e-4,
@@ -216,6 +240,25 @@ pub struct ModelArgs {
         help_heading = "Solver"
     )]
     pub tolerance: f64,
+    /// What --tolerance bounds: the gradient of the summed objective ("sum", linfa-logistic's
+    /// criterion), of the per-row objective ("mean", scikit-learn's scaling), or "auto": sum for
+    /// the dense solver, mean for the sparse one.
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Solver")]
+    pub tolerance_scale: ToleranceScaleArg,
+    /// Which solver minimises the objective.
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Solver")]
+    pub solver: SolverArg,
+    /// Weight of each training row's loss by its label: "none", "balanced"
+    /// (rows / (labels · rows of the label), as scikit-learn) or LABEL=W,LABEL=W (unlisted
+    /// labels weigh 1).
+    #[arg(
+        long,
+        default_value = "none",
+        value_name = "WEIGHTS",
+        value_parser = parse_class_weight,
+        help_heading = "Solver"
+    )]
+    pub class_weight: ClassWeight,
 }
 
 impl ModelArgs {
@@ -257,6 +300,17 @@ impl ModelArgs {
             alpha: self.alpha,
             max_iterations: self.max_iterations,
             gradient_tolerance: self.tolerance,
+            tolerance_scale: match self.tolerance_scale {
+                ToleranceScaleArg::Auto => ToleranceScale::Auto,
+                ToleranceScaleArg::Sum => ToleranceScale::Sum,
+                ToleranceScaleArg::Mean => ToleranceScale::Mean,
+            },
+            solver: match self.solver {
+                SolverArg::Auto => Solver::Auto,
+                SolverArg::Dense => Solver::Dense,
+                SolverArg::Sparse => Solver::Sparse,
+            },
+            class_weight: self.class_weight.clone(),
         };
         params.clone().check()?;
         Ok(params)
@@ -285,6 +339,42 @@ impl ModelArgs {
         normalization.check()?;
         Ok(normalization)
     }
+}
+
+/// Parses `none`, `balanced` or `LABEL=W,LABEL=W` with positive finite weights.
+pub fn parse_class_weight(text: &str) -> std::result::Result<ClassWeight, String> {
+    let trimmed = text.trim();
+    if trimmed.eq_ignore_ascii_case("none") {
+        return Ok(ClassWeight::None);
+    }
+    if trimmed.eq_ignore_ascii_case("balanced") {
+        return Ok(ClassWeight::Balanced);
+    }
+    let mut weights = BTreeMap::new();
+    for item in trimmed.split(',') {
+        let Some((label, weight)) = item.rsplit_once('=') else {
+            return Err(format!(
+                "{item:?} is not LABEL=WEIGHT (expected \"none\", \"balanced\" or LABEL=W,LABEL=W)"
+            ));
+        };
+        let label = label.trim();
+        if label.is_empty() {
+            return Err(format!("{item:?} has no label before '='"));
+        }
+        let weight: f64 = match weight.trim().parse() {
+            Ok(w) if f64::is_finite(w) && w > 0.0 => w,
+            _ => {
+                return Err(format!(
+                    "the weight of {label:?} must be a positive number, got {:?}",
+                    weight.trim()
+                ))
+            }
+        };
+        if weights.insert(label.to_string(), weight).is_some() {
+            return Err(format!("label {label:?} is given twice"));
+        }
+    }
+    Ok(ClassWeight::Explicit(weights))
 }
 
 /// Parses "1-2", "1..2", "2" or "none".
@@ -385,5 +475,28 @@ mod tests {
         assert!(parse_range("2-1").is_err());
         assert!(parse_range("0-1").is_err());
         assert!(parse_range("a-b").is_err());
+    }
+
+    #[test]
+    fn class_weights_parse_and_bad_ones_are_errors() {
+        assert_eq!(parse_class_weight("none").unwrap(), ClassWeight::None);
+        assert_eq!(parse_class_weight(" Balanced ").unwrap(), ClassWeight::Balanced);
+        let explicit = parse_class_weight("oppose=2, support = 0.5").unwrap();
+        let expected: BTreeMap<String, f64> =
+            [("oppose".to_string(), 2.0), ("support".to_string(), 0.5)].into();
+        assert_eq!(explicit, ClassWeight::Explicit(expected));
+        for (bad, message) in [
+            ("balance", "is not LABEL=WEIGHT"),
+            ("oppose=0", "positive number"),
+            ("oppose=-1", "positive number"),
+            ("oppose=inf", "positive number"),
+            ("oppose=NaN", "positive number"),
+            ("oppose=x", "positive number"),
+            ("=2", "no label"),
+            ("oppose=2,oppose=3", "given twice"),
+        ] {
+            let err = parse_class_weight(bad).unwrap_err();
+            assert!(err.contains(message), "{bad}: {err}");
+        }
     }
 }

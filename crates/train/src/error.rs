@@ -30,7 +30,7 @@ pub enum TrainError {
         found: Vec<String>,
     },
     /// The dense design matrix linfa-logistic needs would not fit in memory.
-    #[error("{rows} rows × {features} features needs {} MiB as a dense matrix, above the {} MiB limit of the dense solver; raise --min-df or set --max-features", bytes >> 20, crate::MAX_DENSE_BYTES >> 20)]
+    #[error("{rows} rows × {features} features needs {} MiB as a dense matrix, above the {} MiB limit of the dense solver; use --solver sparse (or auto), raise --min-df or set --max-features", bytes >> 20, crate::MAX_DENSE_BYTES >> 20)]
     TooLargeForDense {
         /// Training rows.
         rows: usize,
@@ -38,6 +38,14 @@ pub enum TrainError {
         features: usize,
         /// Bytes the dense matrix would take.
         bytes: usize,
+    },
+    /// An explicit class weight names a label the data does not have.
+    #[error("class weight given for label {label:?}, which is not one of the data's labels: {}", labels.join(", "))]
+    UnknownClassWeightLabel {
+        /// The unknown label.
+        label: String,
+        /// The data's labels.
+        labels: Vec<String>,
     },
     /// The L-BFGS solver failed.
     #[error("the logistic regression solver failed: {0} (a larger --alpha often helps)")]

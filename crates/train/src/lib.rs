@@ -1,7 +1,8 @@
 //! Training, cross-validation and accuracy metrics for stance models.
 //!
 //! Data flows one way: [`read_labeled`] reads a user's TSV/CSV/JSONL file, a [`Trainer`]
-//! (checked [`TrainParams`]) fits a featurizer and a linfa-logistic multinomial model,
+//! (checked [`TrainParams`]) fits a featurizer and a multinomial logistic model (linfa-logistic dense, or
+//! argmin L-BFGS over sparse rows for large data),
 //! [`cross_validate`] measures it on held-out folds (grouped folds never split a group), and
 //! [`TrainingRun::run`] assembles a [`stance_model::ModelFile`] with its provenance.
 //!
@@ -25,6 +26,7 @@ mod evaluation;
 mod folds;
 mod metrics;
 mod run;
+mod sparse_solver;
 mod targets;
 mod trainer;
 mod tune;
@@ -52,8 +54,13 @@ pub use run::{
     label_indices, resolve_neutral_label, row_groups, row_targets, CvSpec, Trained, TrainingRun,
     NEUTRAL_LABEL_NAMES,
 };
+pub use sparse_solver::{
+    minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
+    GROUP_BUFFER_BYTES, MAX_GROUPS,
+};
 pub use targets::{fit_strategy, FittedModel, TargetSpec, TargetStrategy};
 pub use trainer::{
-    objective_and_gradient_norm, Fitted, TrainParams, Trainer, ABSENT_LABEL_INTERCEPT, MAX_DENSE_BYTES,
+    objective_and_gradient_norm, ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer,
+    ABSENT_LABEL_INTERCEPT, AUTO_DENSE_MAX_BYTES, MAX_DENSE_BYTES,
 };
 pub use tune::{f_avg, tune, Axis, Candidate, Grid, Metric, Setting, TuneReport, AXES};

@@ -1,22 +1,134 @@
-//! Fitting a multinomial logistic regression (linfa-logistic, L2) on tf-idf features.
+//! Fitting a multinomial logistic regression (L2, optional class weights) on tf-idf features.
+//!
+//! Two solvers minimise the same objective (see [`crate::sparse_solver`]): linfa-logistic's
+//! dense `MultiLogisticRegression`, the reference, and argmin's L-BFGS over the sparse rows.
+//! linfa-logistic 0.8.1 ignores a `Dataset`'s sample weights, so a weighted dense fit runs the
+//! same L-BFGS over a dense ndarray objective instead of silently dropping the weights.
+
+use std::collections::BTreeMap;
 
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use stance_features::{FeatureConfig, Featurizer, SparseVec};
-use stance_model::{softmax, SolverReport, Weights};
+use stance_model::{SolverReport, Weights};
 
+use crate::sparse_solver::{
+    minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
+};
 use crate::TrainError;
 
-/// Dense matrices above this size are refused: linfa-logistic needs a dense design matrix.
+/// Dense matrices above this size are refused by the dense solver.
 pub const MAX_DENSE_BYTES: usize = 2 << 30;
+
+/// [`Solver::Auto`] uses the dense solver up to this dense-matrix size and the sparse one
+/// above it. The sparse solver is faster at every size measured (tf-idf rows are over 99 %
+/// zeros; e.g. 300 synthetic rows × 8,300 features, 19 MiB dense: linfa 1.3 s, sparse 0.07 s;
+/// 600 × 15,117, 69 MiB: 3.7 s against 0.04 s), so this bound only caps what keeping small data
+/// sets on the reference solver costs (about 2 s per fit) while leaving room above the shipped
+/// model's 15 MiB, which keeps reproducing bit for bit.
+pub const AUTO_DENSE_MAX_BYTES: usize = 32 << 20;
 
 /// Intercept given to a label that is absent from a training set (possible inside a
 /// cross-validation fold), so the model never predicts it.
 pub const ABSENT_LABEL_INTERCEPT: f64 = -30.0;
 
-const SOLVER_NAME: &str = "linfa-logistic MultiLogisticRegression (L-BFGS, dense)";
+const LINFA_NAME: &str = "linfa-logistic MultiLogisticRegression (L-BFGS, dense)";
+const DENSE_WEIGHTED_NAME: &str = "argmin L-BFGS (dense ndarray, class-weighted)";
+const SPARSE_NAME: &str = "argmin L-BFGS (sparse rows)";
+
+/// Which solver minimises the objective.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Solver {
+    /// Dense when the dense matrix takes at most [`AUTO_DENSE_MAX_BYTES`], sparse otherwise.
+    #[default]
+    Auto,
+    /// linfa-logistic on a dense matrix (argmin L-BFGS on a dense matrix when class weights
+    /// are not all one). Refused above [`MAX_DENSE_BYTES`].
+    Dense,
+    /// argmin L-BFGS over the sparse rows; memory grows with the non-zeros, not rows × features.
+    Sparse,
+}
+
+impl Solver {
+    fn is_auto(&self) -> bool {
+        *self == Solver::Auto
+    }
+}
+
+/// What [`TrainParams::gradient_tolerance`] bounds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToleranceScale {
+    /// `sum` with the dense solver, `mean` with the sparse one.
+    #[default]
+    Auto,
+    /// The gradient norm of the summed objective (linfa-logistic's criterion). It tightens
+    /// as rows are added: on 200,000 rows it asks for far more accuracy than the data carry.
+    Sum,
+    /// The gradient norm of the objective divided by the total row weight (the number of rows
+    /// when unweighted), as scikit-learn scales its `tol`.
+    Mean,
+}
+
+impl ToleranceScale {
+    fn is_auto(&self) -> bool {
+        *self == ToleranceScale::Auto
+    }
+}
+
+/// How much each training row's loss term counts, by its label.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassWeight {
+    /// Every row counts once.
+    #[default]
+    None,
+    /// `rows / (classes · rows of the class)`, as scikit-learn's `class_weight="balanced"`,
+    /// over the classes present in the training set.
+    Balanced,
+    /// A weight per label name; labels not listed weigh 1.
+    Explicit(BTreeMap<String, f64>),
+}
+
+impl ClassWeight {
+    fn is_none(&self) -> bool {
+        *self == ClassWeight::None
+    }
+
+    /// The weight of each class in `present` (indices into `labels`), given the targets.
+    /// Fails when an explicit weight names a label that is not in `labels`.
+    pub fn resolve(
+        &self,
+        labels: &[String],
+        targets: &[usize],
+        present: &[usize],
+    ) -> Result<Vec<f64>, TrainError> {
+        match self {
+            ClassWeight::None => Ok(vec![1.0; present.len()]),
+            ClassWeight::Balanced => {
+                let mut counts = vec![0usize; labels.len()];
+                for &t in targets {
+                    counts[t] += 1;
+                }
+                let n = targets.len() as f64;
+                let k = present.len() as f64;
+                Ok(present.iter().map(|&label| n / (k * counts[label] as f64)).collect())
+            }
+            ClassWeight::Explicit(map) => {
+                if let Some(unknown) = map.keys().find(|name| !labels.contains(name)) {
+                    return Err(TrainError::UnknownClassWeightLabel {
+                        label: unknown.clone(),
+                        labels: labels.to_vec(),
+                    });
+                }
+                Ok(present.iter().map(|&label| map.get(&labels[label]).copied().unwrap_or(1.0)).collect())
+            }
+        }
+    }
+}
 
 /// Training hyperparameters, unchecked. Turn them into a [`Trainer`] with [`TrainParams::check`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,9 +142,18 @@ pub struct TrainParams {
     pub alpha: f64,
     /// Iteration budget of L-BFGS.
     pub max_iterations: u64,
-    /// L-BFGS stops when the gradient norm falls below this; a model whose final gradient
-    /// norm is above it is reported as not converged.
+    /// L-BFGS stops when the gradient norm falls below this (scaled as `tolerance_scale`
+    /// says); a model whose final gradient norm is above it is reported as not converged.
     pub gradient_tolerance: f64,
+    /// Whether the tolerance bounds the summed or the per-row objective's gradient.
+    #[serde(default, skip_serializing_if = "ToleranceScale::is_auto")]
+    pub tolerance_scale: ToleranceScale,
+    /// Which solver runs.
+    #[serde(default, skip_serializing_if = "Solver::is_auto")]
+    pub solver: Solver,
+    /// Per-class weights of the rows' loss terms.
+    #[serde(default, skip_serializing_if = "ClassWeight::is_none")]
+    pub class_weight: ClassWeight,
 }
 
 impl Default for TrainParams {
@@ -42,6 +163,9 @@ impl Default for TrainParams {
             alpha: 1.0,
             max_iterations: 1000,
             gradient_tolerance: 1e-4,
+            tolerance_scale: ToleranceScale::Auto,
+            solver: Solver::Auto,
+            class_weight: ClassWeight::None,
         }
     }
 }
@@ -65,6 +189,13 @@ impl TrainParams {
                 self.gradient_tolerance
             )));
         }
+        if let ClassWeight::Explicit(map) = &self.class_weight {
+            if let Some((label, weight)) = map.iter().find(|(_, w)| !(w.is_finite() && **w > 0.0)) {
+                return Err(TrainError::InvalidParam(format!(
+                    "the class weight of {label:?} must be a positive number, got {weight}"
+                )));
+            }
+        }
         Ok(Trainer { params: self })
     }
 }
@@ -84,6 +215,12 @@ pub struct Fitted {
     pub weights: Weights,
     /// Objective, gradient norm and convergence.
     pub solver: SolverReport,
+    /// Iterations, evaluations and timings of argmin's L-BFGS (`None` for linfa-logistic,
+    /// which does not report them).
+    pub lbfgs: Option<LbfgsStats>,
+    /// The bound the solver used on the Euclidean norm of the summed objective's gradient:
+    /// the gradient tolerance, times the total row weight when the tolerance is per row.
+    pub gradient_tolerance: f64,
     /// Sparse training vectors (kept so callers need not featurize twice).
     pub vectors: Vec<SparseVec>,
 }
@@ -97,8 +234,9 @@ impl Trainer {
     /// Fits featurizer and model on `texts` with label indices `targets` into `labels`.
     ///
     /// Labels without any training row get zero coefficients and a strongly negative
-    /// intercept. Fails if fewer than two labels have rows, if the dense matrix would be too
-    /// large, if the solver fails, or if it returns all-zero weights.
+    /// intercept. Fails if fewer than two labels have rows, if an explicit class weight names
+    /// a label not in `labels`, if the dense solver is asked for and the dense matrix would be
+    /// too large, if the solver fails, or if it returns all-zero weights.
     pub fn fit<S: AsRef<str> + Sync>(
         &self,
         texts: &[S],
@@ -106,22 +244,19 @@ impl Trainer {
         labels: &[String],
     ) -> Result<Fitted, TrainError> {
         assert_eq!(texts.len(), targets.len(), "one target per text");
-        let present: Vec<usize> = {
-            let mut seen: Vec<usize> = targets.to_vec();
-            seen.sort_unstable();
-            seen.dedup();
-            seen
-        };
-        if present.len() < 2 {
-            return Err(TrainError::TooFewClasses {
-                path: None,
-                found: present.iter().map(|&i| labels[i].clone()).collect(),
-            });
-        }
+        check_classes(targets, labels)?;
+        self.params.class_weight.resolve(labels, targets, &present_labels(targets))?;
         let featurizer = Featurizer::fit(&self.params.features, texts)?;
         let vectors = featurizer.transform_all(texts);
-        let (weights, solver) = self.fit_vectors(&vectors, featurizer.n_features(), targets, labels)?;
-        Ok(Fitted { featurizer, weights, solver, vectors })
+        let fit = self.fit_model(&vectors, featurizer.n_features(), targets, labels)?;
+        Ok(Fitted {
+            featurizer,
+            weights: fit.weights,
+            solver: fit.solver,
+            lbfgs: fit.lbfgs,
+            gradient_tolerance: fit.gradient_tolerance,
+            vectors,
+        })
     }
 
     /// Fits the logistic model alone on already featurized `vectors` of width `n_features`
@@ -134,118 +269,208 @@ impl Trainer {
         targets: &[usize],
         labels: &[String],
     ) -> Result<(Weights, SolverReport), TrainError> {
+        let fit = self.fit_model(vectors, n_features, targets, labels)?;
+        Ok((fit.weights, fit.solver))
+    }
+
+    fn fit_model(
+        &self,
+        vectors: &[SparseVec],
+        n_features: usize,
+        targets: &[usize],
+        labels: &[String],
+    ) -> Result<ModelFit, TrainError> {
         assert_eq!(vectors.len(), targets.len(), "one target per vector");
-        let present: Vec<usize> = {
-            let mut seen: Vec<usize> = targets.to_vec();
-            seen.sort_unstable();
-            seen.dedup();
-            seen
-        };
-        if present.len() < 2 {
-            return Err(TrainError::TooFewClasses {
-                path: None,
-                found: present.iter().map(|&i| labels[i].clone()).collect(),
-            });
-        }
+        check_classes(targets, labels)?;
+        let present = present_labels(targets);
+        let class_weights = self.params.class_weight.resolve(labels, targets, &present)?;
         let bytes = vectors.len().saturating_mul(n_features).saturating_mul(8);
-        if bytes > MAX_DENSE_BYTES {
-            return Err(TrainError::TooLargeForDense { rows: vectors.len(), features: n_features, bytes });
-        }
-        let mut x = Array2::<f64>::zeros((vectors.len(), n_features));
-        for (row, vector) in vectors.iter().enumerate() {
-            for (feature, value) in vector.iter() {
-                x[[row, feature]] = value;
+        let dense = match self.params.solver {
+            Solver::Auto => bytes <= AUTO_DENSE_MAX_BYTES,
+            Solver::Dense if bytes > MAX_DENSE_BYTES => {
+                return Err(TrainError::TooLargeForDense {
+                    rows: vectors.len(),
+                    features: n_features,
+                    bytes,
+                });
             }
+            Solver::Dense => true,
+            Solver::Sparse => false,
+        };
+        let classes: Vec<usize> =
+            targets.iter().map(|t| present.binary_search(t).expect("targets are present")).collect();
+        let unweighted = class_weights.iter().all(|&w| w == 1.0);
+        let per_row = match self.params.tolerance_scale {
+            ToleranceScale::Auto => !dense,
+            ToleranceScale::Sum => false,
+            ToleranceScale::Mean => true,
+        };
+        let gradient_tolerance = if per_row {
+            let total_weight: f64 = classes.iter().map(|&c| class_weights[c]).sum();
+            self.params.gradient_tolerance * total_weight
+        } else {
+            self.params.gradient_tolerance
+        };
+        let (params, lbfgs, name) = if dense && unweighted {
+            let params = self.fit_linfa(vectors, n_features, targets, present.len(), gradient_tolerance)?;
+            (params, None, LINFA_NAME)
+        } else if dense {
+            let x = dense_matrix(vectors, n_features);
+            let objective = DenseObjective::new(x.view(), &classes, &class_weights, self.params.alpha);
+            let minimum = self.minimize(&objective, gradient_tolerance)?;
+            (minimum.params, Some(minimum.stats), DENSE_WEIGHTED_NAME)
+        } else {
+            let objective =
+                SparseObjective::new(vectors, &classes, &class_weights, n_features, self.params.alpha);
+            let minimum = self.minimize(&objective, gradient_tolerance)?;
+            (minimum.params, Some(minimum.stats), SPARSE_NAME)
+        };
+
+        let weights = unpack(&params, n_features, &present, labels.len());
+        let all_zero = weights.coefficients.iter().flatten().all(|&w| w == 0.0);
+        if all_zero
+            || weights.coefficients.iter().flatten().chain(&weights.intercepts).any(|w| !w.is_finite())
+        {
+            return Err(TrainError::DegenerateWeights { all_zero });
         }
+        let label_weights = label_weights(&class_weights, &present, labels.len());
+        let (objective, gradient_norm) = objective_and_gradient_norm(
+            vectors,
+            targets,
+            &weights,
+            &present,
+            self.params.alpha,
+            &label_weights,
+        );
+        let solver = SolverReport {
+            solver: name.into(),
+            objective,
+            gradient_norm,
+            converged: gradient_norm <= gradient_tolerance,
+        };
+        Ok(ModelFit { weights, solver, lbfgs, gradient_tolerance })
+    }
+
+    /// linfa-logistic's fit, returning parameters in the flat `(features + 1) × classes`
+    /// layout of [`crate::sparse_solver`].
+    fn fit_linfa(
+        &self,
+        vectors: &[SparseVec],
+        n_features: usize,
+        targets: &[usize],
+        n_classes: usize,
+        gradient_tolerance: f64,
+    ) -> Result<Vec<f64>, TrainError> {
+        let x = dense_matrix(vectors, n_features);
         let y: Array1<usize> = targets.iter().copied().collect();
         let dataset = Dataset::new(x, y);
         let fitted = MultiLogisticRegression::default()
             .alpha(self.params.alpha)
             .max_iterations(self.params.max_iterations)
-            .gradient_tolerance(self.params.gradient_tolerance)
+            .gradient_tolerance(gradient_tolerance)
             .fit(&dataset)
             .map_err(|e| TrainError::Solver(e.to_string()))?;
-
-        let mut coefficients = vec![vec![0.0; n_features]; labels.len()];
-        let mut intercepts = vec![ABSENT_LABEL_INTERCEPT; labels.len()];
-        let params = fitted.params();
-        for (column, &label) in fitted.classes().iter().enumerate() {
-            coefficients[label] = params.column(column).to_vec();
-            intercepts[label] = fitted.intercept()[column];
-        }
-        let all_zero = coefficients.iter().flatten().all(|&w| w == 0.0);
-        if all_zero || coefficients.iter().flatten().chain(&intercepts).any(|w| !w.is_finite()) {
-            return Err(TrainError::DegenerateWeights { all_zero });
-        }
-        let weights = Weights { coefficients, intercepts };
-        let solver = self.solver_report(vectors, targets, &weights, &present);
-        Ok((weights, solver))
+        // linfa's classes are the sorted distinct targets, the order of `present`.
+        assert_eq!(fitted.classes().len(), n_classes);
+        let mut params = Vec::with_capacity((n_features + 1) * n_classes);
+        params.extend(fitted.params().iter().copied());
+        params.extend(fitted.intercept().iter().copied());
+        Ok(params)
     }
 
-    /// Recomputes the objective and its gradient at the solution, since linfa-logistic does
-    /// not report whether L-BFGS converged.
-    fn solver_report(
-        &self,
-        vectors: &[SparseVec],
-        targets: &[usize],
-        weights: &Weights,
-        present: &[usize],
-    ) -> SolverReport {
-        let (objective, gradient_norm) =
-            objective_and_gradient_norm(vectors, targets, weights, present, self.params.alpha);
-        SolverReport {
-            solver: SOLVER_NAME.into(),
-            objective,
-            gradient_norm,
-            converged: gradient_norm <= self.params.gradient_tolerance,
-        }
+    fn minimize<O: Objective>(&self, objective: &O, gradient_tolerance: f64) -> Result<Minimum, TrainError> {
+        minimize(objective, self.params.max_iterations, gradient_tolerance).map_err(TrainError::Solver)
     }
 }
 
-/// Summed softmax cross-entropy plus `alpha/2 ‖W‖²` over the labels in `present`, and the
-/// Euclidean norm of its gradient with respect to coefficients and intercepts.
-pub fn objective_and_gradient_norm(
-    vectors: &[SparseVec],
+/// What fitting the linear model alone produces (see [`Trainer::fit_vectors`]).
+struct ModelFit {
+    weights: Weights,
+    solver: SolverReport,
+    lbfgs: Option<LbfgsStats>,
+    gradient_tolerance: f64,
+}
+
+/// The distinct labels of `targets`, sorted.
+fn present_labels(targets: &[usize]) -> Vec<usize> {
+    let mut seen: Vec<usize> = targets.to_vec();
+    seen.sort_unstable();
+    seen.dedup();
+    seen
+}
+
+/// Training needs rows of at least two labels.
+fn check_classes(targets: &[usize], labels: &[String]) -> Result<(), TrainError> {
+    let present = present_labels(targets);
+    if present.len() < 2 {
+        return Err(TrainError::TooFewClasses {
+            path: None,
+            found: present.iter().map(|&i| labels[i].clone()).collect(),
+        });
+    }
+    Ok(())
+}
+
+fn dense_matrix(vectors: &[SparseVec], n_features: usize) -> Array2<f64> {
+    let mut x = Array2::<f64>::zeros((vectors.len(), n_features));
+    for (row, vector) in vectors.iter().enumerate() {
+        for (feature, value) in vector.iter() {
+            x[[row, feature]] = value;
+        }
+    }
+    x
+}
+
+/// Flat `(features + 1) × classes` parameters → label-major weights over all `n_labels`.
+fn unpack(params: &[f64], n_features: usize, present: &[usize], n_labels: usize) -> Weights {
+    let k = present.len();
+    let mut coefficients = vec![vec![0.0; n_features]; n_labels];
+    let mut intercepts = vec![ABSENT_LABEL_INTERCEPT; n_labels];
+    for (c, &label) in present.iter().enumerate() {
+        for (f, w) in coefficients[label].iter_mut().enumerate() {
+            *w = params[f * k + c];
+        }
+        intercepts[label] = params[n_features * k + c];
+    }
+    Weights { coefficients, intercepts }
+}
+
+/// Per-class weights of the present classes → per-label weights (1 for absent labels).
+fn label_weights(class_weights: &[f64], present: &[usize], n_labels: usize) -> Vec<f64> {
+    let mut weights = vec![1.0; n_labels];
+    for (&label, &w) in present.iter().zip(class_weights) {
+        weights[label] = w;
+    }
+    weights
+}
+
+/// The training objective — summed softmax cross-entropy over the labels in `present`, each
+/// row's term times `label_weights[its label]`, plus `alpha/2 ‖W‖²` — and the Euclidean norm
+/// of its gradient with respect to coefficients and intercepts, at `weights`.
+pub fn objective_and_gradient_norm<R: SparseRows + ?Sized>(
+    rows: &R,
     targets: &[usize],
     weights: &Weights,
     present: &[usize],
     alpha: f64,
+    label_weights: &[f64],
 ) -> (f64, f64) {
     let k = present.len();
     let n_features = weights.coefficients.first().map_or(0, Vec::len);
-    let mut gradient_w = vec![0.0; n_features * k];
-    let mut gradient_b = vec![0.0; k];
-    let mut loss = 0.0;
-    for (vector, &target) in vectors.iter().zip(targets) {
-        let logits: Vec<f64> = present
-            .iter()
-            .map(|&label| {
-                let row = &weights.coefficients[label];
-                weights.intercepts[label] + vector.iter().map(|(f, v)| v * row[f]).sum::<f64>()
-            })
-            .collect();
-        let probabilities = softmax(&logits);
-        for (c, &label) in present.iter().enumerate() {
-            let residual = probabilities[c] - if label == target { 1.0 } else { 0.0 };
-            if label == target {
-                loss -= probabilities[c].max(f64::MIN_POSITIVE).ln();
-            }
-            gradient_b[c] += residual;
-            for (f, v) in vector.iter() {
-                gradient_w[f * k + c] += residual * v;
-            }
-        }
-    }
-    let mut penalty = 0.0;
+    let mut params = vec![0.0; (n_features + 1) * k];
     for (c, &label) in present.iter().enumerate() {
         for (f, &w) in weights.coefficients[label].iter().enumerate() {
-            penalty += w * w;
-            gradient_w[f * k + c] += alpha * w;
+            params[f * k + c] = w;
         }
+        params[n_features * k + c] = weights.intercepts[label];
     }
-    let objective = loss + 0.5 * alpha * penalty;
-    let norm = gradient_w.iter().chain(&gradient_b).map(|g| g * g).sum::<f64>().sqrt();
-    (objective, norm)
+    let classes: Vec<usize> =
+        targets.iter().map(|t| present.binary_search(t).expect("targets are present")).collect();
+    let class_weights: Vec<f64> = present.iter().map(|&label| label_weights[label]).collect();
+    let objective = SparseObjective::new(rows, &classes, &class_weights, n_features, alpha);
+    let mut gradient = vec![0.0; params.len()];
+    let value = objective.evaluate(&params, &mut gradient);
+    (value, gradient.iter().map(|g| g * g).sum::<f64>().sqrt())
 }
 
 #[cfg(test)]
@@ -327,8 +552,220 @@ mod tests {
         let mut moved = fitted.weights.clone();
         moved.intercepts[0] += 0.5;
         let (objective, norm) =
-            objective_and_gradient_norm(&fitted.vectors, &targets, &moved, &[0, 1, 2], 1.0);
+            objective_and_gradient_norm(&fitted.vectors[..], &targets, &moved, &[0, 1, 2], 1.0, &[1.0; 3]);
         assert!(objective > fitted.solver.objective);
         assert!(norm > 0.1);
+    }
+
+    fn fit_with(texts: &[&str], targets: &[usize], params: TrainParams) -> Fitted {
+        params.check().unwrap().fit(texts, targets, &labels()).unwrap()
+    }
+
+    fn tight(solver: Solver, class_weight: ClassWeight) -> TrainParams {
+        TrainParams {
+            alpha: 0.5,
+            gradient_tolerance: 1e-7,
+            tolerance_scale: ToleranceScale::Sum,
+            solver,
+            class_weight,
+            ..Default::default()
+        }
+    }
+
+    fn max_abs_difference(a: &Weights, b: &Weights) -> f64 {
+        let flat = |w: &Weights| -> Vec<f64> {
+            w.coefficients.iter().flatten().chain(&w.intercepts).copied().collect()
+        };
+        flat(a).iter().zip(flat(b)).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    }
+
+    fn predictions(fitted: &Fitted) -> Vec<usize> {
+        let model =
+            LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts).unwrap();
+        fitted.vectors.iter().map(|v| stance_model::argmax(&model.probabilities(v)).unwrap()).collect()
+    }
+
+    /// An imbalanced toy set: six "neutral" rows, two "oppose", two "support".
+    fn imbalanced() -> (Vec<&'static str>, Vec<usize>) {
+        let texts = vec![
+            "Air raid sirens sounded across Ukraine",
+            "The talks took place in Riyadh",
+            "Follow our coverage on Telegram",
+            "Ministers met in Brussels on Monday",
+            "Troops in Ukraine were discussed in Paris",
+            "Peacekeepers were mentioned at the summit",
+            "Moscow rejects foreign troops in Ukraine",
+            "Lavrov says peacekeepers are unacceptable",
+            "Britain is ready to send peacekeepers",
+            "France supports deploying European troops",
+        ];
+        (texts, vec![0, 0, 0, 0, 0, 0, 1, 1, 2, 2])
+    }
+
+    #[test]
+    fn dense_and_sparse_solvers_reach_the_same_model() {
+        let (texts, targets) = imbalanced();
+        let mut explicit = BTreeMap::new();
+        explicit.insert("oppose".to_string(), 2.5);
+        explicit.insert("neutral".to_string(), 0.5);
+        for class_weight in [ClassWeight::None, ClassWeight::Balanced, ClassWeight::Explicit(explicit)] {
+            let dense = fit_with(&texts, &targets, tight(Solver::Dense, class_weight.clone()));
+            let sparse = fit_with(&texts, &targets, tight(Solver::Sparse, class_weight.clone()));
+            let expected = if class_weight == ClassWeight::None { LINFA_NAME } else { DENSE_WEIGHTED_NAME };
+            assert_eq!(dense.solver.solver, expected);
+            assert_eq!(sparse.solver.solver, SPARSE_NAME);
+            assert!(dense.solver.converged, "{:?}", dense.solver);
+            assert!(sparse.solver.converged, "{:?}", sparse.solver);
+            assert!(sparse.solver.gradient_norm <= 1e-7, "{:?}", sparse.solver);
+            let delta = max_abs_difference(&dense.weights, &sparse.weights);
+            assert!(delta < 1e-4, "{class_weight:?}: max |Δw| = {delta}");
+            assert!(sparse.solver.objective <= dense.solver.objective + 1e-9, "{class_weight:?}");
+            assert_eq!(predictions(&dense), predictions(&sparse), "{class_weight:?}");
+        }
+    }
+
+    #[test]
+    fn weights_change_the_objective_and_the_model() {
+        let (texts, targets) = imbalanced();
+        let plain = fit_with(&texts, &targets, tight(Solver::Sparse, ClassWeight::None));
+        let balanced = fit_with(&texts, &targets, tight(Solver::Sparse, ClassWeight::Balanced));
+        assert!(max_abs_difference(&plain.weights, &balanced.weights) > 0.01);
+        // Balanced weights: 10 / (3 · 6), 10 / (3 · 2), 10 / (3 · 2).
+        let label_weights = [10.0 / 18.0, 10.0 / 6.0, 10.0 / 6.0];
+        let (objective, norm) = objective_and_gradient_norm(
+            &balanced.vectors[..],
+            &targets,
+            &balanced.weights,
+            &[0, 1, 2],
+            0.5,
+            &label_weights,
+        );
+        assert_eq!((objective, norm), (balanced.solver.objective, balanced.solver.gradient_norm));
+        // The unweighted optimum is not the weighted one.
+        let (_, norm) = objective_and_gradient_norm(
+            &plain.vectors[..],
+            &targets,
+            &plain.weights,
+            &[0, 1, 2],
+            0.5,
+            &label_weights,
+        );
+        assert!(norm > 1e-3, "{norm}");
+    }
+
+    #[test]
+    fn balanced_weights_raise_minority_recall() {
+        // Strong regularisation makes the majority class swallow the rare ones unless
+        // their rows weigh more.
+        let (texts, targets) = imbalanced();
+        let recall = |fitted: &Fitted, label: usize| {
+            let predicted = predictions(fitted);
+            let hits = targets.iter().zip(&predicted).filter(|(&t, &p)| t == label && p == label).count();
+            hits as f64 / targets.iter().filter(|&&t| t == label).count() as f64
+        };
+        for solver in [Solver::Dense, Solver::Sparse] {
+            let base = TrainParams { alpha: 20.0, solver, ..Default::default() };
+            let plain = fit_with(&texts, &targets, base.clone());
+            let balanced =
+                fit_with(&texts, &targets, TrainParams { class_weight: ClassWeight::Balanced, ..base });
+            assert_eq!(recall(&plain, 1) + recall(&plain, 2), 0.0, "{solver:?}");
+            assert_eq!(recall(&balanced, 1), 1.0, "{solver:?}");
+            assert_eq!(recall(&balanced, 2), 1.0, "{solver:?}");
+        }
+    }
+
+    #[test]
+    fn seed_corpus_gives_the_same_predictions_with_both_solvers() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/labeled/peacekeepers.tsv");
+        let data = crate::read_labeled(&path, None, &crate::Columns::default()).unwrap();
+        let (labels, targets) = crate::label_indices(&data);
+        let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
+        for class_weight in [ClassWeight::None, ClassWeight::Balanced] {
+            let fit = |solver| {
+                let params = TrainParams {
+                    gradient_tolerance: 1e-5,
+                    tolerance_scale: ToleranceScale::Sum,
+                    solver,
+                    class_weight: class_weight.clone(),
+                    ..Default::default()
+                };
+                params.check().unwrap().fit(&texts, &targets, &labels).unwrap()
+            };
+            let (dense, sparse) = (fit(Solver::Dense), fit(Solver::Sparse));
+            assert!(sparse.solver.converged, "{:?}", sparse.solver);
+            let delta = max_abs_difference(&dense.weights, &sparse.weights);
+            assert!(delta < 1e-4, "{class_weight:?}: max |Δw| = {delta}");
+            assert!(sparse.solver.objective <= dense.solver.objective + 1e-6);
+            assert_eq!(predictions(&dense), predictions(&sparse));
+        }
+    }
+
+    #[test]
+    fn auto_uses_dense_on_small_data_and_keeps_old_options_parsing() {
+        let (texts, targets) = toy();
+        let fitted = fit_with(&texts, &targets, TrainParams::default());
+        assert_eq!(fitted.solver.solver, LINFA_NAME);
+        let json = serde_json::to_value(TrainParams::default()).unwrap();
+        assert!(json.get("solver").is_none() && json.get("class_weight").is_none(), "{json}");
+        let old = r#"{"features": null, "alpha": 1.0, "max_iterations": 1000, "gradient_tolerance": 0.0001}"#;
+        let mut old: serde_json::Value = serde_json::from_str(old).unwrap();
+        old["features"] = serde_json::to_value(FeatureConfig::default()).unwrap();
+        let parsed: TrainParams = serde_json::from_value(old).unwrap();
+        assert_eq!(parsed, TrainParams::default());
+        let mut map = BTreeMap::new();
+        map.insert("oppose".to_string(), 3.0);
+        let params = TrainParams {
+            solver: Solver::Sparse,
+            class_weight: ClassWeight::Explicit(map),
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&params).unwrap();
+        assert!(
+            json.contains(r#""solver":"sparse""#)
+                && json.contains(r#""class_weight":{"explicit":{"oppose":3.0}}"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<TrainParams>(&json).unwrap(), params);
+    }
+
+    #[test]
+    fn bad_class_weights_are_errors() {
+        for weight in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let mut map = BTreeMap::new();
+            map.insert("oppose".to_string(), weight);
+            let err = TrainParams { class_weight: ClassWeight::Explicit(map), ..Default::default() }
+                .check()
+                .unwrap_err();
+            assert!(err.to_string().contains("\"oppose\""), "{err}");
+        }
+        let mut map = BTreeMap::new();
+        map.insert("opose".to_string(), 2.0);
+        let trainer =
+            TrainParams { class_weight: ClassWeight::Explicit(map), ..Default::default() }.check().unwrap();
+        let (texts, targets) = toy();
+        let err = trainer.fit(&texts, &targets, &labels()).unwrap_err().to_string();
+        assert!(err.contains("\"opose\"") && err.contains("neutral, oppose, support"), "{err}");
+    }
+
+    #[test]
+    fn tolerance_scale_multiplies_by_the_total_row_weight() {
+        let (texts, targets) = imbalanced();
+        let fit = |solver, tolerance_scale, class_weight| {
+            let params = TrainParams { solver, tolerance_scale, class_weight, ..Default::default() };
+            fit_with(&texts, &targets, params)
+        };
+        use ToleranceScale::{Auto, Mean, Sum};
+        assert_eq!(fit(Solver::Dense, Auto, ClassWeight::None).gradient_tolerance, 1e-4);
+        assert_eq!(fit(Solver::Sparse, Sum, ClassWeight::None).gradient_tolerance, 1e-4);
+        let mean = fit(Solver::Sparse, Auto, ClassWeight::None);
+        assert!((mean.gradient_tolerance - 1e-3).abs() < 1e-15, "{}", mean.gradient_tolerance);
+        assert!(mean.solver.converged && mean.solver.gradient_norm <= mean.gradient_tolerance);
+        // Balanced weights sum to the number of rows; explicit ones need not.
+        let mut map = BTreeMap::new();
+        map.insert("neutral".to_string(), 2.0);
+        let explicit = fit(Solver::Dense, Mean, ClassWeight::Explicit(map));
+        assert!((explicit.gradient_tolerance - 1.6e-3).abs() < 1e-15, "{}", explicit.gradient_tolerance);
+        assert_eq!(explicit.solver.solver, DENSE_WEIGHTED_NAME);
     }
 }
