@@ -95,6 +95,7 @@ class Settings:
         default_factory=lambda: shlex.split(os.environ.get("STANCE_EXTRA_TRAIN_ARGS", ""))
     )
     threads: int = os.cpu_count() or 1
+    runstep: Path = Path(os.environ.get("BENCH_RUNSTEP", ROOT / "target" / "bench" / "runstep"))
 
 
 @dataclass
@@ -108,12 +109,24 @@ class Step:
 
 
 def run_step(argv: list[str], settings: Settings, stdin: Path | None = None, stdout: Path | None = None) -> Step:
-    """Runs `argv` as a child, timing it from spawn to exit; peak RSS from os.wait4."""
-    mem_bytes = settings.mem_gb << 30
+    """Runs `argv` as a child, timed from spawn to exit, with its peak RSS from wait4.
 
-    def limit():
-        # Keeps a runaway step from taking a shared machine's memory: it fails instead.
-        resource.setrlimit(resource.RLIMIT_AS, (mem_bytes, mem_bytes))
+    The child is started through bench/runstep.c (built by run.sh) when it exists: Linux carries
+    the RSS high-water mark across fork and exec, so a child forked straight from this driver
+    would report at least the driver's own RSS. Without it, os.wait4 here, and the report says so.
+    """
+    mem_bytes = settings.mem_gb << 30
+    report = settings.work / "last-step.json"
+    report.unlink(missing_ok=True)
+    if settings.runstep.exists():
+        full = [str(settings.runstep), str(report), str(mem_bytes), "--"] + argv
+        preexec = None
+    else:
+        full = argv
+
+        def preexec():
+            # Keeps a runaway step from taking a shared machine's memory: it fails instead.
+            resource.setrlimit(resource.RLIMIT_AS, (mem_bytes, mem_bytes))
 
     stderr_path = settings.work / "last-stderr.txt"
     with open(stderr_path, "wb") as err, open(stdin or os.devnull, "rb") as fin, open(
@@ -121,7 +134,7 @@ def run_step(argv: list[str], settings: Settings, stdin: Path | None = None, std
     ) as fout:
         start = time.perf_counter()
         child = subprocess.Popen(
-            argv, stdin=fin, stdout=fout, stderr=err, preexec_fn=limit, start_new_session=True, cwd=ROOT
+            full, stdin=fin, stdout=fout, stderr=err, preexec_fn=preexec, start_new_session=True, cwd=ROOT
         )
         timed_out = threading.Event()
 
@@ -135,8 +148,11 @@ def run_step(argv: list[str], settings: Settings, stdin: Path | None = None, std
         elapsed = time.perf_counter() - start
         timer.cancel()
         child.returncode = os.waitstatus_to_exitcode(status)
-    tail = stderr_path.read_text(errors="replace").strip()[-600:]
     rss = usage.ru_maxrss / 1024  # KiB on Linux
+    if report.exists():
+        measured = json.loads(report.read_text())
+        elapsed, rss = measured["seconds"], measured["maxrss_kib"] / 1024
+    tail = stderr_path.read_text(errors="replace").strip()[-600:]
     if timed_out.is_set():
         return Step(f"timeout after {settings.timeout} s", elapsed, rss, tail)
     if child.returncode != 0:
@@ -532,7 +548,12 @@ def markdown(report: dict) -> str:
         "load (prediction) and model save (training).",
         "- **rows/s** and **MB/s**: held-out rows, and MB of held-out text (the plain text, one row a "
         "line, the same bytes for every tool), divided by that full prediction time.",
-        "- **peak RSS**: the child's `ru_maxrss` from `os.wait4`, for training and prediction separately.",
+        "- **peak RSS**: the child's `ru_maxrss` from `wait4`, for training and prediction separately"
+        + (
+            " (children are started by `bench/runstep.c`, so no step inherits the driver's RSS high-water mark)."
+            if s["runstep"]
+            else " (**runstep not built: each child's figure includes the Python driver's RSS at fork time**)."
+        ),
         "- **macro-F1** and accuracy: computed by the driver, with one function, from each tool's "
         "predicted labels on the held-out rows.",
         f"- L2 strength: stance `--alpha {s['alpha']:g}`, scikit-learn `C = 1/alpha = {1 / s['alpha']:g}`.",
@@ -625,6 +646,7 @@ def main() -> int:
             "stance_extra_train_args": settings.stance_extra,
             "timeout_s": settings.timeout,
             "mem_limit_gib": settings.mem_gb,
+            "runstep": settings.runstep.exists(),
         },
         "results": results,
         "finished_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),

@@ -1,8 +1,8 @@
 """scikit-learn LogisticRegression with the same features as a stance configuration (issue 4).
 
 Rebuilds stance's analyzer in Python — apostrophe folding, lowercasing, Unicode word tokens,
-English Snowball stems (the `snowballstemmer` package, the same Snowball algorithm as the
-rust-stemmers crate stance uses), word n-grams of stems joined by a space, `#`-prefixed char_wb
+English Snowball stems (`snowballstemmer` 2.2.0, the Snowball 2 English algorithm that the
+rust-stemmers crate in stance implements; 3.x stems some words differently), word n-grams of stems joined by a space, `#`-prefixed char_wb
 n-grams of the tokens padded with a space — and feeds it to one TfidfVectorizer (sublinear tf,
 smooth idf, L2 over the joint word + char vector, as stance does) and LogisticRegression(lbfgs,
 multinomial, C = 1/alpha, optional class_weight="balanced"). With --check-vocabulary MODEL the

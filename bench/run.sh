@@ -20,4 +20,9 @@ if [ "${1:-}" = "--venv-only" ]; then
     exit 0
 fi
 ${CARGO:-cargo} build --release --locked -p stance-cli
+# Starts each measured step, so its peak RSS is its own (see the comment in runstep.c).
+mkdir -p target/bench
+if [ ! -x target/bench/runstep ] || [ bench/runstep.c -nt target/bench/runstep ]; then
+    ${CC:-cc} -O2 -Wall -Wextra -o target/bench/runstep bench/runstep.c
+fi
 exec "$venv/bin/python" bench/bench.py
