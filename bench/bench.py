@@ -12,6 +12,9 @@ default 1), BENCH_VW_PASSES (1), BENCH_TIMEOUT (seconds per step, 7200), BENCH_M
 space limit per step, 16), BENCH_WORK (target/bench), BENCH_ONLY (comma-separated system ids to
 run, e.g. "stance,fasttext"), STANCE (binary, target/release/stance), STANCE_EXTRA_TRAIN_ARGS
 (appended to every stance train command, e.g. "--solver sparse").
+
+`python bench/bench.py --report-only` rewrites BENCHMARKS.md from bench/results-$BENCH_ROWS.json
+without measuring (after a change to the report's layout).
 """
 
 from __future__ import annotations
@@ -439,6 +442,13 @@ def versions(settings: Settings) -> dict:
     }
 
 
+def short(status: str) -> str:
+    """A step's status as a table cell: failures in a word (their stderr is printed below)."""
+    if status.startswith("failed"):
+        return "failed (below)"
+    return status
+
+
 def ratio(a, b):
     return a / b if a and b else None
 
@@ -482,7 +492,16 @@ def targets(results: list[dict], rows: int, million: dict | None) -> list[tuple[
     st, ft, sk, vw = (by_id.get(k) for k in ("stance", "fasttext", "sklearn", "vw"))
 
     def verdict(ok) -> str:
-        return "—" if ok is None else ("met" if ok else "**NOT met**")
+        if ok is not None:
+            return "met" if ok else "**NOT met**"
+        broken = [
+            f"{r['label']} {step} {short(r[step]['status']).removesuffix(' (below)')}"
+            for r in (st, ft, sk, vw)
+            if r
+            for step in ("train", "predict")
+            if r[step]["status"] != "ok"
+        ][:2]
+        return "not measured" + (f" ({'; '.join(broken)})" if broken else "")
 
     out = []
     if st and ft and sk:
@@ -571,8 +590,8 @@ def markdown(report: dict) -> str:
         ]
         for r in results:
             t, p = r["train"], r["predict"]
-            train_s = fmt_s(t["seconds"]) if t["status"] == "ok" else t["status"]
-            predict_s = fmt_s(p["seconds"]) if p["status"] == "ok" else p["status"]
+            train_s = fmt_s(t["seconds"]) if t["status"] == "ok" else short(t["status"])
+            predict_s = fmt_s(p["seconds"]) if p["status"] == "ok" else short(p["status"])
             lines.append(
                 f"| {r['label']} | {train_s} | {predict_s} | "
                 + (f"{r['rows_per_s']:,.0f} | {r['mb_per_s']:.2f}" if "rows_per_s" in r else "— | —")
@@ -615,8 +634,21 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def million_results(settings: Settings) -> dict | None:
+    path = BENCH_DIR / "results-1000000.json"
+    if settings.rows >= 1_000_000 or not path.exists():
+        return None
+    return {r["id"]: r for r in json.loads(path.read_text())["results"]}
+
+
 def main() -> int:
     settings = Settings()
+    if sys.argv[1:] == ["--report-only"]:
+        # Rewrites BENCHMARKS.md from bench/results-ROWS.json without measuring anything.
+        report = json.loads((BENCH_DIR / f"results-{settings.rows}.json").read_text())
+        report["targets"] = targets(report["results"], settings.rows, million_results(settings))
+        write_atomically(ROOT / "BENCHMARKS.md", markdown(report))
+        return 0
     settings.work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     print(f"== data: {settings.rows} training rows, seed {settings.seed}", flush=True)
@@ -625,15 +657,24 @@ def main() -> int:
     truth = read_label_lines(data / "test.labels")
     test_bytes = (data / "test.txt").stat().st_size
     results = []
-    for system in systems(settings):
+    chosen = systems(settings)
+    for system in chosen:
         result = run_system(system, data, settings, truth, test_bytes)
         result["name"] = system.name
         result["label"] = system.name
         results.append(result)
-    million_path = BENCH_DIR / "results-1000000.json"
-    million = None
-    if settings.rows < 1_000_000 and million_path.exists():
-        million = {r["id"]: r for r in json.loads(million_path.read_text())["results"]}
+    previous = BENCH_DIR / f"results-{settings.rows}.json"
+    if settings.only and previous.exists():
+        # A partial run (BENCH_ONLY) replaces its systems' rows and keeps the others', so e.g.
+        # stance can be re-measured after a change without re-running scikit-learn.
+        old = json.loads(previous.read_text())
+        if old["corpus"] == corpus:
+            rerun = {s.id for s in chosen}
+            kept = [r for r in old["results"] if r["id"] not in rerun]
+            results = kept + results
+            order = ["stance", "fasttext", "fasttext-bigrams", "sklearn", "vw", "stance-char", "sklearn-char"]
+            results.sort(key=lambda r: order.index(r["id"]) if r["id"] in order else len(order))
+    million = million_results(settings)
     report = {
         "machine": machine(),
         "versions": versions(settings),

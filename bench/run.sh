@@ -25,4 +25,6 @@ mkdir -p target/bench
 if [ ! -x target/bench/runstep ] || [ bench/runstep.c -nt target/bench/runstep ]; then
     ${CC:-cc} -O2 -Wall -Wextra -o target/bench/runstep bench/runstep.c
 fi
-exec "$venv/bin/python" bench/bench.py
+# The driver's own tests (scoring, corpus determinism, flag detection) first.
+"$venv/bin/python" -m unittest discover -s bench -p 'test_*.py' 2>&1 | tail -n 1
+exec "$venv/bin/python" bench/bench.py "$@"
