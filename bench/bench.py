@@ -250,7 +250,7 @@ def stance_system(settings: Settings, features: str, flags: dict[str, set[str]])
             return Step(f"n/a (flag missing: {' '.join(missing)})")
         return [str(settings.stance)] + fill(commands["predict"], model=model), data / "test.jsonl", out
 
-    extra = f" {' '.join(settings.stance_extra)}" if settings.stance_extra else ""
+    extra = f"; extra train args {' '.join(settings.stance_extra)}" if settings.stance_extra else ""
     return System(
         id="stance" if features == "word" else "stance-char",
         name="stance",
