@@ -6,7 +6,7 @@ MODEL_OPTS := --group-col article --alpha 0.03 --word-ngrams 1-2 --char-ngrams 2
 # Evaluation data sets are not part of the repo; point DATASETS at a copy.
 DATASETS ?= ../shared/datasets
 
-.PHONY: build test lint fmt doc demo model cv report-check eval-ibm fuzz clean
+.PHONY: build test lint fmt doc demo model cv report-check eval-ibm bench bench-build compare-sklearn fuzz clean
 
 build:
 	$(CARGO) build --release --workspace
@@ -55,6 +55,29 @@ eval-ibm: build
 	@test -f $(DATASETS)/ibm-claim-stance/train.tsv || { echo "no $(DATASETS)/ibm-claim-stance; set DATASETS=path"; exit 1; }
 	$(STANCE) train --data $(DATASETS)/ibm-claim-stance/train.tsv --group-col target --out target/ibm-claim-stance.json --force
 	$(STANCE) evaluate --model target/ibm-claim-stance.json --data $(DATASETS)/ibm-claim-stance/test.tsv
+
+## Speed, memory and macro-F1 of stance against fastText, scikit-learn and Vowpal Wabbit on a
+## synthetic corpus of BENCH_ROWS training rows (20000, 200000, 1000000); writes BENCHMARKS.md and
+## bench/results-ROWS.json. Installs the pinned peers into bench/.venv (PyPI) on first use; the
+## corpus is cached in target/bench/. BENCH_CHAR=0 skips the slow character n-gram table. Other
+## knobs (BENCH_ALPHA, BENCH_TIMEOUT, BENCH_ONLY, STANCE_EXTRA_TRAIN_ARGS) in bench/bench.py.
+BENCH_ROWS ?= 200000
+BENCH_CHAR ?= 1
+
+bench:
+	BENCH_ROWS=$(BENCH_ROWS) BENCH_CHAR=$(BENCH_CHAR) CARGO="$(CARGO)" bench/run.sh
+
+## Compile the criterion micro-benchmarks (benches/) without running them; `cargo bench -p
+## stance-benches` runs them.
+bench-build:
+	$(CARGO) bench --workspace --no-run --locked
+
+## scikit-learn LogisticRegression with the default model's features, on IBM claim stance
+## (needs DATASETS) and leave-one-article-out on the seed corpus (does not).
+compare-sklearn:
+	bench/run.sh --venv-only
+	bench/.venv/bin/python bench/compare_sklearn.py --datasets $(DATASETS) $(MODEL_OPTS) \
+	    --check-vocabulary models/peacekeepers.json --out target/compare-sklearn.json
 
 ## Fuzz the sentence splitter and analyzer, the label-file readers and the model loader
 ## (libFuzzer through cargo-fuzz; RUSTC_BOOTSTRAP=1 lets the stable toolchain build it). Runs the

@@ -1,0 +1,705 @@
+"""Speed, memory and accuracy of stance against fastText, scikit-learn and Vowpal Wabbit.
+
+Run through `make bench` (bench/run.sh sets up the virtualenv and the release binary). Every
+step (one tool training, or one tool predicting) runs as its own child process; its wall time
+covers the whole command (interpreter start, imports, reading the data, model load and save),
+and its peak RSS is the child's own ``ru_maxrss`` from ``os.wait4``. Macro-F1 is computed here,
+by one function, from each tool's predictions on the same held-out rows.
+
+Environment: BENCH_ROWS (training rows, default 200000), BENCH_SEED (42), BENCH_CHAR (1: also
+the character n-gram table), BENCH_ALPHA (L2 strength for stance, C = 1/alpha for scikit-learn;
+default 1), BENCH_VW_PASSES (1), BENCH_TIMEOUT (seconds per step, 7200), BENCH_MEM_GB (address
+space limit per step, 16), BENCH_WORK (target/bench), BENCH_ONLY (comma-separated system ids to
+run, e.g. "stance,fasttext"), STANCE (binary, target/release/stance), STANCE_EXTRA_TRAIN_ARGS
+(appended to every stance train command, e.g. "--solver sparse").
+
+`python bench/bench.py --report-only` rewrites BENCHMARKS.md from bench/results-$BENCH_ROWS.json
+without measuring (after a change to the report's layout).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import resource
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import synth
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+PYTHON = sys.executable
+
+# ============================================================================================
+# stance command lines: THE place to edit when the CLI's flags change. Placeholders in braces
+# are filled per run. Prediction reads test.jsonl on stdin and writes JSONL (one object with a
+# "label" key per input row, in input order) on stdout. Before running a command, the driver
+# checks that each of its --flags appears in `stance SUBCOMMAND --help`; a missing one makes
+# that step "n/a (flag missing: ...)" instead of a failure.
+# ============================================================================================
+STANCE_COMMANDS = {
+    "word": {
+        "train": [
+            "train", "--data", "{train_tsv}", "--no-cv", "--no-stem", "--word-ngrams", "1-2",
+            "--char-ngrams", "none", "--alpha", "{alpha}", "--quiet", "--force", "--out", "{model}",
+        ],
+        "predict": [
+            "classify", "--model", "{model}", "--input-format", "jsonl", "--text-field", "text",
+            "--level", "text", "--quiet",
+        ],
+    },
+    "word_char": {
+        "train": [
+            "train", "--data", "{train_tsv}", "--no-cv", "--no-stem", "--word-ngrams", "1-2",
+            "--char-ngrams", "2-5", "--alpha", "{alpha}", "--quiet", "--force", "--out", "{model}",
+        ],
+        "predict": [
+            "classify", "--model", "{model}", "--input-format", "jsonl", "--text-field", "text",
+            "--level", "text", "--quiet",
+        ],
+    },
+}  # fmt: skip
+
+FEATURE_SETS = {
+    "word": "word 1–2-grams",
+    "word_char": "word 1–2-grams + char_wb 2–5-grams",
+}
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@dataclass
+class Settings:
+    rows: int = env_int("BENCH_ROWS", 200_000)
+    seed: int = env_int("BENCH_SEED", 42)
+    char: bool = os.environ.get("BENCH_CHAR", "1") not in ("0", "", "no", "false")
+    alpha: float = float(os.environ.get("BENCH_ALPHA", "1"))
+    vw_passes: int = env_int("BENCH_VW_PASSES", 1)
+    timeout: int = env_int("BENCH_TIMEOUT", 7200)
+    mem_gb: int = env_int("BENCH_MEM_GB", 16)
+    work: Path = Path(os.environ.get("BENCH_WORK", ROOT / "target" / "bench"))
+    only: set[str] = field(
+        default_factory=lambda: {s for s in os.environ.get("BENCH_ONLY", "").split(",") if s}
+    )
+    stance: Path = Path(os.environ.get("STANCE", ROOT / "target" / "release" / "stance"))
+    stance_extra: list[str] = field(
+        default_factory=lambda: shlex.split(os.environ.get("STANCE_EXTRA_TRAIN_ARGS", ""))
+    )
+    threads: int = os.cpu_count() or 1
+    runstep: Path = Path(os.environ.get("BENCH_RUNSTEP", ROOT / "target" / "bench" / "runstep"))
+
+
+@dataclass
+class Step:
+    """Outcome of one child process."""
+
+    status: str  # "ok", "failed: ...", "n/a (...)", "timeout"
+    seconds: float | None = None
+    peak_rss_mb: float | None = None
+    stderr_tail: str = ""
+
+
+def run_step(argv: list[str], settings: Settings, stdin: Path | None = None, stdout: Path | None = None) -> Step:
+    """Runs `argv` as a child, timed from spawn to exit, with its peak RSS from wait4.
+
+    The child is started through bench/runstep.c (built by run.sh) when it exists: Linux carries
+    the RSS high-water mark across fork and exec, so a child forked straight from this driver
+    would report at least the driver's own RSS. Without it, os.wait4 here, and the report says so.
+    """
+    mem_bytes = settings.mem_gb << 30
+    report = settings.work / "last-step.json"
+    report.unlink(missing_ok=True)
+    if settings.runstep.exists():
+        full = [str(settings.runstep), str(report), str(mem_bytes), "--"] + argv
+        preexec = None
+    else:
+        full = argv
+
+        def preexec():
+            # Keeps a runaway step from taking a shared machine's memory: it fails instead.
+            resource.setrlimit(resource.RLIMIT_AS, (mem_bytes, mem_bytes))
+
+    stderr_path = settings.work / "last-stderr.txt"
+    with open(stderr_path, "wb") as err, open(stdin or os.devnull, "rb") as fin, open(
+        stdout or os.devnull, "wb"
+    ) as fout:
+        start = time.perf_counter()
+        child = subprocess.Popen(
+            full, stdin=fin, stdout=fout, stderr=err, preexec_fn=preexec, start_new_session=True, cwd=ROOT
+        )
+        timed_out = threading.Event()
+
+        def kill():
+            timed_out.set()
+            os.killpg(child.pid, signal.SIGKILL)
+
+        timer = threading.Timer(settings.timeout, kill)
+        timer.start()
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        timer.cancel()
+        child.returncode = os.waitstatus_to_exitcode(status)
+    rss = usage.ru_maxrss / 1024  # KiB on Linux
+    if report.exists():
+        measured = json.loads(report.read_text())
+        elapsed, rss = measured["seconds"], measured["maxrss_kib"] / 1024
+    tail = stderr_path.read_text(errors="replace").strip()[-600:]
+    if timed_out.is_set():
+        return Step(f"timeout after {settings.timeout} s", elapsed, rss, tail)
+    if child.returncode != 0:
+        last = tail.splitlines()[-1] if tail else f"exit {child.returncode}"
+        return Step(f"failed: {last[:200]}", elapsed, rss, tail)
+    return Step("ok", elapsed, rss, tail)
+
+
+def help_flags(settings: Settings, subcommand: str) -> set[str]:
+    try:
+        out = subprocess.run(
+            [str(settings.stance), subcommand, "--help"], capture_output=True, text=True, check=False
+        ).stdout
+    except OSError:
+        return set()
+    return set(re.findall(r"--[a-z0-9][a-z0-9-]*", out))
+
+
+def missing_flags(args: list[str], available: set[str]) -> list[str]:
+    return [a for a in args if a.startswith("--") and a not in available]
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring: the same code for every tool.
+# --------------------------------------------------------------------------------------------
+
+
+def scores(truth: list[str], predicted: list[str]) -> dict:
+    """Accuracy and macro-F1 (over the labels of the truth and the predictions, as
+    scikit-learn's f1_score(average="macro") does)."""
+    if len(truth) != len(predicted):
+        raise ValueError(f"{len(predicted)} predictions for {len(truth)} rows")
+    labels = sorted(set(truth) | set(predicted))
+    f1s = []
+    for label in labels:
+        tp = sum(1 for t, p in zip(truth, predicted) if t == label and p == label)
+        fp = sum(1 for t, p in zip(truth, predicted) if t != label and p == label)
+        fn = sum(1 for t, p in zip(truth, predicted) if t == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    accuracy = sum(1 for t, p in zip(truth, predicted) if t == p) / len(truth)
+    return {"accuracy": accuracy, "macro_f1": sum(f1s) / len(f1s)}
+
+
+def read_label_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def read_stance_jsonl(path: Path) -> list[str]:
+    return [json.loads(line)["label"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def read_vw_predictions(path: Path) -> list[str]:
+    return [synth.LABELS[int(float(line.split()[0])) - 1] for line in path.read_text().splitlines() if line]
+
+
+# --------------------------------------------------------------------------------------------
+# Systems
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class System:
+    id: str
+    name: str
+    features: str  # key of FEATURE_SETS
+    settings_note: str
+    threads: str
+    train: callable  # (data_dir, model_path) -> (argv, stdin, stdout) or a Step (n/a)
+    predict: callable  # (data_dir, model_path, out_path) -> (argv, stdin, stdout) or a Step
+    read: callable  # out_path -> labels
+
+
+def stance_system(settings: Settings, features: str, flags: dict[str, set[str]]) -> System:
+    commands = STANCE_COMMANDS[features]
+
+    def fill(args: list[str], **values) -> list[str]:
+        return [a.format(**values) for a in args]
+
+    def train(data: Path, model: Path):
+        args = commands["train"] + settings.stance_extra
+        missing = missing_flags(args, flags["train"])
+        if missing:
+            return Step(f"n/a (flag missing: {' '.join(missing)})")
+        argv = [str(settings.stance)] + fill(args, train_tsv=data / "train.tsv", model=model, alpha=settings.alpha)
+        return argv, None, None
+
+    def predict(data: Path, model: Path, out: Path):
+        missing = missing_flags(commands["predict"], flags["classify"])
+        if missing:
+            return Step(f"n/a (flag missing: {' '.join(missing)})")
+        return [str(settings.stance)] + fill(commands["predict"], model=model), data / "test.jsonl", out
+
+    extra = f"; extra train args {' '.join(settings.stance_extra)}" if settings.stance_extra else ""
+    return System(
+        id="stance" if features == "word" else "stance-char",
+        name="stance",
+        features=features,
+        settings_note=f"release binary, alpha {settings.alpha:g}, no stemming{extra}",
+        threads=f"{settings.threads} (all cores)",
+        train=train,
+        predict=predict,
+        read=read_stance_jsonl,
+    )
+
+
+def fasttext_system(settings: Settings, word_ngrams: int) -> System:
+    worker = str(BENCH_DIR / "workers.py")
+    return System(
+        id="fasttext" if word_ngrams == 1 else "fasttext-bigrams",
+        name="fastText" if word_ngrams == 1 else "fastText wordNgrams=2",
+        features="word",
+        settings_note=f"train_supervised defaults (epoch 5, lr 0.1, dim 100), wordNgrams={word_ngrams}",
+        threads=f"{settings.threads} (train), 1 (predict)",
+        train=lambda d, m: ([PYTHON, worker, "fasttext", "train", str(d / "train.ft"), str(m), str(settings.threads), str(word_ngrams)], None, None),
+        predict=lambda d, m, o: ([PYTHON, worker, "fasttext", "predict", str(m), str(d / "test.txt"), str(o)], None, None),
+        read=read_label_lines,
+    )  # fmt: skip
+
+
+def sklearn_system(settings: Settings, features: str) -> System:
+    worker = str(BENCH_DIR / "workers.py")
+    c = 1.0 / settings.alpha
+    vectorizer = (
+        "TfidfVectorizer(ngram_range=(1,2), sublinear_tf=True)"
+        if features == "word"
+        else "FeatureUnion(word 1–2 tf-idf, TfidfVectorizer(analyzer='char_wb', ngram_range=(2,5), sublinear_tf=True))"
+    )
+    return System(
+        id="sklearn" if features == "word" else "sklearn-char",
+        name="scikit-learn LR",
+        features=features,
+        settings_note=f"{vectorizer} + LogisticRegression(lbfgs, multinomial, C={c:g}, max_iter=1000)",
+        threads="1 (+ BLAS)",
+        train=lambda d, m: ([PYTHON, worker, "sklearn", "train", str(d / "train.tsv"), str(m), str(c), "1000", features], None, None),
+        predict=lambda d, m, o: ([PYTHON, worker, "sklearn", "predict", str(m), str(d / "test.txt"), str(o)], None, None),
+        read=read_label_lines,
+    )  # fmt: skip
+
+
+def vw_system(settings: Settings) -> System:
+    # The vowpalwabbit wheel ships no `vw` executable; `python -m vowpalwabbit` is its command
+    # line (the same options as vw, reading the data file itself).
+    vw = [PYTHON, "-m", "vowpalwabbit", "--quiet"]
+    passes = ["--passes", str(settings.vw_passes), "--cache", "--holdout_off"] if settings.vw_passes > 1 else []
+
+    def train(d: Path, m: Path):
+        for stale in m.parent.glob("vw-train.cache*"):
+            stale.unlink()
+        cache = ["--cache_file", str(m.parent / "vw-train.cache")] if passes else []
+        argv = vw + ["--oaa", "3", "--ngram", "2", "--loss_function", "logistic", "-d", str(d / "train.vw"), "-f", str(m)]
+        return argv + passes + cache, None, None
+
+    how = f"{settings.vw_passes} passes with a cache" if passes else "1 pass, no cache"
+    return System(
+        id="vw",
+        name="Vowpal Wabbit",
+        features="word",
+        settings_note=f"--oaa 3 --ngram 2 --loss_function logistic, {how}, default -b 18 (2^18 hashed weights per class)",
+        threads="1 (+ parser thread)",
+        train=train,
+        predict=lambda d, m, o: (vw + ["-t", "-i", str(m), "-d", str(d / "test.vw"), "-p", str(o)], None, None),
+        read=read_vw_predictions,
+    )  # fmt: skip
+
+
+def systems(settings: Settings) -> list[System]:
+    flags = {"train": help_flags(settings, "train"), "classify": help_flags(settings, "classify")}
+    chosen = [
+        stance_system(settings, "word", flags),
+        fasttext_system(settings, 1),
+        fasttext_system(settings, 2),
+        sklearn_system(settings, "word"),
+        vw_system(settings),
+    ]
+    if settings.char:
+        chosen += [stance_system(settings, "word_char", flags), sklearn_system(settings, "word_char")]
+    if settings.only:
+        chosen = [s for s in chosen if s.id in settings.only]
+    return chosen
+
+
+# --------------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------------
+
+
+def run_system(system: System, data: Path, settings: Settings, truth: list[str], test_bytes: int) -> dict:
+    run_dir = settings.work / f"run-r{settings.rows}" / system.id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    model = run_dir / "model"
+    out = run_dir / "predictions"
+    for stale in (model, out):
+        if stale.exists():
+            stale.unlink()
+    result = {
+        "id": system.id,
+        "system": system.name,
+        "features": system.features,
+        "settings": system.settings_note,
+        "threads": system.threads,
+    }
+    print(f"== {system.id}: train", flush=True)
+    planned = system.train(data, model)
+    train = planned if isinstance(planned, Step) else run_step(planned[0], settings, planned[1], planned[2])
+    result["train"] = train.__dict__
+    result["model_bytes"] = model.stat().st_size if model.exists() else None
+    print(f"   {train.status} {fmt_s(train.seconds)} {fmt_mb(train.peak_rss_mb)}", flush=True)
+    if train.status != "ok":
+        result["predict"] = Step("n/a (no model)").__dict__
+        return result
+    print(f"== {system.id}: predict", flush=True)
+    planned = system.predict(data, model, out)
+    predict = planned if isinstance(planned, Step) else run_step(planned[0], settings, planned[1], planned[2])
+    result["predict"] = predict.__dict__
+    if predict.status == "ok":
+        result["rows_per_s"] = len(truth) / predict.seconds
+        result["mb_per_s"] = test_bytes / 1e6 / predict.seconds
+        try:
+            result.update(scores(truth, system.read(out)))
+        except (ValueError, KeyError, json.JSONDecodeError, IndexError) as error:
+            predict.status = f"failed: unreadable predictions ({error})"
+            result["predict"] = predict.__dict__
+    print(
+        f"   {predict.status} {fmt_s(predict.seconds)} {fmt_mb(predict.peak_rss_mb)}"
+        f" macro-F1 {result.get('macro_f1', float('nan')):.4f}",
+        flush=True,
+    )
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+
+def fmt_s(seconds):
+    return "—" if seconds is None else f"{seconds:.1f}"
+
+
+def fmt_mb(mb):
+    return "—" if mb is None else f"{mb:,.0f} MB"
+
+
+def command_output(argv: list[str]) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=ROOT).stdout.strip()
+    except OSError:
+        return "unavailable"
+
+
+def machine() -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+    meminfo = Path("/proc/meminfo").read_text()
+    total_kb = int(re.search(r"^MemTotal:\s*(\d+)", meminfo, re.M).group(1))
+    os_release = Path("/etc/os-release").read_text() if Path("/etc/os-release").exists() else ""
+    pretty = re.search(r'^PRETTY_NAME="?([^"\n]+)"?', os_release, re.M)
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model.group(1).strip() if model else platform.processor(),
+        "ram_gib": round(total_kb / 2**20, 1),
+        "os": f"{pretty.group(1) if pretty else platform.system()}, Linux {platform.release()}",
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def versions(settings: Settings) -> dict:
+    head = command_output(["git", "rev-parse", "--short=12", "HEAD"])
+    dirty = command_output(["git", "status", "--porcelain", "--untracked-files=no"])
+    packages = {}
+    for name in ("scikit-learn", "fasttext-numpy2", "vowpalwabbit", "numpy", "scipy"):
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = "not installed"
+    return {
+        "stance_git": head + ("-dirty" if dirty else ""),
+        "stance": command_output([str(settings.stance), "--version"]).splitlines()[0:1],
+        "rustc": command_output(["rustc", "--version"]),
+        "python": platform.python_version(),
+        "packages": packages,
+    }
+
+
+def short(status: str) -> str:
+    """A step's status as a table cell: failures in a word (their stderr is printed below)."""
+    if status.startswith("failed"):
+        return "failed (below)"
+    return status
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def fmt_ratio(x, digits=2):
+    return "—" if x is None else f"{x:.{digits}f}×"
+
+
+def stance_ratios(results: list[dict], features: str) -> list[dict]:
+    mine = next((r for r in results if r["name"] == "stance" and r["features"] == features), None)
+    rows = []
+    if mine is None:
+        return rows
+    for peer in results:
+        if peer is mine or peer["features"] != features:
+            continue
+        rows.append(
+            {
+                "peer": peer["label"],
+                "throughput": ratio(mine.get("rows_per_s"), peer.get("rows_per_s")),
+                "train_time": ratio(time_of(mine, "train"), time_of(peer, "train")),
+                "train_rss": ratio(rss_of(mine, "train"), rss_of(peer, "train")),
+                "predict_rss": ratio(rss_of(mine, "predict"), rss_of(peer, "predict")),
+            }
+        )
+    return rows
+
+
+def time_of(result: dict, step: str):
+    s = result[step]
+    return s["seconds"] if s["status"] == "ok" else None
+
+
+def rss_of(result: dict, step: str):
+    s = result[step]
+    return s["peak_rss_mb"] if s["status"] == "ok" else None
+
+
+def targets(results: list[dict], rows: int, million: dict | None) -> list[tuple[str, str, str]]:
+    by_id = {r["id"]: r for r in results}
+    st, ft, sk, vw = (by_id.get(k) for k in ("stance", "fasttext", "sklearn", "vw"))
+
+    def verdict(ok) -> str:
+        if ok is not None:
+            return "met" if ok else "**NOT met**"
+        broken = [
+            f"{r['label']} {step} {short(r[step]['status']).removesuffix(' (below)')}"
+            for r in (st, ft, sk, vw)
+            if r
+            for step in ("train", "predict")
+            if r[step]["status"] != "ok"
+        ][:2]
+        return "not measured" + (f" ({'; '.join(broken)})" if broken else "")
+
+    out = []
+    if st and ft and sk:
+        t_ft = ratio(st.get("rows_per_s"), ft.get("rows_per_s"))
+        t_sk = ratio(st.get("rows_per_s"), sk.get("rows_per_s"))
+        ok = None if t_ft is None or t_sk is None else (t_ft >= 2 and t_sk >= 20)
+        out.append(("prediction throughput ≥ 2× fastText and ≥ 20× scikit-learn",
+                    f"{fmt_ratio(t_ft)} fastText, {fmt_ratio(t_sk, 1)} scikit-learn", verdict(ok)))  # fmt: skip
+        s_time, f_time = time_of(st, "train"), time_of(ft, "train")
+        s_f1, k_f1 = st.get("macro_f1"), sk.get("macro_f1")
+        ok = None if None in (s_time, f_time, s_f1, k_f1) else (s_time <= f_time and s_f1 >= k_f1)
+        detail = f"train {fmt_s(s_time)} s vs fastText {fmt_s(f_time)} s; macro-F1 "
+        detail += "—" if s_f1 is None or k_f1 is None else f"{s_f1:.4f} vs scikit-learn {k_f1:.4f}"
+        out.append(("training time ≤ fastText default, at macro-F1 ≥ scikit-learn LR", detail, verdict(ok)))
+    if st and vw:
+        r_train = ratio(rss_of(st, "train"), rss_of(vw, "train"))
+        r_pred = ratio(rss_of(st, "predict"), rss_of(vw, "predict"))
+        ok = None if r_train is None or r_pred is None else (r_train <= 2 and r_pred <= 2)
+        out.append(("peak RSS ≤ 2× Vowpal Wabbit's, training and prediction",
+                    f"train {fmt_ratio(r_train)}, predict {fmt_ratio(r_pred)}", verdict(ok)))  # fmt: skip
+    source = by_id.get("stance") if rows >= 1_000_000 else (million or {}).get("stance")
+    if source is None:
+        out.append(("1M-row training completes", "not run (`make bench BENCH_ROWS=1000000`)", "—"))
+    else:
+        ok = source["train"]["status"] == "ok"
+        out.append(("1M-row training completes",
+                    f"{source['train']['status']}, {fmt_s(source['train']['seconds'])} s, "
+                    f"{fmt_mb(source['train']['peak_rss_mb'])}", verdict(ok)))  # fmt: skip
+    return out
+
+
+def markdown(report: dict) -> str:
+    m, v, c, s = report["machine"], report["versions"], report["corpus"], report["settings"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `make bench BENCH_ROWS={c['train_rows']}{'' if s['char_table'] else ' BENCH_CHAR=0'}` "
+        f"({report['finished_utc']} UTC, "
+        f"{report['total_seconds'] / 60:.1f} min); raw numbers in `bench/results-{c['train_rows']}.json`.",
+        "",
+        "## Machine and versions",
+        "",
+        f"- {m['cores']} cores, {m['cpu']}, {m['ram_gib']} GiB RAM, {m['os']}; load average at start "
+        f"{', '.join(map(str, m['load_average_at_start']))} (a shared machine: other work can slow a step down)",
+        f"- stance {v['stance_git']} ({'; '.join(v['stance'])}), {v['rustc']}",
+        f"- Python {v['python']}: "
+        + ", ".join(f"{name} {version}" for name, version in v["packages"].items()),
+        "",
+        "## Data",
+        "",
+        f"Synthetic, deterministic (bench/synth.py, generator v{c['generator_version']}, seed {c['seed']}): "
+        f"{c['train_rows']:,} training rows and {c['test_rows']:,} held-out rows, 3 labels "
+        f"({', '.join(f'{l} {p:.0%}' for l, p in zip(c['labels'], c['label_shares']))}), "
+        f"{c['mean_tokens']:.1f} words a row from a Zipfian vocabulary of {c['vocabulary_size']:,} "
+        f"made-up words; each label has its own indicative words and word pairs, and "
+        f"{c['label_noise']:.0%} of labels are redrawn at random. Held-out text: "
+        f"{c['test_text_bytes'] / 1e6:.1f} MB. The same rows are written in each tool's format "
+        "(TSV and JSONL for stance, `__label__X text` for fastText, VW text format, plain lines).",
+        "",
+        "## How it is measured",
+        "",
+        "- Each training and each prediction is its own child process; **train s** and **predict** "
+        "times are wall-clock for the whole command: process start, imports, reading the data, model "
+        "load (prediction) and model save (training).",
+        "- **rows/s** and **MB/s**: held-out rows, and MB of held-out text (the plain text, one row a "
+        "line, the same bytes for every tool), divided by that full prediction time.",
+        "- **peak RSS**: the child's `ru_maxrss` from `wait4`, for training and prediction separately"
+        + (
+            " (children are started by `bench/runstep.c`, so no step inherits the driver's RSS high-water mark)."
+            if s["runstep"]
+            else " (**runstep not built: each child's figure includes the Python driver's RSS at fork time**)."
+        ),
+        "- **macro-F1** and accuracy: computed by the driver, with one function, from each tool's "
+        "predicted labels on the held-out rows.",
+        f"- L2 strength: stance `--alpha {s['alpha']:g}`, scikit-learn `C = 1/alpha = {1 / s['alpha']:g}`.",
+        "",
+    ]
+    for features, title in FEATURE_SETS.items():
+        results = [r for r in report["results"] if r["features"] == features]
+        if not results:
+            continue
+        lines += [
+            f"## {title}",
+            "",
+            "| system | train s | predict s | predict rows/s | predict MB/s | peak RSS train | peak RSS predict | macro-F1 | accuracy | threads |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for r in results:
+            t, p = r["train"], r["predict"]
+            train_s = fmt_s(t["seconds"]) if t["status"] == "ok" else short(t["status"])
+            predict_s = fmt_s(p["seconds"]) if p["status"] == "ok" else short(p["status"])
+            lines.append(
+                f"| {r['label']} | {train_s} | {predict_s} | "
+                + (f"{r['rows_per_s']:,.0f} | {r['mb_per_s']:.2f}" if "rows_per_s" in r else "— | —")
+                + f" | {fmt_mb(rss_of(r, 'train'))} | {fmt_mb(rss_of(r, 'predict'))} | "
+                + (f"{r['macro_f1']:.4f} | {r['accuracy']:.4f}" if "macro_f1" in r else "— | —")
+                + f" | {r['threads']} |"
+            )
+        lines += ["", "Settings:", ""]
+        lines += [f"- {r['label']}: {r['settings']}" for r in results]
+        ratios = stance_ratios(report["results"], features)
+        if ratios:
+            lines += [
+                "",
+                "stance ÷ peer (throughput above 1× = stance faster; time and RSS below 1× = stance faster / smaller):",
+                "",
+                "| peer | throughput × | train time × | peak RSS train × | peak RSS predict × |",
+                "|---|---:|---:|---:|---:|",
+            ]
+            lines += [
+                f"| {x['peer']} | {fmt_ratio(x['throughput'])} | {fmt_ratio(x['train_time'])} | "
+                f"{fmt_ratio(x['train_rss'])} | {fmt_ratio(x['predict_rss'])} |"
+                for x in ratios
+            ]
+        failures = [r for r in results if r["train"]["status"] not in ("ok",) or r["predict"]["status"] != "ok"]
+        for r in failures:
+            for step in ("train", "predict"):
+                if r[step]["status"].startswith("failed") and r[step]["stderr_tail"]:
+                    tail = r[step]["stderr_tail"].splitlines()[-3:]
+                    lines += ["", f"{r['label']} {step} stderr (last lines):", "", "```text", *tail, "```"]
+        lines.append("")
+    lines += ["## Targets (issue 3)", "", "| target | measured | verdict |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in report["targets"]]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def million_results(settings: Settings) -> dict | None:
+    path = BENCH_DIR / "results-1000000.json"
+    if settings.rows >= 1_000_000 or not path.exists():
+        return None
+    return {r["id"]: r for r in json.loads(path.read_text())["results"]}
+
+
+def main() -> int:
+    settings = Settings()
+    if sys.argv[1:] == ["--report-only"]:
+        # Rewrites BENCHMARKS.md from bench/results-ROWS.json without measuring anything.
+        report = json.loads((BENCH_DIR / f"results-{settings.rows}.json").read_text())
+        report["targets"] = targets(report["results"], settings.rows, million_results(settings))
+        write_atomically(ROOT / "BENCHMARKS.md", markdown(report))
+        return 0
+    settings.work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    print(f"== data: {settings.rows} training rows, seed {settings.seed}", flush=True)
+    data = synth.ensure_corpus(settings.work, settings.rows, settings.seed)
+    corpus = json.loads((data / "corpus.json").read_text())
+    truth = read_label_lines(data / "test.labels")
+    test_bytes = (data / "test.txt").stat().st_size
+    results = []
+    chosen = systems(settings)
+    for system in chosen:
+        result = run_system(system, data, settings, truth, test_bytes)
+        result["name"] = system.name
+        result["label"] = system.name
+        results.append(result)
+    previous = BENCH_DIR / f"results-{settings.rows}.json"
+    if settings.only and previous.exists():
+        # A partial run (BENCH_ONLY) replaces its systems' rows and keeps the others', so e.g.
+        # stance can be re-measured after a change without re-running scikit-learn.
+        old = json.loads(previous.read_text())
+        if old["corpus"] == corpus:
+            rerun = {s.id for s in chosen}
+            kept = [r for r in old["results"] if r["id"] not in rerun]
+            results = kept + results
+            order = ["stance", "fasttext", "fasttext-bigrams", "sklearn", "vw", "stance-char", "sklearn-char"]
+            results.sort(key=lambda r: order.index(r["id"]) if r["id"] in order else len(order))
+    million = million_results(settings)
+    report = {
+        "machine": machine(),
+        "versions": versions(settings),
+        "corpus": corpus,
+        "settings": {
+            "alpha": settings.alpha,
+            "vw_passes": settings.vw_passes,
+            "char_table": settings.char,
+            "stance_commands": STANCE_COMMANDS,
+            "stance_extra_train_args": settings.stance_extra,
+            "timeout_s": settings.timeout,
+            "mem_limit_gib": settings.mem_gb,
+            "runstep": settings.runstep.exists(),
+        },
+        "results": results,
+        "finished_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+        "total_seconds": time.perf_counter() - started,
+    }
+    report["targets"] = targets(results, settings.rows, million)
+    write_atomically(BENCH_DIR / f"results-{settings.rows}.json", json.dumps(report, indent=2) + "\n")
+    write_atomically(ROOT / "BENCHMARKS.md", markdown(report))
+    print(f"== wrote BENCHMARKS.md and bench/results-{settings.rows}.json ({report['total_seconds']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Tests of the benchmark driver's own logic (run: bench/.venv/bin/python -m unittest discover bench).
+
+Not part of CI, which needs only the Rust toolchain; `make bench` runs them before measuring.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench  # noqa: E402
+import compare_sklearn  # noqa: E402
+import synth  # noqa: E402
+
+
+class ScoresTest(unittest.TestCase):
+    def test_macro_f1_matches_scikit_learn(self):
+        from sklearn.metrics import f1_score
+
+        truth = ["a", "a", "b", "c", "c", "c", "b", "a"]
+        predicted = ["a", "b", "b", "c", "a", "c", "d", "a"]
+        mine = bench.scores(truth, predicted)
+        self.assertAlmostEqual(mine["macro_f1"], f1_score(truth, predicted, average="macro"), places=12)
+        self.assertAlmostEqual(mine["accuracy"], 5 / 8)
+
+    def test_length_mismatch_is_an_error(self):
+        with self.assertRaises(ValueError):
+            bench.scores(["a", "b"], ["a"])
+
+
+class CorpusTest(unittest.TestCase):
+    def test_same_seed_same_bytes_and_formats_agree(self):
+        digests = []
+        for _ in range(2):
+            with tempfile.TemporaryDirectory() as tmp:
+                directory = synth.ensure_corpus(Path(tmp), 300, 7)
+                files = sorted(p.name for p in directory.iterdir())
+                digests.append({n: hashlib.sha256((directory / n).read_bytes()).hexdigest() for n in files})
+                tsv = (directory / "test.tsv").read_text().splitlines()[1:]
+                ft = (directory / "test.ft").read_text().splitlines()
+                vw = (directory / "test.vw").read_text().splitlines()
+                labels = (directory / "test.labels").read_text().splitlines()
+                self.assertEqual(len(tsv), synth.test_rows_for(300))
+                for t, f, v, label in zip(tsv, ft, vw, labels):
+                    text = t.split("\t")[0]
+                    self.assertEqual(t, f"{text}\t{label}")
+                    self.assertEqual(f, f"__label__{label} {text}")
+                    self.assertEqual(v, f"{synth.LABELS.index(label) + 1} |w {text}")
+        self.assertEqual(digests[0], digests[1])
+
+    def test_different_seed_different_rows(self):
+        a, _ = synth.Corpus(1).rows(50)
+        b, _ = synth.Corpus(2).rows(50)
+        self.assertNotEqual(a, b)
+
+
+class FlagsTest(unittest.TestCase):
+    def test_missing_flags_are_named(self):
+        available = {"--model", "--level"}
+        args = ["classify", "--model", "m", "--input-format", "jsonl", "--level", "text"]
+        self.assertEqual(bench.missing_flags(args, available), ["--input-format"])
+
+
+class AnalyzerTest(unittest.TestCase):
+    def test_terms_follow_stance(self):
+        analyzer = compare_sklearn.StanceAnalyzer((1, 2), (2, 3), stem=True)
+        terms = analyzer("Russia’s troops, 1,000 of them")
+        self.assertEqual(terms[0], "russia")  # "russia's" is one token (apostrophe folded), stemmed
+        self.assertNotIn("s", terms)
+        self.assertIn("1,000", terms)
+        self.assertIn("troop 1,000", terms)
+        self.assertIn("# t", terms)  # char_wb: padded token
+        self.assertNotIn("# tr ", terms)  # longer than the range
+
+
+if __name__ == "__main__":
+    unittest.main()
