@@ -115,3 +115,55 @@ fn bad_class_weights_are_rejected_with_a_clear_message() {
     );
     assert!(!dir.path().join("m.json").exists());
 }
+
+#[test]
+fn hashing_trains_a_vocabulary_free_model_that_classifies_and_explains() {
+    let dir = tmp();
+    let model =
+        train(dir.path(), "hashed.json", &["--solver", "sparse", "--hashing-bits", "16", "--hash-seed", "7"]);
+    let hashing = &model["features"]["config"]["hashing"];
+    assert_eq!((hashing["bits"].as_u64(), hashing["seed"].as_u64()), (Some(16), Some(7)), "{hashing}");
+    assert_eq!(model["features"]["vocabulary"].as_array().map(Vec::len), Some(0));
+    // Same data, same options: the same file, byte for byte.
+    train(dir.path(), "again.json", &["--solver", "sparse", "--hashing-bits", "16", "--hash-seed", "7"]);
+    assert_eq!(
+        std::fs::read(dir.path().join("hashed.json")).unwrap(),
+        std::fs::read(dir.path().join("again.json")).unwrap()
+    );
+    let labels = classify(dir.path(), "hashed.json");
+    assert!(!labels.is_empty() && labels.iter().all(|l| LABELS.contains(&l.as_str())));
+    let card = ok(stance().current_dir(dir.path()).args(["inspect", "--model", "hashed.json"]));
+    assert!(card.stdout.contains("hashed, 2^16"), "{}", card.stdout);
+    let why = ok(stance().current_dir(dir.path()).args([
+        "explain",
+        "--model",
+        "hashed.json",
+        "Lavrov rejected the peacekeepers.",
+    ]));
+    assert!(why.stdout.contains("peacekeep"), "{}", why.stdout);
+    // Out-of-range bits and a seed without hashing are refused before training.
+    let bad = common::run(stance().current_dir(dir.path()).args([
+        "train",
+        "--data",
+        LABELED,
+        "--no-cv",
+        "--hashing-bits",
+        "40",
+        "--out",
+        "x.json",
+    ]));
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(bad.stderr.contains("bits"), "{}", bad.stderr);
+    let bad = common::run(stance().current_dir(dir.path()).args([
+        "train",
+        "--data",
+        LABELED,
+        "--no-cv",
+        "--hash-seed",
+        "3",
+        "--out",
+        "x.json",
+    ]));
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(!dir.path().join("x.json").exists());
+}

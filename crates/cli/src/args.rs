@@ -199,6 +199,19 @@ pub struct ModelArgs {
     /// Keep at most this many terms (the most frequent).
     #[arg(long, value_name = "N", help_heading = "Features")]
     pub max_features: Option<usize>,
+    /// Feature hashing instead of a vocabulary: 2^BITS buckets (10–28), for unbounded
+    /// vocabularies; the buckets come from seeded xxh3 of each term (seed: --hash-seed).
+    #[arg(long, value_name = "BITS", help_heading = "Features")]
+    pub hashing_bits: Option<u32>,
+    /// Seed of the feature-hashing function (stored in the model).
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "SEED",
+        requires = "hashing_bits",
+        help_heading = "Features"
+    )]
+    pub hash_seed: u64,
     /// Term-frequency weighting.
     #[arg(long, value_enum, default_value = "sublinear", help_heading = "Features")]
     pub tf: TfArg,
@@ -290,7 +303,7 @@ impl ModelArgs {
             },
             min_df: self.min_df,
             max_features: self.max_features,
-            hashing: None,
+            hashing: self.hashing_bits.map(|bits| stance_features::Hashing::new(bits, self.hash_seed)),
         };
         if features.word_ngrams.is_none() && features.char_ngrams.is_none() {
             bail!("--word-ngrams and --char-ngrams are both \"none\": there would be no features");

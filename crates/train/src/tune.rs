@@ -17,6 +17,7 @@ use crate::data::LabeledData;
 use crate::metrics::{MeanStd, Report};
 use crate::run::{CvSpec, TrainingRun};
 use crate::targets::{TargetSpec, TargetStrategy};
+use crate::trainer::ClassWeight;
 use crate::TrainError;
 
 /// The metric a search maximises.
@@ -67,6 +68,8 @@ pub const AXES: &[(&str, &str)] = &[
         "text normalisation: none, all, or options joined by +, e.g. normalize=none,urls+mentions,all",
     ),
     ("hashtags", "hashtag handling: keep, split or strip"),
+    ("class_weight", "row weights by label: none or balanced"),
+    ("hashing_bits", "feature hashing with 2^BITS buckets, or none for a vocabulary"),
     ("target_strategy", "pooled, per-target, per-target+fallback or conjoined (needs a target column)"),
 ];
 
@@ -239,6 +242,22 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
                 "split" => Hashtags::Split,
                 "strip" => Hashtags::Strip,
                 _ => return Err(invalid("expected keep, split or strip")),
+            }
+        }
+        "class_weight" => {
+            run.params.class_weight = match value {
+                "none" => ClassWeight::None,
+                "balanced" => ClassWeight::Balanced,
+                _ => return Err(invalid("expected none or balanced")),
+            }
+        }
+        "hashing_bits" => {
+            features.hashing = if value.eq_ignore_ascii_case("none") {
+                None
+            } else {
+                let bits = value.parse().map_err(|_| invalid("not a whole number or none"))?;
+                let seed = features.hashing.map_or(0, |h| h.seed);
+                Some(stance_features::Hashing::new(bits, seed))
             }
         }
         "target_strategy" => {
@@ -521,6 +540,13 @@ mod tests {
         assert!(r.params.features.normalize.mentions && r.params.features.normalize.elongation);
         apply(&mut r, "normalize", "none").unwrap();
         assert!(r.params.features.normalize.is_default());
+        apply(&mut r, "class_weight", "balanced").unwrap();
+        assert_eq!(r.params.class_weight, ClassWeight::Balanced);
+        apply(&mut r, "hashing_bits", "12").unwrap();
+        assert_eq!(r.params.features.hashing.map(|h| h.bits), Some(12));
+        assert!(configure(&r, &[Setting { name: "hashing_bits".into(), value: "40".into() }]).is_err());
+        apply(&mut r, "hashing_bits", "none").unwrap();
+        assert_eq!(r.params.features.hashing, None);
         apply(&mut r, "hashtags", "split").unwrap();
         assert_eq!(r.params.features.normalize.hashtags, Hashtags::Split);
         assert!(apply(&mut r, "normalize", "urls+emoji").is_err());
