@@ -118,6 +118,7 @@ def fit_predict(options, train_texts, train_labels, test_texts):
         sublinear_tf=True,
         smooth_idf=True,
         norm="l2",
+        min_df=options.min_df,
     )
     x = vectorizer.fit_transform(train_texts)
     model = LogisticRegression(
@@ -275,6 +276,7 @@ def main(argv=None) -> int:
     parser.add_argument("--word-ngrams", default="1-2")
     parser.add_argument("--char-ngrams", default="none")
     parser.add_argument("--no-stem", action="store_true")
+    parser.add_argument("--min-df", type=int, default=1, help="keep terms in at least this many rows")
     parser.add_argument("--class-weight", choices=["none", "balanced"], default="none")
     parser.add_argument("--neutral-label", default=None)
     parser.add_argument("--max-iter", type=int, default=1000)
