@@ -391,9 +391,11 @@ struct Trial {
     slope: f64,
 }
 
-/// The minimiser of the cubic interpolating two trials' values and slopes, if it lies inside
-/// the safeguarded interval between them (at least a tenth of its width from each end);
-/// bisection otherwise.
+/// The minimiser of the cubic interpolating two trials' values and slopes, clamped to the
+/// safeguarded interval between them (at least a tenth of its width from each end, so the
+/// interval shrinks geometrically); bisection when the cubic has no minimiser. Clamping rather
+/// than bisecting matters after an overshoot: a first step far too long puts the minimiser
+/// near zero, which bisection would take several evaluations to reach.
 fn interpolate(a: Trial, b: Trial) -> f64 {
     let (low, high) = if a.step < b.step { (a.step, b.step) } else { (b.step, a.step) };
     let margin = 0.1 * (high - low);
@@ -402,8 +404,8 @@ fn interpolate(a: Trial, b: Trial) -> f64 {
     if discriminant >= 0.0 {
         let d2 = (b.step - a.step).signum() * discriminant.sqrt();
         let step = b.step - (b.step - a.step) * (b.slope + d2 - d1) / (b.slope - a.slope + 2.0 * d2);
-        if step.is_finite() && step >= low + margin && step <= high - margin {
-            return step;
+        if step.is_finite() {
+            return step.clamp(low + margin, high - margin);
         }
     }
     0.5 * (low + high)
@@ -760,6 +762,9 @@ mod tests {
         let c = Trial { step: 1.0, value: 0.0, slope: -1e-9 };
         let step = interpolate(a, c);
         assert!((0.1..=0.9).contains(&step), "{step}");
+        // An overshoot on 1 − t + 50t² (minimum at 0.01) is clamped to the low margin.
+        let d = Trial { step: 1.0, value: 50.0, slope: 99.0 };
+        assert_eq!(interpolate(a, d), 0.1);
     }
 
     #[test]
