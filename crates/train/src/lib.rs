@@ -2,7 +2,7 @@
 //!
 //! Data flows one way: [`read_labeled`] reads a user's TSV/CSV/JSONL file, a [`Trainer`]
 //! (checked [`TrainParams`]) fits a featurizer and a multinomial logistic model (linfa-logistic dense, or
-//! argmin L-BFGS over sparse rows for large data),
+//! in-place L-BFGS over sparse rows for large data),
 //! [`cross_validate`] measures it on held-out folds (grouped folds never split a group), and
 //! [`TrainingRun::run`] assembles a [`stance_model::ModelFile`] with its provenance.
 //!
@@ -56,7 +56,6 @@ pub use run::{
 };
 pub use sparse_solver::{
     minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
-    GROUP_BUFFER_BYTES, MAX_GROUPS,
 };
 pub use targets::{fit_strategy, FittedModel, TargetSpec, TargetStrategy};
 pub use trainer::{

@@ -11,23 +11,24 @@
 //! with the intercepts `b` unpenalised and the classes the sorted distinct targets. Parameters
 //! are laid out as linfa-logistic lays out its `(features + 1) × classes` matrix, row-major:
 //! `params[f · k + c]` is the coefficient of feature `f` for class `c`, `params[F · k + c]` the
-//! intercept of class `c`. The minimiser is argmin's L-BFGS (memory 10) with the More–Thuente
-//! line search, started at zero — the same solver and settings linfa-logistic uses.
+//! intercept of class `c`. The minimiser is an in-place L-BFGS (memory 10) with a strong-Wolfe
+//! line search (Nocedal & Wright, Algorithms 3.5 and 3.6, cubic interpolation), started at zero.
+//! All of its vectors are allocated once per run: with millions of parameters, fresh vectors
+//! every iteration cost more than the arithmetic.
 //!
-//! The sparse loss/gradient runs on rayon but does not depend on the number of threads: rows
-//! are cut into a number of contiguous groups that depends only on the data's size, each group
-//! is summed sequentially into its own gradient buffer, and the buffers are added in group
-//! order. Memory is the data plus at most [`MAX_GROUPS`] buffers of `(features + 1) × classes`
-//! floats (fewer when that would exceed [`GROUP_BUFFER_BYTES`]); nothing is rows × features.
+//! Everything runs on rayon but no result depends on the number of threads. The sparse
+//! gradient is computed in two passes: each row's residuals (probabilities minus one-hot,
+//! times the class weight) are computed independently into a `rows × classes` buffer, then
+//! `Xᵀ·R` is accumulated feature by feature from a column-major copy of the data built once,
+//! each feature summing its rows in row order. Reductions (losses, intercepts, dot products)
+//! are summed in fixed chunks whose partial sums are added in chunk order. Memory is the data,
+//! its column-major copy (12 bytes per non-zero) and `rows × classes` floats; nothing is
+//! rows × features and there are no per-thread gradient buffers.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use argmin::core::{CostFunction, Executor, Gradient, State};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 use stance_features::SparseVec;
 
@@ -50,33 +51,27 @@ impl SparseRows for [SparseVec] {
     }
 }
 
-/// Upper bound on the number of row groups (and so on the parallelism of the gradient).
-pub const MAX_GROUPS: usize = 8;
+/// Elements per chunk of the parallel vector operations and reductions. Fixed, so partial
+/// sums (and so results) do not depend on the thread count.
+const CHUNK: usize = 1 << 14;
 
-/// Rows below which a group is not worth its own gradient buffer.
-const MIN_ROWS_PER_GROUP: usize = 4096;
+/// Rows per chunk of the residual pass and of the row reductions.
+const ROW_CHUNK: usize = 1 << 10;
 
-/// Memory allowed for the per-group gradient buffers together.
-pub const GROUP_BUFFER_BYTES: usize = 512 << 20;
-
-/// Parameters combined per rayon task when adding the group buffers.
-const COMBINE_CHUNK: usize = 1 << 14;
+/// Features per task of the `Xᵀ·R` pass.
+const FEATURE_CHUNK: usize = 1 << 10;
 
 /// L-BFGS history length, as in linfa-logistic.
 const LBFGS_MEMORY: usize = 10;
 
-/// Number of row groups for `n_rows` rows whose gradient takes `work` multiply-adds into
-/// `n_params` parameters: a function of the data only, never of the thread count. Each group
-/// costs a buffer that must be zeroed and added (`n_params` each), so groups are capped at
-/// about one per `n_params` of work, at [`MAX_GROUPS`], at one per [`MIN_ROWS_PER_GROUP`] rows
-/// and by [`GROUP_BUFFER_BYTES`].
-fn group_count(n_rows: usize, work: usize, n_params: usize) -> usize {
-    let n_params = n_params.max(1);
-    let by_rows = n_rows.div_ceil(MIN_ROWS_PER_GROUP);
-    let by_work = work / n_params;
-    let by_memory = GROUP_BUFFER_BYTES / (n_params * 8);
-    by_rows.min(by_work).min(by_memory).clamp(1, MAX_GROUPS)
-}
+/// Sufficient-decrease constant of the Wolfe conditions.
+const WOLFE_C1: f64 = 1e-4;
+
+/// Curvature constant of the strong Wolfe conditions (the usual value for quasi-Newton).
+const WOLFE_C2: f64 = 0.9;
+
+/// Objective evaluations one line search may spend.
+const MAX_LINE_SEARCH_EVALUATIONS: usize = 25;
 
 /// A differentiable objective over a flat parameter vector.
 pub trait Objective: Sync {
@@ -86,6 +81,51 @@ pub trait Objective: Sync {
     fn evaluate(&self, params: &[f64], gradient: &mut [f64]) -> f64;
 }
 
+/// The data in column-major order: for feature `f`, the rows containing it (increasing) and
+/// their values are `rows[starts[f]..starts[f + 1]]` and `values[..]` alike.
+struct Columns {
+    starts: Vec<usize>,
+    rows: Vec<u32>,
+    values: Vec<f64>,
+}
+
+impl Columns {
+    /// Transposes `data` by counting sort; rows stay in increasing order within a column.
+    fn new<R: SparseRows + ?Sized>(data: &R, n_features: usize) -> Self {
+        assert!(data.n_rows() <= u32::MAX as usize, "row indices fit in u32");
+        let mut starts = vec![0usize; n_features + 1];
+        for i in 0..data.n_rows() {
+            for &f in data.row(i).0 {
+                starts[f as usize + 1] += 1;
+            }
+        }
+        for f in 0..n_features {
+            starts[f + 1] += starts[f];
+        }
+        let nnz = starts[n_features];
+        let mut next = starts[..n_features].to_vec();
+        let mut rows = vec![0u32; nnz];
+        let mut values = vec![0.0; nnz];
+        for i in 0..data.n_rows() {
+            let (indices, row_values) = data.row(i);
+            for (&f, &v) in indices.iter().zip(row_values) {
+                let slot = &mut next[f as usize];
+                rows[*slot] = i as u32;
+                values[*slot] = v;
+                *slot += 1;
+            }
+        }
+        Self { starts, rows, values }
+    }
+}
+
+/// Per-evaluation buffers of the sparse objective, reused across evaluations.
+#[derive(Default)]
+struct Scratch {
+    residuals: Vec<f64>,
+    losses: Vec<f64>,
+}
+
 /// The weighted multinomial objective over sparse rows.
 pub struct SparseObjective<'a, R: SparseRows + ?Sized> {
     rows: &'a R,
@@ -93,8 +133,8 @@ pub struct SparseObjective<'a, R: SparseRows + ?Sized> {
     class_weights: &'a [f64],
     n_features: usize,
     alpha: f64,
-    n_groups: usize,
-    buffers: Mutex<Vec<Vec<f64>>>,
+    columns: Columns,
+    scratch: Mutex<Scratch>,
 }
 
 impl<'a, R: SparseRows + ?Sized> SparseObjective<'a, R> {
@@ -109,57 +149,39 @@ impl<'a, R: SparseRows + ?Sized> SparseObjective<'a, R> {
     ) -> Self {
         assert_eq!(rows.n_rows(), targets.len(), "one target per row");
         assert!(targets.iter().all(|&t| t < class_weights.len()), "targets index the classes");
-        let n_params = (n_features + 1) * class_weights.len();
-        let nnz: usize = (0..rows.n_rows()).map(|i| rows.row(i).0.len()).sum();
-        let n_groups = group_count(rows.n_rows(), nnz * class_weights.len(), n_params);
-        Self { rows, targets, class_weights, n_features, alpha, n_groups, buffers: Mutex::new(Vec::new()) }
+        let columns = Columns::new(rows, n_features);
+        Self { rows, targets, class_weights, n_features, alpha, columns, scratch: Mutex::default() }
     }
 
     fn n_classes(&self) -> usize {
         self.class_weights.len()
     }
 
-    /// Adds the loss terms and gradient of rows `start..end` (without the penalty) into
-    /// `gradient`, returning their summed loss.
-    fn accumulate(&self, params: &[f64], start: usize, end: usize, gradient: &mut [f64]) -> f64 {
+    /// Writes row `i`'s weighted residuals into `residuals` and returns its weighted loss.
+    fn residuals(&self, params: &[f64], i: usize, residuals: &mut [f64]) -> f64 {
         let k = self.n_classes();
-        let intercepts = &params[self.n_features * k..];
-        let mut scores = vec![0.0; k];
-        let mut loss = 0.0;
-        for i in start..end {
-            let (indices, values) = self.rows.row(i);
-            scores.copy_from_slice(intercepts);
-            for (&f, &v) in indices.iter().zip(values) {
-                let w = &params[f as usize * k..(f as usize + 1) * k];
-                for (s, &w) in scores.iter_mut().zip(w) {
-                    *s += v * w;
-                }
-            }
-            let target = self.targets[i];
-            let weight = self.class_weights[target];
-            let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let target_score = scores[target] - max;
-            let mut sum = 0.0;
-            for s in scores.iter_mut() {
-                *s = (*s - max).exp();
-                sum += *s;
-            }
-            loss += weight * (sum.ln() - target_score);
-            for (c, s) in scores.iter_mut().enumerate() {
-                let indicator = if c == target { 1.0 } else { 0.0 };
-                *s = weight * (*s / sum - indicator);
-            }
-            for (g, &r) in gradient[self.n_features * k..].iter_mut().zip(&scores) {
-                *g += r;
-            }
-            for (&f, &v) in indices.iter().zip(values) {
-                let g = &mut gradient[f as usize * k..(f as usize + 1) * k];
-                for (g, &r) in g.iter_mut().zip(&scores) {
-                    *g += r * v;
-                }
+        let (indices, values) = self.rows.row(i);
+        residuals.copy_from_slice(&params[self.n_features * k..]);
+        for (&f, &v) in indices.iter().zip(values) {
+            let w = &params[f as usize * k..(f as usize + 1) * k];
+            for (s, &w) in residuals.iter_mut().zip(w) {
+                *s += v * w;
             }
         }
-        loss
+        let target = self.targets[i];
+        let weight = self.class_weights[target];
+        let max = residuals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let target_score = residuals[target] - max;
+        let mut sum = 0.0;
+        for s in residuals.iter_mut() {
+            *s = (*s - max).exp();
+            sum += *s;
+        }
+        for (c, s) in residuals.iter_mut().enumerate() {
+            let indicator = if c == target { 1.0 } else { 0.0 };
+            *s = weight * (*s / sum - indicator);
+        }
+        weight * (sum.ln() - target_score)
     }
 }
 
@@ -172,45 +194,56 @@ impl<R: SparseRows + ?Sized> Objective for SparseObjective<'_, R> {
         let n_params = self.n_params();
         assert_eq!(params.len(), n_params);
         assert_eq!(gradient.len(), n_params);
-        let n_rows = self.rows.n_rows();
-        let n_groups = self.n_groups;
-        let mut buffers = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
-        buffers.resize_with(n_groups, Vec::new);
-        let losses: Vec<f64> = buffers
-            .par_iter_mut()
-            .enumerate()
-            .map(|(group, buffer)| {
-                buffer.clear();
-                buffer.resize(n_params, 0.0);
-                let start = group * n_rows / n_groups;
-                let end = (group + 1) * n_rows / n_groups;
-                self.accumulate(params, start, end, buffer)
-            })
-            .collect();
-        let penalised = self.n_features * self.n_classes();
+        let (n_rows, k) = (self.rows.n_rows(), self.n_classes());
+        let mut scratch = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        let Scratch { residuals, losses } = &mut *scratch;
+        residuals.resize(n_rows * k, 0.0);
+        losses.resize(n_rows.div_ceil(ROW_CHUNK), 0.0);
+        residuals.par_chunks_mut(ROW_CHUNK * k).zip(losses.par_iter_mut()).enumerate().for_each(
+            |(chunk, (residuals, loss))| {
+                let first = chunk * ROW_CHUNK;
+                *loss = residuals
+                    .chunks_mut(k)
+                    .enumerate()
+                    .map(|(offset, r)| self.residuals(params, first + offset, r))
+                    .sum();
+            },
+        );
+        let residuals = &*residuals;
+        let (coefficients, intercepts) = gradient.split_at_mut(self.n_features * k);
         let alpha = self.alpha;
-        let buffers = &*buffers;
-        let penalties: Vec<f64> = gradient
-            .par_chunks_mut(COMBINE_CHUNK)
+        let columns = &self.columns;
+        let penalties: Vec<f64> = coefficients
+            .par_chunks_mut(FEATURE_CHUNK * k)
             .enumerate()
             .map(|(chunk, out)| {
-                let offset = chunk * COMBINE_CHUNK;
-                let end = offset + out.len();
-                out.copy_from_slice(&buffers[0][offset..end]);
-                for buffer in &buffers[1..] {
-                    for (o, &b) in out.iter_mut().zip(&buffer[offset..end]) {
-                        *o += b;
-                    }
-                }
+                let first = chunk * FEATURE_CHUNK;
                 let mut penalty = 0.0;
-                let coefficients = end.min(penalised).saturating_sub(offset);
-                for (o, &w) in out[..coefficients].iter_mut().zip(&params[offset..]) {
-                    *o += alpha * w;
-                    penalty += w * w;
+                for (offset, g) in out.chunks_mut(k).enumerate() {
+                    let f = first + offset;
+                    g.fill(0.0);
+                    let range = columns.starts[f]..columns.starts[f + 1];
+                    for (&i, &v) in columns.rows[range.clone()].iter().zip(&columns.values[range]) {
+                        let r = &residuals[i as usize * k..(i as usize + 1) * k];
+                        for (g, &r) in g.iter_mut().zip(r) {
+                            *g += r * v;
+                        }
+                    }
+                    let w = &params[f * k..(f + 1) * k];
+                    for (g, &w) in g.iter_mut().zip(w) {
+                        *g += alpha * w;
+                        penalty += w * w;
+                    }
                 }
                 penalty
             })
             .collect();
+        intercepts.fill(0.0);
+        for r in residuals.chunks(k) {
+            for (g, &r) in intercepts.iter_mut().zip(r) {
+                *g += r;
+            }
+        }
         losses.iter().sum::<f64>() + 0.5 * alpha * penalties.iter().sum::<f64>()
     }
 }
@@ -285,7 +318,7 @@ pub struct LbfgsStats {
     pub iterations: u64,
     /// Objective/gradient evaluations (each one pass over the data).
     pub evaluations: usize,
-    /// argmin's termination reason.
+    /// Why the run stopped.
     pub termination: String,
     /// Wall-clock seconds spent inside the objective (the rest of a run is L-BFGS's own
     /// vector arithmetic).
@@ -294,93 +327,330 @@ pub struct LbfgsStats {
     pub seconds: f64,
 }
 
-/// Minimises `objective` from zero with argmin's L-BFGS (memory 10, More–Thuente line
-/// search), stopping after `max_iterations` or when the gradient's Euclidean norm falls
-/// below `gradient_tolerance`.
+/// Termination reason when the gradient norm reached the tolerance.
+const CONVERGED: &str = "gradient norm below tolerance";
+/// Termination reason when the iteration budget ran out.
+const MAX_ITERATIONS: &str = "maximum number of iterations reached";
+/// Termination reason when no step satisfied the Wolfe conditions.
+const LINE_SEARCH_FAILED: &str = "line search found no acceptable step";
+
+/// Σ `a[j]·b[j]` over fixed chunks, partial sums added in chunk order.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let partial: Vec<f64> = a
+        .par_chunks(CHUNK)
+        .zip(b.par_chunks(CHUNK))
+        .map(|(a, b)| a.iter().zip(b).map(|(a, b)| a * b).sum::<f64>())
+        .collect();
+    partial.iter().sum()
+}
+
+/// `q ← scale·q + a·y` (`y` optional), returning `Σ next[j]·q[j]` over the updated `q` (0
+/// without `next`): one pass where the two-loop recursion would need two.
+fn update_dot(q: &mut [f64], scale: f64, a: f64, y: Option<&[f64]>, next: Option<&[f64]>) -> f64 {
+    let partial: Vec<f64> = q
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .map(|(chunk, q)| {
+            let range = chunk * CHUNK..chunk * CHUNK + q.len();
+            if scale != 1.0 {
+                q.iter_mut().for_each(|q| *q *= scale);
+            }
+            if let Some(y) = y {
+                for (q, &y) in q.iter_mut().zip(&y[range.clone()]) {
+                    *q += a * y;
+                }
+            }
+            next.map_or(0.0, |next| q.iter().zip(&next[range]).map(|(q, n)| q * n).sum())
+        })
+        .collect();
+    partial.iter().sum()
+}
+
+/// An objective with counts of its evaluations and the time spent in them.
+struct Counted<'a, O> {
+    objective: &'a O,
+    evaluations: usize,
+    seconds: f64,
+}
+
+impl<O: Objective> Counted<'_, O> {
+    fn evaluate(&mut self, params: &[f64], gradient: &mut [f64]) -> f64 {
+        let start = Instant::now();
+        let value = self.objective.evaluate(params, gradient);
+        self.evaluations += 1;
+        self.seconds += start.elapsed().as_secs_f64();
+        value
+    }
+}
+
+/// One point of the line search: step, objective and directional derivative there.
+#[derive(Debug, Clone, Copy)]
+struct Trial {
+    step: f64,
+    value: f64,
+    slope: f64,
+}
+
+/// The minimiser of the cubic interpolating two trials' values and slopes, clamped to the
+/// safeguarded interval between them (at least a tenth of its width from each end, so the
+/// interval shrinks geometrically); bisection when the cubic has no minimiser. Clamping rather
+/// than bisecting matters after an overshoot: a first step far too long puts the minimiser
+/// near zero, which bisection would take several evaluations to reach.
+fn interpolate(a: Trial, b: Trial) -> f64 {
+    let (low, high) = if a.step < b.step { (a.step, b.step) } else { (b.step, a.step) };
+    let margin = 0.1 * (high - low);
+    let d1 = a.slope + b.slope - 3.0 * (a.value - b.value) / (a.step - b.step);
+    let discriminant = d1 * d1 - a.slope * b.slope;
+    if discriminant >= 0.0 {
+        let d2 = (b.step - a.step).signum() * discriminant.sqrt();
+        let step = b.step - (b.step - a.step) * (b.slope + d2 - d1) / (b.slope - a.slope + 2.0 * d2);
+        if step.is_finite() {
+            return step.clamp(low + margin, high - margin);
+        }
+    }
+    0.5 * (low + high)
+}
+
+/// The buffers of one L-BFGS run, all allocated up front.
+struct Lbfgs<'a, O> {
+    objective: Counted<'a, O>,
+    /// Current point, its gradient and objective.
+    x: Vec<f64>,
+    g: Vec<f64>,
+    value: f64,
+    /// Search direction.
+    d: Vec<f64>,
+    /// Trial point of the line search and its gradient.
+    x_trial: Vec<f64>,
+    g_trial: Vec<f64>,
+    /// Ring buffer of the last pairs `s = x_{k+1} − x_k`, `y = g_{k+1} − g_k` and `1/(s·y)`;
+    /// slot `(first + t) % m` holds the `t`-th oldest of `len` pairs.
+    s: Vec<Vec<f64>>,
+    y: Vec<Vec<f64>>,
+    rho: Vec<f64>,
+    first: usize,
+    len: usize,
+    /// `s·y / y·y` of the newest pair: the scale of the initial inverse Hessian.
+    gamma: f64,
+    /// Two-loop coefficients, one per pair.
+    coefficients: Vec<f64>,
+}
+
+impl<'a, O: Objective> Lbfgs<'a, O> {
+    fn new(objective: &'a O) -> Self {
+        let n = objective.n_params();
+        Self {
+            objective: Counted { objective, evaluations: 0, seconds: 0.0 },
+            x: vec![0.0; n],
+            g: vec![0.0; n],
+            value: 0.0,
+            d: vec![0.0; n],
+            x_trial: vec![0.0; n],
+            g_trial: vec![0.0; n],
+            s: Vec::with_capacity(LBFGS_MEMORY),
+            y: Vec::with_capacity(LBFGS_MEMORY),
+            rho: vec![0.0; LBFGS_MEMORY],
+            first: 0,
+            len: 0,
+            gamma: 1.0,
+            coefficients: vec![0.0; LBFGS_MEMORY],
+        }
+    }
+
+    fn slot(&self, t: usize) -> usize {
+        (self.first + t) % LBFGS_MEMORY
+    }
+
+    /// `d ← −H·g` by the two-loop recursion (on `−g`, as it is linear), each axpy fused with
+    /// the dot product that follows it.
+    fn direction(&mut self) {
+        let n = self.len;
+        let slots: Vec<usize> = (0..n).map(|t| self.slot(t)).collect();
+        self.d.copy_from_slice(&self.g);
+        let next = slots.last().map(|&i| &self.s[i][..]);
+        let mut dot_next = update_dot(&mut self.d, -1.0, 0.0, None, next);
+        for t in (0..n).rev() {
+            let i = slots[t];
+            let a = self.rho[i] * dot_next;
+            self.coefficients[i] = a;
+            dot_next = if t > 0 {
+                update_dot(&mut self.d, 1.0, -a, Some(&self.y[i]), Some(&self.s[slots[t - 1]]))
+            } else {
+                // The last pass of the first loop also applies H₀ = γ·I.
+                let gamma = self.gamma;
+                update_dot(&mut self.d, gamma, -gamma * a, Some(&self.y[i]), Some(&self.y[i]))
+            };
+        }
+        for t in 0..n {
+            let i = slots[t];
+            let b = self.rho[i] * dot_next;
+            let next = slots.get(t + 1).map(|&j| &self.y[j][..]);
+            dot_next = update_dot(&mut self.d, 1.0, self.coefficients[i] - b, Some(&self.s[i]), next);
+        }
+    }
+
+    /// Evaluates the objective at `x + step·d` into the trial buffers.
+    fn trial(&mut self, step: f64) -> Trial {
+        let (x, d) = (&self.x, &self.d);
+        self.x_trial.par_chunks_mut(CHUNK).enumerate().for_each(|(chunk, out)| {
+            let offset = chunk * CHUNK;
+            for ((o, &x), &d) in out.iter_mut().zip(&x[offset..]).zip(&d[offset..]) {
+                *o = x + step * d;
+            }
+        });
+        let value = self.objective.evaluate(&self.x_trial, &mut self.g_trial);
+        Trial { step, value, slope: dot(&self.g_trial, &self.d) }
+    }
+
+    /// Finds a step along `d` satisfying the strong Wolfe conditions, starting at `step`
+    /// (Nocedal & Wright, Algorithm 3.5), and leaves that point in the trial buffers. When the
+    /// evaluation budget runs out, falls back to the best step with sufficient decrease.
+    fn line_search(&mut self, step: f64, slope: f64) -> Option<Trial> {
+        let origin = Trial { step: 0.0, value: self.value, slope };
+        let armijo = |t: &Trial| t.value <= origin.value + WOLFE_C1 * t.step * slope;
+        let curvature = |t: &Trial| t.slope.abs() <= -WOLFE_C2 * slope;
+        let mut previous = origin;
+        let mut step = step;
+        let mut evaluations = 0;
+        let (mut low, mut high) = loop {
+            let current = self.trial(step);
+            evaluations += 1;
+            if !current.value.is_finite()
+                || !armijo(&current)
+                || (evaluations > 1 && current.value >= previous.value)
+            {
+                break (previous, current);
+            }
+            if curvature(&current) {
+                return Some(current);
+            }
+            if current.slope >= 0.0 {
+                break (current, previous);
+            }
+            if evaluations >= MAX_LINE_SEARCH_EVALUATIONS {
+                return Some(current);
+            }
+            previous = current;
+            step *= 4.0;
+        };
+        // Zoom (Algorithm 3.6): `low` satisfies sufficient decrease and has the lowest value
+        // so far; the minimiser lies between `low` and `high`.
+        while evaluations < MAX_LINE_SEARCH_EVALUATIONS {
+            let step =
+                if high.value.is_finite() { interpolate(low, high) } else { 0.5 * (low.step + high.step) };
+            if (high.step - low.step).abs() <= f64::EPSILON * low.step.max(high.step) {
+                break;
+            }
+            let current = self.trial(step);
+            evaluations += 1;
+            if !current.value.is_finite() || !armijo(&current) || current.value >= low.value {
+                high = current;
+            } else {
+                if curvature(&current) {
+                    return Some(current);
+                }
+                if current.slope * (high.step - low.step) >= 0.0 {
+                    high = low;
+                }
+                low = current;
+            }
+        }
+        (low.step > 0.0).then(|| self.trial(low.step))
+    }
+
+    /// Stores the pair from the current point to the trial point and moves there. Pairs
+    /// without positive curvature are skipped: they would make `H` indefinite.
+    fn accept(&mut self, value: f64) {
+        let slot = if self.len < LBFGS_MEMORY { self.slot(self.len) } else { self.first };
+        if self.s.len() <= slot {
+            self.s.push(vec![0.0; self.x.len()]);
+            self.y.push(vec![0.0; self.x.len()]);
+        }
+        let (x, g, x_trial, g_trial) = (&self.x, &self.g, &self.x_trial, &self.g_trial);
+        let sums: Vec<(f64, f64)> = self.s[slot]
+            .par_chunks_mut(CHUNK)
+            .zip(self.y[slot].par_chunks_mut(CHUNK))
+            .enumerate()
+            .map(|(chunk, (s, y))| {
+                let offset = chunk * CHUNK;
+                let (mut sy, mut yy) = (0.0, 0.0);
+                for j in 0..s.len() {
+                    s[j] = x_trial[offset + j] - x[offset + j];
+                    y[j] = g_trial[offset + j] - g[offset + j];
+                    sy += s[j] * y[j];
+                    yy += y[j] * y[j];
+                }
+                (sy, yy)
+            })
+            .collect();
+        let sy: f64 = sums.iter().map(|p| p.0).sum();
+        let yy: f64 = sums.iter().map(|p| p.1).sum();
+        if sy > f64::EPSILON * yy && yy > 0.0 {
+            self.rho[slot] = 1.0 / sy;
+            self.gamma = sy / yy;
+            if self.len < LBFGS_MEMORY {
+                self.len += 1;
+            } else {
+                self.first = (self.first + 1) % LBFGS_MEMORY;
+            }
+        }
+        std::mem::swap(&mut self.x, &mut self.x_trial);
+        std::mem::swap(&mut self.g, &mut self.g_trial);
+        self.value = value;
+    }
+}
+
+/// Minimises `objective` from zero with L-BFGS (memory 10, strong-Wolfe line search with
+/// cubic interpolation; first step of length 1, later steps starting at 1), stopping after
+/// `max_iterations` or when the gradient's Euclidean norm falls to `gradient_tolerance`.
+/// Errors if the objective is not finite at zero.
 pub fn minimize<O: Objective>(
     objective: &O,
     max_iterations: u64,
     gradient_tolerance: f64,
 ) -> Result<Minimum, String> {
     let start = Instant::now();
-    let problem = Problem {
-        objective,
-        cache: Mutex::new(None),
-        evaluations: AtomicUsize::new(0),
-        nanos: AtomicU64::new(0),
+    let mut lbfgs = Lbfgs::new(objective);
+    lbfgs.value = lbfgs.objective.evaluate(&lbfgs.x, &mut lbfgs.g);
+    if !lbfgs.value.is_finite() {
+        return Err(format!("the objective is {} at zero", lbfgs.value));
+    }
+    let mut iterations = 0;
+    let termination = loop {
+        let norm = dot(&lbfgs.g, &lbfgs.g).sqrt();
+        if norm <= gradient_tolerance {
+            break CONVERGED;
+        }
+        if iterations >= max_iterations {
+            break MAX_ITERATIONS;
+        }
+        lbfgs.direction();
+        let mut slope = dot(&lbfgs.g, &lbfgs.d);
+        if !(slope < 0.0 && slope.is_finite()) {
+            // Not a descent direction (rounding in a badly scaled history): restart from −g.
+            lbfgs.len = 0;
+            lbfgs.gamma = 1.0;
+            lbfgs.direction();
+            slope = -norm * norm;
+        }
+        let step = if lbfgs.len == 0 { 1.0 / norm } else { 1.0 };
+        match lbfgs.line_search(step, slope) {
+            Some(trial) if trial.value <= lbfgs.value => lbfgs.accept(trial.value),
+            _ => break LINE_SEARCH_FAILED,
+        }
+        iterations += 1;
     };
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
-        .with_tolerance_grad(gradient_tolerance)
-        .map_err(|e| e.to_string())?;
-    let init = Array1::<f64>::zeros(objective.n_params());
-    let result = Executor::new(problem, solver)
-        .configure(|state| state.param(init).max_iters(max_iterations))
-        .run()
-        .map_err(|e| e.to_string())?;
-    let state = result.state();
-    let params = state.get_best_param().cloned().unwrap_or_else(|| Array1::zeros(objective.n_params()));
-    let problem = result.problem.problem.as_ref().expect("argmin hands the problem back");
     Ok(Minimum {
-        params: params.to_vec(),
-        objective: state.get_best_cost(),
+        objective: lbfgs.value,
         stats: LbfgsStats {
-            iterations: state.get_iter(),
-            evaluations: problem.evaluations.load(Ordering::Relaxed),
-            termination: state.get_termination_status().to_string(),
-            evaluation_seconds: problem.nanos.load(Ordering::Relaxed) as f64 * 1e-9,
+            iterations,
+            evaluations: lbfgs.objective.evaluations,
+            termination: termination.to_string(),
+            evaluation_seconds: lbfgs.objective.seconds,
             seconds: start.elapsed().as_secs_f64(),
         },
+        params: lbfgs.x,
     })
-}
-
-/// Parameters, objective and gradient of one evaluation.
-type Evaluation = (Array1<f64>, f64, Array1<f64>);
-
-/// The argmin view of an [`Objective`]. The line search asks for the cost and then the
-/// gradient at the same point; one data pass computes both, so the last one is cached.
-struct Problem<'a, O> {
-    objective: &'a O,
-    cache: Mutex<Option<Evaluation>>,
-    evaluations: AtomicUsize,
-    nanos: AtomicU64,
-}
-
-impl<O: Objective> Problem<'_, O> {
-    fn evaluate<T>(&self, params: &Array1<f64>, pick: impl FnOnce(f64, &Array1<f64>) -> T) -> T {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((at, cost, gradient)) = cache.as_ref() {
-            if at == params {
-                return pick(*cost, gradient);
-            }
-        }
-        self.evaluations.fetch_add(1, Ordering::Relaxed);
-        let start = Instant::now();
-        let flat = params.as_slice().expect("a fresh Array1 is contiguous");
-        let mut gradient = Array1::zeros(params.len());
-        let cost = self.objective.evaluate(flat, gradient.as_slice_mut().expect("contiguous"));
-        self.nanos.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        let picked = pick(cost, &gradient);
-        *cache = Some((params.clone(), cost, gradient));
-        picked
-    }
-}
-
-impl<O: Objective> CostFunction for Problem<'_, O> {
-    type Param = Array1<f64>;
-    type Output = f64;
-
-    fn cost(&self, params: &Self::Param) -> Result<f64, argmin::core::Error> {
-        Ok(self.evaluate(params, |cost, _| cost))
-    }
-}
-
-impl<O: Objective> Gradient for Problem<'_, O> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-
-    fn gradient(&self, params: &Self::Param) -> Result<Array1<f64>, argmin::core::Error> {
-        Ok(self.evaluate(params, |_, gradient| gradient.clone()))
-    }
 }
 
 #[cfg(test)]
@@ -433,14 +703,68 @@ mod tests {
     }
 
     #[test]
-    fn group_count_depends_on_rows_work_and_memory() {
-        assert_eq!(group_count(10, 100, 30), 1);
-        assert_eq!(group_count(100_000, 1 << 30, 1000), MAX_GROUPS);
-        assert_eq!(group_count(3 * MIN_ROWS_PER_GROUP, 1 << 30, 1000), 3);
-        // Many more parameters than non-zeros: few buffers.
-        assert_eq!(group_count(100_000, 2_000_000, 1_000_000), 2);
-        assert_eq!(group_count(100_000, 1 << 40, GROUP_BUFFER_BYTES / 8 / 3), 3);
-        assert_eq!(group_count(0, 0, 0), 1);
+    fn columns_transpose_the_rows() {
+        let (rows, _) = random_rows(50, 9, 11);
+        let columns = Columns::new(&rows[..], 9);
+        assert_eq!(columns.starts.len(), 10);
+        let mut seen = 0;
+        for f in 0..9 {
+            let range = columns.starts[f]..columns.starts[f + 1];
+            assert!(columns.rows[range.clone()].windows(2).all(|w| w[0] < w[1]), "feature {f}");
+            for (&i, &v) in columns.rows[range.clone()].iter().zip(&columns.values[range]) {
+                assert_eq!(rows[i as usize].iter().find(|&(g, _)| g == f).map(|(_, v)| v), Some(v));
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, rows.iter().map(|r| r.indices.len()).sum::<usize>());
+    }
+
+    /// The Rosenbrock function in `n` dimensions: badly conditioned, minimum 0 at all ones.
+    struct Rosenbrock(usize);
+
+    impl Objective for Rosenbrock {
+        fn n_params(&self) -> usize {
+            self.0
+        }
+
+        fn evaluate(&self, x: &[f64], gradient: &mut [f64]) -> f64 {
+            gradient.fill(0.0);
+            let mut value = 0.0;
+            for j in 0..self.0 - 1 {
+                let (a, b) = (x[j + 1] - x[j] * x[j], 1.0 - x[j]);
+                value += 100.0 * a * a + b * b;
+                gradient[j] += -400.0 * a * x[j] - 2.0 * b;
+                gradient[j + 1] += 200.0 * a;
+            }
+            value
+        }
+    }
+
+    #[test]
+    fn minimize_solves_the_rosenbrock_function() {
+        let minimum = minimize(&Rosenbrock(6), 500, 1e-8).unwrap();
+        assert_eq!(minimum.stats.termination, CONVERGED, "{:?}", minimum.stats);
+        for x in &minimum.params {
+            assert!((x - 1.0).abs() < 1e-6, "{:?}", minimum.params);
+        }
+        assert!(minimum.objective < 1e-12);
+        // Strong-Wolfe steps: about as many evaluations as iterations, not a line search's worth each.
+        assert!(minimum.stats.evaluations < 3 * minimum.stats.iterations as usize, "{:?}", minimum.stats);
+    }
+
+    #[test]
+    fn interpolate_stays_inside_the_safeguarded_interval() {
+        let a = Trial { step: 0.0, value: 1.0, slope: -1.0 };
+        // The cubic through these points is minimal at 0.5 (a parabola here).
+        let b = Trial { step: 1.0, value: 1.0, slope: 1.0 };
+        assert!((interpolate(a, b) - 0.5).abs() < 1e-12);
+        // A minimiser right next to an end is pulled a tenth of the width inside.
+        let c = Trial { step: 1.0, value: 0.0, slope: -1e-9 };
+        let step = interpolate(a, c);
+        assert!((0.1..=0.9).contains(&step), "{step}");
+        // An overshoot on 1 − t + 50t² (minimum at 0.01) is clamped to the low margin.
+        let d = Trial { step: 1.0, value: 50.0, slope: 99.0 };
+        assert_eq!(interpolate(a, d), 0.1);
     }
 
     #[test]
@@ -484,11 +808,10 @@ mod tests {
 
     #[test]
     fn results_do_not_depend_on_the_number_of_threads() {
-        // Enough rows for several groups, so the combination order matters.
-        let (rows, targets) = random_rows(5 * MIN_ROWS_PER_GROUP + 17, 300, 5);
+        // Enough rows and parameters for several chunks, so the reduction order matters.
+        let (rows, targets) = random_rows(20 * ROW_CHUNK + 17, 6000, 5);
         let weights = [1.0, 1.5, 0.5];
-        let objective = SparseObjective::new(&rows[..], &targets, &weights, 300, 1.0);
-        assert_eq!(objective.n_groups, 6);
+        let objective = SparseObjective::new(&rows[..], &targets, &weights, 6000, 1.0);
         let params = random_params(objective.n_params(), 6);
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();

@@ -1,7 +1,7 @@
 //! Fitting a multinomial logistic regression (L2, optional class weights) on tf-idf features.
 //!
 //! Two solvers minimise the same objective (see [`crate::sparse_solver`]): linfa-logistic's
-//! dense `MultiLogisticRegression`, the reference, and argmin's L-BFGS over the sparse rows.
+//! dense `MultiLogisticRegression`, the reference, and an in-crate L-BFGS over the sparse rows.
 //! linfa-logistic 0.8.1 ignores a `Dataset`'s sample weights, so a weighted dense fit runs the
 //! same L-BFGS over a dense ndarray objective instead of silently dropping the weights.
 
@@ -35,8 +35,8 @@ pub const AUTO_DENSE_MAX_BYTES: usize = 32 << 20;
 pub const ABSENT_LABEL_INTERCEPT: f64 = -30.0;
 
 const LINFA_NAME: &str = "linfa-logistic MultiLogisticRegression (L-BFGS, dense)";
-const DENSE_WEIGHTED_NAME: &str = "argmin L-BFGS (dense ndarray, class-weighted)";
-const SPARSE_NAME: &str = "argmin L-BFGS (sparse rows)";
+const DENSE_WEIGHTED_NAME: &str = "L-BFGS (dense ndarray, class-weighted)";
+const SPARSE_NAME: &str = "L-BFGS (sparse rows)";
 
 /// Which solver minimises the objective.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,10 +45,10 @@ pub enum Solver {
     /// Dense when the dense matrix takes at most [`AUTO_DENSE_MAX_BYTES`], sparse otherwise.
     #[default]
     Auto,
-    /// linfa-logistic on a dense matrix (argmin L-BFGS on a dense matrix when class weights
+    /// linfa-logistic on a dense matrix (the in-crate L-BFGS on a dense matrix when class weights
     /// are not all one). Refused above [`MAX_DENSE_BYTES`].
     Dense,
-    /// argmin L-BFGS over the sparse rows; memory grows with the non-zeros, not rows × features.
+    /// The in-crate L-BFGS over the sparse rows; memory grows with the non-zeros, not rows × features.
     Sparse,
 }
 
@@ -215,7 +215,7 @@ pub struct Fitted {
     pub weights: Weights,
     /// Objective, gradient norm and convergence.
     pub solver: SolverReport,
-    /// Iterations, evaluations and timings of argmin's L-BFGS (`None` for linfa-logistic,
+    /// Iterations, evaluations and timings of the in-crate L-BFGS (`None` for linfa-logistic,
     /// which does not report them).
     pub lbfgs: Option<LbfgsStats>,
     /// The bound the solver used on the Euclidean norm of the summed objective's gradient:
