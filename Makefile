@@ -1,8 +1,8 @@
 # stance: common tasks. `make demo` and `make test` are the quick start.
 CARGO ?= cargo
 STANCE := target/release/stance
-# Options of the shipped default model (chosen by leave-one-article-out CV; see README).
-MODEL_OPTS := --group-col article --alpha 0.03 --word-ngrams 1-2 --char-ngrams 2-5
+# Options of the shipped default model (chosen by `stance tune` with leave-one-article-out CV; see README).
+MODEL_OPTS := --group-col article --alpha 0.1 --word-ngrams 1-2 --char-ngrams 1-4 --min-df 2 --class-weight balanced
 # Evaluation data sets are not part of the repo; point DATASETS at a copy.
 DATASETS ?= ../shared/datasets
 

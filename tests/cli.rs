@@ -587,17 +587,29 @@ fn shipped_training_args() -> Vec<&'static str> {
     let committed = json_file(Path::new(MODEL));
     let options = &committed["training"]["options"];
     let params = &options["params"];
-    assert_eq!(params["alpha"], 0.03);
+    assert_eq!(params["alpha"], 0.1);
+    assert_eq!(params["class_weight"], "balanced");
     assert_eq!(params["features"]["word_ngrams"], serde_json::json!({"min": 1, "max": 2}));
-    assert_eq!(params["features"]["char_ngrams"], serde_json::json!({"min": 2, "max": 5}));
-    assert_eq!(params["features"]["min_df"], 1);
+    assert_eq!(params["features"]["char_ngrams"], serde_json::json!({"min": 1, "max": 4}));
+    assert_eq!(params["features"]["min_df"], 2);
     assert!(params["features"]["max_features"].is_null());
     assert_eq!(params["max_iterations"], 1000);
     assert_eq!(params["gradient_tolerance"], 1e-4);
     assert_eq!(options["columns"], serde_json::json!({"text": "text", "label": "label", "group": "article"}));
     assert!(options["neutral_label"].is_null());
     assert_eq!(options["cross_validation"], serde_json::json!({"folds": 5, "seed": 42, "grouped": true}));
-    vec!["--group-col", "article", "--alpha", "0.03", "--char-ngrams", "2-5"]
+    vec![
+        "--group-col",
+        "article",
+        "--alpha",
+        "0.1",
+        "--char-ngrams",
+        "1-4",
+        "--min-df",
+        "2",
+        "--class-weight",
+        "balanced",
+    ]
 }
 
 fn compare_with_committed(trained: &Value, committed: &Value) {

@@ -56,6 +56,7 @@ struct FeaturizerParts {
     vocabulary: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     buckets: Vec<u32>,
+    #[serde(with = "crate::floats::list")]
     idf: Vec<f64>,
 }
 
