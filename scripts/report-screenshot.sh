@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 CARGO=${CARGO:-cargo}
-MODEL_OPTS=${MODEL_OPTS:---group-col article --alpha 0.03 --word-ngrams 1-2 --char-ngrams 2-5}
+MODEL_OPTS=${MODEL_OPTS:---group-col article --alpha 0.1 --word-ngrams 1-2 --char-ngrams 1-4 --min-df 2 --class-weight balanced}
 HTML=docs/cv-report.html
 PNG=docs/cv-report.png
 
