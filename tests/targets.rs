@@ -372,3 +372,54 @@ fn target_aware_training_and_cv_are_deterministic_on_any_thread_count() {
         assert_eq!(report("1"), report("2"), "{strategy}");
     }
 }
+
+#[test]
+fn jsonl_records_are_classified_about_their_own_target() {
+    let dir = tmp();
+    let model = train(dir.path(), "per-target.json", &["--target-strategy", "per-target"]);
+    let input = concat!(
+        r#"{"id":1,"text":"We should ban it.","topic":"Car-free cities"}"#,
+        "\n",
+        r#"{"id":2,"text":"We should ban it.","topic":"Coal industry"}"#,
+        "\n",
+        r#"{"id":3,"text":"We should ban it."}"#,
+        "\n",
+        r#"{"id":4,"text":"We should ban it.","topic":7}"#,
+        "\n",
+        r#"{"id":5,"text":"We should ban it.","topic":"Mars colonies"}"#,
+        "\n",
+    );
+    let classify = |extra: &[&str]| {
+        common::run(
+            stance()
+                .arg("classify")
+                .arg("--model")
+                .arg(&model)
+                .args(["--input-format", "jsonl", "--level", "text", "--target-field", "topic"])
+                .args(extra)
+                .write_stdin(input),
+        )
+    };
+    // Without --target, the record without a topic, the numeric topic and the unknown topic fail;
+    // the others are classified about their own target, in input order.
+    let out = classify(&[]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let rows = jsonl(&out.stdout);
+    let labels: Vec<(i64, &str)> =
+        rows.iter().map(|r| (r["id"].as_i64().unwrap(), r["label"].as_str().unwrap())).collect();
+    assert_eq!(labels, [(1, "FAVOR"), (2, "AGAINST")], "{}", out.stdout);
+    assert!(out.stderr.contains("<stdin>:3:") && out.stderr.contains("target"), "{}", out.stderr);
+    assert!(out.stderr.contains("<stdin>:4:") && out.stderr.contains("not a string"), "{}", out.stderr);
+    assert!(out.stderr.contains("<stdin>:5:") && out.stderr.contains("Mars colonies"), "{}", out.stderr);
+    // --target covers the record without a topic; a record's own topic still wins.
+    let out = classify(&["--target", "Coal industry"]);
+    let rows = jsonl(&out.stdout);
+    let labels: Vec<(i64, &str)> =
+        rows.iter().map(|r| (r["id"].as_i64().unwrap(), r["label"].as_str().unwrap())).collect();
+    assert_eq!(labels, [(1, "FAVOR"), (2, "AGAINST"), (3, "AGAINST")], "{}", out.stdout);
+    // --target-field needs JSONL input.
+    let out =
+        common::run(stance().arg("classify").arg("--model").arg(&model).args(["--target-field", "topic"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("--input-format jsonl"), "{}", out.stderr);
+}

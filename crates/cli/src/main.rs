@@ -139,6 +139,11 @@ enum Command {
         /// Stance target of every input, for a per-target or conjoined model.
         #[arg(long, value_name = "TARGET")]
         target: Option<String>,
+        /// With --input-format jsonl: the key holding each record's stance target (a per-target or
+        /// conjoined model scores every record about its own target; --target covers records
+        /// without the key).
+        #[arg(long, value_name = "KEY")]
+        target_field: Option<String>,
         /// Articles that are not valid UTF-8: decode with U+FFFD and warn, or skip as failed.
         #[arg(long, value_enum, default_value = "replace", value_name = "WHAT")]
         invalid_utf8: documents::InvalidUtf8,
@@ -520,9 +525,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             explain,
             top,
             target,
+            target_field,
             invalid_utf8,
         } => {
-            let classifier = bind_target(load_classifier(model.as_deref())?, target.as_deref())?;
+            if target_field.is_some() && input_format != records::InputFormat::Jsonl {
+                bail!("--target-field is for JSONL records; add --input-format jsonl");
+            }
+            let classifier = load_classifier(model.as_deref())?;
+            let classifier = match &target_field {
+                // Records name their own target; a record without one falls back to --target.
+                Some(_) => classifier.with_target(target.as_deref())?,
+                None => bind_target(classifier, target.as_deref())?,
+            };
             let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
             if input_format == records::InputFormat::Jsonl {
                 if format != OutputFormat::Jsonl {
@@ -535,6 +549,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 let options = records::RecordOptions {
                     text_field: text_field.as_deref().unwrap_or("text"),
+                    target_field: target_field.as_deref(),
                     level,
                     invalid_utf8,
                     explain: explain.then_some(top),

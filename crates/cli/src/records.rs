@@ -68,6 +68,8 @@ pub enum InputFormat {
 pub struct RecordOptions<'a> {
     /// The key holding each record's text.
     pub text_field: &'a str,
+    /// The key holding each record's stance target, if records carry one.
+    pub target_field: Option<&'a str>,
     /// Whole text, sentences or article.
     pub level: Level,
     /// What to do with a line that is not valid UTF-8.
@@ -271,6 +273,7 @@ fn write_outputs(outputs: Receiver<Vec<Output>>) -> std::io::Result<()> {
 struct Records<'a> {
     classifier: &'a Classifier,
     text_field: &'a str,
+    target_field: Option<&'a str>,
     level: Level,
     invalid_utf8: InvalidUtf8,
     explain: Option<usize>,
@@ -300,6 +303,7 @@ impl<'a> Records<'a> {
         Ok(Self {
             classifier,
             text_field: options.text_field,
+            target_field: options.target_field,
             level: options.level,
             invalid_utf8: options.invalid_utf8,
             explain: options.explain,
@@ -378,10 +382,24 @@ impl<'a> Records<'a> {
         };
         let text = string_value(fields.0[text_at].1)
             .map_err(|kind| format!("field {} is {kind}, not a string", json_string(self.text_field)))?;
+        let record_target = match self.target_field {
+            None => None,
+            Some(key) => match fields.0.iter().rposition(|(k, _)| k == key) {
+                None => None,
+                Some(at) => match string_value(fields.0[at].1) {
+                    Ok(target) => Some(target),
+                    Err("null") => None,
+                    Err(kind) => return Err(format!("field {} is {kind}, not a string", json_string(key))),
+                },
+            },
+        };
+        // A record's own target, else the batch's --target (bound to the classifier).
+        let target = record_target.as_deref().or(self.classifier.target());
         let collides = fields.0.iter().any(|(key, _)| self.added.contains(&key.as_ref()));
         match self.level {
             Level::Text => {
-                let probabilities = self.classifier.probabilities(&text).map_err(|e| e.to_string())?;
+                let probabilities =
+                    self.classifier.probabilities_for(&text, target).map_err(|e| e.to_string())?;
                 if collides {
                     self.write_fields(out, &fields, None);
                 } else {
@@ -390,7 +408,7 @@ impl<'a> Records<'a> {
                 }
                 out.push(b',');
                 self.write_prediction(out, &probabilities);
-                self.write_explanation(out, &text)?;
+                self.write_explanation(out, &text, target)?;
                 out.extend_from_slice(b"}\n");
             }
             Level::Sentence => {
@@ -400,19 +418,21 @@ impl<'a> Records<'a> {
                 }
                 for (i, range) in ranges.into_iter().enumerate() {
                     let sentence = &text[range];
-                    let probabilities = self.classifier.probabilities(sentence).map_err(|e| e.to_string())?;
+                    let probabilities =
+                        self.classifier.probabilities_for(sentence, target).map_err(|e| e.to_string())?;
                     let any = self.write_fields(out, &fields, Some((text_at, sentence)));
                     if any {
                         out.push(b',');
                     }
                     write!(out, "\"sentence\":{},", i + 1).expect("writing to memory");
                     self.write_prediction(out, &probabilities);
-                    self.write_explanation(out, sentence)?;
+                    self.write_explanation(out, sentence, target)?;
                     out.extend_from_slice(b"}\n");
                 }
             }
             Level::Article => {
-                let prediction = self.classifier.classify_article(&text).map_err(|e| e.to_string())?;
+                let prediction =
+                    self.classifier.classify_article_for(&text, target).map_err(|e| e.to_string())?;
                 if self.write_fields(out, &fields, None) {
                     out.push(b',');
                 }
@@ -466,9 +486,9 @@ impl<'a> Records<'a> {
         out.push(b'}');
     }
 
-    fn write_explanation(&self, out: &mut Vec<u8>, text: &str) -> Result<(), String> {
+    fn write_explanation(&self, out: &mut Vec<u8>, text: &str, target: Option<&str>) -> Result<(), String> {
         if let Some(top) = self.explain {
-            let mut explanation = self.classifier.explain(text).map_err(|e| e.to_string())?;
+            let mut explanation = self.classifier.explain_for(text, target).map_err(|e| e.to_string())?;
             explanation.truncate(top);
             out.extend_from_slice(b",\"explanation\":");
             serde_json::to_writer(&mut *out, &explanation.per_label).expect("writing to memory");
@@ -638,6 +658,7 @@ mod tests {
         let classifier = Classifier::default_model().unwrap();
         let options = RecordOptions {
             text_field: "text",
+            target_field: None,
             level,
             invalid_utf8: InvalidUtf8::Replace,
             explain,
@@ -716,6 +737,7 @@ mod tests {
         let classifier = Classifier::default_model().unwrap();
         let options = RecordOptions {
             text_field: "label",
+            target_field: None,
             level: Level::Text,
             invalid_utf8: InvalidUtf8::Replace,
             explain: None,
