@@ -143,7 +143,7 @@ pub fn train_indices(n_rows: usize, test: &[usize]) -> Vec<usize> {
 
 /// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", 2014;
 /// the reference C version is by Sebastiano Vigna). Tiny, fast, and good enough to shuffle rows.
-struct SplitMix64 {
+pub(crate) struct SplitMix64 {
     state: u64,
 }
 
@@ -156,16 +156,22 @@ impl SplitMix64 {
     /// Second multiplier of the output mix (Mix13).
     const MIX2: u64 = 0x94D0_49BB_1331_11EB;
 
-    fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         SplitMix64 { state: seed }
     }
 
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(Self::GAMMA);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(Self::MIX1);
         z = (z ^ (z >> 27)).wrapping_mul(Self::MIX2);
         z ^ (z >> 31)
+    }
+
+    /// Uniform float in `[0, 1)` from the top 53 bits.
+    #[cfg(test)]
+    pub(crate) fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// Uniform integer in `0..bound` (`bound > 0`), without modulo bias (Lemire's

@@ -657,42 +657,28 @@ pub fn minimize<O: Objective>(
 mod tests {
     use super::*;
 
-    /// splitmix64: a fixed-seed generator for test data.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-
-        fn uniform(&mut self) -> f64 {
-            (self.next() >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use crate::folds::SplitMix64;
 
     /// `n` random rows over `n_features` features with 1–8 non-zeros each, and 3 classes.
     fn random_rows(n: usize, n_features: usize, seed: u64) -> (Vec<SparseVec>, Vec<usize>) {
-        let mut rng = Rng(seed);
+        let mut rng = SplitMix64::new(seed);
         let mut rows = Vec::with_capacity(n);
         let mut targets = Vec::with_capacity(n);
         for _ in 0..n {
-            let nnz = 1 + (rng.next() % 8) as usize;
-            let mut indices: Vec<u32> = (0..nnz).map(|_| (rng.next() % n_features as u64) as u32).collect();
+            let nnz = 1 + (rng.next_u64() % 8) as usize;
+            let mut indices: Vec<u32> =
+                (0..nnz).map(|_| (rng.next_u64() % n_features as u64) as u32).collect();
             indices.sort_unstable();
             indices.dedup();
             let values = indices.iter().map(|_| rng.uniform() * 2.0 - 0.5).collect();
-            targets.push((indices[0] as usize + rng.next() as usize % 2) % 3);
+            targets.push((indices[0] as usize + rng.next_u64() as usize % 2) % 3);
             rows.push(SparseVec { indices, values });
         }
         (rows, targets)
     }
 
     fn random_params(n: usize, seed: u64) -> Vec<f64> {
-        let mut rng = Rng(seed);
+        let mut rng = SplitMix64::new(seed);
         (0..n).map(|_| rng.uniform() - 0.5).collect()
     }
 
