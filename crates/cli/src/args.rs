@@ -36,6 +36,11 @@ pub struct DataArgs {
     /// Column (or JSON key) naming each row's stance target (topic), for target-aware models.
     #[arg(long, value_name = "COL")]
     pub target_col: Option<String>,
+    /// Column (or JSON key) saying whether each row is about the target: `target` (or
+    /// `on-target`), `related` or `other` (also `true`/`false`). Trains the model's topic
+    /// relevance, so unrelated text is never given a stance.
+    #[arg(long, value_name = "COL")]
+    pub topic_col: Option<String>,
 }
 
 impl DataArgs {
@@ -45,6 +50,7 @@ impl DataArgs {
             label: self.label_col.clone(),
             group: group.map(str::to_owned),
             target: self.target_col.clone(),
+            topic: self.topic_col.clone(),
         }
     }
 

@@ -154,6 +154,10 @@ struct TextRow<'a> {
     label: &'a str,
     probabilities: &'a std::collections::BTreeMap<String, f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    on_topic: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relevance: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<&'a [LabelExplanation]>,
 }
 
@@ -163,6 +167,26 @@ struct ArticleRow<'a> {
     article: &'a str,
     #[serde(flatten)]
     prediction: &'a ArticlePrediction,
+}
+
+/// A TSV row's probability columns, then `on_topic` and `relevance` for a model that knows
+/// its topic.
+fn tsv_probabilities(p: &SentencePrediction, labels: &[String]) -> Vec<String> {
+    let mut columns: Vec<String> = labels.iter().map(|l| format!("{:.4}", p.probabilities[l])).collect();
+    if let (Some(on_topic), Some(relevance)) = (p.on_topic, p.relevance) {
+        columns.push(on_topic.to_string());
+        columns.push(format!("{relevance:.4}"));
+    }
+    columns
+}
+
+/// `[off-topic] ` before the text of a sentence the model finds off its topic, in text format.
+fn off_topic_mark(on_topic: Option<bool>) -> &'static str {
+    if on_topic == Some(false) {
+        "[off-topic] "
+    } else {
+        ""
+    }
 }
 
 const NO_SENTENCE: &str = "no sentence found (empty, whitespace or symbols only)";
@@ -208,11 +232,17 @@ pub fn classify(
     let labels = classifier.labels().to_vec();
     let mut out = BufWriter::new(std::io::stdout().lock());
     if format == OutputFormat::Tsv {
-        let shares: Vec<String> = labels.iter().map(|l| format!("p_{l}")).collect();
+        let mut shares: Vec<String> = labels.iter().map(|l| format!("p_{l}")).collect();
+        if classifier.knows_topic() {
+            shares.extend(["on_topic".to_owned(), "relevance".to_owned()]);
+        }
         match level {
             Level::Sentence => writeln!(out, "article\tsentence\tlabel\t{}\ttext", shares.join("\t"))?,
             Level::Article => {
-                let shares: Vec<String> = labels.iter().map(|l| format!("share_{l}")).collect();
+                let mut shares: Vec<String> = labels.iter().map(|l| format!("share_{l}")).collect();
+                if classifier.knows_topic() {
+                    shares.push("on_topic".to_owned());
+                }
                 writeln!(out, "article\tlabel\tsentences\t{}\ttop_sentence", shares.join("\t"))?
             }
             Level::Text => writeln!(out, "article\tlabel\t{}", shares.join("\t"))?,
@@ -280,8 +310,7 @@ fn write_sentence(
             writeln!(out, "{}", serde_json::to_string(&row)?)?;
         }
         OutputFormat::Tsv => {
-            let probabilities: Vec<String> =
-                labels.iter().map(|l| format!("{:.4}", p.probabilities[l])).collect();
+            let probabilities = tsv_probabilities(p, labels);
             writeln!(
                 out,
                 "{}\t{}\t{}\t{}\t{}",
@@ -293,7 +322,15 @@ fn write_sentence(
             )?;
         }
         OutputFormat::Text => {
-            writeln!(out, "{article}:{:<3} {:<8} {:.2}  {}", p.sentence, p.label, p.confidence(), p.text)?;
+            writeln!(
+                out,
+                "{article}:{:<3} {:<8} {:.2}  {}{}",
+                p.sentence,
+                p.label,
+                p.confidence(),
+                off_topic_mark(p.on_topic),
+                p.text
+            )?;
             if let Some(explanation) = explanation {
                 crate::explain::write_predicted(out, explanation, "    ")?;
             }
@@ -317,17 +354,19 @@ fn write_text(
                 article,
                 label: &p.label,
                 probabilities: &p.probabilities,
+                on_topic: p.on_topic,
+                relevance: p.relevance,
                 explanation: explanation.map(|e| &e.per_label[..]),
             };
             writeln!(out, "{}", serde_json::to_string(&row)?)?;
         }
         OutputFormat::Tsv => {
-            let probabilities: Vec<String> =
-                labels.iter().map(|l| format!("{:.4}", p.probabilities[l])).collect();
+            let probabilities = tsv_probabilities(p, labels);
             writeln!(out, "{}\t{}\t{}", tsv_field(article), p.label, probabilities.join("\t"))?;
         }
         OutputFormat::Text => {
-            writeln!(out, "{article}: {:<8} {:.2}", p.label, p.confidence())?;
+            let mark = if p.on_topic == Some(false) { "  off-topic" } else { "" };
+            writeln!(out, "{article}: {:<8} {:.2}{mark}", p.label, p.confidence())?;
             if let Some(explanation) = explanation {
                 crate::explain::write_predicted(out, explanation, "    ")?;
             }
@@ -349,7 +388,8 @@ fn write_article(
             writeln!(out, "{}", serde_json::to_string(&row)?)?;
         }
         OutputFormat::Tsv => {
-            let shares: Vec<String> = labels.iter().map(|l| format!("{:.4}", p.shares[l])).collect();
+            let mut shares: Vec<String> = labels.iter().map(|l| format!("{:.4}", p.shares[l])).collect();
+            shares.extend(p.on_topic.map(|on| on.to_string()));
             let top = p.top_sentences.first().map_or(String::new(), |s| tsv_field(&s.text));
             writeln!(
                 out,
@@ -366,8 +406,9 @@ fn write_article(
                 labels.iter().map(|l| format!("{l} {:.0}%", 100.0 * p.shares[l])).collect();
             writeln!(
                 out,
-                "{article}: {}  ({} sentences: {})",
+                "{article}: {}{}  ({} sentences: {})",
                 p.label.to_uppercase(),
+                if p.on_topic == Some(false) { " (off-topic)" } else { "" },
                 p.sentences,
                 shares.join(", ")
             )?;

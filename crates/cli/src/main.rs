@@ -88,6 +88,11 @@ enum Command {
         /// a model fitted on the other rows; the final model is still fitted on all rows.
         #[arg(long)]
         calibrate: bool,
+        /// A file of topic terms (one per line or comma-separated; `#` starts a comment line):
+        /// a text mentioning one (matched on stems) is on topic whatever the relevance model says.
+        /// Without --topic-col, these terms alone decide what is on topic.
+        #[arg(long, value_name = "FILE")]
+        topic_terms: Option<PathBuf>,
         #[command(flatten)]
         cv: CvArgs,
         #[command(flatten)]
@@ -144,6 +149,10 @@ enum Command {
         /// without the key).
         #[arg(long, value_name = "KEY")]
         target_field: Option<String>,
+        /// Leave sentences whose top probability is below P undecided: their label is
+        /// `undecided` and articles do not count them.
+        #[arg(long, value_name = "P", value_parser = parse_probability, allow_negative_numbers = true)]
+        min_confidence: Option<f64>,
         /// Articles that are not valid UTF-8: decode with U+FFFD and warn, or skip as failed.
         #[arg(long, value_enum, default_value = "replace", value_name = "WHAT")]
         invalid_utf8: documents::InvalidUtf8,
@@ -362,6 +371,12 @@ pub enum ReportFormat {
     Markdown,
 }
 
+/// The topic terms of a `--topic-terms` file.
+fn read_topic_terms(path: &std::path::Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("--topic-terms: cannot read {}", path.display()))?;
+    stance_model::parse_topic_terms(&text).map_err(|e| anyhow::anyhow!("--topic-terms {}: {e}", path.display()))
+}
+
 /// A probability for `--min-confidence`: a number from 0 to 1.
 fn parse_probability(text: &str) -> Result<f64, String> {
     let value: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number"))?;
@@ -446,6 +461,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             force,
             no_cv,
             calibrate,
+            topic_terms,
             cv,
             targets,
             model,
@@ -468,6 +484,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }),
                 targets,
                 calibration: calibrate.then_some(CalibrationSpec { seed: cv.seed }),
+                topic_terms: topic_terms.as_deref().map(read_topic_terms).transpose()?.unwrap_or_default(),
             };
             let bar = progress::Progress::new(0, "training steps (folds, then the final fit)", cli.quiet);
             let trained = run.run_with_progress(&labeled, &|done, total| {
@@ -526,12 +543,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             top,
             target,
             target_field,
+            min_confidence,
             invalid_utf8,
         } => {
             if target_field.is_some() && input_format != records::InputFormat::Jsonl {
                 bail!("--target-field is for JSONL records; add --input-format jsonl");
             }
-            let classifier = load_classifier(model.as_deref())?;
+            let classifier = load_classifier(model.as_deref())?.with_min_confidence(min_confidence)?;
             let classifier = match &target_field {
                 // Records name their own target; a record without one falls back to --target.
                 Some(_) => classifier.with_target(target.as_deref())?,
@@ -689,6 +707,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 cross_validation: None,
                 targets,
                 calibration: None,
+                topic_terms: Vec::new(),
             };
             let spec = CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() };
             let bar = progress::Progress::new(spec.folds as u64, "folds", cli.quiet);
@@ -746,6 +765,7 @@ fn tune(
         cross_validation: Some(CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() }),
         targets: targets.spec(data.target_col.as_deref())?,
         calibration: None,
+        topic_terms: Vec::new(),
     };
     let grid = stance_train::Grid::parse(grid, &base)?;
     let labeled = data.read(group_col.as_deref())?;

@@ -34,8 +34,7 @@ use rayon::prelude::*;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use stance_features::split_sentences;
-use stance_infer::Classifier;
-use stance_model::argmax;
+use stance_infer::{Classifier, Score, UNDECIDED};
 
 use crate::documents::{sources, InvalidUtf8};
 use crate::progress::Progress;
@@ -81,12 +80,18 @@ pub struct RecordOptions<'a> {
 }
 
 /// The keys each level adds to a record, in output order.
-fn added_keys(level: Level, explain: bool) -> Vec<&'static str> {
+fn added_keys(level: Level, explain: bool, topic: bool) -> Vec<&'static str> {
     let mut keys = match level {
         Level::Text => vec!["label", "probabilities"],
         Level::Sentence => vec!["sentence", "label", "probabilities"],
         Level::Article => vec!["label", "sentences", "shares", "top_sentences"],
     };
+    if topic {
+        keys.push("on_topic");
+        if level != Level::Article {
+            keys.push("relevance");
+        }
+    }
     if explain {
         keys.push("explanation");
     }
@@ -287,7 +292,7 @@ struct Records<'a> {
 
 impl<'a> Records<'a> {
     fn new(classifier: &'a Classifier, options: &RecordOptions<'a>) -> Result<Self> {
-        let added = added_keys(options.level, options.explain.is_some());
+        let added = added_keys(options.level, options.explain.is_some(), classifier.knows_topic());
         if added.contains(&options.text_field) {
             bail!(
                 "--text-field {} is a key that --level {} adds to each record; \
@@ -398,8 +403,7 @@ impl<'a> Records<'a> {
         let collides = fields.0.iter().any(|(key, _)| self.added.contains(&key.as_ref()));
         match self.level {
             Level::Text => {
-                let probabilities =
-                    self.classifier.probabilities_for(&text, target).map_err(|e| e.to_string())?;
+                let score = self.classifier.score_for(&text, target).map_err(|e| e.to_string())?;
                 if collides {
                     self.write_fields(out, &fields, None);
                 } else {
@@ -407,7 +411,7 @@ impl<'a> Records<'a> {
                     out.extend_from_slice(&line.as_bytes()[..line.len() - 1]);
                 }
                 out.push(b',');
-                self.write_prediction(out, &probabilities);
+                self.write_prediction(out, &score);
                 self.write_explanation(out, &text, target)?;
                 out.extend_from_slice(b"}\n");
             }
@@ -418,14 +422,13 @@ impl<'a> Records<'a> {
                 }
                 for (i, range) in ranges.into_iter().enumerate() {
                     let sentence = &text[range];
-                    let probabilities =
-                        self.classifier.probabilities_for(sentence, target).map_err(|e| e.to_string())?;
+                    let score = self.classifier.score_for(sentence, target).map_err(|e| e.to_string())?;
                     let any = self.write_fields(out, &fields, Some((text_at, sentence)));
                     if any {
                         out.push(b',');
                     }
                     write!(out, "\"sentence\":{},", i + 1).expect("writing to memory");
-                    self.write_prediction(out, &probabilities);
+                    self.write_prediction(out, &score);
                     self.write_explanation(out, sentence, target)?;
                     out.extend_from_slice(b"}\n");
                 }
@@ -470,11 +473,15 @@ impl<'a> Records<'a> {
         any
     }
 
-    /// `"label":"…","probabilities":{…}`, the same keys and number format as the other outputs.
-    fn write_prediction(&self, out: &mut Vec<u8>, probabilities: &[f64]) {
-        let best = argmax(probabilities).unwrap_or(0);
+    /// `"label":"…","probabilities":{…}` (then `"on_topic"` and `"relevance"` for a model that
+    /// knows its topic), the same keys and number format as the other outputs.
+    fn write_prediction(&self, out: &mut Vec<u8>, score: &Score) {
+        let probabilities = &score.probabilities;
         out.extend_from_slice(b"\"label\":");
-        out.extend_from_slice(self.label_json[best].as_bytes());
+        match score.label {
+            Some(best) => out.extend_from_slice(self.label_json[best].as_bytes()),
+            None => out.extend_from_slice(json_string(UNDECIDED).as_bytes()),
+        }
         out.extend_from_slice(b",\"probabilities\":{");
         for (n, (i, key)) in self.probability_keys.iter().enumerate() {
             if n > 0 {
@@ -484,6 +491,10 @@ impl<'a> Records<'a> {
             serde_json::to_writer(&mut *out, &probabilities[*i]).expect("writing to memory");
         }
         out.push(b'}');
+        if let Some(topicality) = score.topicality {
+            write!(out, ",\"on_topic\":{},\"relevance\":", topicality.on_topic).expect("writing to memory");
+            serde_json::to_writer(&mut *out, &topicality.relevance).expect("writing to memory");
+        }
     }
 
     fn write_explanation(&self, out: &mut Vec<u8>, text: &str, target: Option<&str>) -> Result<(), String> {

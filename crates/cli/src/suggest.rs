@@ -38,6 +38,7 @@ fn candidates(pool: &[PathBuf], columns: &PoolColumns) -> Result<Vec<Candidate>>
                 label: columns.label.clone(),
                 group: Some(columns.article.clone()),
                 target: None,
+                topic: None,
             };
             let table = read_unlabeled(path, None, &table_columns)?;
             for row in table.rows.into_iter().filter(|row| row.label.is_empty()) {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use stance_features::split_sentences;
-use stance_model::{argmax, ModelError, ModelFile, Route, Scorer};
+use stance_model::{argmax, ModelError, ModelFile, Route, Scorer, TopicScorer, Topicality};
 
 use crate::{Explanation, InferError};
 
@@ -20,6 +20,14 @@ pub const DEFAULT_MODEL_NAME: &str = "peacekeepers.json (embedded default)";
 /// How many stance sentences an article prediction lists as its evidence.
 pub const TOP_SENTENCES: usize = 3;
 
+/// The label a sentence gets when its confidence is below [`Classifier::with_min_confidence`].
+pub const UNDECIDED: &str = "undecided";
+
+/// The summed confidence a stance label needs over an article's sentences to decide the
+/// article (see [`Classifier::classify_article_for`]): one sentence at 0.6 or more, or several
+/// weaker ones, but never a single weak sentence.
+pub const ARTICLE_MIN_EVIDENCE: f64 = 0.6;
+
 /// The prediction for one sentence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SentencePrediction {
@@ -31,6 +39,12 @@ pub struct SentencePrediction {
     pub label: String,
     /// Probability of every label.
     pub probabilities: BTreeMap<String, f64>,
+    /// Whether the sentence is about the model's target (models with a relevance section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_topic: Option<bool>,
+    /// Probability that the sentence is about the target (models with a relevance section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relevance: Option<f64>,
 }
 
 impl SentencePrediction {
@@ -51,6 +65,22 @@ pub struct ArticlePrediction {
     pub shares: BTreeMap<String, f64>,
     /// The most confident sentences that take a stance, best first (at most [`TOP_SENTENCES`]).
     pub top_sentences: Vec<SentencePrediction>,
+    /// Whether any sentence is about the target (models with a relevance section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_topic: Option<bool>,
+}
+
+/// The score of one text: every label's probability (relevance applied), the predicted label
+/// and, for a model with a relevance section, the text's topicality.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    /// Probabilities in [`Classifier::labels`] order.
+    pub probabilities: Vec<f64>,
+    /// Index of the predicted label, or `None` when the text is undecided (below the
+    /// classifier's minimum confidence).
+    pub label: Option<usize>,
+    /// Relevance and on-topic flag, when the model knows its topic.
+    pub topicality: Option<Topicality>,
 }
 
 /// A stance classifier built from a model file.
@@ -73,8 +103,10 @@ pub struct ArticlePrediction {
 pub struct Classifier {
     model: ModelFile,
     scorer: Scorer,
+    topic: Option<TopicScorer>,
     neutral: Option<usize>,
     target: Option<String>,
+    min_confidence: Option<f64>,
 }
 
 impl Classifier {
@@ -99,8 +131,35 @@ impl Classifier {
         let scorer = model
             .scorer()
             .map_err(|message| ModelError::Inconsistent { path: "<memory>".into(), message })?;
+        let topic = model
+            .topic_scorer()
+            .map_err(|message| ModelError::Inconsistent { path: "<memory>".into(), message })?;
         let neutral = model.neutral_label.as_ref().and_then(|n| model.labels.iter().position(|l| l == n));
-        Ok(Self { model, scorer, neutral, target: None })
+        Ok(Self { model, scorer, topic, neutral, target: None, min_confidence: None })
+    }
+
+    /// Leaves sentences whose predicted label has a probability below `min_confidence`
+    /// undecided: their label is [`UNDECIDED`] and articles do not count them. `None` decides
+    /// every sentence. Fails on a value outside 0–1 or a model with a label named [`UNDECIDED`].
+    pub fn with_min_confidence(mut self, min_confidence: Option<f64>) -> Result<Self, InferError> {
+        if let Some(p) = min_confidence {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(InferError::MinConfidence(format!("{p} is not a probability from 0 to 1")));
+            }
+            if self.model.labels.iter().any(|l| l == UNDECIDED) {
+                return Err(InferError::MinConfidence(format!(
+                    "the model has a label named {UNDECIDED:?}, which undecided sentences would be confused with"
+                )));
+            }
+        }
+        self.min_confidence = min_confidence;
+        Ok(self)
+    }
+
+    /// Whether the model has a relevance section (sentence rows then carry `on_topic` and
+    /// `relevance`).
+    pub fn knows_topic(&self) -> bool {
+        self.topic.is_some()
     }
 
     /// Binds the stance target that the methods without a `target` argument use. Fails at
@@ -151,7 +210,39 @@ impl Classifier {
 
     /// [`Classifier::probabilities`] about `target`.
     pub fn probabilities_for(&self, text: &str, target: Option<&str>) -> Result<Vec<f64>, InferError> {
-        Ok(self.route(target)?.probabilities(text))
+        Ok(self.score_for(text, target)?.probabilities)
+    }
+
+    /// Scores `text` as one sentence about `target`: the one scoring path behind every
+    /// prediction. With a relevance section, a text off the topic takes the neutral label
+    /// and its stance probabilities shrink by its relevance ([`TopicScorer::combine`]).
+    pub fn score_for(&self, text: &str, target: Option<&str>) -> Result<Score, InferError> {
+        Ok(self.score_route(&self.route(target)?, text))
+    }
+
+    fn score_route(&self, route: &Route<'_>, text: &str) -> Score {
+        let base = route.featurizer.transform(text);
+        let mut probabilities = route.linear.probabilities(&route.extend(&base));
+        let mut best = argmax(&probabilities).unwrap_or(0);
+        let topicality = match (&self.topic, self.neutral) {
+            (Some(topic), Some(neutral)) => {
+                let main = &self.model.features;
+                // A per-target sub-model has its own featurizer; relevance reads the main one.
+                let topicality = match route.sub_model {
+                    None => topic.topicality(main, &base, text),
+                    Some(_) => topic.topicality(main, &main.transform(text), text),
+                };
+                if TopicScorer::combine(topicality, neutral, &mut probabilities) {
+                    best = neutral;
+                } else {
+                    best = argmax(&probabilities).unwrap_or(0);
+                }
+                Some(topicality)
+            }
+            _ => None,
+        };
+        let decided = self.min_confidence.is_none_or(|p| probabilities[best] >= p);
+        Score { probabilities, label: decided.then_some(best), topicality }
     }
 
     /// Explains the prediction for `text` as one sentence (no splitting), about the bound
@@ -194,13 +285,14 @@ impl Classifier {
     }
 
     fn predict(&self, route: &Route<'_>, sentence: usize, text: &str) -> SentencePrediction {
-        let probabilities = route.probabilities(text);
-        let best = argmax(&probabilities).unwrap_or(0);
+        let score = self.score_route(route, text);
         SentencePrediction {
             sentence,
             text: text.to_owned(),
-            label: self.model.labels[best].clone(),
-            probabilities: self.model.labels.iter().cloned().zip(probabilities).collect(),
+            label: score.label.map_or(UNDECIDED, |i| self.model.labels[i].as_str()).to_owned(),
+            probabilities: self.model.labels.iter().cloned().zip(score.probabilities).collect(),
+            on_topic: score.topicality.map(|t| t.on_topic),
+            relevance: score.topicality.map(|t| t.relevance),
         }
     }
 
@@ -230,32 +322,38 @@ impl Classifier {
 
     /// Classifies a whole article about `target` from its sentences.
     ///
-    /// The article takes the stance label predicted for the most sentences, ignoring the
-    /// neutral label when the model has one; ties go to the label with the larger summed
-    /// probability over those sentences. An article where no sentence takes a stance is
-    /// neutral. Fails with [`InferError::NoSentences`] when the text has no sentence.
+    /// Each stance label collects the confidence of the sentences predicted as it (sentences
+    /// off the topic are neutral, undecided ones count for nothing). The label with the most
+    /// evidence wins (ties: more sentences, then the earlier label) if its evidence reaches
+    /// [`ARTICLE_MIN_EVIDENCE`], so one weak sentence never decides an article; otherwise the
+    /// article is neutral (for a model without a neutral label: the label with the most
+    /// evidence). Fails with [`InferError::NoSentences`] when the text has no sentence.
     pub fn classify_article_for(
         &self,
         text: &str,
         target: Option<&str>,
     ) -> Result<ArticlePrediction, InferError> {
         let route = self.route(target)?;
-        // One sentence at a time: only the counts, summed probabilities and the best few
-        // stance sentences are kept, so a huge article needs no list of all its predictions.
+        // One sentence at a time: only the counts, evidence and the best few stance sentences
+        // are kept, so a huge article needs no list of all its predictions.
         let labels = &self.model.labels;
         let mut counts = vec![0usize; labels.len()];
-        let mut mass = vec![0.0f64; labels.len()];
+        let mut evidence = vec![0.0f64; labels.len()];
         let mut top: Vec<SentencePrediction> = Vec::with_capacity(TOP_SENTENCES + 1);
         let mut n_sentences = 0;
+        let mut on_topic = false;
         let by_confidence = |a: &SentencePrediction, b: &SentencePrediction| {
             b.confidence().total_cmp(&a.confidence()).then(a.sentence.cmp(&b.sentence))
         };
         for (i, range) in split_sentences(text).into_iter().enumerate() {
             let prediction = self.predict(&route, i + 1, &text[range]);
             n_sentences += 1;
-            let index = labels.iter().position(|l| *l == prediction.label).unwrap_or(0);
+            on_topic |= prediction.on_topic == Some(true);
+            let Some(index) = labels.iter().position(|l| *l == prediction.label) else {
+                continue; // undecided
+            };
             counts[index] += 1;
-            mass[index] += prediction.confidence();
+            evidence[index] += prediction.confidence();
             if Some(index) != self.neutral {
                 top.push(prediction);
                 top.sort_by(by_confidence);
@@ -265,18 +363,26 @@ impl Classifier {
         if n_sentences == 0 {
             return Err(InferError::NoSentences);
         }
-        let is_stance = |i: usize| Some(i) != self.neutral;
-        let winner = (0..labels.len())
-            .filter(|&i| is_stance(i) && counts[i] > 0)
-            .max_by(|&a, &b| counts[a].cmp(&counts[b]).then(mass[a].total_cmp(&mass[b])).then(b.cmp(&a)));
-        let label = match (winner, self.neutral) {
-            (Some(i), _) => labels[i].clone(),
-            (None, Some(n)) => labels[n].clone(),
-            (None, None) => unreachable!("without a neutral label every predicted sentence takes a stance"),
-        };
+        let label = labels[article_label(&counts, &evidence, self.neutral)].clone();
         let n = n_sentences as f64;
         let shares = labels.iter().cloned().zip(counts.iter().map(|&c| c as f64 / n)).collect();
-        Ok(ArticlePrediction { label, sentences: n_sentences, shares, top_sentences: top })
+        let on_topic = self.topic.is_some().then_some(on_topic);
+        Ok(ArticlePrediction { label, sentences: n_sentences, shares, top_sentences: top, on_topic })
+    }
+}
+
+/// The article rule of [`Classifier::classify_article_for`] on per-label sentence counts and
+/// summed confidences.
+fn article_label(counts: &[usize], evidence: &[f64], neutral: Option<usize>) -> usize {
+    let winner = (0..counts.len())
+        .filter(|&i| Some(i) != neutral && counts[i] > 0)
+        .max_by(|&a, &b| evidence[a].total_cmp(&evidence[b]).then(counts[a].cmp(&counts[b])).then(b.cmp(&a)));
+    match (winner, neutral) {
+        (Some(i), Some(_)) if evidence[i] >= ARTICLE_MIN_EVIDENCE => i,
+        (_, Some(neutral)) => neutral,
+        (Some(i), None) => i,
+        // Every sentence undecided and no neutral label: the first label, with no evidence.
+        (None, None) => 0,
     }
 }
 

@@ -12,6 +12,9 @@ pub enum InferError {
     /// or a target unknown to a per-target model without pooled fallback).
     #[error(transparent)]
     Target(#[from] stance_model::TargetError),
+    /// A minimum confidence that cannot be used.
+    #[error("invalid minimum confidence: {0}")]
+    MinConfidence(String),
     /// An article with no sentence in it (empty, whitespace or punctuation only).
     #[error("the article has no sentence to classify (empty, whitespace or symbols only)")]
     NoSentences,

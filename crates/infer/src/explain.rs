@@ -293,6 +293,7 @@ mod tests {
             },
             calibration: None,
             checksum: None,
+            relevance: None,
             targets: None,
         };
         Classifier::from_model(model).unwrap()

@@ -18,7 +18,10 @@ mod error;
 mod explain;
 mod uncertainty;
 
-pub use classifier::{ArticlePrediction, Classifier, SentencePrediction, DEFAULT_MODEL_NAME, TOP_SENTENCES};
+pub use classifier::{
+    ArticlePrediction, Classifier, Score, SentencePrediction, ARTICLE_MIN_EVIDENCE, DEFAULT_MODEL_NAME, TOP_SENTENCES,
+    UNDECIDED,
+};
 pub use error::InferError;
 pub use explain::{Contribution, Explanation, LabelExplanation};
 pub use uncertainty::{spread_most_uncertain, Uncertainty};

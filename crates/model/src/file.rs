@@ -8,15 +8,18 @@ use stance_features::{Featurizer, TermKind};
 
 use crate::atomic::write_atomically;
 use crate::linear::LinearModel;
+use crate::relevance::{Relevance, TopicScorer};
 use crate::targets::{Scorer, TargetModels};
 use crate::ModelError;
 
 /// Marker stored in every model file's `format` field.
 pub const FORMAT: &str = "stance-model";
 /// The newest format version this build reads and writes. Version 2 added the `checksum`
-/// field, version 3 the optional `targets` section. A file is stamped with the oldest version
-/// that describes it ([`ModelFile::version_needed`]), so pooled models stay format 2.
-pub const FORMAT_VERSION: u32 = 3;
+/// field, version 3 the optional `targets` section, version 4 the optional `relevance` section
+/// (and is the version that names text normalisation, feature hashing and calibration, which
+/// earlier builds cannot read). A file is stamped with the oldest version that describes it
+/// ([`ModelFile::version_needed`]), so a plain pooled model stays format 2.
+pub const FORMAT_VERSION: u32 = 4;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 
@@ -110,6 +113,10 @@ pub struct ModelFile {
     /// which ignores targets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<TargetModels>,
+    /// Topic relevance (format version ≥ 4): whether a text is about the target at all; absent
+    /// from models trained without topic information, which give every text a stance label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevance: Option<Relevance>,
 }
 
 /// One feature's weight for one label (see [`ModelFile::top_features`]).
@@ -152,13 +159,19 @@ impl ModelFile {
                 return Err(format!("neutral label {neutral:?} is not one of the labels"));
             }
         }
-        if self.targets.is_some() && self.format_version < self.version_needed() {
+        if self.targets.is_some() && self.format_version < 3 {
+            return Err(format!("a targets section needs format version 3, the file says {}", self.format_version));
+        }
+        if self.relevance.is_some() && self.format_version < 4 {
             return Err(format!(
-                "a targets section needs format version {}, the file says {}",
-                self.version_needed(),
+                "a relevance section needs format version 4, the file says {}",
                 self.format_version
             ));
         }
+        if self.relevance.is_some() && self.neutral_label.is_none() {
+            return Err("a relevance section needs a neutral label".into());
+        }
+        self.topic_scorer()?;
         Scorer::new(
             &self.labels,
             &self.features,
@@ -168,10 +181,23 @@ impl ModelFile {
         )
     }
 
-    /// The oldest format version that can describe this model: 3 with a targets section,
-    /// 2 otherwise.
+    /// The checked relevance section, if the model has one.
+    pub fn topic_scorer(&self) -> Result<Option<TopicScorer>, String> {
+        self.relevance.as_ref().map(|r| TopicScorer::new(r, &self.features)).transpose()
+    }
+
+    /// The oldest format version that can describe this model: 4 with a section that format
+    /// 3 builds cannot read (relevance, text normalisation, feature hashing, calibration), 3
+    /// with a targets section, 2 otherwise.
     pub fn version_needed(&self) -> u32 {
-        if self.targets.is_some() {
+        let config = self.features.config();
+        let needs_4 = self.relevance.is_some()
+            || self.calibration.is_some()
+            || config.hashing.is_some()
+            || !config.normalize.is_default();
+        if needs_4 {
+            4
+        } else if self.targets.is_some() {
             3
         } else {
             2
@@ -338,6 +364,7 @@ mod tests {
             },
             calibration: None,
             checksum: None,
+            relevance: None,
             targets: None,
         }
     }

@@ -7,7 +7,8 @@
 //! [`ModelFile::save`] writes atomically. [`LinearModel`] scores sparse vectors. A model may
 //! be target-aware ([`TargetModels`]: one sub-model per target, or one conjoined model with a
 //! shared and a per-target block of weights); [`Scorer`] scores `(text, target)` pairs for all
-//! layouts.
+//! layouts. A model may also know its topic ([`Relevance`]): whether a text is about the
+//! target at all, so that unrelated text never takes a stance.
 //!
 //! ```
 //! use stance_model::LinearModel;
@@ -23,6 +24,7 @@ mod digest;
 mod error;
 mod file;
 mod linear;
+mod relevance;
 mod targets;
 
 pub use atomic::write_atomically;
@@ -33,4 +35,5 @@ pub use file::{
     OLDEST_SUPPORTED_VERSION,
 };
 pub use linear::{argmax, softmax, LinearModel};
+pub use relevance::{parse_topic_terms, Relevance, TopicScorer, Topicality};
 pub use targets::{conjoin, Part, Route, Scorer, TargetError, TargetModel, TargetModels};

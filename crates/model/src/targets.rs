@@ -169,6 +169,15 @@ impl Route<'_> {
         }
     }
 
+    /// The vector this route scores, from the featurizer's vector `x` of the text (conjoined
+    /// into the target's block for a conjoined model, else `x` itself).
+    pub fn extend(&self, x: &SparseVec) -> SparseVec {
+        match self.conjoined {
+            Some((_, block)) => conjoin(x, self.featurizer.n_features(), block),
+            None => x.clone(),
+        }
+    }
+
     /// Feature `index` of [`Route::vector`] as `(vocabulary index, target of its block)`:
     /// the target is `None` for the shared block and for non-conjoined models.
     pub fn feature(&self, index: usize) -> (usize, Option<&str>) {

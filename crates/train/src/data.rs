@@ -166,11 +166,14 @@ pub struct Columns {
     pub group: Option<String>,
     /// Optional column or key naming the stance target of the row (a debate topic, a policy).
     pub target: Option<String>,
+    /// Optional column or key saying whether the row is about the target at all (`target`,
+    /// `related` or `other`; see [`crate::TopicClass`]), for the model's relevance section.
+    pub topic: Option<String>,
 }
 
 impl Default for Columns {
     fn default() -> Self {
-        Columns { text: "text".to_string(), label: "label".to_string(), group: None, target: None }
+        Columns { text: "text".to_string(), label: "label".to_string(), group: None, target: None, topic: None }
     }
 }
 
@@ -187,6 +190,8 @@ pub struct LabeledRow {
     /// The stance target, trimmed; `None` when no target column was asked for or the value is
     /// empty (or JSON `null`).
     pub target: Option<String>,
+    /// The topic value, trimmed; `None` when no topic column was asked for or the value is empty.
+    pub topic: Option<String>,
     /// 1-based physical line number in the file where the record starts.
     pub line: usize,
 }
@@ -494,6 +499,7 @@ fn parse_table(
                 label: "Stance".into(),
                 group: columns.group.clone(),
                 target: Some("Target".into()),
+                topic: None,
             };
             Ctx { path, columns: &semeval_columns, label_column }
         }
@@ -580,6 +586,7 @@ struct ColumnIndices {
     label: Option<usize>,
     group: Option<usize>,
     target: Option<usize>,
+    topic: Option<usize>,
 }
 
 struct Ctx<'a> {
@@ -609,7 +616,8 @@ impl Ctx<'_> {
         };
         let group = self.columns.group.as_deref().map(find).transpose()?;
         let target = self.columns.target.as_deref().map(find).transpose()?;
-        Ok(ColumnIndices { text, label, group, target })
+        let topic = self.columns.topic.as_deref().map(find).transpose()?;
+        Ok(ColumnIndices { text, label, group, target, topic })
     }
 
     /// Builds a row from raw values, trimming and checking for emptiness.
@@ -620,6 +628,7 @@ impl Ctx<'_> {
         label: &str,
         group: Option<&str>,
         target: Option<&str>,
+        topic: Option<&str>,
     ) -> Result<LabeledRow, DataError> {
         let text = text.trim();
         if text.is_empty() {
@@ -635,6 +644,7 @@ impl Ctx<'_> {
             label: label.to_string(),
             group: key(group),
             target: key(target),
+            topic: key(topic),
             line,
         })
     }
@@ -654,7 +664,7 @@ fn parse_tsv(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> {
         return Err(DataError::Empty { path: ctx.path() });
     };
     let header: Vec<String> = header_line.split('\t').map(|h| h.trim().to_string()).collect();
-    let ColumnIndices { text: ti, label: li, group: gi, target: xi } = ctx.column_indices(&header)?;
+    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi } = ctx.column_indices(&header)?;
     let mut rows = Vec::new();
     for (line, l) in lines {
         let fields: Vec<&str> = l.split('\t').collect();
@@ -668,7 +678,7 @@ fn parse_tsv(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> {
             });
         }
         let get = |i: usize| fields.get(i).copied().unwrap_or("");
-        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get))?);
+        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get), oi.map(get))?);
     }
     if rows.is_empty() {
         return Err(DataError::NoRows { path: ctx.path() });
@@ -759,7 +769,7 @@ fn parse_csv(ctx: &Ctx<'_>, text: &str, lines: &LineIndex) -> Result<Vec<Labeled
     if header.is_empty() {
         return Err(DataError::Empty { path: ctx.path() });
     }
-    let ColumnIndices { text: ti, label: li, group: gi, target: xi } = ctx.column_indices(&header)?;
+    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi } = ctx.column_indices(&header)?;
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut last_line = 1;
@@ -781,7 +791,7 @@ fn parse_csv(ctx: &Ctx<'_>, text: &str, lines: &LineIndex) -> Result<Vec<Labeled
             });
         }
         let get = |i: usize| record.get(i).unwrap_or("");
-        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get))?);
+        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get), oi.map(get))?);
     }
     if rows.is_empty() {
         return Err(DataError::NoRows { path: ctx.path() });
@@ -867,7 +877,8 @@ fn parse_jsonl(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> 
         };
         let group = optional_key(&ctx.columns.group)?;
         let target = optional_key(&ctx.columns.target)?;
-        rows.push(ctx.row(line, &text, &label, group.as_deref(), target.as_deref())?);
+        let topic = optional_key(&ctx.columns.topic)?;
+        rows.push(ctx.row(line, &text, &label, group.as_deref(), target.as_deref(), topic.as_deref())?);
     }
     if rows.is_empty() {
         return Err(DataError::Empty { path: ctx.path() });
@@ -901,6 +912,7 @@ mod tests {
             label: label.into(),
             group: group.map(Into::into),
             target: None,
+            topic: None,
             line,
         }
     }
@@ -966,6 +978,7 @@ mod tests {
             label: "stance".into(),
             group: Some("doc".into()),
             target: None,
+            topic: None,
         };
         let bytes = b" doc \tsentence\tstance\nd1\tA b.\tPRO\n\n d2 \tC d.\tCON\n\tE f.\tPRO\n";
         let d = parse_labeled(p(), bytes, InputFormat::Tsv, &cols).unwrap();

@@ -95,6 +95,24 @@ pub enum TrainError {
         /// Why the row cannot be scored.
         source: stance_model::TargetError,
     },
+    /// A topic value that is not one of the known spellings.
+    #[error("{path}:{line}: topic {value:?} is not one of target, related, other (or true/false)", path = path.display())]
+    BadTopic {
+        /// Data file.
+        path: std::path::PathBuf,
+        /// Line of the row.
+        line: usize,
+        /// The value found.
+        value: String,
+    },
+    /// Topic relevance cannot be learned from the data's topic column.
+    #[error("{path}: cannot learn topic relevance: {reason}", path = path.display())]
+    Relevance {
+        /// Data file.
+        path: std::path::PathBuf,
+        /// What is missing.
+        reason: String,
+    },
     /// The trained model could not be assembled.
     #[error(transparent)]
     Model(#[from] stance_model::ModelError),

@@ -28,6 +28,7 @@ mod metrics;
 mod run;
 mod sparse_solver;
 mod targets;
+mod topic;
 mod trainer;
 mod tune;
 
@@ -58,6 +59,7 @@ pub use sparse_solver::{
     minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
 };
 pub use targets::{fit_strategy, FittedModel, TargetSpec, TargetStrategy};
+pub use topic::{fit_relevance, row_topics, TopicClass, RELEVANCE_THRESHOLD};
 pub use trainer::{
     objective_and_gradient_norm, ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer,
     ABSENT_LABEL_INTERCEPT, AUTO_DENSE_MAX_BYTES, MAX_DENSE_BYTES,

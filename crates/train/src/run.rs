@@ -9,6 +9,7 @@ use crate::calibration::{calibrate, CalibrationSpec};
 use crate::cv::{cross_validate_targets, CvReport};
 use crate::data::{Columns, LabeledData};
 use crate::targets::{fit_strategy, TargetSpec};
+use crate::topic::{fit_relevance, row_topics, terms_only, TopicClass};
 use crate::trainer::{TrainParams, Trainer};
 use crate::TrainError;
 
@@ -45,6 +46,10 @@ pub struct TrainingRun {
     /// Temperature scaling fitted on a held-out fold and stored in the model, if asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calibration: Option<CalibrationSpec>,
+    /// Topic terms that make a text on topic whatever the relevance model says (the relevance
+    /// model itself is learned when `columns.topic` names a topic column).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub topic_terms: Vec<String>,
 }
 
 /// The outcome of [`TrainingRun::run`].
@@ -165,6 +170,28 @@ impl TrainingRun {
         row_targets(data, column, self.targets.uses_targets()).map(Some)
     }
 
+    /// The rows' topic classes when the run learns relevance (the data has a topic column);
+    /// `None` otherwise. Relevance needs a neutral label to give off-topic text.
+    fn row_topics(
+        &self,
+        data: &LabeledData,
+        neutral: Option<&str>,
+    ) -> Result<Option<Vec<Option<TopicClass>>>, TrainError> {
+        if self.columns.topic.is_none() && self.topic_terms.is_empty() {
+            return Ok(None);
+        }
+        if neutral.is_none() {
+            return Err(TrainError::Relevance {
+                path: data.path.clone(),
+                reason: "off-topic text gets the neutral label, and the data has none (name one with the neutral label option)".into(),
+            });
+        }
+        if self.columns.topic.is_none() {
+            return Ok(None);
+        }
+        row_topics(data, neutral).map(Some)
+    }
+
     /// Trains on all of `data` (after the cross-validation, if one is asked for) and
     /// assembles the model file.
     pub fn run(&self, data: &LabeledData) -> Result<Trained, TrainError> {
@@ -185,6 +212,9 @@ impl TrainingRun {
             return Err(TrainError::TooFewClasses { path: Some(data.path.clone()), found: labels });
         }
         let neutral_label = resolve_neutral_label(&labels, self.neutral_label.as_deref())?;
+        // Checked before any fit: a bad topic value or a relevance without a neutral label
+        // should not cost a cross-validation first.
+        let topics = self.row_topics(data, neutral_label.as_deref())?;
         let steps = self.cross_validation.as_ref().map_or(0, |spec| spec.folds) + 1;
         let cv = self
             .cross_validation
@@ -209,6 +239,11 @@ impl TrainingRun {
         let calibration = (self.calibration.as_ref())
             .map(|spec| calibrate(&trainer, data, self.columns.group.as_deref(), &labels, &targets, spec))
             .transpose()?;
+        let relevance = match &topics {
+            Some(topics) => Some(fit_relevance(&self.params, &fitted.featurizer, data, topics, &self.topic_terms)?),
+            None if !self.topic_terms.is_empty() => Some(terms_only(&fitted.featurizer, &self.topic_terms)),
+            None => None,
+        };
         progress(steps, steps);
         let mut warnings = fitted.warnings.clone();
         if !fitted.solver.converged {
@@ -238,6 +273,9 @@ impl TrainingRun {
         if let Some(target) = &self.columns.target {
             options["columns"]["target"] = target.as_str().into();
         }
+        if let Some(topic) = &self.columns.topic {
+            options["columns"]["topic"] = topic.as_str().into();
+        }
         let mut model = ModelFile {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
@@ -260,6 +298,7 @@ impl TrainingRun {
             },
             calibration,
             checksum: None,
+            relevance,
         };
         model.format_version = model.version_needed();
         Ok(Trained { model, cv, warnings })

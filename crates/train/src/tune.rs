@@ -476,6 +476,7 @@ mod tests {
             cross_validation: None,
             targets: Default::default(),
             calibration: None,
+            topic_terms: Vec::new(),
         }
     }
 
