@@ -193,6 +193,10 @@ pub struct ModelArgs {
     /// Character n-gram range within word boundaries, as MIN-MAX (e.g. 2-5), or "none".
     #[arg(long, default_value = "none", value_name = "RANGE", help_heading = "Features")]
     pub char_ngrams: String,
+    /// Add stance-cue features: commitment and rejection words (flipped after a negator) and
+    /// their conjunction with a target mention; the English lexicons are stored in the model.
+    #[arg(long, help_heading = "Features")]
+    pub cues: bool,
     /// Do not stem words (English Snowball stemming is on by default).
     #[arg(long, help_heading = "Features")]
     pub no_stem: bool,
@@ -310,6 +314,10 @@ impl ModelArgs {
             min_df: self.min_df,
             max_features: self.max_features,
             hashing: self.hashing_bits.map(|bits| stance_features::Hashing::new(bits, self.hash_seed)),
+            extractors: match self.cues {
+                true => vec![stance_features::Extractor::StanceCues(Default::default())],
+                false => Vec::new(),
+            },
         };
         if features.word_ngrams.is_none() && features.char_ngrams.is_none() {
             bail!("--word-ngrams and --char-ngrams are both \"none\": there would be no features");

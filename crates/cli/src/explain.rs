@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
-use stance_features::{TermKind, CHAR_NGRAM_PREFIX};
+use stance_features::TermKind;
 use stance_infer::{Classifier, Contribution, Explanation, LabelExplanation};
 
 use crate::{Level, OutputFormat};
@@ -165,17 +165,9 @@ fn write_label(out: &mut impl Write, label: &LabelExplanation, layout: &Layout, 
     Ok(())
 }
 
-/// A feature as text output shows it: word n-grams as they are; in a char n-gram, the word
-/// boundary padding (a space) shows as `␣`, so `#ble␣` (a word ending in "ble") and `#ble`
-/// differ visibly.
+/// A feature as text output shows it ([`TermKind::display`]).
 fn display_feature(c: &Contribution) -> String {
-    let term = match c.kind {
-        TermKind::WordNgram => c.feature.clone(),
-        TermKind::CharNgram => {
-            let body = c.feature.strip_prefix(CHAR_NGRAM_PREFIX).unwrap_or(&c.feature);
-            format!("{CHAR_NGRAM_PREFIX}{}", body.replace(' ', "␣"))
-        }
-    };
+    let term = TermKind::display(&c.feature);
     // A conjoined model's target-specific copy of the feature.
     match &c.target_block {
         Some(target) => format!("{term} @{target}"),

@@ -452,10 +452,7 @@ fn cv_text(out: &mut String, report: &CvReport) {
 
 /// Char n-gram padding shown as `␣`, as in `stance explain`.
 fn quote_padding(feature: &str) -> String {
-    match TermKind::of(feature) {
-        TermKind::WordNgram => feature.to_owned(),
-        TermKind::CharNgram => feature.replace(' ', "␣"),
-    }
+    TermKind::display(feature)
 }
 
 #[cfg(test)]

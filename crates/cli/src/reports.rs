@@ -52,11 +52,16 @@ pub fn evaluate(
             .route(row.target.as_deref())
             .with_context(|| format!("{}:{}", data.path.display(), row.line))?;
         let logits = route.linear.logits(&route.vector(&row.text));
+        // The classifier's own scoring, so topic relevance counts as it does in `classify`.
+        let probabilities = classifier
+            .score_for(&row.text, row.target.as_deref())
+            .with_context(|| format!("{}:{}", data.path.display(), row.line))?
+            .probabilities;
         let scored = ScoredRow {
             text: row.text.clone(),
             source: format!("{}:{}", data.path.display(), row.line),
             truth,
-            probabilities: route.linear.probabilities_from_logits(&logits),
+            probabilities,
             target: row.target.clone(),
         };
         // The temperature never changes the argmax, so correctness is shared.

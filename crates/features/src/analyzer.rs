@@ -19,6 +19,8 @@ pub enum TermKind {
     WordNgram,
     /// A character n-gram within a word, prefixed with [`CHAR_NGRAM_PREFIX`].
     CharNgram,
+    /// A stance cue ([`crate::StanceCues`]), prefixed with [`crate::CUE_PREFIX`].
+    Cue,
 }
 
 impl TermKind {
@@ -32,8 +34,27 @@ impl TermKind {
     pub fn of(term: &str) -> Self {
         if term.starts_with(CHAR_NGRAM_PREFIX) {
             Self::CharNgram
+        } else if term.starts_with(crate::CUE_PREFIX) {
+            Self::Cue
         } else {
             Self::WordNgram
+        }
+    }
+}
+
+impl TermKind {
+    /// A term as people read it: a character n-gram's word-boundary padding (a space) shows as
+    /// `␣`, so `#ble␣` (a word ending in "ble") and `#ble` differ visibly; other terms as they are.
+    ///
+    /// ```
+    /// use stance_features::TermKind;
+    /// assert_eq!(TermKind::display("# tro"), "#␣tro");
+    /// assert_eq!(TermKind::display("send troop"), "send troop");
+    /// ```
+    pub fn display(term: &str) -> String {
+        match Self::of(term) {
+            Self::CharNgram => term.replace(' ', "␣"),
+            Self::WordNgram | Self::Cue => term.to_owned(),
         }
     }
 }
@@ -43,6 +64,7 @@ impl std::fmt::Display for TermKind {
         f.write_str(match self {
             Self::WordNgram => "word n-gram",
             Self::CharNgram => "char n-gram",
+            Self::Cue => "stance cue",
         })
     }
 }
@@ -328,6 +350,14 @@ impl Analyzer {
                         term.push_str(&padded[bounds[start]..bounds[start + n]]);
                         emit(term, token);
                     }
+                }
+            }
+        }
+        if !self.config.extractors.is_empty() {
+            let words: Vec<&str> = scratch.tokens.iter().map(|&(from, to)| &scratch.text[from..to]).collect();
+            for extractor in &self.config.extractors {
+                match extractor {
+                    crate::Extractor::StanceCues(cues) => cues.for_each_cue(&words, &mut emit),
                 }
             }
         }

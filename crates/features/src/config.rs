@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cues::StanceCues;
 use crate::normalize::Normalization;
 use crate::FeatureError;
 
@@ -191,6 +192,27 @@ pub struct FeatureConfig {
     /// `max_features` prune buckets by their document frequency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hashing: Option<Hashing>,
+    /// Feature extractors beyond word and character n-grams, each tagged by `type`; left out of
+    /// the JSON when there are none, so older model files keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extractors: Vec<Extractor>,
+}
+
+/// A feature extractor that adds terms of its own to the word and character n-grams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Extractor {
+    /// Commitment and rejection cues, negated and conjoined with target mentions
+    /// ([`StanceCues`]); terms start with [`crate::CUE_PREFIX`].
+    StanceCues(StanceCues),
+}
+
+impl Extractor {
+    fn check(&self) -> Result<(), FeatureError> {
+        match self {
+            Extractor::StanceCues(cues) => cues.check(),
+        }
+    }
 }
 
 impl Default for FeatureConfig {
@@ -208,6 +230,7 @@ impl Default for FeatureConfig {
             min_df: 1,
             max_features: None,
             hashing: None,
+            extractors: Vec::new(),
         }
     }
 }
@@ -229,6 +252,9 @@ impl FeatureConfig {
         }
         if let Some(hashing) = self.hashing {
             hashing.check()?;
+        }
+        for extractor in &self.extractors {
+            extractor.check()?;
         }
         self.normalize.check()
     }
@@ -354,6 +380,24 @@ mod tests {
         let json = serde_json::to_string(&config).unwrap();
         assert!(json.ends_with(r#""hashing":{"bits":20,"seed":18446744073709551615}}"#), "{json}");
         assert_eq!(serde_json::from_str::<FeatureConfig>(&json).unwrap(), config);
+    }
+
+    #[test]
+    fn extractors_are_tagged_and_left_out_when_empty() {
+        let config = FeatureConfig {
+            extractors: vec![Extractor::StanceCues(StanceCues::default())],
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(json.contains(r#""extractors":[{"type":"stance_cues","commit":["#), "{json}");
+        assert_eq!(serde_json::from_str::<FeatureConfig>(&json).unwrap(), config);
+        let unknown = json.replace(r#""type":"stance_cues""#, r#""type":"sentiment""#);
+        assert!(serde_json::from_str::<FeatureConfig>(&unknown).is_err());
+        let bad = FeatureConfig {
+            extractors: vec![Extractor::StanceCues(StanceCues { window: 0, ..Default::default() })],
+            ..Default::default()
+        };
+        assert!(matches!(bad.check(), Err(FeatureError::InvalidCues(_))));
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub enum FeatureError {
     /// A tag to strip that is not a hashtag body (letters, digits and `_`, without the `#`).
     #[error("invalid tag to strip {0:?}: give the tag without '#', letters, digits and '_' only")]
     InvalidStripTag(String),
+    /// A stance-cue extractor with unusable lexicons.
+    #[error("invalid stance cues: {0}")]
+    InvalidCues(String),
     /// Feature hashing with a number of bits outside the supported range.
     #[error("feature hashing needs {min} to {max} bits, got {0}", min = crate::Hashing::MIN_BITS, max = crate::Hashing::MAX_BITS)]
     InvalidHashingBits(u32),

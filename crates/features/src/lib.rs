@@ -19,6 +19,7 @@
 mod analyzer;
 mod config;
 mod csr;
+mod cues;
 mod error;
 pub mod floats;
 mod hash;
@@ -27,8 +28,9 @@ mod sentences;
 mod vectorizer;
 
 pub use analyzer::{Analyzer, TermKind, CHAR_NGRAM_PREFIX};
+pub use cues::{StanceCues, CUE_PREFIX};
 pub use config::{
-    parse_ngram_range, FeatureConfig, Hashing, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency,
+    parse_ngram_range, Extractor, FeatureConfig, Hashing, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency,
 };
 pub use csr::CsrMatrix;
 pub use error::FeatureError;
