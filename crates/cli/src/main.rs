@@ -617,7 +617,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .map_or(stance_infer::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string())
                 .into();
             let text = match format {
-                ReportFormat::Text => evaluation.to_text(),
+                ReportFormat::Text => stance_report::evaluation_text(&evaluation),
                 ReportFormat::Json => serde_json::to_string_pretty(&json)? + "\n",
                 ReportFormat::Markdown => stance_report::render_markdown(&report_file::evaluation_page(
                     model.as_deref(),
@@ -700,7 +700,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 file.write_cv(&labeled.path, &report, &evaluation)?;
             }
             let text = match format {
-                ReportFormat::Text => report.to_text(),
+                ReportFormat::Text => stance_report::cv_text(&report),
                 ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
                 ReportFormat::Markdown => {
                     stance_report::render_markdown(&report_file::cv_page(&labeled.path, &report, &evaluation))
