@@ -10,10 +10,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde::Serialize;
 use serde_json::Value;
+use stance_eval::{CvReport, FoldStrategy};
 use stance_features::{FeatureConfig, Hashtags, Idf, Norm, Normalization, Stemmer, TermFrequency, TermKind};
 use stance_infer::{Classifier, DEFAULT_MODEL_NAME};
 use stance_model::{Calibration, FeatureWeight, ModelError, ModelFile, TargetModels, TrainingInfo};
-use stance_train::{CvReport, FoldStrategy};
 
 use crate::explain::TextOrJson;
 

@@ -373,8 +373,10 @@ pub enum ReportFormat {
 
 /// The topic terms of a `--topic-terms` file.
 fn read_topic_terms(path: &std::path::Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("--topic-terms: cannot read {}", path.display()))?;
-    stance_model::parse_topic_terms(&text).map_err(|e| anyhow::anyhow!("--topic-terms {}: {e}", path.display()))
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--topic-terms: cannot read {}", path.display()))?;
+    stance_model::parse_topic_terms(&text)
+        .map_err(|e| anyhow::anyhow!("--topic-terms {}: {e}", path.display()))
 }
 
 /// A probability for `--min-confidence`: a number from 0 to 1.
@@ -635,7 +637,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .map_or(stance_infer::DEFAULT_MODEL_NAME.into(), |p| p.display().to_string())
                 .into();
             let text = match format {
-                ReportFormat::Text => evaluation.to_text(),
+                ReportFormat::Text => stance_report::evaluation_text(&evaluation),
                 ReportFormat::Json => serde_json::to_string_pretty(&json)? + "\n",
                 ReportFormat::Markdown => stance_report::render_markdown(&report_file::evaluation_page(
                     model.as_deref(),
@@ -719,7 +721,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 file.write_cv(&labeled.path, &report, &evaluation)?;
             }
             let text = match format {
-                ReportFormat::Text => report.to_text(),
+                ReportFormat::Text => stance_report::cv_text(&report),
                 ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
                 ReportFormat::Markdown => {
                     stance_report::render_markdown(&report_file::cv_page(&labeled.path, &report, &evaluation))

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use stance_eval::{CvReport, Evaluation};
 use stance_report::{ReportKind, ReportPage};
-use stance_train::{CvReport, Evaluation};
 
 /// A checked `--report` destination: its extension names the format.
 #[derive(Debug)]

@@ -42,22 +42,90 @@ impl Default for StanceCues {
     fn default() -> Self {
         Self {
             commit: words(&[
-                "ready", "willing", "prepared", "prepar", "open to", "offer", "pledg", "commit", "contribut",
-                "back", "support", "endors", "welcom", "favour", "favor", "propos", "plan", "lead", "join",
-                "approv", "agree", "send", "provid", "promis", "guarant", "would not hesitat",
-                "stand by", "in principle", "consider", "confirm", "announc", "step up",
+                "ready",
+                "willing",
+                "prepared",
+                "prepar",
+                "open to",
+                "offer",
+                "pledg",
+                "commit",
+                "contribut",
+                "back",
+                "support",
+                "endors",
+                "welcom",
+                "favour",
+                "favor",
+                "propos",
+                "plan",
+                "lead",
+                "join",
+                "approv",
+                "agree",
+                "send",
+                "provid",
+                "promis",
+                "guarant",
+                "would not hesitat",
+                "stand by",
+                "in principle",
+                "consider",
+                "confirm",
+                "announc",
+                "step up",
             ]),
             reject: words(&[
-                "reject", "oppos", "unaccept", "refus", "warn", "against", "rule out", "ruled out", "rules out",
-                "premature", "too early", "escalat", "threat", "condemn", "dismiss", "provocat", "intervention",
-                "invasion", "occupation", "legitimate target", "out of the question",
-                "veto", "block", "mistake", "reckless", "dangerous", "red line", "unthinkable", "declin",
-                "categorical", "not on the agenda", "absurd", "hostile",
+                "reject",
+                "oppos",
+                "unaccept",
+                "refus",
+                "warn",
+                "against",
+                "rule out",
+                "ruled out",
+                "rules out",
+                "premature",
+                "too early",
+                "escalat",
+                "threat",
+                "condemn",
+                "dismiss",
+                "provocat",
+                "intervention",
+                "invasion",
+                "occupation",
+                "legitimate target",
+                "out of the question",
+                "veto",
+                "block",
+                "mistake",
+                "reckless",
+                "dangerous",
+                "red line",
+                "unthinkable",
+                "declin",
+                "categorical",
+                "not on the agenda",
+                "absurd",
+                "hostile",
             ]),
             negators: words(&["not", "no", "never", "n't", "cannot", "without", "neither", "nor", "nothing"]),
             target: words(&[
-                "troop", "soldier", "peacekeep", "force", "contingent", "boots", "deploy", "station",
-                "battalion", "brigade", "mission", "reassurance", "military presence", "personnel",
+                "troop",
+                "soldier",
+                "peacekeep",
+                "force",
+                "contingent",
+                "boots",
+                "deploy",
+                "station",
+                "battalion",
+                "brigade",
+                "mission",
+                "reassurance",
+                "military presence",
+                "personnel",
             ]),
             window: 3,
         }
@@ -82,7 +150,9 @@ impl StanceCues {
 
     /// A negator word, or a contraction ending in one ("won't", "doesn't").
     fn is_negator(&self, token: &str) -> bool {
-        self.negators.iter().any(|n| token == n || (n.starts_with('n') && n.contains('\'') && token.ends_with(n.as_str())))
+        self.negators
+            .iter()
+            .any(|n| token == n || (n.starts_with('n') && n.contains('\'') && token.ends_with(n.as_str())))
     }
 
     /// Calls `emit(term, surface)` for the cue terms of `tokens` (lowercased words of one text).
@@ -161,7 +231,10 @@ mod tests {
 
     #[test]
     fn commitment_and_rejection_cues_with_target_conjunctions() {
-        assert_eq!(terms("Estonia is ready to send soldiers"), ["~commit", "~commit+target", "~commit", "~commit+target"]);
+        assert_eq!(
+            terms("Estonia is ready to send soldiers"),
+            ["~commit", "~commit+target", "~commit", "~commit+target"]
+        );
         assert_eq!(terms("Moscow called it unacceptable"), ["~reject"]);
     }
 

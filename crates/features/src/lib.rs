@@ -28,11 +28,12 @@ mod sentences;
 mod vectorizer;
 
 pub use analyzer::{Analyzer, TermKind, CHAR_NGRAM_PREFIX};
-pub use cues::{StanceCues, CUE_PREFIX};
 pub use config::{
-    parse_ngram_range, Extractor, FeatureConfig, Hashing, Idf, Language, NgramRange, Norm, Stemmer, TermFrequency,
+    parse_ngram_range, Extractor, FeatureConfig, Hashing, Idf, Language, NgramRange, Norm, Stemmer,
+    TermFrequency,
 };
 pub use csr::CsrMatrix;
+pub use cues::{StanceCues, CUE_PREFIX};
 pub use error::FeatureError;
 pub use normalize::{Hashtags, Normalization, NEGATION_SUFFIX, NUM_TOKEN, URL_TOKEN, USER_TOKEN};
 pub use sentences::{sentences, split_sentences};

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use stance_features::split_sentences;
-use stance_model::{argmax, ModelError, ModelFile, Route, Scorer, TopicScorer, Topicality};
+use stance_model::{ModelError, ModelFile, Route, Scorer, Topicality};
 
 use crate::{Explanation, InferError};
 
@@ -103,7 +103,6 @@ pub struct Score {
 pub struct Classifier {
     model: ModelFile,
     scorer: Scorer,
-    topic: Option<TopicScorer>,
     neutral: Option<usize>,
     target: Option<String>,
     min_confidence: Option<f64>,
@@ -131,11 +130,8 @@ impl Classifier {
         let scorer = model
             .scorer()
             .map_err(|message| ModelError::Inconsistent { path: "<memory>".into(), message })?;
-        let topic = model
-            .topic_scorer()
-            .map_err(|message| ModelError::Inconsistent { path: "<memory>".into(), message })?;
         let neutral = model.neutral_label.as_ref().and_then(|n| model.labels.iter().position(|l| l == n));
-        Ok(Self { model, scorer, topic, neutral, target: None, min_confidence: None })
+        Ok(Self { model, scorer, neutral, target: None, min_confidence: None })
     }
 
     /// Leaves sentences whose predicted label has a probability below `min_confidence`
@@ -159,7 +155,7 @@ impl Classifier {
     /// Whether the model has a relevance section (sentence rows then carry `on_topic` and
     /// `relevance`).
     pub fn knows_topic(&self) -> bool {
-        self.topic.is_some()
+        self.scorer.topic().is_some()
     }
 
     /// Binds the stance target that the methods without a `target` argument use. Fails at
@@ -221,28 +217,13 @@ impl Classifier {
     }
 
     fn score_route(&self, route: &Route<'_>, text: &str) -> Score {
-        let base = route.featurizer.transform(text);
-        let mut probabilities = route.linear.probabilities(&route.extend(&base));
-        let mut best = argmax(&probabilities).unwrap_or(0);
-        let topicality = match (&self.topic, self.neutral) {
-            (Some(topic), Some(neutral)) => {
-                let main = &self.model.features;
-                // A per-target sub-model has its own featurizer; relevance reads the main one.
-                let topicality = match route.sub_model {
-                    None => topic.topicality(main, &base, text),
-                    Some(_) => topic.topicality(main, &main.transform(text), text),
-                };
-                if TopicScorer::combine(topicality, neutral, &mut probabilities) {
-                    best = neutral;
-                } else {
-                    best = argmax(&probabilities).unwrap_or(0);
-                }
-                Some(topicality)
-            }
-            _ => None,
-        };
-        let decided = self.min_confidence.is_none_or(|p| probabilities[best] >= p);
-        Score { probabilities, label: decided.then_some(best), topicality }
+        let scored = self.scorer.score_route(route, text);
+        let decided = self.min_confidence.is_none_or(|p| scored.probabilities[scored.best] >= p);
+        Score {
+            label: decided.then_some(scored.best),
+            probabilities: scored.probabilities,
+            topicality: scored.topicality,
+        }
     }
 
     /// Explains the prediction for `text` as one sentence (no splitting), about the bound
@@ -366,7 +347,7 @@ impl Classifier {
         let label = labels[article_label(&counts, &evidence, self.neutral)].clone();
         let n = n_sentences as f64;
         let shares = labels.iter().cloned().zip(counts.iter().map(|&c| c as f64 / n)).collect();
-        let on_topic = self.topic.is_some().then_some(on_topic);
+        let on_topic = self.knows_topic().then_some(on_topic);
         Ok(ArticlePrediction { label, sentences: n_sentences, shares, top_sentences: top, on_topic })
     }
 }

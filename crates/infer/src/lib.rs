@@ -19,8 +19,8 @@ mod explain;
 mod uncertainty;
 
 pub use classifier::{
-    ArticlePrediction, Classifier, Score, SentencePrediction, ARTICLE_MIN_EVIDENCE, DEFAULT_MODEL_NAME, TOP_SENTENCES,
-    UNDECIDED,
+    ArticlePrediction, Classifier, Score, SentencePrediction, ARTICLE_MIN_EVIDENCE, DEFAULT_MODEL_NAME,
+    TOP_SENTENCES, UNDECIDED,
 };
 pub use error::InferError;
 pub use explain::{Contribution, Explanation, LabelExplanation};

@@ -160,7 +160,10 @@ impl ModelFile {
             }
         }
         if self.targets.is_some() && self.format_version < 3 {
-            return Err(format!("a targets section needs format version 3, the file says {}", self.format_version));
+            return Err(format!(
+                "a targets section needs format version 3, the file says {}",
+                self.format_version
+            ));
         }
         if self.relevance.is_some() && self.format_version < 4 {
             return Err(format!(
@@ -171,14 +174,21 @@ impl ModelFile {
         if self.relevance.is_some() && self.neutral_label.is_none() {
             return Err("a relevance section needs a neutral label".into());
         }
-        self.topic_scorer()?;
-        Scorer::new(
+        let topic = self.topic_scorer()?;
+        let scorer = Scorer::new(
             &self.labels,
             &self.features,
             &self.weights,
             self.targets.as_ref(),
             self.calibration.as_ref().map(|c| c.temperature),
-        )
+        )?;
+        Ok(match (topic, &self.neutral_label) {
+            (Some(topic), Some(neutral)) => {
+                let neutral = self.labels.iter().position(|l| l == neutral).expect("checked above");
+                scorer.with_topic(topic, neutral)
+            }
+            _ => scorer,
+        })
     }
 
     /// The checked relevance section, if the model has one.

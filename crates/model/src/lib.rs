@@ -36,4 +36,4 @@ pub use file::{
 };
 pub use linear::{argmax, softmax, LinearModel};
 pub use relevance::{parse_topic_terms, Relevance, TopicScorer, Topicality};
-pub use targets::{conjoin, Part, Route, Scorer, TargetError, TargetModel, TargetModels};
+pub use targets::{conjoin, Part, Route, Scored, Scorer, TargetError, TargetModel, TargetModels};

@@ -130,13 +130,15 @@ impl TopicScorer {
     /// A text that is not on topic gets the neutral label whatever its probabilities.
     /// Returns the probabilities and whether the neutral label is forced.
     pub fn combine(topicality: Topicality, neutral: usize, probabilities: &mut [f64]) -> bool {
-        let relevance = if topicality.on_topic { topicality.relevance.max(0.5) } else { topicality.relevance };
+        let relevance =
+            if topicality.on_topic { topicality.relevance.max(0.5) } else { topicality.relevance };
         for (i, p) in probabilities.iter_mut().enumerate() {
             if i != neutral {
                 *p *= relevance;
             }
         }
-        let stance: f64 = probabilities.iter().enumerate().filter(|&(i, _)| i != neutral).map(|(_, p)| p).sum();
+        let stance: f64 =
+            probabilities.iter().enumerate().filter(|&(i, _)| i != neutral).map(|(_, p)| p).sum();
         probabilities[neutral] = 1.0 - stance;
         !topicality.on_topic
     }
@@ -259,7 +261,10 @@ mod tests {
     #[test]
     fn topic_term_lists_parse_lines_and_commas() {
         assert_eq!(
-            parse_topic_terms("# terms\npeacekeepers, boots on the ground\n\nreassurance force\npeacekeepers").unwrap(),
+            parse_topic_terms(
+                "# terms\npeacekeepers, boots on the ground\n\nreassurance force\npeacekeepers"
+            )
+            .unwrap(),
             ["peacekeepers", "boots on the ground", "reassurance force"]
         );
         assert!(parse_topic_terms(" , \n# only a comment\n").is_err());

@@ -22,7 +22,8 @@ use stance_features::{Featurizer, SparseVec};
 use thiserror::Error;
 
 use crate::file::{SolverReport, Weights};
-use crate::linear::LinearModel;
+use crate::linear::{argmax, LinearModel};
+use crate::relevance::{TopicScorer, Topicality};
 
 /// The targets section of a model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -202,6 +203,21 @@ impl Route<'_> {
 pub struct Scorer {
     main: Part,
     layout: Layout,
+    /// The relevance section and the index of the neutral label it gives off-topic text.
+    topic: Option<(TopicScorer, usize)>,
+}
+
+/// The score of one text ([`Scorer::score`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    /// The linear model's logits (at no temperature, before relevance).
+    pub logits: Vec<f64>,
+    /// Every label's probability: at the model's temperature, with relevance applied.
+    pub probabilities: Vec<f64>,
+    /// Index of the predicted label (the neutral one for a text off the topic).
+    pub best: usize,
+    /// Relevance and on-topic flag, for a model with a relevance section.
+    pub topicality: Option<Topicality>,
 }
 
 impl Scorer {
@@ -277,7 +293,46 @@ impl Scorer {
                 Layout::Conjoined { targets: targets.clone() }
             }
         };
-        Ok(Self { main, layout })
+        Ok(Self { main, layout, topic: None })
+    }
+
+    /// Adds topic relevance: texts off the topic get label `neutral` (see
+    /// [`TopicScorer::combine`]).
+    pub fn with_topic(mut self, topic: TopicScorer, neutral: usize) -> Self {
+        self.topic = Some((topic, neutral));
+        self
+    }
+
+    /// The relevance section, if the model has one.
+    pub fn topic(&self) -> Option<&TopicScorer> {
+        self.topic.as_ref().map(|(topic, _)| topic)
+    }
+
+    /// Scores `text` about `target`: the one scoring path behind every prediction.
+    pub fn score(&self, text: &str, target: Option<&str>) -> Result<Scored, TargetError> {
+        Ok(self.score_route(&self.route(target)?, text))
+    }
+
+    /// Scores `text` with a route of this scorer (see [`Scorer::route`]).
+    pub fn score_route(&self, route: &Route<'_>, text: &str) -> Scored {
+        let base = route.featurizer.transform(text);
+        let logits = route.linear.logits(&route.extend(&base));
+        let mut probabilities = route.linear.probabilities_from_logits(&logits);
+        let mut best = argmax(&probabilities).unwrap_or(0);
+        let topicality = self.topic.as_ref().map(|(topic, neutral)| {
+            let main = &self.main.featurizer;
+            // A per-target sub-model has its own featurizer; relevance reads the main one.
+            let topicality = match route.sub_model {
+                None => topic.topicality(main, &base, text),
+                Some(_) => topic.topicality(main, &main.transform(text), text),
+            };
+            best = match TopicScorer::combine(topicality, *neutral, &mut probabilities) {
+                true => *neutral,
+                false => argmax(&probabilities).unwrap_or(0),
+            };
+            topicality
+        });
+        Scored { logits, probabilities, best, topicality }
     }
 
     /// The main model (for a per-target model without fallback, the empty placeholder).
@@ -346,9 +401,9 @@ impl Scorer {
         }
     }
 
-    /// Probabilities of every label for `text` about `target`.
+    /// Probabilities of every label for `text` about `target` (relevance applied).
     pub fn probabilities(&self, text: &str, target: Option<&str>) -> Result<Vec<f64>, TargetError> {
-        Ok(self.route(target)?.probabilities(text))
+        Ok(self.score(text, target)?.probabilities)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The report's three charts, as inline SVG strings.
 
-use stance_train::{Confusion, Reliability, Report};
+use stance_eval::{Confusion, Reliability, Report};
 
 use crate::class_rows;
 use crate::svg::{num, ramp, text_width, truncate, Anchor, Svg};

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use stance_train::{CvReport, MeanStd};
+use stance_eval::{CvReport, MeanStd};
 
 use crate::charts::{class_bars, confusion_heatmap, reliability_diagram};
 use crate::svg::{escape, truncate};

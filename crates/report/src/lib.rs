@@ -1,15 +1,18 @@
 //! Accuracy reports for people: one self-contained HTML page (inline CSS and inline SVG charts,
-//! no scripts, nothing fetched) or the same content as Markdown tables.
+//! no scripts, nothing fetched), the same content as Markdown tables, or plain text for
+//! terminals. Every rendering of `stance-eval`'s results lives here.
 //!
 //! A [`ReportPage`] gathers what to show: a title, a few facts (model, data, command), an
 //! [`Evaluation`] (metrics, confusion matrix, calibration, worst errors) and, for
 //! cross-validation, the [`CvReport`] with its per-fold table. [`render_html`] and
 //! [`render_markdown`] turn it into text; [`ReportKind::from_path`] picks the format from a
 //! file name. Output is deterministic: the same page always renders to the same bytes.
+//! [`report_text`], [`evaluation_text`], [`per_target_text`] and [`cv_text`] are the plain-text
+//! tables `stance evaluate` and `stance cv` print.
 //!
 //! ```
 //! use stance_report::{render_html, ReportPage};
-//! use stance_train::{Evaluation, ScoredRow};
+//! use stance_eval::{Evaluation, ScoredRow};
 //!
 //! let labels = vec!["oppose".to_string(), "support".to_string()];
 //! let rows = [ScoredRow { text: "Moscow says no.".into(), source: "a:1".into(), truth: 0,
@@ -22,14 +25,15 @@
 
 use std::path::Path;
 
-use stance_train::{
-    ClassMetrics, CvReport, Evaluation, FoldStrategy, FoldSummary, Report, TemperatureEffect,
-};
+use stance_eval::{ClassMetrics, CvReport, Evaluation, FoldStrategy, FoldSummary, Report, TemperatureEffect};
 
 mod charts;
 mod html;
 mod markdown;
 mod svg;
+mod text;
+
+pub use text::{cv_text, evaluation_text, per_target_text, report_text};
 
 /// Everything one report page shows.
 #[derive(Debug, Clone)]
@@ -171,7 +175,7 @@ const MAX_ERROR_TEXT: usize = 400;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use stance_train::{ScoredRow, RELIABILITY_BINS};
+    use stance_eval::{ScoredRow, RELIABILITY_BINS};
 
     fn labels(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()
@@ -349,13 +353,13 @@ mod tests {
             row("Ceasefire", 2, [0.45, 0.15, 0.4]),
         ];
         let mut e = Evaluation::from_rows_with_neutral(&labels, &rows, Some("neutral"));
-        e.temperature = Some(stance_train::TemperatureEffect {
+        e.temperature = Some(stance_eval::TemperatureEffect {
             temperature: 1.25,
             fitted_on: "30 held-out rows".into(),
             ece_uncalibrated: 0.3,
             ece_calibrated: e.reliability.ece,
         });
-        e.abstention = Some(stance_train::Abstention::from_rows(&labels, &rows, 0.75));
+        e.abstention = Some(stance_eval::Abstention::from_rows(&labels, &rows, 0.75));
         e
     }
 
@@ -405,7 +409,7 @@ mod tests {
 
     mod cv {
         use super::*;
-        use stance_train::{CvMeans, MeanStd};
+        use stance_eval::{CvMeans, MeanStd};
 
         fn report(e: &Evaluation) -> CvReport {
             let fold = |fold: usize, groups: &[&str]| FoldSummary {

@@ -1,104 +1,17 @@
-//! Cross-validation: grouped (a group never straddles folds) or stratified k-fold.
+//! Cross-validation: grouped (a group never straddles folds) or stratified k-fold. The report
+//! types ([`CvReport`] and its parts) are `stance-eval`'s.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use stance_eval::{CvMeans, CvReport, FoldStrategy, FoldSummary, MeanStd, Report, ScoredRow};
 use stance_model::Scorer;
 
-use crate::evaluation::{Evaluation, ScoredRow};
 use crate::folds::{group_k_fold, stratified_k_fold, train_indices};
-use crate::metrics::{MeanStd, Report};
 use crate::targets::{fit_strategy, TargetSpec};
 use crate::trainer::Trainer;
 use crate::TrainError;
-
-/// How rows are dealt into folds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum FoldStrategy {
-    /// Every group in one fold (GroupKFold); with as many folds as groups, leave-one-group-out.
-    Grouped {
-        /// The column the groups come from, for the record.
-        column: String,
-    },
-    /// Label proportions kept in each fold, rows shuffled with a seed (StratifiedKFold).
-    Stratified {
-        /// Shuffle seed.
-        seed: u64,
-    },
-}
-
-/// Metrics of one fold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FoldSummary {
-    /// 1-based fold number.
-    pub fold: usize,
-    /// Groups in the test fold (empty for stratified folds).
-    pub test_groups: Vec<String>,
-    /// Training rows.
-    pub n_train: usize,
-    /// Test rows.
-    pub n_test: usize,
-    /// Accuracy on the test fold.
-    pub accuracy: f64,
-    /// Macro-F1 over the labels that occur in the fold's truth or predictions.
-    pub macro_f1: f64,
-    /// Support-weighted F1.
-    pub weighted_f1: f64,
-    /// SemEval's F_avg over the stance labels that occur in the fold's truth or predictions
-    /// (0 when none does); `None` when no neutral label is known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub f_avg: Option<f64>,
-    /// Whether the fold's solver converged.
-    pub converged: bool,
-}
-
-/// Mean ± standard deviation of the per-fold metrics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CvMeans {
-    /// Accuracy.
-    pub accuracy: MeanStd,
-    /// Macro-F1.
-    pub macro_f1: MeanStd,
-    /// Weighted F1.
-    pub weighted_f1: MeanStd,
-    /// F_avg, when the neutral label is known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub f_avg: Option<MeanStd>,
-    /// F1 of each label, over the folds whose test set contains that label.
-    pub per_class_f1: BTreeMap<String, MeanStd>,
-}
-
-/// A cross-validation report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CvReport {
-    /// How folds were formed.
-    pub strategy: FoldStrategy,
-    /// Number of folds.
-    pub folds: usize,
-    /// Rows in all.
-    pub n: usize,
-    /// Each fold's metrics.
-    pub per_fold: Vec<FoldSummary>,
-    /// Mean ± std over folds.
-    pub mean: CvMeans,
-    /// Metrics of all out-of-fold predictions pooled together.
-    pub pooled: Report,
-    /// The neutral label F_avg leaves out, when known (see [`CvReport::annotate`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub neutral_label: Option<String>,
-    /// The pooled out-of-fold metrics of each stance target, when rows have targets.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub per_target: BTreeMap<String, Report>,
-    /// Every row's out-of-fold prediction, in row order (not serialized: it holds the texts).
-    #[serde(skip)]
-    pub out_of_fold: Vec<ScoredRow>,
-    /// Each fold's full report, in fold order (not serialized; empty when read back).
-    #[serde(skip)]
-    pub fold_reports: Vec<Report>,
-}
 
 /// Cross-validates `trainer` on `texts` labeled `targets` (indices into `labels`).
 ///
@@ -312,137 +225,14 @@ fn run_fold<S: AsRef<str> + Sync>(
         n_train: train.len(),
         n_test: test.len(),
         accuracy: report.accuracy,
-        macro_f1: macro_f1_over_observed_labels(&report),
+        // Over the labels that occur in the fold, as scikit-learn computes it without a label
+        // list: a label absent from a fold does not count as 0.
+        macro_f1: report.mean_f1_over_observed_labels(None),
         weighted_f1: report.weighted_f1,
         f_avg: None,
         converged: fitted.converged,
     };
     Ok(FoldOutcome { summary, scored, class_f1, report })
-}
-
-/// Macro-F1 over the labels that occur in the truth or the predictions, as scikit-learn
-/// computes it when no label list is given: a label absent from a fold does not count as 0.
-fn macro_f1_over_observed_labels(report: &Report) -> f64 {
-    mean_f1_over_observed_labels(report, None)
-}
-
-/// Mean F1 over the labels other than `except` that occur in the truth or the predictions.
-fn mean_f1_over_observed_labels(report: &Report, except: Option<&str>) -> f64 {
-    let confusion = &report.confusion;
-    let observed: Vec<f64> = confusion
-        .labels
-        .iter()
-        .enumerate()
-        .filter(|&(i, label)| {
-            if except == Some(label.as_str()) {
-                return false;
-            }
-            let support: usize = confusion.matrix[i].iter().sum();
-            let predicted: usize = confusion.matrix.iter().map(|row| row[i]).sum();
-            support + predicted > 0
-        })
-        .map(|(_, label)| report.per_class[label].f1)
-        .collect();
-    if observed.is_empty() {
-        0.0
-    } else {
-        observed.iter().sum::<f64>() / observed.len() as f64
-    }
-}
-
-impl CvReport {
-    /// Names the neutral label (F_avg per fold, as mean ± std and pooled; `None` clears them)
-    /// and gives the out-of-fold rows their stance targets (`targets[i]` of row `i`, in row
-    /// order; an empty slice leaves them as they are), which adds the pooled per-target
-    /// reports.
-    ///
-    /// # Panics
-    ///
-    /// When `neutral` is not one of the labels or `targets` is neither empty nor one per row.
-    pub fn annotate(&mut self, neutral: Option<&str>, targets: &[Option<String>]) {
-        if !targets.is_empty() {
-            assert_eq!(targets.len(), self.out_of_fold.len(), "one target per row");
-            for (row, target) in self.out_of_fold.iter_mut().zip(targets) {
-                row.target.clone_from(target);
-            }
-        }
-        self.neutral_label = neutral.map(str::to_owned);
-        self.pooled.set_neutral_label(neutral);
-        for (summary, report) in self.per_fold.iter_mut().zip(&self.fold_reports) {
-            summary.f_avg = neutral.map(|n| mean_f1_over_observed_labels(report, Some(n)));
-        }
-        self.mean.f_avg =
-            neutral.map(|_| MeanStd::of(&self.per_fold.iter().filter_map(|f| f.f_avg).collect::<Vec<_>>()));
-        self.per_target =
-            crate::evaluation::per_target_reports(&self.pooled.confusion.labels, &self.out_of_fold, neutral);
-    }
-
-    /// Calibration and worst errors of the pooled out-of-fold predictions (empty for a report
-    /// read back from JSON, which does not keep them), with F_avg and per-target metrics when
-    /// [`CvReport::annotate`] named the neutral label and targets.
-    pub fn evaluation(&self) -> Evaluation {
-        Evaluation::from_rows_with_neutral(
-            &self.pooled.confusion.labels,
-            &self.out_of_fold,
-            self.neutral_label.as_deref(),
-        )
-    }
-
-    fn strategy_text(&self) -> String {
-        match &self.strategy {
-            FoldStrategy::Grouped { column } => {
-                format!("{}-fold grouped by {column:?} (a group never straddles folds)", self.folds)
-            }
-            FoldStrategy::Stratified { seed } => {
-                format!("{}-fold stratified, shuffled with seed {seed}", self.folds)
-            }
-        }
-    }
-
-    /// Plain-text report: strategy, per-fold table, mean ± std, and the pooled report.
-    pub fn to_text(&self) -> String {
-        let mut out = format!("cross-validation: {} over {} rows\n\n", self.strategy_text(), self.n);
-        let with_f_avg = self.mean.f_avg.is_some();
-        out.push_str(if with_f_avg {
-            "fold   n_test  accuracy  macro-F1  weighted-F1     F_avg  test groups\n"
-        } else {
-            "fold   n_test  accuracy  macro-F1  weighted-F1  test groups\n"
-        });
-        for fold in &self.per_fold {
-            out.push_str(&format!(
-                "{:>4}  {:>7}  {:>8.3}  {:>8.3}  {:>11.3}  {}{}{}\n",
-                fold.fold,
-                fold.n_test,
-                fold.accuracy,
-                fold.macro_f1,
-                fold.weighted_f1,
-                fold.f_avg.map_or(String::new(), |f| format!("{f:>8.3}  ")),
-                fold.test_groups.join(", "),
-                if fold.converged { "" } else { "  (solver did not converge)" }
-            ));
-        }
-        let m = &self.mean;
-        out.push_str(&format!(
-            "\nmean ± std over folds: accuracy {:.3} ± {:.3}, macro-F1 {:.3} ± {:.3}, weighted-F1 {:.3} ± {:.3}{}\n",
-            m.accuracy.mean,
-            m.accuracy.std,
-            m.macro_f1.mean,
-            m.macro_f1.std,
-            m.weighted_f1.mean,
-            m.weighted_f1.std,
-            m.f_avg.map_or(String::new(), |f| format!(", F_avg {:.3} ± {:.3}", f.mean, f.std))
-        ));
-        for (label, f1) in &m.per_class_f1 {
-            out.push_str(&format!("  F1 {label}: {:.3} ± {:.3}\n", f1.mean, f1.std));
-        }
-        out.push_str("\npooled out-of-fold predictions:\n\n");
-        out.push_str(&self.pooled.to_text());
-        if !self.per_target.is_empty() {
-            out.push('\n');
-            out.push_str(&crate::evaluation::per_target_text(&self.per_target));
-        }
-        out
-    }
 }
 
 #[cfg(test)]
@@ -589,15 +379,11 @@ mod tests {
         let evaluation = report.evaluation();
         assert_eq!(evaluation.per_target, report.per_target);
         assert_eq!(evaluation.report.f_avg, report.pooled.f_avg);
-        let text = report.to_text();
-        assert!(text.contains("weighted-F1     F_avg  test groups"), "{text}");
-        assert!(text.contains(", F_avg ") && text.contains("per target:"), "{text}");
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["neutral_label"], "a");
         assert!(json["per_fold"][0]["f_avg"].is_number() && json["mean"]["f_avg"]["mean"].is_number());
         // Clearing the neutral label removes every F_avg.
         report.annotate(None, &[]);
         assert!(report.pooled.f_avg.is_none() && report.mean.f_avg.is_none());
-        assert!(!report.to_text().contains("F_avg"));
     }
 }

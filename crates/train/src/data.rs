@@ -173,7 +173,13 @@ pub struct Columns {
 
 impl Default for Columns {
     fn default() -> Self {
-        Columns { text: "text".to_string(), label: "label".to_string(), group: None, target: None, topic: None }
+        Columns {
+            text: "text".to_string(),
+            label: "label".to_string(),
+            group: None,
+            target: None,
+            topic: None,
+        }
     }
 }
 
@@ -664,7 +670,8 @@ fn parse_tsv(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> {
         return Err(DataError::Empty { path: ctx.path() });
     };
     let header: Vec<String> = header_line.split('\t').map(|h| h.trim().to_string()).collect();
-    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi } = ctx.column_indices(&header)?;
+    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi } =
+        ctx.column_indices(&header)?;
     let mut rows = Vec::new();
     for (line, l) in lines {
         let fields: Vec<&str> = l.split('\t').collect();
@@ -769,7 +776,8 @@ fn parse_csv(ctx: &Ctx<'_>, text: &str, lines: &LineIndex) -> Result<Vec<Labeled
     if header.is_empty() {
         return Err(DataError::Empty { path: ctx.path() });
     }
-    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi } = ctx.column_indices(&header)?;
+    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi } =
+        ctx.column_indices(&header)?;
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut last_line = 1;

@@ -4,10 +4,12 @@
 //! (checked [`TrainParams`]) fits a featurizer and a multinomial logistic model (linfa-logistic dense, or
 //! in-place L-BFGS over sparse rows for large data),
 //! [`cross_validate`] measures it on held-out folds (grouped folds never split a group), and
-//! [`TrainingRun::run`] assembles a [`stance_model::ModelFile`] with its provenance.
+//! [`TrainingRun::run`] assembles a [`stance_model::ModelFile`] with its provenance. The metrics
+//! and report types ([`CvReport`], `Report`, `Evaluation`, …) are `stance-eval`'s.
 //!
 //! ```
-//! use stance_train::{Report, TrainParams};
+//! use stance_eval::Report;
+//! use stance_train::TrainParams;
 //! let texts = ["Moscow rejects the troops", "Kremlin rejects peacekeepers",
 //!              "Britain backs the troops", "France backs peacekeepers"];
 //! let labels = vec!["oppose".to_string(), "support".to_string()];
@@ -22,9 +24,7 @@ mod calibration;
 mod cv;
 mod data;
 mod error;
-mod evaluation;
 mod folds;
-mod metrics;
 mod run;
 mod sparse_solver;
 mod targets;
@@ -36,32 +36,23 @@ pub use calibration::{
     calibrate, fit_temperature, negative_log_likelihood, CalibrationSpec, CALIBRATION_FOLDS, MAX_TEMPERATURE,
     MIN_TEMPERATURE,
 };
-pub use cv::{
-    cross_validate, cross_validate_targets, cross_validate_with_progress, CvMeans, CvReport, FoldStrategy,
-    FoldSummary,
-};
+pub use cv::{cross_validate, cross_validate_targets, cross_validate_with_progress};
 pub use data::{
     parse_labeled, parse_labeled_with_encoding, read_labeled, read_labeled_with_encoding, read_unlabeled,
     Columns, DataError, InputFormat, LabeledData, LabeledRow, TextEncoding, SEMEVAL_HEADER,
 };
 pub use error::TrainError;
-pub use evaluation::{
-    per_target_reports, per_target_text, Abstention, CoveragePoint, Evaluation, Mistake, Reliability,
-    ReliabilityBin, ScoredRow, TemperatureEffect, ABSTENTION_THRESHOLDS, RELIABILITY_BINS, WORST_ERRORS,
-};
 pub use folds::{group_k_fold, stratified_k_fold, train_indices, FoldError};
-pub use metrics::{ClassMetrics, Confusion, MeanStd, Report};
-pub use run::{
-    label_indices, resolve_neutral_label, row_groups, row_targets, CvSpec, Trained, TrainingRun,
-    NEUTRAL_LABEL_NAMES,
-};
+pub use run::{label_indices, row_groups, row_targets, CvSpec, Trained, TrainingRun};
 pub use sparse_solver::{
     minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
 };
+/// The report [`cross_validate`] returns (defined in `stance-eval`).
+pub use stance_eval::CvReport;
 pub use targets::{fit_strategy, FittedModel, TargetSpec, TargetStrategy};
 pub use topic::{fit_relevance, row_topics, TopicClass, RELEVANCE_THRESHOLD};
 pub use trainer::{
     objective_and_gradient_norm, ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer,
     ABSENT_LABEL_INTERCEPT, AUTO_DENSE_MAX_BYTES, MAX_DENSE_BYTES,
 };
-pub use tune::{f_avg, tune, Axis, Candidate, Grid, Metric, Setting, TuneReport, AXES};
+pub use tune::{tune, Axis, Candidate, Grid, Metric, Setting, TuneReport, AXES};

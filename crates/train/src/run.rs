@@ -6,15 +6,14 @@ use serde::Serialize;
 use stance_model::{ModelFile, TrainingInfo, FORMAT, FORMAT_VERSION};
 
 use crate::calibration::{calibrate, CalibrationSpec};
-use crate::cv::{cross_validate_targets, CvReport};
+use stance_eval::CvReport;
+
+use crate::cv::cross_validate_targets;
 use crate::data::{Columns, LabeledData};
 use crate::targets::{fit_strategy, TargetSpec};
 use crate::topic::{fit_relevance, row_topics, terms_only, TopicClass};
 use crate::trainer::{TrainParams, Trainer};
 use crate::TrainError;
-
-/// Labels treated as "no stance" when the user names none (compared case-insensitively).
-pub const NEUTRAL_LABEL_NAMES: &[&str] = &["neutral", "none"];
 
 /// Cross-validation to run as part of training.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,7 +34,7 @@ pub struct TrainingRun {
     /// Columns read from the data file.
     #[serde(skip)]
     pub columns: Columns,
-    /// The neutral label, or `None` to detect one of [`NEUTRAL_LABEL_NAMES`].
+    /// The neutral label, or `None` to detect one of [`stance_eval::NEUTRAL_LABEL_NAMES`].
     pub neutral_label: Option<String>,
     /// Cross-validation to record in the model, if any.
     pub cross_validation: Option<CvSpec>,
@@ -111,18 +110,16 @@ pub fn row_targets(
         .collect()
 }
 
-/// The neutral label: the one named (which must exist) or a detected one.
-pub fn resolve_neutral_label(labels: &[String], named: Option<&str>) -> Result<Option<String>, TrainError> {
-    match named {
-        Some(name) if labels.iter().any(|l| l == name) => Ok(Some(name.to_owned())),
-        Some(name) => Err(TrainError::InvalidParam(format!(
-            "neutral label {name:?} is not among the data's labels ({})",
+/// The neutral label: the one named (which must be one of `labels`) or a detected one
+/// ([`stance_eval::resolve_neutral_label`]), with the error in training's words.
+pub(crate) fn neutral_label(labels: &[String], named: Option<&str>) -> Result<Option<String>, TrainError> {
+    stance_eval::resolve_neutral_label(labels, named).map_err(|_| {
+        TrainError::InvalidParam(format!(
+            "neutral label {:?} is not among the data's labels ({})",
+            named.unwrap_or_default(),
             labels.join(", ")
-        ))),
-        None => {
-            Ok(labels.iter().find(|l| NEUTRAL_LABEL_NAMES.iter().any(|n| l.eq_ignore_ascii_case(n))).cloned())
-        }
-    }
+        ))
+    })
 }
 
 impl TrainingRun {
@@ -141,7 +138,7 @@ impl TrainingRun {
         let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
         let groups = group_column.zip(groups.as_deref());
         // Checked before the folds run: F_avg needs the neutral label.
-        let neutral = resolve_neutral_label(&labels, self.neutral_label.as_deref())?;
+        let neutral = neutral_label(&labels, self.neutral_label.as_deref())?;
         let stance_targets = self.row_targets(data)?;
         let mut report = cross_validate_targets(
             trainer,
@@ -211,7 +208,7 @@ impl TrainingRun {
         if distinct.len() < 2 {
             return Err(TrainError::TooFewClasses { path: Some(data.path.clone()), found: labels });
         }
-        let neutral_label = resolve_neutral_label(&labels, self.neutral_label.as_deref())?;
+        let neutral_label = neutral_label(&labels, self.neutral_label.as_deref())?;
         // Checked before any fit: a bad topic value or a relevance without a neutral label
         // should not cost a cross-validation first.
         let topics = self.row_topics(data, neutral_label.as_deref())?;
@@ -240,7 +237,9 @@ impl TrainingRun {
             .map(|spec| calibrate(&trainer, data, self.columns.group.as_deref(), &labels, &targets, spec))
             .transpose()?;
         let relevance = match &topics {
-            Some(topics) => Some(fit_relevance(&self.params, &fitted.featurizer, data, topics, &self.topic_terms)?),
+            Some(topics) => {
+                Some(fit_relevance(&self.params, &fitted.featurizer, data, topics, &self.topic_terms)?)
+            }
             None if !self.topic_terms.is_empty() => Some(terms_only(&fitted.featurizer, &self.topic_terms)),
             None => None,
         };

@@ -148,7 +148,8 @@ mod tests {
 
     #[test]
     fn rows_without_a_topic_count_by_their_label_and_bad_values_name_their_line() {
-        let d = data("text\tlabel\ttopic\na\tsupport\t\nb\tneutral\t\nc\tneutral\tother\nd\tneutral\trelated\n");
+        let d =
+            data("text\tlabel\ttopic\na\tsupport\t\nb\tneutral\t\nc\tneutral\tother\nd\tneutral\trelated\n");
         assert_eq!(
             row_topics(&d, Some("neutral")).unwrap(),
             [Some(TopicClass::Target), None, Some(TopicClass::Other), Some(TopicClass::Related)]

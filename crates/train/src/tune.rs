@@ -12,9 +12,9 @@ use std::time::Instant;
 use serde::Serialize;
 use stance_features::{parse_ngram_range, Hashtags, Stemmer, TermFrequency};
 
-use crate::cv::{CvReport, FoldStrategy};
+use stance_eval::{f_avg, CvReport, FoldStrategy, MeanStd};
+
 use crate::data::LabeledData;
-use crate::metrics::{MeanStd, Report};
 use crate::run::{CvSpec, TrainingRun};
 use crate::targets::{TargetSpec, TargetStrategy};
 use crate::trainer::ClassWeight;
@@ -294,7 +294,7 @@ pub struct Candidate {
     pub accuracy: f64,
     /// Pooled out-of-fold macro-F1.
     pub macro_f1: f64,
-    /// Pooled out-of-fold F_avg, when the data has a neutral label.
+    /// Pooled out-of-fold F_avg ([`stance_eval::f_avg`]), when the data has a neutral label.
     pub f_avg: Option<f64>,
     /// Per-fold macro-F1, mean ± std.
     pub fold_macro_f1: MeanStd,
@@ -330,14 +330,6 @@ pub struct TuneReport {
     pub best: usize,
 }
 
-/// F_avg of a report: mean F1 of every label but `neutral`; `None` without a neutral label.
-pub fn f_avg(report: &Report, neutral: Option<&str>) -> Option<f64> {
-    let neutral = neutral?;
-    let stance: Vec<f64> =
-        report.per_class.iter().filter(|(label, _)| label.as_str() != neutral).map(|(_, m)| m.f1).collect();
-    (!stance.is_empty()).then(|| stance.iter().sum::<f64>() / stance.len() as f64)
-}
-
 /// Cross-validates every candidate of `grid` (applied on top of `base`) on `data` and picks the
 /// best by `metric`. `progress(done, total)` is called after each fold of each candidate.
 pub fn tune(
@@ -349,7 +341,7 @@ pub fn tune(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<TuneReport, TrainError> {
     let labels = data.labels();
-    let neutral = crate::run::resolve_neutral_label(&labels, base.neutral_label.as_deref())?;
+    let neutral = crate::run::neutral_label(&labels, base.neutral_label.as_deref())?;
     if metric == Metric::FAvg && neutral.is_none() {
         return Err(TrainError::InvalidParam(format!(
             "F_avg needs a neutral label; name it with --neutral-label (labels: {})",
@@ -366,7 +358,8 @@ pub fn tune(
         let started = Instant::now();
         let offset = index * spec.folds;
         let report = run.cross_validate(&trainer, data, spec, &|done, _| progress(offset + done, total))?;
-        let f_avg = f_avg(&report.pooled, neutral.as_deref());
+        // `stance_eval::f_avg`, as in every report: 0 when no label but the neutral one exists.
+        let f_avg = neutral.as_deref().map(|neutral| f_avg(&report.pooled, neutral));
         let score = match metric {
             Metric::Accuracy => report.pooled.accuracy,
             Metric::MacroF1 => report.pooled.macro_f1,
@@ -467,6 +460,7 @@ mod tests {
     use super::*;
     use crate::data::{parse_labeled, Columns, InputFormat};
     use crate::trainer::TrainParams;
+    use stance_eval::Report;
 
     fn run() -> TrainingRun {
         TrainingRun {
@@ -593,8 +587,7 @@ mod tests {
         let labels: Vec<String> = ["neutral", "oppose", "support"].iter().map(|s| s.to_string()).collect();
         let report = Report::from_predictions(&labels, &[0, 1, 2, 2], &[0, 1, 2, 1]);
         let expected = (report.per_class["oppose"].f1 + report.per_class["support"].f1) / 2.0;
-        assert_eq!(f_avg(&report, Some("neutral")), Some(expected));
-        assert_eq!(f_avg(&report, None), None);
+        assert_eq!(f_avg(&report, "neutral"), expected);
         let err = tune(
             &run(),
             &Grid::default(),

@@ -1,9 +1,9 @@
 //! Scored predictions → a full evaluation: metrics (with SemEval's F_avg when the neutral label
 //! is known), per-target metrics, calibration, abstention at a confidence threshold and the
-//! worst errors.
+//! worst errors. `stance evaluate` and `stance cv` both build their reports from these types;
+//! `stance-report` renders them.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use stance_model::argmax;
@@ -287,75 +287,6 @@ impl Evaluation {
         let per_target = per_target_reports(labels, rows, neutral);
         Self { report, reliability, worst_errors, per_target, temperature: None, abstention: None }
     }
-
-    /// Plain text for terminals: the report's table and confusion matrix, then the per-target
-    /// table, calibration (ECE, before and after the temperature when there is one) and the
-    /// abstention table, each when there is something to show.
-    pub fn to_text(&self) -> String {
-        let mut out = self.report.to_text();
-        if !self.per_target.is_empty() {
-            out.push('\n');
-            out.push_str(&per_target_text(&self.per_target));
-        }
-        let _ = write!(out, "\ncalibration: ECE {:.3}", self.reliability.ece);
-        match &self.temperature {
-            Some(t) => {
-                let _ = writeln!(
-                    out,
-                    " with temperature {:.3} (ECE {:.3} without it; fitted on {})",
-                    t.temperature, t.ece_uncalibrated, t.fitted_on
-                );
-            }
-            None => out.push('\n'),
-        }
-        if let Some(a) = &self.abstention {
-            let _ = writeln!(
-                out,
-                "\nabstention at confidence >= {}: coverage {:.3} ({} of {} rows decided), accuracy {:.3}, \
-                 macro-F1 {:.3} on the decided rows",
-                a.at.min_confidence, a.at.coverage, a.at.decided, a.n, a.at.accuracy, a.at.macro_f1
-            );
-            out.push_str("min confidence  decided  coverage  accuracy  macro-F1\n");
-            for p in &a.curve {
-                let _ = writeln!(
-                    out,
-                    "{:>14}  {:>7}  {:>8.3}  {:>8.3}  {:>8.3}",
-                    format!("{}", p.min_confidence),
-                    p.decided,
-                    p.coverage,
-                    p.accuracy,
-                    p.macro_f1
-                );
-            }
-        }
-        out
-    }
-}
-
-/// The per-target table of [`Evaluation::to_text`] and the cross-validation text report:
-/// rows, accuracy, macro-F1 and (when known) F_avg of each target.
-pub fn per_target_text(per_target: &BTreeMap<String, Report>) -> String {
-    let width = per_target.keys().map(|t| t.chars().count()).max().unwrap_or(0).max("target".len());
-    let with_f_avg = per_target.values().any(|r| r.f_avg.is_some());
-    let mut out = format!(
-        "per target:\n{:<width$}  {:>6}  {:>8}  {:>8}{}\n",
-        "target",
-        "rows",
-        "accuracy",
-        "macro-F1",
-        if with_f_avg { "     F_avg" } else { "" }
-    );
-    for (target, r) in per_target {
-        let _ = write!(out, "{target:<width$}  {:>6}  {:>8.3}  {:>8.3}", r.n, r.accuracy, r.macro_f1);
-        match r.f_avg {
-            Some(f) => {
-                let _ = writeln!(out, "  {f:>8.3}");
-            }
-            None if with_f_avg => out.push_str("         —\n"),
-            None => out.push('\n'),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -454,10 +385,6 @@ mod tests {
         assert_eq!(e.report.n, 7);
         let json = serde_json::to_value(&e).unwrap();
         assert!(close(json["per_target"]["Atheism"]["f_avg"].as_f64().unwrap(), 2.0 / 3.0));
-        let text = e.to_text();
-        assert!(text.contains("per target:\ntarget     rows  accuracy  macro-F1     F_avg\n"), "{text}");
-        assert!(text.contains("Atheism       4     0.750     0.778     0.667\n"), "{text}");
-        assert!(text.contains("Climate       2     0.500     0.333     0.000\n"), "{text}");
     }
 
     #[test]

@@ -1,14 +1,14 @@
-//! Classification metrics.
+//! Classification metrics: what a set of predictions scores, as numbers.
 //!
 //! [`Report::from_predictions`] computes per-class precision, recall and F1, accuracy, macro and
 //! weighted F1 and the confusion matrix, with the same definitions as scikit-learn's
 //! `classification_report(..., labels=..., zero_division=0)`.
 //! [`Report::from_predictions_with_neutral`] adds SemEval's F_avg, the mean F1 of the stance
-//! labels (every label but the neutral one). [`MeanStd`] summarises a metric over
-//! cross-validation folds.
+//! labels (every label but the neutral one), computed by [`f_avg`], the one definition every
+//! caller uses. [`MeanStd`] summarises a metric over cross-validation folds. Rendering these as
+//! text, HTML or Markdown is `stance-report`'s job.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
@@ -65,9 +65,6 @@ fn ratio(num: f64, den: f64) -> f64 {
         num / den
     }
 }
-
-/// Width of the label column in the text report: fits the longest label and "weighted avg".
-const AVG_LABEL_WIDTH: usize = "weighted avg".len();
 
 impl Report {
     /// Scores `predicted` against `truth`.
@@ -148,13 +145,13 @@ impl Report {
         report
     }
 
-    /// Sets [`Report::f_avg`] for `neutral` as the neutral label (`None` clears it): the mean F1
-    /// of all other labels, 0 when there is no other label.
+    /// Sets [`Report::f_avg`] for `neutral` as the neutral label (`None` clears it) with
+    /// [`f_avg`]: the mean F1 of all other labels, 0 when there is no other label.
     ///
     /// # Panics
     ///
     /// When `neutral` is not one of the report's labels (programmer error: check user input
-    /// against the labels first).
+    /// against the labels first, for example with [`crate::resolve_neutral_label`]).
     pub fn set_neutral_label(&mut self, neutral: Option<&str>) {
         self.f_avg = neutral.map(|neutral| {
             assert!(
@@ -162,91 +159,51 @@ impl Report {
                 "neutral label {neutral:?} is not one of the labels {:?}",
                 self.confusion.labels
             );
-            let stance: Vec<f64> =
-                self.per_class.iter().filter(|(label, _)| *label != neutral).map(|(_, m)| m.f1).collect();
-            ratio(stance.iter().sum(), stance.len() as f64)
+            f_avg(self, neutral)
         });
     }
 
-    /// Per-class metrics in `confusion.labels` order.
-    fn rows(&self) -> impl Iterator<Item = (&str, ClassMetrics)> + '_ {
-        self.confusion.labels.iter().filter_map(|l| self.per_class.get(l).map(|m| (l.as_str(), *m)))
+    /// Mean F1 over the labels other than `except` that occur in the truth or the predictions
+    /// (0 when none does), as scikit-learn averages when no label list is given: a label absent
+    /// from this set of rows does not count as 0. With `except: None` this is the macro-F1 of a
+    /// cross-validation fold; with the neutral label, the fold's F_avg.
+    pub fn mean_f1_over_observed_labels(&self, except: Option<&str>) -> f64 {
+        let confusion = &self.confusion;
+        let observed: Vec<f64> = confusion
+            .labels
+            .iter()
+            .enumerate()
+            .filter(|&(i, label)| {
+                if except == Some(label.as_str()) {
+                    return false;
+                }
+                let support: usize = confusion.matrix[i].iter().sum();
+                let predicted: usize = confusion.matrix.iter().map(|row| row[i]).sum();
+                support + predicted > 0
+            })
+            .map(|(_, label)| self.per_class[label].f1)
+            .collect();
+        if observed.is_empty() {
+            0.0
+        } else {
+            observed.iter().sum::<f64>() / observed.len() as f64
+        }
     }
+}
 
-    /// Macro (unweighted over all labels) and support-weighted averages of precision and recall.
-    fn averages(&self) -> ((f64, f64), (f64, f64)) {
-        let (mut mp, mut mr, mut wp, mut wr, mut count) = (0.0, 0.0, 0.0, 0.0, 0usize);
-        for (_, m) in self.rows() {
-            mp += m.precision;
-            mr += m.recall;
-            wp += m.precision * m.support as f64;
-            wr += m.recall * m.support as f64;
-            count += 1;
-        }
-        let (c, n) = (count as f64, self.n as f64);
-        ((ratio(mp, c), ratio(mr, c)), (ratio(wp, n), ratio(wr, n)))
-    }
-
-    /// Plain-text table for terminals, laid out like scikit-learn's `classification_report`
-    /// followed by the confusion matrix. Columns widen to fit the longest label; numbers have
-    /// 3 decimals; label rows follow `confusion.labels` order.
-    pub fn to_text(&self) -> String {
-        let labels = &self.confusion.labels;
-        let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-        let w = longest.max(AVG_LABEL_WIDTH);
-        let ((macro_p, macro_r), (weighted_p, weighted_r)) = self.averages();
-
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{:>w$}  {:>9} {:>9} {:>9} {:>9}",
-            "", "precision", "recall", "f1-score", "support"
-        );
-        out.push('\n');
-        for (name, m) in self.rows() {
-            let _ = writeln!(
-                out,
-                "{name:>w$}  {:>9.3} {:>9.3} {:>9.3} {:>9}",
-                m.precision, m.recall, m.f1, m.support
-            );
-        }
-        out.push('\n');
-        let _ = writeln!(out, "{:>w$}  {:>9} {:>9} {:>9.3} {:>9}", "accuracy", "", "", self.accuracy, self.n);
-        let _ = writeln!(
-            out,
-            "{:>w$}  {:>9.3} {:>9.3} {:>9.3} {:>9}",
-            "macro avg", macro_p, macro_r, self.macro_f1, self.n
-        );
-        let _ = writeln!(
-            out,
-            "{:>w$}  {:>9.3} {:>9.3} {:>9.3} {:>9}",
-            "weighted avg", weighted_p, weighted_r, self.weighted_f1, self.n
-        );
-        if let Some(f_avg) = self.f_avg {
-            // SemEval's F_avg: only an F1 column, like accuracy.
-            let _ = writeln!(out, "{:>w$}  {:>9} {:>9} {:>9.3} {:>9}", "F_avg", "", "", f_avg, self.n);
-        }
-
-        out.push('\n');
-        out.push_str("confusion matrix (rows = true, columns = predicted):\n");
-        let widest_count =
-            self.confusion.matrix.iter().flatten().map(|c| c.to_string().len()).max().unwrap_or(1);
-        let row_w = longest + 3;
-        let cell_w = longest.max(widest_count) + 2;
-        let _ = write!(out, "{:row_w$}", "");
-        for label in labels {
-            let _ = write!(out, "{label:>cell_w$}");
-        }
-        out.push('\n');
-        for (label, row) in labels.iter().zip(&self.confusion.matrix) {
-            let _ = write!(out, "{label:>row_w$}");
-            for count in row {
-                let _ = write!(out, "{count:>cell_w$}");
-            }
-            out.push('\n');
-        }
-        out
-    }
+/// SemEval-2016 Task 6's F_avg of `report` with `neutral` as the neutral ("no stance") label:
+/// the mean F1 of every other label of the report, pooled over its rows.
+///
+/// This is the one definition of F_avg: [`Report::set_neutral_label`], the evaluation and
+/// cross-validation reports and the grid search all use it. When no label but `neutral` exists
+/// (no stance label), F_avg is **0**, not undefined, like every other metric here
+/// (scikit-learn's `zero_division=0`). Whether the neutral label is known at all is the
+/// caller's `Option` (no neutral label, no F_avg). A `neutral` that is not one of the labels
+/// leaves every label in the mean.
+pub fn f_avg(report: &Report, neutral: &str) -> f64 {
+    let stance: Vec<f64> =
+        report.per_class.iter().filter(|(label, _)| *label != neutral).map(|(_, m)| m.f1).collect();
+    ratio(stance.iter().sum(), stance.len() as f64)
 }
 
 /// Mean and (population, ddof=0 like numpy's default) standard deviation.
@@ -391,15 +348,11 @@ mod tests {
         assert!(close(json["f_avg"].as_f64().unwrap(), 7.0 / 12.0));
         let back: Report = serde_json::from_value(json).unwrap();
         assert_eq!(back, r);
-        assert!(
-            r.to_text().contains("       F_avg                          0.583         7\n"),
-            "{}",
-            r.to_text()
-        );
-        assert!(!plain.to_text().contains("F_avg"));
-        // A lone neutral label leaves no stance label: 0, not NaN.
+        // A lone neutral label leaves no stance label: 0, not NaN, through `f_avg` as well.
         let only = Report::from_predictions_with_neutral(&names(&["NONE"]), &[0], &[0], Some("NONE"));
         assert_eq!(only.f_avg, Some(0.0));
+        assert_eq!(f_avg(&only, "NONE"), 0.0);
+        assert!(close(f_avg(&r, "NONE"), 7.0 / 12.0));
     }
 
     #[test]
@@ -427,7 +380,6 @@ mod tests {
         assert_eq!((r.n, r.accuracy, r.macro_f1, r.weighted_f1), (0, 0.0, 0.0, 0.0));
         let r = Report::from_predictions(&[], &[], &[]);
         assert_eq!((r.n, r.accuracy, r.macro_f1, r.weighted_f1), (0, 0.0, 0.0, 0.0));
-        assert!(r.to_text().contains("accuracy"));
     }
 
     #[test]
@@ -464,40 +416,6 @@ mod tests {
     }
 
     #[test]
-    fn text_report_layout() {
-        let labels = names(&["neutral", "oppose", "support"]);
-        let r = Report::from_predictions(&labels, &[0, 0, 0, 1, 1, 2], &[0, 0, 1, 1, 2, 2]);
-        let text = r.to_text();
-        for label in &labels {
-            assert!(text.contains(label.as_str()), "{text}");
-        }
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "              precision    recall  f1-score   support");
-        assert_eq!(lines[1], "");
-        assert_eq!(lines[2], "     neutral      1.000     0.667     0.800         3");
-        assert!(text.contains("    accuracy                          0.667         6\n"), "{text}");
-        assert!(text.contains("   macro avg      0.667     0.722     0.656         6\n"), "{text}");
-        assert!(text.contains("weighted avg      0.750     0.667     0.678         6\n"), "{text}");
-        assert!(text.contains("confusion matrix (rows = true, columns = predicted):\n"));
-        assert!(text.contains("            neutral   oppose  support\n"), "{text}");
-        assert!(text.contains("   neutral        2        1        0\n"), "{text}");
-        assert!(text.ends_with("   support        0        0        1\n"), "{text}");
-    }
-
-    #[test]
-    fn text_report_widens_for_long_labels() {
-        let labels = names(&["a-rather-long-label-name", "b"]);
-        let r = Report::from_predictions(&labels, &[0, 1], &[0, 1]);
-        let text = r.to_text();
-        let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[2].starts_with("a-rather-long-label-name  "), "{text}");
-        assert!(lines[3].starts_with(&format!("{:>24}  ", "b")), "{text}");
-        // Every line of the metrics block has the same width.
-        assert_eq!(lines[0].len(), lines[2].len());
-        assert_eq!(lines[2].len(), lines[3].len());
-    }
-
-    #[test]
     #[should_panic(expected = "predicted has")]
     fn mismatched_lengths_panic() {
         Report::from_predictions(&names(&["a"]), &[0, 0], &[0]);
@@ -513,6 +431,17 @@ mod tests {
     #[should_panic(expected = "more than once")]
     fn duplicate_label_names_panic() {
         Report::from_predictions(&names(&["a", "a"]), &[0, 1], &[0, 1]);
+    }
+
+    #[test]
+    fn observed_labels_mean_leaves_out_absent_labels() {
+        // c never occurs: the observed-label macro-F1 is over a and b only; F_avg without a.
+        let r = Report::from_predictions(&names(&["a", "b", "c"]), &[0, 1, 1], &[0, 1, 0]);
+        let (fa, fb) = (r.per_class["a"].f1, r.per_class["b"].f1);
+        assert!(close(r.mean_f1_over_observed_labels(None), (fa + fb) / 2.0));
+        assert!(close(r.mean_f1_over_observed_labels(Some("a")), fb));
+        let empty = Report::from_predictions(&names(&["a", "b"]), &[], &[]);
+        assert_eq!(empty.mean_f1_over_observed_labels(Some("a")), 0.0);
     }
 
     #[test]

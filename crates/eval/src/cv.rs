@@ -1,0 +1,232 @@
+//! The cross-validation report types: how folds were formed ([`FoldStrategy`]), each fold's
+//! metrics ([`FoldSummary`]), their mean ± std ([`CvMeans`]) and the whole [`CvReport`] with the
+//! pooled out-of-fold predictions. The cross-validation loop that fills them is
+//! `stance-train`'s; `stance-report` renders them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::evaluation::{per_target_reports, Evaluation, ScoredRow};
+use crate::metrics::{MeanStd, Report};
+
+/// How rows are dealt into folds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FoldStrategy {
+    /// Every group in one fold (GroupKFold); with as many folds as groups, leave-one-group-out.
+    Grouped {
+        /// The column the groups come from, for the record.
+        column: String,
+    },
+    /// Label proportions kept in each fold, rows shuffled with a seed (StratifiedKFold).
+    Stratified {
+        /// Shuffle seed.
+        seed: u64,
+    },
+}
+
+/// Metrics of one fold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldSummary {
+    /// 1-based fold number.
+    pub fold: usize,
+    /// Groups in the test fold (empty for stratified folds).
+    pub test_groups: Vec<String>,
+    /// Training rows.
+    pub n_train: usize,
+    /// Test rows.
+    pub n_test: usize,
+    /// Accuracy on the test fold.
+    pub accuracy: f64,
+    /// Macro-F1 over the labels that occur in the fold's truth or predictions.
+    pub macro_f1: f64,
+    /// Support-weighted F1.
+    pub weighted_f1: f64,
+    /// SemEval's F_avg over the stance labels that occur in the fold's truth or predictions
+    /// (0 when none does); `None` when no neutral label is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f_avg: Option<f64>,
+    /// Whether the fold's solver converged.
+    pub converged: bool,
+}
+
+/// Mean ± standard deviation of the per-fold metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvMeans {
+    /// Accuracy.
+    pub accuracy: MeanStd,
+    /// Macro-F1.
+    pub macro_f1: MeanStd,
+    /// Weighted F1.
+    pub weighted_f1: MeanStd,
+    /// F_avg, when the neutral label is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f_avg: Option<MeanStd>,
+    /// F1 of each label, over the folds whose test set contains that label.
+    pub per_class_f1: BTreeMap<String, MeanStd>,
+}
+
+/// A cross-validation report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvReport {
+    /// How folds were formed.
+    pub strategy: FoldStrategy,
+    /// Number of folds.
+    pub folds: usize,
+    /// Rows in all.
+    pub n: usize,
+    /// Each fold's metrics.
+    pub per_fold: Vec<FoldSummary>,
+    /// Mean ± std over folds.
+    pub mean: CvMeans,
+    /// Metrics of all out-of-fold predictions pooled together.
+    pub pooled: Report,
+    /// The neutral label F_avg leaves out, when known (see [`CvReport::annotate`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neutral_label: Option<String>,
+    /// The pooled out-of-fold metrics of each stance target, when rows have targets.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub per_target: BTreeMap<String, Report>,
+    /// Every row's out-of-fold prediction, in row order (not serialized: it holds the texts).
+    #[serde(skip)]
+    pub out_of_fold: Vec<ScoredRow>,
+    /// Each fold's full report, in fold order (not serialized; empty when read back).
+    #[serde(skip)]
+    pub fold_reports: Vec<Report>,
+}
+
+impl CvReport {
+    /// Names the neutral label (F_avg per fold, as mean ± std and pooled; `None` clears them)
+    /// and gives the out-of-fold rows their stance targets (`targets[i]` of row `i`, in row
+    /// order; an empty slice leaves them as they are), which adds the pooled per-target
+    /// reports.
+    ///
+    /// # Panics
+    ///
+    /// When `neutral` is not one of the labels or `targets` is neither empty nor one per row.
+    pub fn annotate(&mut self, neutral: Option<&str>, targets: &[Option<String>]) {
+        if !targets.is_empty() {
+            assert_eq!(targets.len(), self.out_of_fold.len(), "one target per row");
+            for (row, target) in self.out_of_fold.iter_mut().zip(targets) {
+                row.target.clone_from(target);
+            }
+        }
+        self.neutral_label = neutral.map(str::to_owned);
+        self.pooled.set_neutral_label(neutral);
+        for (summary, report) in self.per_fold.iter_mut().zip(&self.fold_reports) {
+            summary.f_avg = neutral.map(|n| report.mean_f1_over_observed_labels(Some(n)));
+        }
+        self.mean.f_avg =
+            neutral.map(|_| MeanStd::of(&self.per_fold.iter().filter_map(|f| f.f_avg).collect::<Vec<_>>()));
+        self.per_target = per_target_reports(&self.pooled.confusion.labels, &self.out_of_fold, neutral);
+    }
+
+    /// Calibration and worst errors of the pooled out-of-fold predictions (empty for a report
+    /// read back from JSON, which does not keep them), with F_avg and per-target metrics when
+    /// [`CvReport::annotate`] named the neutral label and targets.
+    pub fn evaluation(&self) -> Evaluation {
+        Evaluation::from_rows_with_neutral(
+            &self.pooled.confusion.labels,
+            &self.out_of_fold,
+            self.neutral_label.as_deref(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A two-fold report over 12 rows of labels a (neutral), b, c, as the CV loop builds it.
+    fn report() -> CvReport {
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let truth: Vec<usize> = (0..12).map(|i| i / 4).collect();
+        // Fold 1 (even rows) is all right; fold 2 (odd rows) calls every c a b.
+        let predicted: Vec<usize> =
+            truth.iter().enumerate().map(|(i, &t)| if i % 2 == 1 && t == 2 { 1 } else { t }).collect();
+        let out_of_fold: Vec<ScoredRow> = (0..12)
+            .map(|i| {
+                let mut probabilities = vec![0.1; 3];
+                probabilities[predicted[i]] = 0.8;
+                ScoredRow {
+                    text: format!("row {i}"),
+                    source: format!("row {}", i + 1),
+                    truth: truth[i],
+                    probabilities,
+                    target: None,
+                }
+            })
+            .collect();
+        let fold_reports: Vec<Report> = (0..2)
+            .map(|fold| {
+                let rows: Vec<usize> = (0..12).filter(|i| i % 2 == fold).collect();
+                let t: Vec<usize> = rows.iter().map(|&i| truth[i]).collect();
+                let p: Vec<usize> = rows.iter().map(|&i| predicted[i]).collect();
+                Report::from_predictions(&labels, &t, &p)
+            })
+            .collect();
+        let per_fold: Vec<FoldSummary> = fold_reports
+            .iter()
+            .enumerate()
+            .map(|(fold, r)| FoldSummary {
+                fold: fold + 1,
+                test_groups: vec![],
+                n_train: 6,
+                n_test: 6,
+                accuracy: r.accuracy,
+                macro_f1: r.mean_f1_over_observed_labels(None),
+                weighted_f1: r.weighted_f1,
+                f_avg: None,
+                converged: true,
+            })
+            .collect();
+        let metric = |f: fn(&FoldSummary) -> f64| MeanStd::of(&per_fold.iter().map(f).collect::<Vec<_>>());
+        let mean = CvMeans {
+            accuracy: metric(|f| f.accuracy),
+            macro_f1: metric(|f| f.macro_f1),
+            weighted_f1: metric(|f| f.weighted_f1),
+            f_avg: None,
+            per_class_f1: BTreeMap::new(),
+        };
+        CvReport {
+            strategy: FoldStrategy::Stratified { seed: 3 },
+            folds: 2,
+            n: 12,
+            per_fold,
+            mean,
+            pooled: Report::from_predictions(&labels, &truth, &predicted),
+            neutral_label: None,
+            per_target: BTreeMap::new(),
+            out_of_fold,
+            fold_reports,
+        }
+    }
+
+    #[test]
+    fn annotate_adds_f_avg_per_fold_pooled_and_per_target() {
+        let mut report = report();
+        let targets: Vec<Option<String>> =
+            (0..12).map(|i| Some(if i < 6 { "first" } else { "second" }.to_owned())).collect();
+        report.annotate(Some("a"), &targets);
+        let pooled = &report.pooled.per_class;
+        assert_eq!(report.pooled.f_avg, Some((pooled["b"].f1 + pooled["c"].f1) / 2.0));
+        assert_eq!(report.per_fold[0].f_avg, Some(1.0));
+        let full = &report.fold_reports[1];
+        let expected = (full.per_class["b"].f1 + full.per_class["c"].f1) / 2.0;
+        assert!((report.per_fold[1].f_avg.unwrap() - expected).abs() < 1e-12);
+        assert_eq!(report.mean.f_avg, Some(MeanStd::of(&[1.0, expected])));
+        assert_eq!(report.per_target.keys().collect::<Vec<_>>(), ["first", "second"]);
+        let evaluation = report.evaluation();
+        assert_eq!(evaluation.per_target, report.per_target);
+        assert_eq!(evaluation.report.f_avg, report.pooled.f_avg);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["neutral_label"], "a");
+        assert!(json.get("out_of_fold").is_none() && json.get("fold_reports").is_none());
+        let back: CvReport = serde_json::from_value(json).unwrap();
+        assert!(back.out_of_fold.is_empty() && back.fold_reports.is_empty());
+        report.annotate(None, &[]);
+        assert!(report.pooled.f_avg.is_none() && report.mean.f_avg.is_none());
+        assert!(report.per_fold.iter().all(|f| f.f_avg.is_none()));
+    }
+}

@@ -1,0 +1,38 @@
+//! Scoring stance predictions: the numbers, not their rendering.
+//!
+//! A [`Report`] holds scikit-learn-compatible metrics of one set of predictions plus
+//! SemEval-2016's F_avg ([`f_avg`], the one definition every caller uses) when the neutral
+//! label is known ([`resolve_neutral_label`]). An [`Evaluation`] adds calibration
+//! ([`Reliability`]), the worst errors, per-target reports and abstention to a set of
+//! [`ScoredRow`]s; [`evaluate`] builds one by scoring labeled rows with a model's
+//! [`stance_model::Scorer`]. [`CvReport`] is the cross-validation report (the loop that fills
+//! it is `stance-train`'s). `stance-report` renders all of them as text, HTML and Markdown.
+//!
+//! This crate depends on `stance-model` only: no linfa, no ndarray, no data-file readers.
+//!
+//! ```
+//! use stance_eval::{Evaluation, Report, ScoredRow};
+//! let labels = vec!["none".to_string(), "oppose".to_string(), "support".to_string()];
+//! let report = Report::from_predictions_with_neutral(&labels, &[0, 1, 2], &[0, 1, 1], Some("none"));
+//! assert_eq!(report.f_avg, Some(stance_eval::f_avg(&report, "none")));
+//! let rows = [ScoredRow { text: "Moscow says no.".into(), source: "a:1".into(), truth: 1,
+//!                         probabilities: vec![0.1, 0.8, 0.1], target: None }];
+//! assert_eq!(Evaluation::from_rows(&labels, &rows).report.accuracy, 1.0);
+//! ```
+
+mod cv;
+mod error;
+mod evaluation;
+mod metrics;
+mod neutral;
+mod score;
+
+pub use cv::{CvMeans, CvReport, FoldStrategy, FoldSummary};
+pub use error::EvalError;
+pub use evaluation::{
+    per_target_reports, Abstention, CoveragePoint, Evaluation, Mistake, Reliability, ReliabilityBin,
+    ScoredRow, TemperatureEffect, ABSTENTION_THRESHOLDS, RELIABILITY_BINS, WORST_ERRORS,
+};
+pub use metrics::{f_avg, ClassMetrics, Confusion, MeanStd, Report};
+pub use neutral::{detect_neutral_label, resolve_neutral_label, NEUTRAL_LABEL_NAMES};
+pub use score::{evaluate, EvaluateOptions, LabeledText};
