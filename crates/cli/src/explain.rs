@@ -98,6 +98,27 @@ pub fn write_text(out: &mut impl Write, explanation: &Explanation) -> Result<()>
         explanation.confidence(),
         probabilities.join("  ")
     )?;
+    if let Some(r) = &explanation.relevance {
+        let why = match (&r.topic_term, r.on_topic) {
+            (Some(term), _) => format!("on topic: mentions {term:?}"),
+            (None, true) => "on topic".to_owned(),
+            (None, false) => "off topic: always neutral".to_owned(),
+        };
+        let top: Vec<String> = r
+            .contributions
+            .iter()
+            .take(5)
+            .map(|c| format!("{} {:+.2}", display_feature(c), c.contribution))
+            .collect();
+        writeln!(
+            out,
+            "relevance: {:.2} ({why}; logit {:+.3} = intercept {:+.3} + features: {})",
+            r.relevance,
+            r.logit,
+            r.intercept,
+            top.join(", ")
+        )?;
+    }
     let layout = Layout::of(explanation.per_label.iter());
     write_label(out, explanation.predicted(), &layout, "")?;
     for label in explanation.per_label.iter().filter(|l| l.label != explanation.label) {

@@ -40,6 +40,39 @@ struct Card<'a> {
     /// How the model uses stance targets (absent for a pooled model).
     #[serde(skip_serializing_if = "Option::is_none")]
     targets: Option<TargetsCard>,
+    /// Topic relevance: `null` for a model without a relevance section.
+    relevance: Option<RelevanceCard<'a>>,
+}
+
+#[derive(Serialize)]
+struct RelevanceCard<'a> {
+    trained_on: &'a str,
+    threshold: f64,
+    topic_terms: &'a [String],
+    intercept: f64,
+    /// The features that make a text most on topic, largest weight first.
+    on_topic_features: Vec<(String, f64)>,
+    /// The features that make a text most off topic, most negative weight first.
+    off_topic_features: Vec<(String, f64)>,
+}
+
+/// The relevance section's card: its provenance and its strongest features both ways.
+fn relevance_card<'a>(file: &'a ModelFile, top: usize) -> Option<RelevanceCard<'a>> {
+    let relevance = file.relevance.as_ref()?;
+    let vocabulary = file.features.vocabulary();
+    let mut weights: Vec<(usize, f64)> = relevance.coefficients.iter().copied().enumerate().collect();
+    weights.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let named = |(i, w): &(usize, f64)| vocabulary.get(*i).map(|term| (TermKind::display(term), *w));
+    let on_topic_features = weights.iter().filter(|(_, w)| *w > 0.0).take(top).filter_map(named).collect();
+    let off_topic_features = weights.iter().rev().filter(|(_, w)| *w < 0.0).take(top).filter_map(named).collect();
+    Some(RelevanceCard {
+        trained_on: &relevance.trained_on,
+        threshold: relevance.threshold,
+        topic_terms: &relevance.topic_terms,
+        intercept: relevance.intercept,
+        on_topic_features,
+        off_topic_features,
+    })
 }
 
 #[derive(Serialize)]
@@ -165,6 +198,7 @@ pub fn inspect(model: Option<&Path>, top: usize, format: TextOrJson) -> Result<E
             .map(|label| (label.as_str(), file.top_features(label, top).unwrap_or_default()))
             .collect(),
         targets: file.targets.as_ref().map(targets_card),
+        relevance: relevance_card(&file, top),
     };
     let text = match format {
         TextOrJson::Json => serde_json::to_string_pretty(&card)? + "\n",
@@ -281,6 +315,25 @@ fn card_text(card: &Card, top: usize) -> String {
         None => out.push_str("\ncalibration: none (train with --calibrate to fit a temperature)\n"),
     }
 
+    match &card.relevance {
+        Some(r) => {
+            out.push_str("\ntopic relevance (texts off the topic are always neutral)\n");
+            let _ = writeln!(out, "  trained on     {}", r.trained_on);
+            let _ = writeln!(out, "  on topic when  relevance >= {}", r.threshold);
+            if !r.topic_terms.is_empty() {
+                let _ = writeln!(out, "  or mentions    {}", r.topic_terms.join(", "));
+            }
+            let list = |features: &[(String, f64)]| {
+                features.iter().map(|(f, w)| format!("{f} ({w:+.2})")).collect::<Vec<_>>().join(", ")
+            };
+            let _ = writeln!(out, "  on topic       {}", list(&r.on_topic_features));
+            let _ = writeln!(out, "  off topic      {}", list(&r.off_topic_features));
+        }
+        None => out.push_str(
+            "\ntopic relevance: none (every text gets a stance label; train with --topic-col or --topic-terms)\n",
+        ),
+    }
+
     out.push('\n');
     match &t.cross_validation {
         None => out.push_str("cross-validation: none stored (trained with --no-cv)\n"),
@@ -366,6 +419,20 @@ fn feature_stages(config: &FeatureConfig) -> Vec<(&'static str, String)> {
     // Listed only when on, so the card of a vocabulary model reads as it always did.
     if let Some(h) = config.hashing {
         stages.push(("hashing", format!("2^{} buckets, xxh3 seed {}", h.bits, h.seed)));
+    }
+    for extractor in &config.extractors {
+        match extractor {
+            stance_features::Extractor::StanceCues(cues) => stages.push((
+                "stance cues",
+                format!(
+                    "{} commitment and {} rejection prefixes, negation within {} words, × {} target prefixes",
+                    cues.commit.len(),
+                    cues.reject.len(),
+                    cues.window,
+                    cues.target.len()
+                ),
+            )),
+        }
     }
     stages
 }

@@ -217,6 +217,15 @@ enum Command {
         /// and the metrics of the decided rows (plus a coverage-vs-accuracy table).
         #[arg(long, value_name = "P", value_parser = parse_probability, allow_negative_numbers = true)]
         min_confidence: Option<f64>,
+        /// What the data labels: single sentences (one text per row), or whole articles (each
+        /// row names an article file in --articles by its --text-col, e.g. `--text-col article`,
+        /// with the article's gold label; a --topic-col of true/false marks articles that are
+        /// not about the target, and the report counts how many of them got a stance).
+        #[arg(long, value_enum, default_value = "sentence")]
+        level: EvaluateLevel,
+        /// With --level article: the folder holding the article files.
+        #[arg(long, value_name = "DIR")]
+        articles: Option<PathBuf>,
         #[command(flatten)]
         output: ReportArgs,
     },
@@ -326,6 +335,15 @@ enum Command {
 fn parse_metric(name: &str) -> std::result::Result<stance_train::Metric, String> {
     stance_train::Metric::parse(name)
         .ok_or_else(|| format!("unknown metric {name:?}; use accuracy, macro-f1 or f-avg"))
+}
+
+/// What `stance evaluate` compares with the gold labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvaluateLevel {
+    /// Each row's text as one sentence.
+    Sentence,
+    /// Whole articles, labeled by the article rule of `classify --level article`.
+    Article,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -600,8 +618,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             data,
             neutral_label,
             min_confidence,
+            level,
+            articles,
             output: ReportArgs { format, out, report, force },
         } => {
+            if level == EvaluateLevel::Article {
+                let Some(articles) = articles else {
+                    bail!("--level article needs --articles DIR, the folder of the article files");
+                };
+                if report.is_some() || format == ReportFormat::Markdown {
+                    bail!("--level article reports as text or json (--format); --report and markdown are for sentence level");
+                }
+                check_outputs([out.as_deref()], force)?;
+                let classifier = load_classifier(model.as_deref())?.with_min_confidence(min_confidence)?;
+                let labeled = data.read(None)?;
+                let options = reports::EvaluateOptions { neutral_label, min_confidence: None };
+                let evaluation = reports::evaluate_articles(&classifier, &labeled, &articles, &options)?;
+                let text = match format {
+                    ReportFormat::Json => serde_json::to_string_pretty(&evaluation)? + "\n",
+                    _ => stance_report::article_evaluation_text(&evaluation),
+                };
+                return emit_report(&text, out.as_deref());
+            }
+            if articles.is_some() {
+                bail!("--articles is for --level article");
+            }
             check_outputs([out.as_deref(), report.as_deref()], force)?;
             let report_file = report_file::ReportFile::check(report)?;
             let classifier = load_classifier(model.as_deref())?;

@@ -1,7 +1,10 @@
-//! `stance evaluate`: scoring a model against labeled rows (with `stance_eval::evaluate`).
+//! `stance evaluate`: scoring a model against labeled rows (with `stance_eval::evaluate`) or
+//! against labeled whole articles.
 
-use anyhow::{anyhow, Context, Result};
-use stance_eval::{Evaluation, LabeledText};
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+use stance_eval::{ArticleEvaluation, ArticleOutcome, Evaluation, LabeledText};
 use stance_infer::Classifier;
 use stance_train::LabeledData;
 
@@ -23,15 +26,8 @@ pub fn evaluate(
 ) -> Result<Evaluation> {
     let labels = classifier.labels();
     let model = classifier.model();
-    // A label named on the command line must be one of the model's; by default the model's
-    // own neutral label (resolved when it was trained), not one detected by name again.
-    let neutral = match options.neutral_label.as_deref() {
-        Some(name) => stance_eval::resolve_neutral_label(labels, Some(name)).map_err(|_| {
-            anyhow!("--neutral-label {name:?} is not one of the model's labels ({})", labels.join(", "))
-        })?,
-        None => model.neutral_label.clone(),
-    };
-    // The classifier's scorer, at the model's temperature.
+    let neutral = neutral_label(classifier, options)?;
+    // The classifier's scorer, at the model's temperature and with its relevance section.
     let scorer =
         model.scorer().map_err(anyhow::Error::msg).context("the model's weights are inconsistent")?;
     let rows = data.rows.iter().map(|row| LabeledText {
@@ -46,4 +42,57 @@ pub fn evaluate(
         calibration: model.calibration.as_ref(),
     };
     Ok(stance_eval::evaluate(&scorer, labels, rows, &evaluate_options)?)
+}
+
+/// The neutral label F_avg leaves out: one named on the command line must be one of the
+/// model's; by default the model's own (resolved when it was trained), not one detected by
+/// name again.
+fn neutral_label(classifier: &Classifier, options: &EvaluateOptions) -> Result<Option<String>> {
+    let labels = classifier.labels();
+    Ok(match options.neutral_label.as_deref() {
+        Some(name) => stance_eval::resolve_neutral_label(labels, Some(name)).map_err(|_| {
+            anyhow!("--neutral-label {name:?} is not one of the model's labels ({})", labels.join(", "))
+        })?,
+        None => classifier.model().neutral_label.clone(),
+    })
+}
+
+/// `stance evaluate --level article`: classifies every article that `data` names (its text
+/// column holds the file name, relative to `articles`) and compares the article's label with
+/// the row's; the row's topic value, if any, says whether the article is about the target.
+/// Every row is checked (label, topic, readable article) before any article is classified.
+pub fn evaluate_articles(
+    classifier: &Classifier,
+    data: &LabeledData,
+    articles: &Path,
+    options: &EvaluateOptions,
+) -> Result<ArticleEvaluation> {
+    let labels = classifier.labels();
+    let neutral = neutral_label(classifier, options)?;
+    let topics = stance_train::row_topics(data, None)?;
+    let mut checked = Vec::with_capacity(data.rows.len());
+    for (row, topic) in data.rows.iter().zip(topics) {
+        let at = format!("{}:{}", data.path.display(), row.line);
+        let Some(truth) = labels.iter().position(|l| *l == row.label) else {
+            bail!("{at}: label {:?} is not one of the model's labels ({})", row.label, labels.join(", "));
+        };
+        let path = articles.join(&row.text);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{at}: cannot read article {}", path.display()))?;
+        let gold_on_topic = row.topic.as_ref().and(topic).map(|t| t.is_on_topic());
+        checked.push((row, at, truth, text, gold_on_topic));
+    }
+    let mut outcomes = Vec::with_capacity(checked.len());
+    for (row, at, truth, text, gold_on_topic) in checked {
+        let prediction = classifier.classify_article(&text).with_context(|| format!("{at}: {}", row.text))?;
+        let predicted = labels.iter().position(|l| *l == prediction.label).unwrap_or(0);
+        outcomes.push(ArticleOutcome {
+            article: row.text.clone(),
+            truth,
+            predicted,
+            gold_on_topic,
+            on_topic: prediction.on_topic,
+        });
+    }
+    Ok(ArticleEvaluation::new(labels, outcomes, neutral.as_deref()))
 }

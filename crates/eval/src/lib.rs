@@ -20,6 +20,7 @@
 //! assert_eq!(Evaluation::from_rows(&labels, &rows).report.accuracy, 1.0);
 //! ```
 
+mod articles;
 mod cv;
 mod error;
 mod evaluation;
@@ -27,6 +28,7 @@ mod metrics;
 mod neutral;
 mod score;
 
+pub use articles::{ArticleEvaluation, ArticleOutcome, OffTopicCount};
 pub use cv::{CvMeans, CvReport, FoldStrategy, FoldSummary};
 pub use error::EvalError;
 pub use evaluation::{

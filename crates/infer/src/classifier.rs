@@ -248,7 +248,7 @@ impl Classifier {
 
     /// [`Classifier::explain`] about `target`.
     pub fn explain_for(&self, text: &str, target: Option<&str>) -> Result<Explanation, InferError> {
-        Ok(crate::explain::explain(&self.model.labels, &self.route(target)?, text))
+        Ok(crate::explain::explain(&self.model.labels, &self.scorer, &self.model.features, &self.route(target)?, text))
     }
 
     /// Classifies `text` as one sentence (no splitting), about the bound target.

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use stance_features::TermKind;
-use stance_model::{argmax, Route};
+use stance_model::{Route, Scorer};
 
 /// One feature's share of one label's logit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,6 +60,27 @@ pub struct Explanation {
     pub probabilities: BTreeMap<String, f64>,
     /// One entry per label, in the model's label order.
     pub per_label: Vec<LabelExplanation>,
+    /// Why the text is or is not on the topic (models with a relevance section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relevance: Option<RelevanceExplanation>,
+}
+
+/// The relevance logit taken apart, like a label's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelevanceExplanation {
+    /// Probability that the text is about the target.
+    pub relevance: f64,
+    /// Whether the text counts as on topic (relevance at the threshold, or a topic term).
+    pub on_topic: bool,
+    /// The topic term the text mentions, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic_term: Option<String>,
+    /// The relevance logit: `intercept + Σ contributions`.
+    pub logit: f64,
+    /// Its intercept.
+    pub intercept: f64,
+    /// Every feature of the text, by decreasing |contribution| (positive: towards on topic).
+    pub contributions: Vec<Contribution>,
 }
 
 impl Explanation {
@@ -84,17 +105,26 @@ impl Explanation {
         for label in &mut self.per_label {
             label.contributions.truncate(top);
         }
+        if let Some(relevance) = &mut self.relevance {
+            relevance.contributions.truncate(top);
+        }
     }
 }
 
 /// Explains `text` with the part of a model that scores its target.
-pub(crate) fn explain(labels: &[String], route: &Route<'_>, text: &str) -> Explanation {
+pub(crate) fn explain(
+    labels: &[String],
+    scorer: &Scorer,
+    main: &stance_features::Featurizer,
+    route: &Route<'_>,
+    text: &str,
+) -> Explanation {
     let (featurizer, linear) = (route.featurizer, route.linear);
     let x = route.vector(text);
     let logits = linear.logits(&x);
-    // At the model's temperature, as the classifier reports them.
-    let probabilities = linear.probabilities_from_logits(&logits);
-    let best = argmax(&probabilities).unwrap_or(0);
+    // At the model's temperature and with relevance applied, as the classifier reports them.
+    let scored = scorer.score_route(route, text);
+    let (probabilities, best) = (scored.probabilities, scored.best);
 
     // Feature index → the distinct surfaces it came from, in order of first occurrence, and
     // (for hashed features, which have no vocabulary term) the distinct terms of this text
@@ -159,11 +189,42 @@ pub(crate) fn explain(labels: &[String], route: &Route<'_>, text: &str) -> Expla
         })
         .collect();
 
+    let relevance = scorer.topic().zip(scored.topicality).map(|(topic, topicality)| {
+        let x = main.transform(text);
+        let mut contributions: Vec<(usize, Contribution)> = x
+            .iter()
+            .map(|(feature, value)| {
+                let weight = topic.weight(feature);
+                let term = main.term(feature).map_or_else(|| format!("bucket {feature}"), str::to_owned);
+                let contribution = Contribution {
+                    kind: TermKind::of(&term),
+                    feature: term,
+                    surfaces: Vec::new(),
+                    value,
+                    weight,
+                    contribution: value * weight,
+                    target_block: None,
+                };
+                (feature, contribution)
+            })
+            .collect();
+        contributions
+            .sort_by(|(fa, a), (fb, b)| b.contribution.abs().total_cmp(&a.contribution.abs()).then(fa.cmp(fb)));
+        RelevanceExplanation {
+            relevance: topicality.relevance,
+            on_topic: topicality.on_topic,
+            topic_term: topic.matched_term(main, text).map(|i| topic.terms()[i].clone()),
+            logit: topic.logit(&x),
+            intercept: topic.intercept(),
+            contributions: contributions.into_iter().map(|(_, c)| c).collect(),
+        }
+    });
     Explanation {
         text: text.to_owned(),
         label: labels[best].clone(),
         probabilities: labels.iter().cloned().zip(probabilities).collect(),
         per_label,
+        relevance,
     }
 }
 

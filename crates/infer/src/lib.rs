@@ -23,5 +23,5 @@ pub use classifier::{
     TOP_SENTENCES, UNDECIDED,
 };
 pub use error::InferError;
-pub use explain::{Contribution, Explanation, LabelExplanation};
+pub use explain::{Contribution, Explanation, LabelExplanation, RelevanceExplanation};
 pub use uncertainty::{spread_most_uncertain, Uncertainty};

@@ -46,6 +46,7 @@ pub struct TopicScorer {
     threshold: f64,
     /// Each topic term as the stems the featurizer's analyzer makes of it.
     terms: Vec<Vec<String>>,
+    term_names: Vec<String>,
 }
 
 impl TopicScorer {
@@ -80,7 +81,13 @@ impl TopicScorer {
             intercept: relevance.intercept,
             threshold: relevance.threshold,
             terms,
+            term_names: relevance.topic_terms.clone(),
         })
+    }
+
+    /// The topic terms, as the section stores them.
+    pub fn terms(&self) -> &[String] {
+        &self.term_names
     }
 
     /// The threshold of [`Topicality::on_topic`].

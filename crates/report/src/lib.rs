@@ -33,7 +33,7 @@ mod markdown;
 mod svg;
 mod text;
 
-pub use text::{cv_text, evaluation_text, per_target_text, report_text};
+pub use text::{article_evaluation_text, cv_text, evaluation_text, per_target_text, report_text};
 
 /// Everything one report page shows.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use stance_eval::{CvReport, Evaluation, FoldStrategy, Report};
+use stance_eval::{ArticleEvaluation, CvReport, Evaluation, FoldStrategy, Report};
 
 use crate::{averages, class_rows};
 
@@ -67,6 +67,33 @@ pub fn report_text(report: &Report) -> String {
             let _ = write!(out, "{count:>cell_w$}");
         }
         out.push('\n');
+    }
+    out
+}
+
+/// An [`ArticleEvaluation`] as plain text: the report's table over articles, the off-topic
+/// count, then one line per article (gold → predicted, `*` marking a mistake).
+pub fn article_evaluation_text(evaluation: &ArticleEvaluation) -> String {
+    let labels = &evaluation.report.confusion.labels;
+    let mut out = format!("{} articles\n\n", evaluation.articles.len());
+    out.push_str(&report_text(&evaluation.report));
+    if let Some(off) = evaluation.off_topic {
+        let _ = writeln!(
+            out,
+            "\noff-topic articles given a stance: {} of {} ({:.1}% without a stance)",
+            off.given_a_stance,
+            off.articles,
+            if off.articles == 0 { 100.0 } else { 100.0 * (off.articles - off.given_a_stance) as f64 / off.articles as f64 }
+        );
+    }
+    out.push_str("\narticles (gold -> predicted):\n");
+    for a in &evaluation.articles {
+        let mark = if a.truth == a.predicted { ' ' } else { '*' };
+        let topic = match a.on_topic {
+            Some(false) => "  (off-topic)",
+            _ => "",
+        };
+        let _ = writeln!(out, "{mark} {:<8} -> {:<8} {}{topic}", labels[a.truth], labels[a.predicted], a.article);
     }
     out
 }
