@@ -70,7 +70,7 @@ def main():
     written = [] if args.written == "none" else read_tsv(args.written)[1]
     articles = sorted({row["article"] for row in seed})
     labels = sorted({row["label"] for row in seed})
-    gold, predicted, article_rows = [], [], []
+    gold, predicted, topics, article_rows = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for article in articles:
             train = [r for r in seed if r["article"] != article] + written
@@ -86,6 +86,7 @@ def main():
                                  check=True).stdout
             for row, line in zip(test, out.splitlines()):
                 gold.append(row["label"])
+                topics.append(row.get("topic"))
                 predicted.append(json.loads(line)["label"])
             article_out = subprocess.run([args.stance, "--quiet", "classify", "--model", model_path, "--level",
                                           "article", "--format", "jsonl", os.path.join(args.corpus, article)],
@@ -95,6 +96,8 @@ def main():
             article_rows.append({"article": article, "label": prediction["label"],
                                  "on_topic": prediction.get("on_topic"), "gold_counts": dict(counts)})
     result = report(gold, predicted, labels)
+    other = [p for p, t in zip(predicted, topics) if t == "other"]
+    result["other_rows"] = {"rows": len(other), "given_a_stance": sum(1 for p in other if p != "neutral")}
     result["articles"] = article_rows
     result["train_args"] = args.train_args
     result["written_rows"] = len(written)
@@ -103,6 +106,8 @@ def main():
     print(f"accuracy {result['accuracy']:.3f}  macro-F1 {result['macro_f1']:.3f}")
     for label, c in result["per_class"].items():
         print(f"  {label:<8} P {c['precision']:.3f}  R {c['recall']:.3f} ({c['tp']}/{c['support']})  F1 {c['f1']:.3f}")
+    print(f"  held-out rows about other things (topic other) given a stance: "
+          f"{result['other_rows']['given_a_stance']} of {result['other_rows']['rows']}")
     for a in article_rows:
         print(f"  {a['article']}: {a['label']} (on_topic {a['on_topic']}; gold sentences {a['gold_counts']})")
     if args.out:
