@@ -1359,3 +1359,61 @@ fn repository_files_exist() {
         std::fs::read_dir(CORPUS).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
     assert_eq!(names, ARTICLES.iter().map(|s| s.to_string()).collect());
 }
+
+// ---------------------------------------------------------------------------------------------
+// 13. a frozen model file per format version
+// ---------------------------------------------------------------------------------------------
+
+/// Every format version this build reads has a frozen file in `tests/fixtures/` (never
+/// regenerated) and the classify output it gave when it was frozen: it must keep loading and
+/// scoring byte for byte. v2-tuned is the default model shipped before topic relevance.
+#[test]
+fn frozen_models_of_every_format_score_as_they_did() {
+    let general = "Russia rejects foreign troops. Talks resume in Geneva. London supports sending troops. \
+                   The football match ended in a draw.\n";
+    let cases: [(&str, u64, Option<&str>, &str); 5] = [
+        ("model-v1", 1, None, general),
+        ("model-v2", 2, None, general),
+        ("model-v2-tuned", 2, None, general),
+        ("model-v3", 3, Some("Coal industry"), "Voters want to open new pits at last. The city rejects new pits.\n"),
+        ("model-v4", 4, None, general),
+    ];
+    for (name, version, target, input) in cases {
+        let path = fixture(&format!("{name}.json"));
+        assert_eq!(json_file(&path)["format_version"], version, "{name}.json must stay a version-{version} file");
+        let mut cmd = stance();
+        cmd.arg("classify").arg("--model").arg(&path);
+        if let Some(target) = target {
+            cmd.args(["--target", target]);
+        }
+        let out = ok(cmd.arg("-").write_stdin(input));
+        let expected = std::fs::read_to_string(fixture(&format!("frozen/{name}.jsonl"))).unwrap();
+        assert_eq!(out.stdout, expected, "{name}: classify output changed");
+    }
+    // The format-4 file knows its topic: the football sentence is off topic, hence neutral.
+    let rows = jsonl(&std::fs::read_to_string(fixture("frozen/model-v4.jsonl")).unwrap());
+    assert_eq!(rows[3]["on_topic"], false);
+    assert_eq!(rows[3]["label"], "neutral");
+    assert!(rows.iter().take(3).all(|r| r["on_topic"] == true), "{rows:?}");
+}
+
+/// A format-4 section in a file stamped with an older version is refused as inconsistent,
+/// and a relevance section of the wrong width is refused naming both sizes.
+#[test]
+fn relevance_sections_are_checked_on_load() {
+    let text = std::fs::read_to_string(fixture("model-v4.json")).unwrap();
+    let dir = tmp();
+    let mut model: Value = serde_json::from_str(&text).unwrap();
+    let coefficients = model["relevance"]["coefficients"].as_array_mut().unwrap();
+    coefficients.pop();
+    model.as_object_mut().unwrap().remove("checksum");
+    model["format_version"] = 1.into(); // version 1 carries no checksum, so the edit is "valid"
+    let path = dir.path().join("narrow.json");
+    std::fs::write(&path, serde_json::to_vec(&model).unwrap()).unwrap();
+    let run = fails(stance().arg("classify").arg("--model").arg(&path).write_stdin("troops"));
+    assert!(run.stderr.contains("relevance section needs format version 4"), "{}", run.stderr);
+    model["format_version"] = 4.into();
+    std::fs::write(&path, serde_json::to_vec(&model).unwrap()).unwrap();
+    let run = fails(stance().arg("classify").arg("--model").arg(&path).write_stdin("troops"));
+    assert!(run.stderr.contains("requires a checksum"), "{}", run.stderr);
+}
