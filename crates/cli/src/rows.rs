@@ -169,6 +169,17 @@ impl<'a> SentenceRow<'a> {
             prediction: TextRow::predicted(p, explanation),
         }
     }
+
+    /// The row of sentence number `sentence` of a streamed record, from its score: no `text`
+    /// (the record's text field holds the sentence).
+    pub fn streamed(
+        sentence: usize,
+        labels: &'a Labels,
+        score: &'a Score,
+        explanation: Option<&'a Explanation>,
+    ) -> Self {
+        SentenceRow { sentence, text: None, prediction: TextRow::scored(labels, score, explanation) }
+    }
 }
 
 /// The row of an article (`--level article`).
