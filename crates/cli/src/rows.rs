@@ -392,3 +392,209 @@ impl RowWriter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use stance_model::Topicality;
+
+    use super::*;
+
+    /// Model order, not alphabetical: TSV columns follow it, JSON objects do not.
+    fn labels() -> Vec<String> {
+        ["support", "oppose", "neutral"].map(String::from).to_vec()
+    }
+
+    fn map(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
+        pairs.iter().map(|&(label, p)| (label.to_owned(), p)).collect()
+    }
+
+    /// Sentence 2, "Troops go.", oppose at 0.5; off the topic (relevance 0.125) when `topic`.
+    fn sentence(topic: bool) -> SentencePrediction {
+        SentencePrediction {
+            sentence: 2,
+            text: "Troops go.".into(),
+            label: "oppose".into(),
+            probabilities: map(&[("support", 0.25), ("oppose", 0.5), ("neutral", 0.25)]),
+            on_topic: topic.then_some(false),
+            relevance: topic.then_some(0.125),
+        }
+    }
+
+    fn article(topic: bool) -> ArticlePrediction {
+        ArticlePrediction {
+            label: "oppose".into(),
+            sentences: 4,
+            shares: map(&[("support", 0.25), ("oppose", 0.25), ("neutral", 0.5)]),
+            top_sentences: vec![sentence(topic)],
+            on_topic: topic.then_some(false),
+        }
+    }
+
+    fn written(format: OutputFormat, row: &Row<'_>) -> String {
+        let mut out = Vec::new();
+        RowWriter::new(format, &labels()).write(&mut out, "a.txt", row).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn header(format: OutputFormat, level: Level, topic: bool) -> String {
+        let mut out = Vec::new();
+        RowWriter::new(format, &labels()).write_header(&mut out, level, topic).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    const PROBABILITIES: &str = r#""probabilities":{"neutral":0.25,"oppose":0.5,"support":0.25}"#;
+
+    #[test]
+    fn sentence_rows_in_every_format() {
+        for topic in [false, true] {
+            let p = sentence(topic);
+            let row = Row::Sentence(SentenceRow::predicted(&p, None));
+            let relevance = if topic { r#","on_topic":false,"relevance":0.125"# } else { "" };
+            assert_eq!(
+                written(OutputFormat::Jsonl, &row),
+                format!(
+                    r#"{{"article":"a.txt","sentence":2,"text":"Troops go.","label":"oppose",{PROBABILITIES}{relevance}}}"#
+                ) + "\n"
+            );
+            let (columns, values) =
+                if topic { ("\ton_topic\trelevance", "\tfalse\t0.1250") } else { ("", "") };
+            assert_eq!(
+                header(OutputFormat::Tsv, Level::Sentence, topic),
+                format!("article\tsentence\tlabel\tp_support\tp_oppose\tp_neutral{columns}\ttext\n")
+            );
+            assert_eq!(
+                written(OutputFormat::Tsv, &row),
+                format!("a.txt\t2\toppose\t0.2500\t0.5000\t0.2500{values}\tTroops go.\n")
+            );
+            let mark = if topic { "[off-topic] " } else { "" };
+            assert_eq!(
+                written(OutputFormat::Text, &row),
+                format!("a.txt:2   oppose   0.50  {mark}Troops go.\n")
+            );
+            assert_eq!(header(OutputFormat::Text, Level::Sentence, topic), "");
+            assert_eq!(header(OutputFormat::Jsonl, Level::Sentence, topic), "");
+        }
+    }
+
+    #[test]
+    fn text_rows_in_every_format() {
+        for topic in [false, true] {
+            let p = sentence(topic);
+            let row = Row::Text(TextRow::predicted(&p, None));
+            let relevance = if topic { r#","on_topic":false,"relevance":0.125"# } else { "" };
+            assert_eq!(
+                written(OutputFormat::Jsonl, &row),
+                format!(r#"{{"article":"a.txt","label":"oppose",{PROBABILITIES}{relevance}}}"#) + "\n"
+            );
+            let (columns, values) =
+                if topic { ("\ton_topic\trelevance", "\tfalse\t0.1250") } else { ("", "") };
+            assert_eq!(
+                header(OutputFormat::Tsv, Level::Text, topic),
+                format!("article\tlabel\tp_support\tp_oppose\tp_neutral{columns}\n")
+            );
+            assert_eq!(
+                written(OutputFormat::Tsv, &row),
+                format!("a.txt\toppose\t0.2500\t0.5000\t0.2500{values}\n")
+            );
+            let mark = if topic { "  off-topic" } else { "" };
+            assert_eq!(written(OutputFormat::Text, &row), format!("a.txt: oppose   0.50{mark}\n"));
+        }
+    }
+
+    #[test]
+    fn article_rows_in_every_format() {
+        for topic in [false, true] {
+            let p = article(topic);
+            let row = Row::Article(ArticleRow::predicted(&p));
+            let (relevance, on_topic) = if topic {
+                (r#","on_topic":false,"relevance":0.125"#, r#","on_topic":false"#)
+            } else {
+                ("", "")
+            };
+            assert_eq!(
+                written(OutputFormat::Jsonl, &row),
+                format!(
+                    r#"{{"article":"a.txt","label":"oppose","sentences":4,"shares":{{"neutral":0.5,"oppose":0.25,"support":0.25}},"top_sentences":[{{"sentence":2,"text":"Troops go.","label":"oppose",{PROBABILITIES}{relevance}}}]{on_topic}}}"#
+                ) + "\n"
+            );
+            let (column, value) = if topic { ("\ton_topic", "\tfalse") } else { ("", "") };
+            assert_eq!(
+                header(OutputFormat::Tsv, Level::Article, topic),
+                format!("article\tlabel\tsentences\tshare_support\tshare_oppose\tshare_neutral{column}\ttop_sentence\n")
+            );
+            assert_eq!(
+                written(OutputFormat::Tsv, &row),
+                format!("a.txt\toppose\t4\t0.2500\t0.2500\t0.5000{value}\tTroops go.\n")
+            );
+            let mark = if topic { " (off-topic)" } else { "" };
+            assert_eq!(
+                written(OutputFormat::Text, &row),
+                format!(
+                    "a.txt: OPPOSE{mark}  (4 sentences: support 25%, oppose 25%, neutral 50%)\n    \
+                     oppose   0.50  #2   Troops go.\n"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn scored_rows_match_predicted_rows() {
+        let labels = Labels::new(&labels());
+        for topic in [false, true] {
+            let p = sentence(topic);
+            let score = Score {
+                probabilities: vec![0.25, 0.5, 0.25],
+                label: Some(1),
+                topicality: topic.then_some(Topicality { relevance: 0.125, on_topic: false }),
+            };
+            let json = |row: &Row<'_>| serde_json::to_string(row).unwrap();
+            assert_eq!(
+                json(&Row::Text(TextRow::scored(&labels, &score, None))),
+                json(&Row::Text(TextRow::predicted(&p, None)))
+            );
+            let streamed = SentenceRow::streamed(2, &labels, &score, None);
+            let mut predicted = SentenceRow::predicted(&p, None);
+            predicted.text = None;
+            assert_eq!(json(&Row::Sentence(streamed)), json(&Row::Sentence(predicted)));
+        }
+        let undecided = Score { probabilities: vec![0.25, 0.5, 0.25], label: None, topicality: None };
+        let row = Row::Text(TextRow::scored(&labels, &undecided, None));
+        assert_eq!(written(OutputFormat::Text, &row), "a.txt: undecided 0.00\n");
+        assert_eq!(written(OutputFormat::Tsv, &row), "a.txt\tundecided\t0.2500\t0.5000\t0.2500\n");
+    }
+
+    #[test]
+    fn explanations_come_last_in_json() {
+        let p = sentence(true);
+        let explanation = Explanation {
+            text: p.text.clone(),
+            label: p.label.clone(),
+            probabilities: p.probabilities.clone(),
+            per_label: Vec::new(),
+        };
+        let row = Row::Sentence(SentenceRow::predicted(&p, Some(&explanation)));
+        let line = written(OutputFormat::Jsonl, &row);
+        assert!(
+            line.ends_with(&(r#","on_topic":false,"relevance":0.125,"explanation":[]}"#.to_owned() + "\n")),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn rows_extend_an_open_object() {
+        let p = sentence(false);
+        let row = Row::Text(TextRow::predicted(&p, None));
+        let mut out = br#"{"id":7"#.to_vec();
+        append_row(&mut out, true, &row);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(r#"{{"id":7,"label":"oppose",{PROBABILITIES}}}"#) + "\n"
+        );
+        let mut out = b"{".to_vec();
+        append_row(&mut out, false, &row);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(r#"{{"label":"oppose",{PROBABILITIES}}}"#) + "\n"
+        );
+    }
+}

@@ -335,3 +335,133 @@ mod tests {
         assert!(error.starts_with("--text-field label is a key that --level text adds"), "{error}");
     }
 }
+
+#[cfg(test)]
+mod row_key_tests {
+    use super::*;
+
+    /// The default model with a relevance section: every text on the topic, or none.
+    fn topic_classifier(on_topic: bool) -> Classifier {
+        let mut model = Classifier::default_model().unwrap().model().clone();
+        model.format_version = 4;
+        model.checksum = None;
+        model.relevance = Some(stance_model::Relevance {
+            coefficients: vec![0.0; model.features.n_features()],
+            intercept: if on_topic { 1.0 } else { -1.0 },
+            threshold: 0.5,
+            topic_terms: Vec::new(),
+            trained_on: "a test".into(),
+        });
+        Classifier::from_model(model).unwrap()
+    }
+
+    fn options(level: Level, text_field: &str, explain: Option<usize>) -> RecordOptions<'_> {
+        RecordOptions {
+            text_field,
+            target_field: None,
+            level,
+            invalid_utf8: InvalidUtf8::Replace,
+            explain,
+            quiet: true,
+        }
+    }
+
+    /// The output lines of one record, as written.
+    fn output(classifier: &Classifier, level: Level, explain: Option<usize>, line: &str) -> Vec<String> {
+        let writer = RecordWriter::new(classifier, &options(level, "text", explain)).unwrap();
+        let mut out = Vec::new();
+        writer.record(line.as_bytes(), false, &mut out, &mut None).unwrap();
+        String::from_utf8(out).unwrap().lines().map(str::to_owned).collect()
+    }
+
+    fn keys(line: &str) -> Vec<String> {
+        parse_object(line).unwrap().0.into_iter().map(|(key, _)| key.into_owned()).collect()
+    }
+
+    #[test]
+    fn added_keys_are_the_keys_of_the_level_row() {
+        assert_eq!(added_keys(Level::Text, false, false), ["label", "probabilities"]);
+        assert_eq!(
+            added_keys(Level::Text, true, true),
+            ["label", "probabilities", "on_topic", "relevance", "explanation"]
+        );
+        assert_eq!(
+            added_keys(Level::Sentence, false, true),
+            ["sentence", "label", "probabilities", "on_topic", "relevance"]
+        );
+        assert_eq!(
+            added_keys(Level::Sentence, true, false),
+            ["sentence", "label", "probabilities", "explanation"]
+        );
+        assert_eq!(
+            added_keys(Level::Article, false, false),
+            ["label", "sentences", "shares", "top_sentences"]
+        );
+        assert_eq!(
+            added_keys(Level::Article, false, true),
+            ["label", "sentences", "shares", "top_sentences", "on_topic"]
+        );
+    }
+
+    #[test]
+    fn written_rows_add_exactly_the_added_keys() {
+        let line = r#"{"id":1,"text":"Russia rejects the plan. Britain is ready to send troops."}"#;
+        for topic in [false, true] {
+            let classifier =
+                if topic { topic_classifier(true) } else { Classifier::default_model().unwrap() };
+            for level in [Level::Text, Level::Sentence, Level::Article] {
+                let explains = if level == Level::Article { vec![None] } else { vec![None, Some(2)] };
+                for explain in explains {
+                    for written in output(&classifier, level, explain, line) {
+                        let mut expected = vec!["id".to_owned(), "text".to_owned()];
+                        expected.extend(added_keys(level, explain.is_some(), topic));
+                        assert_eq!(keys(&written), expected, "{written}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_topic_model_replaces_input_on_topic_and_relevance() {
+        let line = r#"{"on_topic":"mine","relevance":"mine","id":1,"text":"Russia rejects the plan."}"#;
+        let default = Classifier::default_model().unwrap();
+        let off_topic = topic_classifier(false);
+        for level in [Level::Text, Level::Sentence, Level::Article] {
+            // Without a relevance section the input's keys stay, bytes and all.
+            let kept = &output(&default, level, None, line)[0];
+            assert!(kept.starts_with(r#"{"on_topic":"mine","relevance":"mine","id":1,"#), "{kept}");
+            let replaced = &output(&off_topic, level, None, line)[0];
+            let row: serde_json::Value = serde_json::from_str(replaced).unwrap();
+            assert_eq!(row["on_topic"], false, "{replaced}");
+            assert_eq!(row["label"], "neutral", "{replaced}"); // off the topic: neutral
+            if level == Level::Article {
+                // An article row has no relevance: the input's stays.
+                assert!(replaced.starts_with(r#"{"relevance":"mine","id":1,"#), "{replaced}");
+            } else {
+                assert!(row["relevance"].is_f64(), "{replaced}");
+                assert!(replaced.starts_with(r#"{"id":1,"#), "{replaced}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_text_field_cannot_be_a_key_of_the_row() {
+        let default = Classifier::default_model().unwrap();
+        let topic = topic_classifier(true);
+        let refused = |classifier: &Classifier, level: Level, field: &str, explain: Option<usize>| {
+            RecordWriter::new(classifier, &options(level, field, explain)).is_err()
+        };
+        assert!(!refused(&default, Level::Text, "on_topic", None));
+        assert!(refused(&topic, Level::Text, "on_topic", None));
+        assert!(refused(&topic, Level::Sentence, "relevance", None));
+        assert!(!refused(&topic, Level::Article, "relevance", None));
+        assert!(refused(&default, Level::Sentence, "sentence", None));
+        assert!(!refused(&default, Level::Text, "sentence", None));
+        assert!(!refused(&default, Level::Sentence, "explanation", None));
+        assert!(refused(&default, Level::Sentence, "explanation", Some(1)));
+        assert!(refused(&default, Level::Article, "top_sentences", None));
+        // The sentence row has no `text` key in a record: the text field holds the sentence.
+        assert!(!refused(&default, Level::Sentence, "text", None));
+    }
+}
