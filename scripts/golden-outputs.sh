@@ -60,7 +60,7 @@ run classify-explain-text classify data/corpus/000_bf325d4e0de918fa.txt --explai
 run classify-explain-jsonl classify data/corpus/000_bf325d4e0de918fa.txt --explain --top 3 --format jsonl
 
 ## classify: streamed JSONL records (a few rows of the labeled data, one with a target key)
-tail -n +2 "$DATA" | head -6 | cut -f1,3 | python3 -c '
+sed -n 2,7p "$DATA" | cut -f1,3 | python3 -c '
 import json, sys
 for i, line in enumerate(sys.stdin):
     article, text = line.rstrip("\n").split("\t")
@@ -70,6 +70,15 @@ for i, line in enumerate(sys.stdin):
     print(json.dumps(record, ensure_ascii=False))' > "$WORK/records.jsonl"
 for level in text sentence article; do
   run_in "classify-jsonl-$level" "$WORK/records.jsonl" classify --input-format jsonl --level "$level"
+done
+# Records whose own keys collide with the added ones (those are dropped from the output).
+cat > "$WORK/collide.jsonl" <<'JSONL'
+{"id":1,"label":"gold","text":"Russia rejects Western peacekeepers. Britain is ready to send troops.","on_topic":"x"}
+{"sentence":9,"text":"Lavrov said the deployment is unacceptable.","shares":[],"relevance":1,"explanation":0}
+{"top_sentences":null,"text":"Advertisement","sentences":3,"probabilities":{}}
+JSONL
+for level in text sentence article; do
+  run_in "classify-collide-$level" "$WORK/collide.jsonl" classify --input-format jsonl --level "$level"
 done
 run_in classify-jsonl-explain "$WORK/records.jsonl" classify --input-format jsonl --level text --explain --top 2
 
@@ -127,6 +136,38 @@ run cv-targets-favg cv --data tests/fixtures/targets.tsv --target-col target --t
   --neutral-label AGAINST --folds 3
 run cv-targets-json cv --data tests/fixtures/targets.tsv --target-col target --target-strategy conjoined \
   --neutral-label AGAINST --folds 3 --format json
+
+## classify with a model that knows its topic (trained with --topic-col): rows carry on_topic
+## and relevance, in every --format at every --level, and in the streamed JSONL records
+run train-topic train --data "$DATA" --topic-col topic --no-cv --out "$WORK/topic.json"
+keep train-topic.model.json "$WORK/topic.json"
+for level in sentence article text; do
+  for format in jsonl tsv text; do
+    run "classify-topic-$level-$format" classify data/corpus --model "$WORK/topic.json" --level "$level" \
+      --format "$format"
+  done
+  run_in "classify-topic-jsonl-$level" "$WORK/records.jsonl" classify --model "$WORK/topic.json" \
+    --input-format jsonl --level "$level"
+  run_in "classify-topic-collide-$level" "$WORK/collide.jsonl" classify --model "$WORK/topic.json" \
+    --input-format jsonl --level "$level"
+done
+run classify-topic-explain-jsonl classify data/corpus/000_bf325d4e0de918fa.txt --model "$WORK/topic.json" \
+  --explain --top 2 --format jsonl
+run classify-topic-explain-text classify data/corpus/000_bf325d4e0de918fa.txt --model "$WORK/topic.json" \
+  --explain --top 2 --format text
+for format in jsonl text; do
+  run "classify-topic-explain-textlevel-$format" classify data/corpus/000_bf325d4e0de918fa.txt \
+    --model "$WORK/topic.json" --level text --explain --top 2 --format "$format"
+done
+# Undecided sentences (below --min-confidence) in every format, and in the streamed records.
+for format in jsonl tsv text; do
+  run "classify-undecided-$format" classify data/corpus/000_bf325d4e0de918fa.txt --min-confidence 0.7 \
+    --format "$format"
+done
+run_in classify-undecided-jsonl-records "$WORK/records.jsonl" classify --input-format jsonl --level sentence \
+  --min-confidence 0.7
+run_in classify-topic-jsonl-explain "$WORK/records.jsonl" classify --model "$WORK/topic.json" \
+  --input-format jsonl --level sentence --explain --top 2
 
 ## inspect: every --format (default model and the calibrated one)
 for format in text json; do

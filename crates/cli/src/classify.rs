@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use rayon::prelude::*;
-use serde::Serialize;
 use stance_features::split_sentences;
-use stance_infer::{ArticlePrediction, Classifier, Explanation, LabelExplanation, SentencePrediction};
+use stance_infer::Classifier;
 
 use crate::documents::{sources, InvalidUtf8, Source};
 use crate::progress::Progress;
+use crate::rows::{tsv_field, ArticleRow, Row, RowWriter, SentenceRow, TextRow, NO_SENTENCE};
 use crate::{Level, OutputFormat, EXIT_SOME_FAILED};
 
 /// At most this many documents are read, then processed in parallel, at a time.
@@ -135,62 +135,6 @@ fn for_each_document(
     Ok(ExitCode::SUCCESS)
 }
 
-/// A JSONL sentence row: `article` first, then the prediction's fields in order
-/// (`sentence`, `text`, `label`, `probabilities`), then `explanation` with `--explain`.
-#[derive(Serialize)]
-struct SentenceRow<'a> {
-    article: &'a str,
-    #[serde(flatten)]
-    prediction: &'a SentencePrediction,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explanation: Option<&'a [LabelExplanation]>,
-}
-
-/// A JSONL row of `--level text` (the whole document as one unit): `article`, `label`,
-/// `probabilities`, then `explanation` with `--explain`.
-#[derive(Serialize)]
-struct TextRow<'a> {
-    article: &'a str,
-    label: &'a str,
-    probabilities: &'a std::collections::BTreeMap<String, f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    on_topic: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    relevance: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explanation: Option<&'a [LabelExplanation]>,
-}
-
-/// A JSONL article row: `article`, `label`, `sentences`, `shares`, `top_sentences`.
-#[derive(Serialize)]
-struct ArticleRow<'a> {
-    article: &'a str,
-    #[serde(flatten)]
-    prediction: &'a ArticlePrediction,
-}
-
-/// A TSV row's probability columns, then `on_topic` and `relevance` for a model that knows
-/// its topic.
-fn tsv_probabilities(p: &SentencePrediction, labels: &[String]) -> Vec<String> {
-    let mut columns: Vec<String> = labels.iter().map(|l| format!("{:.4}", p.probabilities[l])).collect();
-    if let (Some(on_topic), Some(relevance)) = (p.on_topic, p.relevance) {
-        columns.push(on_topic.to_string());
-        columns.push(format!("{relevance:.4}"));
-    }
-    columns
-}
-
-/// `[off-topic] ` before the text of a sentence the model finds off its topic, in text format.
-fn off_topic_mark(on_topic: Option<bool>) -> &'static str {
-    if on_topic == Some(false) {
-        "[off-topic] "
-    } else {
-        ""
-    }
-}
-
-const NO_SENTENCE: &str = "no sentence found (empty, whitespace or symbols only)";
-
 const NO_TEXT: &str = "empty or whitespace only";
 
 /// `stance sentences`: TSV rows `article, sentence, text` for labeling.
@@ -211,11 +155,6 @@ pub fn sentences(inputs: &[PathBuf], invalid_utf8: InvalidUtf8, quiet: bool) -> 
     Ok(code)
 }
 
-/// Tabs and line breaks cannot appear inside an unquoted TSV field; they become spaces.
-pub fn tsv_field(text: &str) -> String {
-    text.replace(['\t', '\n', '\r'], " ")
-}
-
 /// `stance classify`.
 pub fn classify(
     classifier: &Classifier,
@@ -229,25 +168,9 @@ pub fn classify(
     if explain.is_some() {
         crate::explain::check_classify_explain(level, format)?;
     }
-    let labels = classifier.labels().to_vec();
+    let writer = RowWriter::new(format, classifier.labels());
     let mut out = BufWriter::new(std::io::stdout().lock());
-    if format == OutputFormat::Tsv {
-        let mut shares: Vec<String> = labels.iter().map(|l| format!("p_{l}")).collect();
-        if classifier.knows_topic() {
-            shares.extend(["on_topic".to_owned(), "relevance".to_owned()]);
-        }
-        match level {
-            Level::Sentence => writeln!(out, "article\tsentence\tlabel\t{}\ttext", shares.join("\t"))?,
-            Level::Article => {
-                let mut shares: Vec<String> = labels.iter().map(|l| format!("share_{l}")).collect();
-                if classifier.knows_topic() {
-                    shares.push("on_topic".to_owned());
-                }
-                writeln!(out, "article\tlabel\tsentences\t{}\ttop_sentence", shares.join("\t"))?
-            }
-            Level::Text => writeln!(out, "article\tlabel\t{}", shares.join("\t"))?,
-        }
-    }
+    writer.write_header(&mut out, level, classifier.knows_topic())?;
     let code = for_each_document(inputs, invalid_utf8, quiet, &mut out, |source, text, out| {
         match level {
             Level::Sentence => {
@@ -267,11 +190,14 @@ pub fn classify(
                             Ok(explanation)
                         })
                         .transpose()?;
-                    write_sentence(out, format, &source.name, &prediction, &labels, explanation.as_ref())?;
+                    let row = SentenceRow::predicted(&prediction, explanation.as_ref());
+                    writer.write(out, &source.name, &Row::Sentence(row))?;
                 }
             }
             Level::Article => match classifier.classify_article(text) {
-                Ok(prediction) => write_article(out, format, &source.name, &prediction, &labels)?,
+                Ok(prediction) => {
+                    writer.write(out, &source.name, &Row::Article(ArticleRow::predicted(&prediction)))?
+                }
                 Err(error) => return Ok(Err(error.to_string())),
             },
             Level::Text => {
@@ -286,136 +212,12 @@ pub fn classify(
                         Ok::<_, stance_infer::InferError>(explanation)
                     })
                     .transpose()?;
-                write_text(out, format, &source.name, &prediction, &labels, explanation.as_ref())?;
+                let row = TextRow::predicted(&prediction, explanation.as_ref());
+                writer.write(out, &source.name, &Row::Text(row))?;
             }
         }
         Ok(Ok(()))
     })?;
     out.flush()?;
     Ok(code)
-}
-
-fn write_sentence(
-    out: &mut impl Write,
-    format: OutputFormat,
-    article: &str,
-    p: &SentencePrediction,
-    labels: &[String],
-    explanation: Option<&Explanation>,
-) -> Result<()> {
-    match format {
-        OutputFormat::Jsonl => {
-            let row =
-                SentenceRow { article, prediction: p, explanation: explanation.map(|e| &e.per_label[..]) };
-            writeln!(out, "{}", serde_json::to_string(&row)?)?;
-        }
-        OutputFormat::Tsv => {
-            let probabilities = tsv_probabilities(p, labels);
-            writeln!(
-                out,
-                "{}\t{}\t{}\t{}\t{}",
-                tsv_field(article),
-                p.sentence,
-                p.label,
-                probabilities.join("\t"),
-                tsv_field(&p.text)
-            )?;
-        }
-        OutputFormat::Text => {
-            writeln!(
-                out,
-                "{article}:{:<3} {:<8} {:.2}  {}{}",
-                p.sentence,
-                p.label,
-                p.confidence(),
-                off_topic_mark(p.on_topic),
-                p.text
-            )?;
-            if let Some(explanation) = explanation {
-                crate::explain::write_predicted(out, explanation, "    ")?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// One row for a document classified as one unit (`--level text`).
-fn write_text(
-    out: &mut impl Write,
-    format: OutputFormat,
-    article: &str,
-    p: &SentencePrediction,
-    labels: &[String],
-    explanation: Option<&Explanation>,
-) -> Result<()> {
-    match format {
-        OutputFormat::Jsonl => {
-            let row = TextRow {
-                article,
-                label: &p.label,
-                probabilities: &p.probabilities,
-                on_topic: p.on_topic,
-                relevance: p.relevance,
-                explanation: explanation.map(|e| &e.per_label[..]),
-            };
-            writeln!(out, "{}", serde_json::to_string(&row)?)?;
-        }
-        OutputFormat::Tsv => {
-            let probabilities = tsv_probabilities(p, labels);
-            writeln!(out, "{}\t{}\t{}", tsv_field(article), p.label, probabilities.join("\t"))?;
-        }
-        OutputFormat::Text => {
-            let mark = if p.on_topic == Some(false) { "  off-topic" } else { "" };
-            writeln!(out, "{article}: {:<8} {:.2}{mark}", p.label, p.confidence())?;
-            if let Some(explanation) = explanation {
-                crate::explain::write_predicted(out, explanation, "    ")?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn write_article(
-    out: &mut impl Write,
-    format: OutputFormat,
-    article: &str,
-    p: &ArticlePrediction,
-    labels: &[String],
-) -> Result<()> {
-    match format {
-        OutputFormat::Jsonl => {
-            let row = ArticleRow { article, prediction: p };
-            writeln!(out, "{}", serde_json::to_string(&row)?)?;
-        }
-        OutputFormat::Tsv => {
-            let mut shares: Vec<String> = labels.iter().map(|l| format!("{:.4}", p.shares[l])).collect();
-            shares.extend(p.on_topic.map(|on| on.to_string()));
-            let top = p.top_sentences.first().map_or(String::new(), |s| tsv_field(&s.text));
-            writeln!(
-                out,
-                "{}\t{}\t{}\t{}\t{}",
-                tsv_field(article),
-                p.label,
-                p.sentences,
-                shares.join("\t"),
-                top
-            )?;
-        }
-        OutputFormat::Text => {
-            let shares: Vec<String> =
-                labels.iter().map(|l| format!("{l} {:.0}%", 100.0 * p.shares[l])).collect();
-            writeln!(
-                out,
-                "{article}: {}{}  ({} sentences: {})",
-                p.label.to_uppercase(),
-                if p.on_topic == Some(false) { " (off-topic)" } else { "" },
-                p.sentences,
-                shares.join(", ")
-            )?;
-            for s in &p.top_sentences {
-                writeln!(out, "    {:<8} {:.2}  #{:<3} {}", s.label, s.confidence(), s.sentence, s.text)?;
-            }
-        }
-    }
-    Ok(())
 }

@@ -2,7 +2,7 @@
 //!
 //! Inputs are walked and read lazily: `classify` takes the sources one by one as it goes and
 //! reads them in bounded chunks (at most 64 articles or 4 MiB of text at a time, see
-//! classify.rs; JSONL records line by line, see records.rs), so memory grows with neither the
+//! classify.rs; JSONL records line by line, see records/), so memory grows with neither the
 //! number nor the size of the inputs.
 
 use std::io::Read;

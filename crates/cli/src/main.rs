@@ -13,6 +13,7 @@ mod progress;
 mod records;
 mod report_file;
 mod reports;
+mod rows;
 mod suggest;
 
 use std::io::Write;

@@ -8,8 +8,8 @@ use stance_features::split_sentences;
 use stance_infer::{spread_most_uncertain, Classifier, Uncertainty};
 use stance_train::{read_unlabeled, Columns};
 
-use crate::classify::tsv_field;
 use crate::documents::collect;
+use crate::rows::tsv_field;
 
 /// One sentence that could be labeled.
 struct Candidate {

@@ -1,0 +1,600 @@
+//! The rows `stance classify` writes, one type per `--level`, and the one writer that spells
+//! them in every `--format` and in the streamed JSONL records.
+//!
+//! - [`TextRow`] (`--level text`): `label`, `probabilities`, then `on_topic` and `relevance`
+//!   for a model that knows its topic, then `explanation` with `--explain`;
+//! - [`SentenceRow`] (`--level sentence`): `sentence`, `text`, then a [`TextRow`]'s keys;
+//! - [`ArticleRow`] (`--level article`): `label`, `sentences`, `shares`, `top_sentences` (as
+//!   sentence rows), then `on_topic` for a model that knows its topic.
+//!
+//! A row's JSON object is its serde serialization: its keys are its field names, in order, an
+//! absent optional field has none. In `--format jsonl` each line is `{"article":…}` followed by
+//! the row's keys; the streaming stage (`--input-format jsonl`, see [`crate::records`]) writes
+//! the input record's fields instead of `article`, then the same keys ([`append_row`]), and
+//! takes the keys it adds, to drop colliding input keys, from a row of the same type. TSV and
+//! text are spelled by [`RowWriter`].
+//!
+//! Adding an output field: one field in the row struct (its JSON key and place), then its TSV
+//! column (with the header) and its text rendering in [`RowWriter`].
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use stance_infer::{ArticlePrediction, Explanation, Score, SentencePrediction, UNDECIDED};
+
+use crate::{Level, OutputFormat};
+
+/// Why a document or record without a sentence yields no row.
+pub const NO_SENTENCE: &str = "no sentence found (empty, whitespace or symbols only)";
+
+/// Tabs and line breaks cannot appear inside an unquoted TSV field; they become spaces.
+pub fn tsv_field(text: &str) -> String {
+    text.replace(['\t', '\n', '\r'], " ")
+}
+
+/// A model's labels, in model order, with their alphabetical order (the key order of
+/// `probabilities` objects, as of a `BTreeMap`).
+#[derive(Debug, Clone)]
+pub struct Labels {
+    names: Vec<String>,
+    alphabetical: Vec<usize>,
+}
+
+impl Labels {
+    pub fn new(names: &[String]) -> Self {
+        let mut alphabetical: Vec<usize> = (0..names.len()).collect();
+        alphabetical.sort_by(|&a, &b| names[a].cmp(&names[b]));
+        Self { names: names.to_vec(), alphabetical }
+    }
+
+    /// The labels in model order (the order of TSV columns).
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+/// Every label's probability; a JSON object in alphabetical label order.
+#[derive(Debug, Clone, Copy)]
+pub enum Probabilities<'a> {
+    /// As a prediction holds them.
+    Map(&'a BTreeMap<String, f64>),
+    /// As a [`Score`] holds them: in the order of the labels.
+    Scored(&'a Labels, &'a [f64]),
+}
+
+impl Probabilities<'_> {
+    /// The probability of `label`, if it is one of the labels.
+    pub fn get(&self, label: &str) -> Option<f64> {
+        match self {
+            Probabilities::Map(map) => map.get(label).copied(),
+            Probabilities::Scored(labels, values) => {
+                labels.names.iter().position(|name| name == label).map(|i| values[i])
+            }
+        }
+    }
+}
+
+impl Serialize for Probabilities<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Probabilities::Map(map) => map.serialize(serializer),
+            Probabilities::Scored(labels, values) => {
+                let mut map = serializer.serialize_map(Some(values.len()))?;
+                for &i in &labels.alphabetical {
+                    map.serialize_entry(&labels.names[i], &values[i])?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// The row of a text classified as one unit (`--level text`), and the prediction part of a
+/// [`SentenceRow`].
+#[derive(Debug, Clone, Serialize)]
+pub struct TextRow<'a> {
+    /// The most probable label, or `undecided` below `--min-confidence`.
+    pub label: &'a str,
+    /// Every label's probability.
+    pub probabilities: Probabilities<'a>,
+    /// Whether the text is about the model's target (a model with a relevance section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_topic: Option<bool>,
+    /// Probability that the text is about the target (a model with a relevance section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relevance: Option<f64>,
+    /// With `--explain`: every label's explanation (its `per_label`).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "per_label")]
+    pub explanation: Option<&'a Explanation>,
+}
+
+fn per_label<S: Serializer>(
+    explanation: &Option<&Explanation>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    explanation.map(|e| &e.per_label).serialize(serializer)
+}
+
+impl<'a> TextRow<'a> {
+    /// The row of a prediction.
+    pub fn predicted(p: &'a SentencePrediction, explanation: Option<&'a Explanation>) -> Self {
+        TextRow {
+            label: &p.label,
+            probabilities: Probabilities::Map(&p.probabilities),
+            on_topic: p.on_topic,
+            relevance: p.relevance,
+            explanation,
+        }
+    }
+
+    /// The row of a score of a classifier with these labels.
+    pub fn scored(labels: &'a Labels, score: &'a Score, explanation: Option<&'a Explanation>) -> Self {
+        TextRow {
+            label: score.label.map_or(UNDECIDED, |i| labels.names[i].as_str()),
+            probabilities: Probabilities::Scored(labels, &score.probabilities),
+            on_topic: score.topicality.map(|t| t.on_topic),
+            relevance: score.topicality.map(|t| t.relevance),
+            explanation,
+        }
+    }
+
+    /// Probability of the label (0 when undecided).
+    pub fn confidence(&self) -> f64 {
+        self.probabilities.get(self.label).unwrap_or(0.0)
+    }
+}
+
+/// The row of one sentence (`--level sentence`, and an article's top sentences).
+#[derive(Debug, Clone, Serialize)]
+pub struct SentenceRow<'a> {
+    /// 1-based position of the sentence in its text.
+    pub sentence: usize,
+    /// The sentence; `None` in a streamed record, whose text field holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<&'a str>,
+    /// Its prediction.
+    #[serde(flatten)]
+    pub prediction: TextRow<'a>,
+}
+
+impl<'a> SentenceRow<'a> {
+    /// The row of a prediction, its text included.
+    pub fn predicted(p: &'a SentencePrediction, explanation: Option<&'a Explanation>) -> Self {
+        SentenceRow {
+            sentence: p.sentence,
+            text: Some(&p.text),
+            prediction: TextRow::predicted(p, explanation),
+        }
+    }
+
+    /// The row of sentence number `sentence` of a streamed record, from its score: no `text`
+    /// (the record's text field holds the sentence).
+    pub fn streamed(
+        sentence: usize,
+        labels: &'a Labels,
+        score: &'a Score,
+        explanation: Option<&'a Explanation>,
+    ) -> Self {
+        SentenceRow { sentence, text: None, prediction: TextRow::scored(labels, score, explanation) }
+    }
+}
+
+/// The row of an article (`--level article`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleRow<'a> {
+    /// The article's label.
+    pub label: &'a str,
+    /// Number of sentences.
+    pub sentences: usize,
+    /// Share of the sentences predicted as each label.
+    pub shares: &'a BTreeMap<String, f64>,
+    /// The most confident stance sentences, best first.
+    pub top_sentences: Vec<SentenceRow<'a>>,
+    /// Whether any sentence is about the target (a model with a relevance section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_topic: Option<bool>,
+}
+
+impl<'a> ArticleRow<'a> {
+    /// The row of an article prediction.
+    pub fn predicted(p: &'a ArticlePrediction) -> Self {
+        ArticleRow {
+            label: &p.label,
+            sentences: p.sentences,
+            shares: &p.shares,
+            top_sentences: p.top_sentences.iter().map(|s| SentenceRow::predicted(s, None)).collect(),
+            on_topic: p.on_topic,
+        }
+    }
+}
+
+/// A row of any level.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Row<'a> {
+    Sentence(SentenceRow<'a>),
+    Text(TextRow<'a>),
+    Article(ArticleRow<'a>),
+}
+
+/// Ends the JSON object begun in `out` (`{` and, when `fields` says so, some fields, without
+/// the closing brace) with the row's keys, its closing brace and a line break.
+pub fn append_row(out: &mut Vec<u8>, fields: bool, row: &Row<'_>) {
+    let at = out.len();
+    serde_json::to_writer(&mut *out, row).expect("a row serializes");
+    // The row's own opening brace becomes the separator after the fields, or goes.
+    if fields {
+        out[at] = b',';
+    } else {
+        out.remove(at);
+    }
+    out.push(b'\n');
+}
+
+/// Writes rows in one `--format`.
+pub struct RowWriter {
+    format: OutputFormat,
+    labels: Labels,
+}
+
+impl RowWriter {
+    pub fn new(format: OutputFormat, labels: &[String]) -> Self {
+        Self { format, labels: Labels::new(labels) }
+    }
+
+    /// The TSV header line of `level` (nothing in the other formats); `topic`: the model has a
+    /// relevance section, so rows carry `on_topic` (and `relevance`).
+    pub fn write_header(&self, out: &mut impl Write, level: Level, topic: bool) -> Result<()> {
+        if self.format != OutputFormat::Tsv {
+            return Ok(());
+        }
+        let labels = self.labels.names();
+        match level {
+            Level::Sentence | Level::Text => {
+                let mut columns: Vec<String> = labels.iter().map(|l| format!("p_{l}")).collect();
+                if topic {
+                    columns.extend(["on_topic".to_owned(), "relevance".to_owned()]);
+                }
+                match level {
+                    Level::Sentence => {
+                        writeln!(out, "article\tsentence\tlabel\t{}\ttext", columns.join("\t"))?
+                    }
+                    _ => writeln!(out, "article\tlabel\t{}", columns.join("\t"))?,
+                }
+            }
+            Level::Article => {
+                let mut columns: Vec<String> = labels.iter().map(|l| format!("share_{l}")).collect();
+                if topic {
+                    columns.push("on_topic".to_owned());
+                }
+                writeln!(out, "article\tlabel\tsentences\t{}\ttop_sentence", columns.join("\t"))?
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the row of document `article`.
+    pub fn write(&self, out: &mut impl Write, article: &str, row: &Row<'_>) -> Result<()> {
+        match self.format {
+            OutputFormat::Jsonl => {
+                let mut line = b"{\"article\":".to_vec();
+                serde_json::to_writer(&mut line, article)?;
+                append_row(&mut line, true, row);
+                out.write_all(&line)?;
+            }
+            OutputFormat::Tsv => self.write_tsv(out, article, row)?,
+            OutputFormat::Text => self.write_text(out, article, row)?,
+        }
+        Ok(())
+    }
+
+    /// A row's probability columns, then `on_topic` and `relevance` for a model that knows its
+    /// topic.
+    fn probability_columns(&self, p: &TextRow<'_>) -> Vec<String> {
+        let mut columns: Vec<String> = (self.labels.names.iter())
+            .map(|l| format!("{:.4}", p.probabilities.get(l).expect("every label has a probability")))
+            .collect();
+        if let (Some(on_topic), Some(relevance)) = (p.on_topic, p.relevance) {
+            columns.push(on_topic.to_string());
+            columns.push(format!("{relevance:.4}"));
+        }
+        columns
+    }
+
+    fn write_tsv(&self, out: &mut impl Write, article: &str, row: &Row<'_>) -> Result<()> {
+        match row {
+            Row::Sentence(s) => writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}",
+                tsv_field(article),
+                s.sentence,
+                s.prediction.label,
+                self.probability_columns(&s.prediction).join("\t"),
+                tsv_field(s.text.unwrap_or_default())
+            )?,
+            Row::Text(t) => writeln!(
+                out,
+                "{}\t{}\t{}",
+                tsv_field(article),
+                t.label,
+                self.probability_columns(t).join("\t")
+            )?,
+            Row::Article(a) => {
+                let mut shares: Vec<String> =
+                    self.labels.names.iter().map(|l| format!("{:.4}", a.shares[l])).collect();
+                shares.extend(a.on_topic.map(|on| on.to_string()));
+                let top =
+                    a.top_sentences.first().map_or(String::new(), |s| tsv_field(s.text.unwrap_or_default()));
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}",
+                    tsv_field(article),
+                    a.label,
+                    a.sentences,
+                    shares.join("\t"),
+                    top
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_text(&self, out: &mut impl Write, article: &str, row: &Row<'_>) -> Result<()> {
+        match row {
+            Row::Sentence(s) => {
+                let p = &s.prediction;
+                let mark = if p.on_topic == Some(false) { "[off-topic] " } else { "" };
+                writeln!(
+                    out,
+                    "{article}:{:<3} {:<8} {:.2}  {mark}{}",
+                    s.sentence,
+                    p.label,
+                    p.confidence(),
+                    s.text.unwrap_or_default()
+                )?;
+                if let Some(explanation) = p.explanation {
+                    crate::explain::write_predicted(out, explanation, "    ")?;
+                }
+            }
+            Row::Text(p) => {
+                let mark = if p.on_topic == Some(false) { "  off-topic" } else { "" };
+                writeln!(out, "{article}: {:<8} {:.2}{mark}", p.label, p.confidence())?;
+                if let Some(explanation) = p.explanation {
+                    crate::explain::write_predicted(out, explanation, "    ")?;
+                }
+            }
+            Row::Article(a) => {
+                let shares: Vec<String> =
+                    self.labels.names.iter().map(|l| format!("{l} {:.0}%", 100.0 * a.shares[l])).collect();
+                writeln!(
+                    out,
+                    "{article}: {}{}  ({} sentences: {})",
+                    a.label.to_uppercase(),
+                    if a.on_topic == Some(false) { " (off-topic)" } else { "" },
+                    a.sentences,
+                    shares.join(", ")
+                )?;
+                for s in &a.top_sentences {
+                    writeln!(
+                        out,
+                        "    {:<8} {:.2}  #{:<3} {}",
+                        s.prediction.label,
+                        s.prediction.confidence(),
+                        s.sentence,
+                        s.text.unwrap_or_default()
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stance_model::Topicality;
+
+    use super::*;
+
+    /// Model order, not alphabetical: TSV columns follow it, JSON objects do not.
+    fn labels() -> Vec<String> {
+        ["support", "oppose", "neutral"].map(String::from).to_vec()
+    }
+
+    fn map(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
+        pairs.iter().map(|&(label, p)| (label.to_owned(), p)).collect()
+    }
+
+    /// Sentence 2, "Troops go.", oppose at 0.5; off the topic (relevance 0.125) when `topic`.
+    fn sentence(topic: bool) -> SentencePrediction {
+        SentencePrediction {
+            sentence: 2,
+            text: "Troops go.".into(),
+            label: "oppose".into(),
+            probabilities: map(&[("support", 0.25), ("oppose", 0.5), ("neutral", 0.25)]),
+            on_topic: topic.then_some(false),
+            relevance: topic.then_some(0.125),
+        }
+    }
+
+    fn article(topic: bool) -> ArticlePrediction {
+        ArticlePrediction {
+            label: "oppose".into(),
+            sentences: 4,
+            shares: map(&[("support", 0.25), ("oppose", 0.25), ("neutral", 0.5)]),
+            top_sentences: vec![sentence(topic)],
+            on_topic: topic.then_some(false),
+        }
+    }
+
+    fn written(format: OutputFormat, row: &Row<'_>) -> String {
+        let mut out = Vec::new();
+        RowWriter::new(format, &labels()).write(&mut out, "a.txt", row).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn header(format: OutputFormat, level: Level, topic: bool) -> String {
+        let mut out = Vec::new();
+        RowWriter::new(format, &labels()).write_header(&mut out, level, topic).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    const PROBABILITIES: &str = r#""probabilities":{"neutral":0.25,"oppose":0.5,"support":0.25}"#;
+
+    #[test]
+    fn sentence_rows_in_every_format() {
+        for topic in [false, true] {
+            let p = sentence(topic);
+            let row = Row::Sentence(SentenceRow::predicted(&p, None));
+            let relevance = if topic { r#","on_topic":false,"relevance":0.125"# } else { "" };
+            assert_eq!(
+                written(OutputFormat::Jsonl, &row),
+                format!(
+                    r#"{{"article":"a.txt","sentence":2,"text":"Troops go.","label":"oppose",{PROBABILITIES}{relevance}}}"#
+                ) + "\n"
+            );
+            let (columns, values) =
+                if topic { ("\ton_topic\trelevance", "\tfalse\t0.1250") } else { ("", "") };
+            assert_eq!(
+                header(OutputFormat::Tsv, Level::Sentence, topic),
+                format!("article\tsentence\tlabel\tp_support\tp_oppose\tp_neutral{columns}\ttext\n")
+            );
+            assert_eq!(
+                written(OutputFormat::Tsv, &row),
+                format!("a.txt\t2\toppose\t0.2500\t0.5000\t0.2500{values}\tTroops go.\n")
+            );
+            let mark = if topic { "[off-topic] " } else { "" };
+            assert_eq!(
+                written(OutputFormat::Text, &row),
+                format!("a.txt:2   oppose   0.50  {mark}Troops go.\n")
+            );
+            assert_eq!(header(OutputFormat::Text, Level::Sentence, topic), "");
+            assert_eq!(header(OutputFormat::Jsonl, Level::Sentence, topic), "");
+        }
+    }
+
+    #[test]
+    fn text_rows_in_every_format() {
+        for topic in [false, true] {
+            let p = sentence(topic);
+            let row = Row::Text(TextRow::predicted(&p, None));
+            let relevance = if topic { r#","on_topic":false,"relevance":0.125"# } else { "" };
+            assert_eq!(
+                written(OutputFormat::Jsonl, &row),
+                format!(r#"{{"article":"a.txt","label":"oppose",{PROBABILITIES}{relevance}}}"#) + "\n"
+            );
+            let (columns, values) =
+                if topic { ("\ton_topic\trelevance", "\tfalse\t0.1250") } else { ("", "") };
+            assert_eq!(
+                header(OutputFormat::Tsv, Level::Text, topic),
+                format!("article\tlabel\tp_support\tp_oppose\tp_neutral{columns}\n")
+            );
+            assert_eq!(
+                written(OutputFormat::Tsv, &row),
+                format!("a.txt\toppose\t0.2500\t0.5000\t0.2500{values}\n")
+            );
+            let mark = if topic { "  off-topic" } else { "" };
+            assert_eq!(written(OutputFormat::Text, &row), format!("a.txt: oppose   0.50{mark}\n"));
+        }
+    }
+
+    #[test]
+    fn article_rows_in_every_format() {
+        for topic in [false, true] {
+            let p = article(topic);
+            let row = Row::Article(ArticleRow::predicted(&p));
+            let (relevance, on_topic) = if topic {
+                (r#","on_topic":false,"relevance":0.125"#, r#","on_topic":false"#)
+            } else {
+                ("", "")
+            };
+            assert_eq!(
+                written(OutputFormat::Jsonl, &row),
+                format!(
+                    r#"{{"article":"a.txt","label":"oppose","sentences":4,"shares":{{"neutral":0.5,"oppose":0.25,"support":0.25}},"top_sentences":[{{"sentence":2,"text":"Troops go.","label":"oppose",{PROBABILITIES}{relevance}}}]{on_topic}}}"#
+                ) + "\n"
+            );
+            let (column, value) = if topic { ("\ton_topic", "\tfalse") } else { ("", "") };
+            assert_eq!(
+                header(OutputFormat::Tsv, Level::Article, topic),
+                format!("article\tlabel\tsentences\tshare_support\tshare_oppose\tshare_neutral{column}\ttop_sentence\n")
+            );
+            assert_eq!(
+                written(OutputFormat::Tsv, &row),
+                format!("a.txt\toppose\t4\t0.2500\t0.2500\t0.5000{value}\tTroops go.\n")
+            );
+            let mark = if topic { " (off-topic)" } else { "" };
+            assert_eq!(
+                written(OutputFormat::Text, &row),
+                format!(
+                    "a.txt: OPPOSE{mark}  (4 sentences: support 25%, oppose 25%, neutral 50%)\n    \
+                     oppose   0.50  #2   Troops go.\n"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn scored_rows_match_predicted_rows() {
+        let labels = Labels::new(&labels());
+        for topic in [false, true] {
+            let p = sentence(topic);
+            let score = Score {
+                probabilities: vec![0.25, 0.5, 0.25],
+                label: Some(1),
+                topicality: topic.then_some(Topicality { relevance: 0.125, on_topic: false }),
+            };
+            let json = |row: &Row<'_>| serde_json::to_string(row).unwrap();
+            assert_eq!(
+                json(&Row::Text(TextRow::scored(&labels, &score, None))),
+                json(&Row::Text(TextRow::predicted(&p, None)))
+            );
+            let streamed = SentenceRow::streamed(2, &labels, &score, None);
+            let mut predicted = SentenceRow::predicted(&p, None);
+            predicted.text = None;
+            assert_eq!(json(&Row::Sentence(streamed)), json(&Row::Sentence(predicted)));
+        }
+        let undecided = Score { probabilities: vec![0.25, 0.5, 0.25], label: None, topicality: None };
+        let row = Row::Text(TextRow::scored(&labels, &undecided, None));
+        assert_eq!(written(OutputFormat::Text, &row), "a.txt: undecided 0.00\n");
+        assert_eq!(written(OutputFormat::Tsv, &row), "a.txt\tundecided\t0.2500\t0.5000\t0.2500\n");
+    }
+
+    #[test]
+    fn explanations_come_last_in_json() {
+        let p = sentence(true);
+        let explanation = Explanation {
+            text: p.text.clone(),
+            label: p.label.clone(),
+            probabilities: p.probabilities.clone(),
+            per_label: Vec::new(),
+        };
+        let row = Row::Sentence(SentenceRow::predicted(&p, Some(&explanation)));
+        let line = written(OutputFormat::Jsonl, &row);
+        assert!(
+            line.ends_with(&(r#","on_topic":false,"relevance":0.125,"explanation":[]}"#.to_owned() + "\n")),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn rows_extend_an_open_object() {
+        let p = sentence(false);
+        let row = Row::Text(TextRow::predicted(&p, None));
+        let mut out = br#"{"id":7"#.to_vec();
+        append_row(&mut out, true, &row);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(r#"{{"id":7,"label":"oppose",{PROBABILITIES}}}"#) + "\n"
+        );
+        let mut out = b"{".to_vec();
+        append_row(&mut out, false, &row);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(r#"{{"label":"oppose",{PROBABILITIES}}}"#) + "\n"
+        );
+    }
+}
