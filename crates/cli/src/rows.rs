@@ -571,6 +571,7 @@ mod tests {
             label: p.label.clone(),
             probabilities: p.probabilities.clone(),
             per_label: Vec::new(),
+            relevance: None,
         };
         let row = Row::Sentence(SentenceRow::predicted(&p, Some(&explanation)));
         let line = written(OutputFormat::Jsonl, &row);

@@ -39,6 +39,7 @@ fn added_keys(level: Level, explain: bool, topic: bool) -> Vec<String> {
         label: String::new(),
         probabilities: BTreeMap::new(),
         per_label: Vec::new(),
+        relevance: None,
     };
     let explanation = explain.then_some(&explanation);
     let article = ArticlePrediction {
