@@ -63,7 +63,15 @@ fn explain_json_contributions_add_up_to_the_logits() {
     let rows = jsonl(&out.stdout);
     assert_eq!(rows.len(), 2, "one object per text");
     for (row, text) in rows.iter().zip([OPPOSE, SUPPORT]) {
-        assert_eq!(keys(row), BTreeSet::from(["text", "label", "probabilities", "per_label"]));
+        assert_eq!(keys(row), BTreeSet::from(["text", "label", "probabilities", "per_label", "relevance"]));
+        let relevance = &row["relevance"];
+        assert_eq!(relevance["on_topic"], true, "{row}");
+        let sum: f64 =
+            relevance["contributions"].as_array().unwrap().iter().map(|c| f64_of(&c["contribution"])).sum();
+        assert!(
+            (f64_of(&relevance["intercept"]) + sum - f64_of(&relevance["logit"])).abs() < 1e-9,
+            "{relevance}"
+        );
         assert_eq!(row["text"], text);
         let per_label = row["per_label"].as_array().unwrap();
         let names: Vec<&str> = per_label.iter().map(|l| l["label"].as_str().unwrap()).collect();
@@ -71,10 +79,16 @@ fn explain_json_contributions_add_up_to_the_logits() {
         for label in per_label {
             check_label(label, text, true);
         }
+        // On topic, the stance labels keep their softmax share times the relevance (at least
+        // 0.5); the neutral label takes the rest.
         let logits: Vec<f64> = per_label.iter().map(|l| f64_of(&l["logit"])).collect();
-        for (p, label) in softmax(&logits).iter().zip(LABELS) {
-            assert!((p - f64_of(&row["probabilities"][label])).abs() < 1e-12);
+        let relevance = f64_of(&row["relevance"]["relevance"]).max(0.5);
+        let softmax = softmax(&logits);
+        for (p, label) in softmax.iter().zip(LABELS).skip(1) {
+            assert!((p * relevance - f64_of(&row["probabilities"][label])).abs() < 1e-12, "{label}");
         }
+        let neutral = 1.0 - relevance * (softmax[1] + softmax[2]);
+        assert!((neutral - f64_of(&row["probabilities"]["neutral"])).abs() < 1e-12);
     }
     assert_eq!(rows[0]["label"], "oppose");
 }
@@ -96,7 +110,12 @@ fn explain_agrees_with_classify() {
 #[test]
 fn explain_top_limits_contributions_and_maps_features_to_words() {
     let text = "Russia Rejects deploying European peacekeepers, and Moscow rejected it again.";
-    let out = ok(stance().args(["explain", "--format", "json", "--top", "100000", text]));
+    // The default model shipped before topic relevance has character n-grams too.
+    let frozen = fixture("model-v2-tuned.json");
+    let out = ok(stance()
+        .args(["explain", "--format", "json", "--top", "100000", text])
+        .arg("--model")
+        .arg(&frozen));
     let row = &jsonl(&out.stdout)[0];
     let oppose = row["per_label"].as_array().unwrap().iter().find(|l| l["label"] == "oppose").unwrap();
     let find = |feature: &str| {
@@ -108,7 +127,8 @@ fn explain_top_limits_contributions_and_maps_features_to_words() {
     assert_eq!(find("european peacekeep").unwrap()["surfaces"], serde_json::json!(["european peacekeepers"]));
     assert_eq!(find("#acek").unwrap()["surfaces"], serde_json::json!(["peacekeepers"]));
 
-    let short = ok(stance().args(["explain", "--format", "json", "--top", "3", text]));
+    let short =
+        ok(stance().args(["explain", "--format", "json", "--top", "3", text]).arg("--model").arg(&frozen));
     for label in jsonl(&short.stdout)[0]["per_label"].as_array().unwrap() {
         assert_eq!(label["contributions"].as_array().unwrap().len(), 3);
         check_label(label, text, false);
@@ -126,7 +146,8 @@ fn explain_text_shows_the_prediction_and_each_label() {
         let header = lines.iter().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{label} block"));
         assert!(header.contains("logit") && header.contains("= intercept") && header.contains("+ features"));
     }
-    assert!(lines[2].starts_with("oppose "), "the predicted label comes first: {}", lines[2]);
+    assert!(lines[2].starts_with("relevance: 0.") && lines[2].contains("(on topic;"), "{}", lines[2]);
+    assert!(lines[3].starts_with("oppose "), "the predicted label comes first: {}", lines[3]);
     let rows: Vec<&&str> = lines.iter().filter(|l| l.contains(" ← ")).collect();
     assert_eq!(rows.len(), 3 * 4, "{}", out.stdout);
     for row in rows {
@@ -245,15 +266,16 @@ fn inspect_text_is_the_model_card() {
     );
     let data_sha = model["training"]["data_sha256"].as_str().unwrap();
     assert!(text.contains(data_sha), "{text}");
-    assert!(text.contains("peacekeepers.tsv"), "{text}");
-    assert!(text.contains("169 (neutral 115, oppose 40, support 14)"), "{text}");
+    assert!(text.contains("training.tsv"), "{text}");
+    let rows = model["training"]["rows"].as_u64().unwrap();
+    assert!(text.contains(&format!("  rows           {rows} (neutral ")), "{text}");
+    assert!(text.contains("topic relevance (texts off the topic are always neutral)"), "{text}");
+    assert!(text.contains("on-topic rows (target or related) against"), "{text}");
     assert!(text.contains("params.alpha"), "{text}");
     assert!(text.contains("converged yes"), "{text}");
-    let macro_f1 = f64_of(&model["training"]["cross_validation"]["mean"]["macro_f1"]["mean"]);
-    assert!(text.contains(&format!("macro-F1     {macro_f1:.3} ± ")), "{text}");
-    for article in ["000_bf325d4e0de918fa.txt", "004_812283e286aaf8e1.txt"] {
-        assert!(text.contains(article), "per-fold table names the held-out article: {text}");
-    }
+    // Grouped folds would hold out the written rows as a test group: the shipped model's
+    // honest figure is `make loao`, so no cross-validation is stored.
+    assert!(text.contains("cross-validation: none stored"), "{text}");
     assert!(text.contains("top 15 features per label"), "{text}");
     let help = ok(stance().args(["inspect", "--help"]));
     assert!(help.stdout.contains("Example"), "{}", help.stdout);
@@ -275,7 +297,8 @@ fn inspect_json_has_every_section_and_identifies_the_model() {
             "features",
             "vocabulary",
             "training",
-            "top_features"
+            "top_features",
+            "relevance"
         ])
     );
     let model = model_json();
@@ -309,9 +332,8 @@ fn inspect_json_has_every_section_and_identifies_the_model() {
 
 #[test]
 fn inspect_top_oppose_features_include_rejection() {
-    // In the shipped model the largest `oppose` weights are char n-grams (`#co`, `# for`) and
-    // those of "a veritable axis of war"; the stem `reject` ranks about 120th, so ask
-    // for 200.
+    // In the shipped model the largest `oppose` weights are topic words that rejections use
+    // ("soldier", "in ukrain"); rejection stems rank lower, so ask for 200.
     let out = ok(stance().args(["inspect", "--format", "json", "--top", "200"]));
     let card: Value = serde_json::from_str(&out.stdout).unwrap();
     let oppose: Vec<&str> = card["top_features"]["oppose"]
@@ -320,15 +342,16 @@ fn inspect_top_oppose_features_include_rejection() {
         .iter()
         .map(|f| f["feature"].as_str().unwrap())
         .collect();
-    assert!(oppose.contains(&"reject"), "{oppose:?}");
-    assert!(oppose.iter().any(|f| f.starts_with("# rej")), "{oppose:?}");
+    assert!(oppose.contains(&"unaccept"), "{oppose:?}");
+    assert!(oppose.contains(&"warn that"), "{oppose:?}");
     let support: Vec<&str> = card["top_features"]["support"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| f["feature"].as_str().unwrap())
         .collect();
-    assert!(!support.contains(&"reject"), "rejection does not push towards support");
+    assert!(!support.contains(&"unaccept"), "rejection does not push towards support");
+    assert!(support.contains(&"readi") && support.contains(&"contribut"), "{support:?}");
 }
 
 #[test]

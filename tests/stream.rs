@@ -55,7 +55,10 @@ fn jsonl_records_keep_their_fields_and_order() {
         assert!(line.starts_with(&original[..original.len() - 1]), "{line}");
         let row: Value = serde_json::from_str(line).unwrap();
         let original: Value = serde_json::from_str(original).unwrap();
-        assert_eq!(keys(&row), ["id", "label", "meta", "probabilities", "text"].into());
+        assert_eq!(
+            keys(&row),
+            ["id", "label", "meta", "on_topic", "probabilities", "relevance", "text"].into()
+        );
         assert_eq!(row["id"], i);
         assert_eq!(row["meta"], original["meta"]);
         assert_eq!(row["text"], original["text"]);
@@ -75,7 +78,7 @@ fn text_level_is_the_whole_text_as_one_unit() {
     let rows = jsonl(&out.stdout);
     assert_eq!(rows.len(), 1);
     let plain = jsonl(&ok(stance().args(["classify", "--level", "text", "-"]).write_stdin(text)).stdout);
-    assert_eq!(keys(&plain[0]), ["article", "label", "probabilities"].into());
+    assert_eq!(keys(&plain[0]), ["article", "label", "on_topic", "probabilities", "relevance"].into());
     assert_eq!(rows[0]["label"], plain[0]["label"]);
     probabilities_match(&rows[0]["probabilities"], &plain[0]["probabilities"]);
 }
@@ -90,7 +93,10 @@ fn sentence_level_gives_one_line_per_sentence_like_text_input() {
     let ids: Vec<u64> = rows.iter().map(|r| r["id"].as_u64().unwrap()).collect();
     let numbers: Vec<u64> = rows.iter().map(|r| r["sentence"].as_u64().unwrap()).collect();
     assert_eq!((ids, numbers), (vec![0, 1, 2, 3, 3], vec![1, 1, 1, 1, 2]));
-    assert_eq!(keys(&rows[4]), ["id", "label", "meta", "probabilities", "sentence", "text"].into());
+    assert_eq!(
+        keys(&rows[4]),
+        ["id", "label", "meta", "on_topic", "probabilities", "relevance", "sentence", "text"].into()
+    );
     let plain = jsonl(&ok(stance().args(["classify", "-"]).write_stdin(SENTENCES[3])).stdout);
     for (row, plain) in rows[3..].iter().zip(&plain) {
         assert_eq!(row["text"], plain["text"]);
@@ -342,7 +348,7 @@ fn text_level_on_article_files_is_one_row_per_file() {
     let tsv = run(stance().args(["classify", "--level", "text", "--format", "tsv"]).arg(dir.path()));
     assert_eq!(tsv.code, 3);
     let lines: Vec<&str> = tsv.stdout.lines().collect();
-    assert_eq!(lines[0], "article\tlabel\tp_neutral\tp_oppose\tp_support");
+    assert_eq!(lines[0], "article\tlabel\tp_neutral\tp_oppose\tp_support\ton_topic\trelevance");
     assert_eq!(lines.len(), 3);
     assert!(lines[1].starts_with("a.txt\t") && lines[2].starts_with("b.txt\t"), "{}", tsv.stdout);
     assert!(tsv.stderr.contains("c.txt: empty or whitespace only"), "{}", tsv.stderr);

@@ -90,7 +90,7 @@ fn version_names_the_default_model() {
     let text = stdout_of(stance().arg("--version"));
     assert!(text.starts_with(&format!("stance {}", env!("CARGO_PKG_VERSION"))), "{text}");
     assert!(text.contains("default model") && text.contains("sha256:"), "{text}");
-    assert!(text.contains("peacekeepers.tsv") && text.contains("169 rows"), "{text}");
+    assert!(text.contains("training.tsv") && text.contains("3208 rows"), "{text}");
 }
 
 #[test]

@@ -13,6 +13,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 pub const LABELED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/labeled/peacekeepers.tsv");
+pub const TRAINING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/labeled/training.tsv");
 pub const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/corpus");
 pub const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/peacekeepers.json");
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");

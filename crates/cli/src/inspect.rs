@@ -64,7 +64,8 @@ fn relevance_card<'a>(file: &'a ModelFile, top: usize) -> Option<RelevanceCard<'
     weights.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let named = |(i, w): &(usize, f64)| vocabulary.get(*i).map(|term| (TermKind::display(term), *w));
     let on_topic_features = weights.iter().filter(|(_, w)| *w > 0.0).take(top).filter_map(named).collect();
-    let off_topic_features = weights.iter().rev().filter(|(_, w)| *w < 0.0).take(top).filter_map(named).collect();
+    let off_topic_features =
+        weights.iter().rev().filter(|(_, w)| *w < 0.0).take(top).filter_map(named).collect();
     Some(RelevanceCard {
         trained_on: &relevance.trained_on,
         threshold: relevance.threshold,

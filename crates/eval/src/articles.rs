@@ -53,7 +53,8 @@ impl ArticleEvaluation {
         let neutral_index = neutral.and_then(|n| labels.iter().position(|l| l == n));
         let off_topic = match (neutral_index, articles.iter().any(|a| a.gold_on_topic.is_some())) {
             (Some(neutral), true) => {
-                let off: Vec<&ArticleOutcome> = articles.iter().filter(|a| a.gold_on_topic == Some(false)).collect();
+                let off: Vec<&ArticleOutcome> =
+                    articles.iter().filter(|a| a.gold_on_topic == Some(false)).collect();
                 Some(OffTopicCount {
                     articles: off.len(),
                     given_a_stance: off.iter().filter(|a| a.predicted != neutral).count(),

@@ -248,7 +248,13 @@ impl Classifier {
 
     /// [`Classifier::explain`] about `target`.
     pub fn explain_for(&self, text: &str, target: Option<&str>) -> Result<Explanation, InferError> {
-        Ok(crate::explain::explain(&self.model.labels, &self.scorer, &self.model.features, &self.route(target)?, text))
+        Ok(crate::explain::explain(
+            &self.model.labels,
+            &self.scorer,
+            &self.model.features,
+            &self.route(target)?,
+            text,
+        ))
     }
 
     /// Classifies `text` as one sentence (no splitting), about the bound target.
@@ -380,7 +386,10 @@ mod tests {
         let classifier = default();
         assert_eq!(classifier.labels(), ["neutral", "oppose", "support"]);
         assert_eq!(classifier.model().neutral_label.as_deref(), Some("neutral"));
-        assert_eq!(classifier.model().training.data_file, "peacekeepers.tsv");
+        assert_eq!(classifier.model().training.data_file, "training.tsv");
+        assert!(classifier.knows_topic());
+        let off = classifier.classify_sentence("The football match ended in a draw.").unwrap();
+        assert_eq!((off.label.as_str(), off.on_topic), ("neutral", Some(false)));
     }
 
     #[test]
@@ -430,6 +439,8 @@ mod tests {
     /// weights, block a zeros and block b the negated weights (so b cancels the shared part).
     fn conjoined() -> Classifier {
         let mut model = default().model().clone();
+        // Relevance would shrink the stance mass; this test is about the blocks.
+        model.relevance = None;
         model.weights.coefficients = model
             .weights
             .coefficients
@@ -452,7 +463,9 @@ mod tests {
     #[test]
     fn target_aware_model_needs_a_target_and_routes_by_it() {
         let text = "Russia rejects possible deployment of European peacekeepers in Ukraine";
-        let pooled = default().probabilities(text).unwrap();
+        let mut plain = default().model().clone();
+        plain.relevance = None;
+        let pooled = Classifier::from_model(plain).unwrap().probabilities(text).unwrap();
         let classifier = conjoined();
         assert!(classifier.needs_target());
         assert_eq!(classifier.targets(), ["a", "b"]);

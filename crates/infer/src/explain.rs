@@ -208,8 +208,9 @@ pub(crate) fn explain(
                 (feature, contribution)
             })
             .collect();
-        contributions
-            .sort_by(|(fa, a), (fb, b)| b.contribution.abs().total_cmp(&a.contribution.abs()).then(fa.cmp(fb)));
+        contributions.sort_by(|(fa, a), (fb, b)| {
+            b.contribution.abs().total_cmp(&a.contribution.abs()).then(fa.cmp(fb))
+        });
         RelevanceExplanation {
             relevance: topicality.relevance,
             on_topic: topicality.on_topic,
@@ -237,8 +238,37 @@ mod tests {
 
     use super::*;
 
+    /// The default model shipped before topic relevance (frozen under `tests/fixtures/`): word
+    /// and character n-grams, no relevance section, so probabilities are the logits' softmax.
     fn default() -> Classifier {
-        Classifier::default_model().expect("the embedded model loads")
+        Classifier::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/model-v2-tuned.json"
+        )))
+        .expect("the frozen model loads")
+    }
+
+    #[test]
+    fn relevance_is_explained_like_a_logit() {
+        let classifier = Classifier::default_model().unwrap();
+        for (text, on_topic) in [
+            ("Lavrov said the deployment is completely unacceptable.", true),
+            ("The football match ended in a draw.", false),
+        ] {
+            let explanation = classifier.explain(text).unwrap();
+            let relevance = explanation.relevance.expect("the default model knows its topic");
+            assert_eq!(relevance.on_topic, on_topic, "{text}");
+            let sum: f64 = relevance.contributions.iter().map(|c| c.contribution).sum();
+            assert!((relevance.intercept + sum - relevance.logit).abs() < 1e-9);
+            assert!((1.0 / (1.0 + (-relevance.logit).exp()) - relevance.relevance).abs() < 1e-12);
+            // The explanation's prediction is the classifier's, relevance applied.
+            let prediction = classifier.classify_sentence(text).unwrap();
+            assert_eq!(explanation.label, prediction.label);
+            assert_eq!(explanation.probabilities, prediction.probabilities);
+            if !on_topic {
+                assert_eq!(explanation.label, "neutral");
+            }
+        }
     }
 
     const TEXTS: [&str; 5] = [

@@ -132,10 +132,12 @@ impl TopicScorer {
     }
 
     /// Stance probabilities given topicality: a text is about the target with probability
-    /// `relevance` (1 when a topic term says so), and only then takes a stance, so
-    /// `P(stance) = relevance × P(stance | on topic)` and the neutral label takes the rest.
-    /// A text that is not on topic gets the neutral label whatever its probabilities.
-    /// Returns the probabilities and whether the neutral label is forced.
+    /// `relevance`, and only then takes a stance, so `P(stance) = relevance × P(stance | on
+    /// topic)` and the neutral label takes the rest; a text on topic by a topic term or a
+    /// threshold below 0.5 counts as at least 0.5 relevant. A text that is not on topic gets the
+    /// neutral label whatever its probabilities. Returns whether the neutral label is forced.
+    /// (Leaving on-topic texts' probabilities untouched measured the same on the seed corpus,
+    /// whose stance sentences are all near relevance 1.)
     pub fn combine(topicality: Topicality, neutral: usize, probabilities: &mut [f64]) -> bool {
         let relevance =
             if topicality.on_topic { topicality.relevance.max(0.5) } else { topicality.relevance };
@@ -245,8 +247,8 @@ mod tests {
         let mut p = vec![0.1, 0.1, 0.8];
         let forced = TopicScorer::combine(Topicality { relevance: 0.2, on_topic: true }, 0, &mut p);
         assert!(!forced);
-        // On topic (here by a topic term): the stance model's probabilities as they are.
-        assert_eq!(p, [0.1, 0.1, 0.8]);
+        // On topic (here by a topic term): at least half of the stance mass stays.
+        assert!((p[2] - 0.4).abs() < 1e-12 && (p[0] - 0.55).abs() < 1e-12, "{p:?}");
     }
 
     #[test]

@@ -83,7 +83,11 @@ pub fn article_evaluation_text(evaluation: &ArticleEvaluation) -> String {
             "\noff-topic articles given a stance: {} of {} ({:.1}% without a stance)",
             off.given_a_stance,
             off.articles,
-            if off.articles == 0 { 100.0 } else { 100.0 * (off.articles - off.given_a_stance) as f64 / off.articles as f64 }
+            if off.articles == 0 {
+                100.0
+            } else {
+                100.0 * (off.articles - off.given_a_stance) as f64 / off.articles as f64
+            }
         );
     }
     out.push_str("\narticles (gold -> predicted):\n");
@@ -93,7 +97,8 @@ pub fn article_evaluation_text(evaluation: &ArticleEvaluation) -> String {
             Some(false) => "  (off-topic)",
             _ => "",
         };
-        let _ = writeln!(out, "{mark} {:<8} -> {:<8} {}{topic}", labels[a.truth], labels[a.predicted], a.article);
+        let _ =
+            writeln!(out, "{mark} {:<8} -> {:<8} {}{topic}", labels[a.truth], labels[a.predicted], a.article);
     }
     out
 }

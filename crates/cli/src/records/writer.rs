@@ -289,7 +289,8 @@ mod tests {
         let rows = classify_line(Level::Text, r#"{"label":"gold","text":"Talks go on.","id":1}"#).unwrap();
         let row = rows[0].as_object().unwrap();
         let keys: Vec<&str> = row.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["id", "label", "probabilities", "text"]); // serde_json's map sorts keys
+        // serde_json's map sorts keys; the default model knows its topic.
+        assert_eq!(keys, ["id", "label", "on_topic", "probabilities", "relevance", "text"]);
         assert_ne!(row["label"], "gold");
     }
 
@@ -340,6 +341,13 @@ mod tests {
 #[cfg(test)]
 mod row_key_tests {
     use super::*;
+
+    /// The default model without its relevance section: rows without `on_topic`/`relevance`.
+    fn plain_classifier() -> Classifier {
+        let mut model = Classifier::default_model().unwrap().model().clone();
+        model.relevance = None;
+        Classifier::from_model(model).unwrap()
+    }
 
     /// The default model with a relevance section: every text on the topic, or none.
     fn topic_classifier(on_topic: bool) -> Classifier {
@@ -408,8 +416,7 @@ mod row_key_tests {
     fn written_rows_add_exactly_the_added_keys() {
         let line = r#"{"id":1,"text":"Russia rejects the plan. Britain is ready to send troops."}"#;
         for topic in [false, true] {
-            let classifier =
-                if topic { topic_classifier(true) } else { Classifier::default_model().unwrap() };
+            let classifier = if topic { topic_classifier(true) } else { plain_classifier() };
             for level in [Level::Text, Level::Sentence, Level::Article] {
                 let explains = if level == Level::Article { vec![None] } else { vec![None, Some(2)] };
                 for explain in explains {
@@ -426,7 +433,7 @@ mod row_key_tests {
     #[test]
     fn a_topic_model_replaces_input_on_topic_and_relevance() {
         let line = r#"{"on_topic":"mine","relevance":"mine","id":1,"text":"Russia rejects the plan."}"#;
-        let default = Classifier::default_model().unwrap();
+        let default = plain_classifier();
         let off_topic = topic_classifier(false);
         for level in [Level::Text, Level::Sentence, Level::Article] {
             // Without a relevance section the input's keys stay, bytes and all.
@@ -448,7 +455,7 @@ mod row_key_tests {
 
     #[test]
     fn the_text_field_cannot_be_a_key_of_the_row() {
-        let default = Classifier::default_model().unwrap();
+        let default = plain_classifier();
         let topic = topic_classifier(true);
         let refused = |classifier: &Classifier, level: Level, field: &str, explain: Option<usize>| {
             RecordWriter::new(classifier, &options(level, field, explain)).is_err()
