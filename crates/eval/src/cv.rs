@@ -67,6 +67,21 @@ pub struct CvMeans {
     pub per_class_f1: BTreeMap<String, MeanStd>,
 }
 
+impl CvMeans {
+    /// The means of `per_fold`'s accuracy, macro-F1 and weighted F1, with the per-label F1
+    /// means given (F_avg is added later, by [`CvReport::annotate`]).
+    pub fn of(per_fold: &[FoldSummary], per_class_f1: BTreeMap<String, MeanStd>) -> Self {
+        let metric = |f: fn(&FoldSummary) -> f64| MeanStd::of(&per_fold.iter().map(f).collect::<Vec<_>>());
+        Self {
+            accuracy: metric(|f| f.accuracy),
+            macro_f1: metric(|f| f.macro_f1),
+            weighted_f1: metric(|f| f.weighted_f1),
+            f_avg: None,
+            per_class_f1,
+        }
+    }
+}
+
 /// A cross-validation report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CvReport {
@@ -181,14 +196,7 @@ mod tests {
                 converged: true,
             })
             .collect();
-        let metric = |f: fn(&FoldSummary) -> f64| MeanStd::of(&per_fold.iter().map(f).collect::<Vec<_>>());
-        let mean = CvMeans {
-            accuracy: metric(|f| f.accuracy),
-            macro_f1: metric(|f| f.macro_f1),
-            weighted_f1: metric(|f| f.weighted_f1),
-            f_avg: None,
-            per_class_f1: BTreeMap::new(),
-        };
+        let mean = CvMeans::of(&per_fold, BTreeMap::new());
         CvReport {
             strategy: FoldStrategy::Stratified { seed: 3 },
             folds: 2,

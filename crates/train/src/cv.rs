@@ -114,14 +114,8 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
         per_fold.push(outcome.summary);
         fold_reports.push(outcome.report);
     }
-    let metric = |f: fn(&FoldSummary) -> f64| MeanStd::of(&per_fold.iter().map(f).collect::<Vec<_>>());
-    let mean = CvMeans {
-        accuracy: metric(|f| f.accuracy),
-        macro_f1: metric(|f| f.macro_f1),
-        weighted_f1: metric(|f| f.weighted_f1),
-        f_avg: None,
-        per_class_f1: per_class.into_iter().map(|(label, f1s)| (label, MeanStd::of(&f1s))).collect(),
-    };
+    let per_class_f1 = per_class.into_iter().map(|(label, f1s)| (label, MeanStd::of(&f1s))).collect();
+    let mean = CvMeans::of(&per_fold, per_class_f1);
     // Every row is in exactly one test fold, so every slot is filled.
     let out_of_fold: Vec<ScoredRow> = out_of_fold.into_iter().flatten().collect();
     let predicted: Vec<usize> = out_of_fold.iter().map(ScoredRow::predicted).collect();
