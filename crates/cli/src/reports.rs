@@ -28,8 +28,7 @@ pub fn evaluate(
     let model = classifier.model();
     let neutral = neutral_label(classifier, options)?;
     // The classifier's scorer, at the model's temperature and with its relevance section.
-    let scorer =
-        model.scorer().map_err(anyhow::Error::msg).context("the model's weights are inconsistent")?;
+    let scorer = model.scorer().context("the model's weights are inconsistent")?;
     let rows = data.rows.iter().map(|row| LabeledText {
         text: &row.text,
         label: &row.label,

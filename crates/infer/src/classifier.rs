@@ -129,7 +129,7 @@ impl Classifier {
     pub fn from_model(model: ModelFile) -> Result<Self, ModelError> {
         let scorer = model
             .scorer()
-            .map_err(|message| ModelError::Inconsistent { path: "<memory>".into(), message })?;
+            .map_err(|problem| ModelError::Inconsistent { path: "<memory>".into(), problem })?;
         let neutral = model.neutral_label.as_ref().and_then(|n| model.labels.iter().position(|l| l == n));
         Ok(Self { model, scorer, neutral, target: None, min_confidence: None })
     }

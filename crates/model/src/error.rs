@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::ConsistencyError;
+
 /// Everything that can go wrong with a model file.
 #[derive(Debug, Error)]
 pub enum ModelError {
@@ -80,11 +82,11 @@ pub enum ModelError {
         computed: String,
     },
     /// The parts of the model disagree with each other (sizes, NaN weights, unknown labels).
-    #[error("{path}: inconsistent model: {message}", path = path.display())]
+    #[error("{path}: inconsistent model: {problem}", path = path.display())]
     Inconsistent {
         /// The model file (or `<memory>`).
         path: PathBuf,
-        /// What disagrees.
-        message: String,
+        /// What disagrees (part of this message, so not a `source`).
+        problem: ConsistencyError,
     },
 }

@@ -10,7 +10,7 @@ use crate::atomic::write_atomically;
 use crate::linear::LinearModel;
 use crate::relevance::{Relevance, TopicScorer};
 use crate::targets::{Scorer, TargetModels};
-use crate::ModelError;
+use crate::{ConsistencyError, ModelError};
 
 /// Marker stored in every model file's `format` field.
 pub const FORMAT: &str = "stance-model";
@@ -141,38 +141,37 @@ impl ModelFile {
     /// Checks that labels, features, weights and calibration agree (for every sub-model of a
     /// per-target model, and over every block of a conjoined one), and builds the main model's
     /// scorer (at the calibration's temperature, when there is one).
-    pub fn linear_model(&self) -> Result<LinearModel, String> {
+    pub fn linear_model(&self) -> Result<LinearModel, ConsistencyError> {
         Ok(self.scorer()?.main().linear.clone())
     }
 
     /// Checks the model as [`ModelFile::linear_model`] does and builds the target-aware scorer.
-    pub fn scorer(&self) -> Result<Scorer, String> {
+    pub fn scorer(&self) -> Result<Scorer, ConsistencyError> {
         if self.labels.len() < 2 {
-            return Err(format!("a model needs at least 2 labels, found {}", self.labels.len()));
+            return Err(ConsistencyError::TooFewLabels { found: self.labels.len() });
         }
         let mut seen = std::collections::BTreeSet::new();
         if let Some(dup) = self.labels.iter().find(|l| !seen.insert(l.as_str())) {
-            return Err(format!("label {dup:?} appears twice"));
+            return Err(ConsistencyError::DuplicateLabel { label: dup.clone() });
         }
         if let Some(neutral) = &self.neutral_label {
             if !self.labels.contains(neutral) {
-                return Err(format!("neutral label {neutral:?} is not one of the labels"));
+                return Err(ConsistencyError::UnknownNeutralLabel { label: neutral.clone() });
             }
         }
+        let needs = |section, needed| ConsistencyError::SectionNeedsVersion {
+            section,
+            needed,
+            found: self.format_version,
+        };
         if self.targets.is_some() && self.format_version < 3 {
-            return Err(format!(
-                "a targets section needs format version 3, the file says {}",
-                self.format_version
-            ));
+            return Err(needs("targets", 3));
         }
         if self.relevance.is_some() && self.format_version < 4 {
-            return Err(format!(
-                "a relevance section needs format version 4, the file says {}",
-                self.format_version
-            ));
+            return Err(needs("relevance", 4));
         }
         if self.relevance.is_some() && self.neutral_label.is_none() {
-            return Err("a relevance section needs a neutral label".into());
+            return Err(ConsistencyError::RelevanceWithoutNeutral);
         }
         let topic = self.topic_scorer()?;
         let scorer = Scorer::new(
@@ -192,7 +191,7 @@ impl ModelFile {
     }
 
     /// The checked relevance section, if the model has one.
-    pub fn topic_scorer(&self) -> Result<Option<TopicScorer>, String> {
+    pub fn topic_scorer(&self) -> Result<Option<TopicScorer>, ConsistencyError> {
         self.relevance.as_ref().map(|r| TopicScorer::new(r, &self.features)).transpose()
     }
 
@@ -265,7 +264,7 @@ impl ModelFile {
         let Some(found) = header.format_version else {
             return Err(ModelError::Inconsistent {
                 path: path.to_owned(),
-                message: "no format_version field".into(),
+                problem: ConsistencyError::MissingFormatVersion,
             });
         };
         if found > FORMAT_VERSION {
@@ -283,7 +282,7 @@ impl ModelFile {
             let Some(stored) = &model.checksum else {
                 return Err(ModelError::Inconsistent {
                     path: path.to_owned(),
-                    message: format!("format version {found} requires a checksum field"),
+                    problem: ConsistencyError::MissingChecksum { version: found },
                 });
             };
             let computed = model.content_checksum();
@@ -297,7 +296,7 @@ impl ModelFile {
         }
         model
             .linear_model()
-            .map_err(|message| ModelError::Inconsistent { path: path.to_owned(), message })?;
+            .map_err(|problem| ModelError::Inconsistent { path: path.to_owned(), problem })?;
         Ok(model)
     }
 
@@ -314,8 +313,8 @@ impl ModelFile {
     /// Writes the model atomically: a temporary file in the same directory, then a rename,
     /// so an existing file is never left half-written.
     pub fn save(&self, path: &Path) -> Result<(), ModelError> {
-        if let Err(message) = self.linear_model() {
-            return Err(ModelError::Inconsistent { path: path.to_owned(), message });
+        if let Err(problem) = self.linear_model() {
+            return Err(ModelError::Inconsistent { path: path.to_owned(), problem });
         }
         write_atomically(path, &self.to_json_bytes()).map_err(|source| ModelError::Io {
             action: "write",
@@ -513,7 +512,7 @@ mod tests {
         model.weights.coefficients = vec![vec![0.5; 3 * n], vec![-0.5; 3 * n]];
         model.format_version = 2;
         let err = model.linear_model().unwrap_err();
-        assert!(err.contains("needs format version 3"), "{err}");
+        assert!(err.to_string().contains("needs format version 3"), "{err}");
         model.format_version = model.version_needed();
         let json = String::from_utf8(model.to_json_bytes()).unwrap();
         let back = parse(&json).unwrap();

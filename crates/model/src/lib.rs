@@ -20,6 +20,7 @@
 //! ```
 
 mod atomic;
+mod consistency;
 mod digest;
 mod error;
 mod file;
@@ -28,6 +29,7 @@ mod relevance;
 mod targets;
 
 pub use atomic::write_atomically;
+pub use consistency::{ConsistencyError, ExpectedWidth};
 pub use digest::sha256_hex;
 pub use error::ModelError;
 pub use file::{

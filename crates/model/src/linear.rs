@@ -2,6 +2,8 @@
 
 use stance_features::SparseVec;
 
+use crate::ConsistencyError;
+
 /// Coefficients and intercepts of a multinomial logistic model, laid out for sparse scoring:
 /// the weights of one feature for all labels are adjacent, so a sparse input touches one small
 /// contiguous block per non-zero feature.
@@ -19,34 +21,31 @@ pub struct LinearModel {
 impl LinearModel {
     /// Builds a model from label-major coefficients (`coefficients[label][feature]`).
     ///
-    /// Returns a message describing the first inconsistency: no labels, rows of different
-    /// lengths, an intercept count that differs from the label count, or a non-finite value.
-    pub fn from_label_major(coefficients: &[Vec<f64>], intercepts: &[f64]) -> Result<Self, String> {
+    /// Fails on the first inconsistency: no labels, rows of different lengths, an intercept
+    /// count that differs from the label count, or a non-finite value.
+    pub fn from_label_major(coefficients: &[Vec<f64>], intercepts: &[f64]) -> Result<Self, ConsistencyError> {
         let n_labels = coefficients.len();
         if n_labels == 0 {
-            return Err("no coefficient rows".into());
+            return Err(ConsistencyError::NoCoefficientRows);
         }
         if intercepts.len() != n_labels {
-            return Err(format!("{} coefficient rows but {} intercepts", n_labels, intercepts.len()));
+            return Err(ConsistencyError::InterceptCount { rows: n_labels, intercepts: intercepts.len() });
         }
         let n_features = coefficients[0].len();
         let mut weights = vec![0.0; n_features * n_labels];
         for (label, row) in coefficients.iter().enumerate() {
             if row.len() != n_features {
-                return Err(format!(
-                    "coefficient row {label} has {} weights, row 0 has {n_features}",
-                    row.len()
-                ));
+                return Err(ConsistencyError::RaggedRow { row: label, len: row.len(), expected: n_features });
             }
             for (feature, &w) in row.iter().enumerate() {
                 if !w.is_finite() {
-                    return Err(format!("coefficient [{label}][{feature}] is {w}"));
+                    return Err(ConsistencyError::NonFiniteCoefficient { label, feature, value: w });
                 }
                 weights[feature * n_labels + label] = w;
             }
         }
         if let Some(bad) = intercepts.iter().find(|b| !b.is_finite()) {
-            return Err(format!("intercept {bad} is not finite"));
+            return Err(ConsistencyError::NonFiniteIntercept { value: *bad });
         }
         Ok(Self { n_labels, n_features, weights, intercepts: intercepts.to_vec(), temperature: 1.0 })
     }
@@ -54,9 +53,9 @@ impl LinearModel {
     /// The same model with probabilities from `softmax(logits / temperature)`: a temperature
     /// above 1 softens over-confident probabilities. The logits and so the predicted label do
     /// not change. Fails unless `temperature` is finite and positive.
-    pub fn with_temperature(mut self, temperature: f64) -> Result<Self, String> {
+    pub fn with_temperature(mut self, temperature: f64) -> Result<Self, ConsistencyError> {
         if !(temperature.is_finite() && temperature > 0.0) {
-            return Err(format!("temperature {temperature} is not a finite positive number"));
+            return Err(ConsistencyError::Temperature { temperature });
         }
         self.temperature = temperature;
         Ok(self)

@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 use stance_features::{Featurizer, SparseVec};
 
+use crate::ConsistencyError;
+
 /// The relevance section of a model file (format version 4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,29 +52,28 @@ pub struct TopicScorer {
 }
 
 impl TopicScorer {
-    /// Checks `relevance` against the featurizer it scores with. The message names the problem.
-    pub fn new(relevance: &Relevance, featurizer: &Featurizer) -> Result<Self, String> {
+    /// Checks `relevance` against the featurizer it scores with, naming the first problem.
+    pub fn new(relevance: &Relevance, featurizer: &Featurizer) -> Result<Self, ConsistencyError> {
         if relevance.coefficients.len() != featurizer.n_features() {
-            return Err(format!(
-                "the relevance section has {} coefficients but the featurizer has {} features",
-                relevance.coefficients.len(),
-                featurizer.n_features()
-            ));
+            return Err(ConsistencyError::RelevanceWidth {
+                coefficients: relevance.coefficients.len(),
+                features: featurizer.n_features(),
+            });
         }
-        if let Some(i) = relevance.coefficients.iter().position(|w| !w.is_finite()) {
-            return Err(format!("relevance coefficient {i} is not finite"));
+        if let Some(index) = relevance.coefficients.iter().position(|w| !w.is_finite()) {
+            return Err(ConsistencyError::NonFiniteRelevanceCoefficient { index });
         }
         if !relevance.intercept.is_finite() {
-            return Err("the relevance intercept is not finite".into());
+            return Err(ConsistencyError::NonFiniteRelevanceIntercept);
         }
         if !(relevance.threshold > 0.0 && relevance.threshold < 1.0) {
-            return Err(format!("relevance threshold {} is not between 0 and 1", relevance.threshold));
+            return Err(ConsistencyError::RelevanceThreshold { threshold: relevance.threshold });
         }
         let mut terms = Vec::with_capacity(relevance.topic_terms.len());
         for term in &relevance.topic_terms {
             let stems = term_stems(featurizer, term);
             if stems.is_empty() {
-                return Err(format!("topic term {term:?} has no word in it"));
+                return Err(ConsistencyError::EmptyTopicTerm { term: term.clone() });
             }
             terms.push(stems);
         }
@@ -256,7 +257,7 @@ mod tests {
         let f = featurizer();
         let mut r = relevance(&f, &[]);
         r.coefficients.pop();
-        assert!(TopicScorer::new(&r, &f).unwrap_err().contains("coefficients"));
+        assert!(TopicScorer::new(&r, &f).unwrap_err().to_string().contains("coefficients"));
         let mut r = relevance(&f, &[]);
         r.threshold = 1.0;
         assert!(TopicScorer::new(&r, &f).is_err());
@@ -264,7 +265,7 @@ mod tests {
         r.coefficients[0] = f64::NAN;
         assert!(TopicScorer::new(&r, &f).is_err());
         let r = relevance(&f, &["--"]);
-        assert!(TopicScorer::new(&r, &f).unwrap_err().contains("no word"));
+        assert!(TopicScorer::new(&r, &f).unwrap_err().to_string().contains("no word"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use stance_features::{Featurizer, SparseVec};
 use thiserror::Error;
 
+use crate::consistency::{ConsistencyError, ExpectedWidth};
 use crate::file::{SolverReport, Weights};
 use crate::linear::{argmax, LinearModel};
 use crate::relevance::{TopicScorer, Topicality};
@@ -222,58 +223,60 @@ pub struct Scored {
 
 impl Scorer {
     /// Checks that the main model, every sub-model and the targets layout agree with each
-    /// other and with `labels`, and builds the scorers. The message names the first problem.
+    /// other and with `labels`, and builds the scorers. The error names the first problem.
     pub fn new(
         labels: &[String],
         features: &Featurizer,
         weights: &Weights,
         targets: Option<&TargetModels>,
         temperature: Option<f64>,
-    ) -> Result<Self, String> {
-        let part = |features: &Featurizer, weights: &Weights, what: &str| -> Result<Part, String> {
+    ) -> Result<Self, ConsistencyError> {
+        let part = |features: &Featurizer, weights: &Weights, what: &str| -> Result<Part, ConsistencyError> {
             if weights.coefficients.len() != labels.len() {
-                return Err(format!(
-                    "{what}: {} labels but {} coefficient rows",
-                    labels.len(),
-                    weights.coefficients.len()
-                ));
+                return Err(ConsistencyError::RowCount {
+                    labels: labels.len(),
+                    rows: weights.coefficients.len(),
+                }
+                .within(what));
             }
             let mut linear = LinearModel::from_label_major(&weights.coefficients, &weights.intercepts)
-                .map_err(|e| format!("{what}: {e}"))?;
+                .map_err(|e| e.within(what))?;
             if let Some(temperature) = temperature {
-                linear = linear.with_temperature(temperature).map_err(|e| format!("calibration: {e}"))?;
+                linear = linear.with_temperature(temperature).map_err(|e| e.within("calibration"))?;
             }
             Ok(Part { featurizer: features.clone(), linear })
         };
         let main = part(features, weights, "main model")?;
-        let expect_width = |width: usize, expected: String| {
-            if main.linear.n_features() == width {
+        let expect_width = |width: usize, expected: ExpectedWidth| {
+            let coefficients = main.linear.n_features();
+            if coefficients == width {
                 Ok(())
             } else {
-                Err(format!("{} coefficients per label but {expected}", main.linear.n_features()))
+                Err(ConsistencyError::WidthMismatch { coefficients, expected })
             }
         };
-        let vocabulary = format!("a vocabulary of {} features", features.n_features());
+        let n_features = features.n_features();
         let layout = match targets {
             None => {
-                expect_width(features.n_features(), vocabulary)?;
+                expect_width(n_features, ExpectedWidth::Vocabulary { features: n_features })?;
                 Layout::Pooled
             }
             Some(TargetModels::PerTarget { pooled_fallback, models }) => {
-                expect_width(features.n_features(), format!("main model: {vocabulary}"))?;
+                expect_width(n_features, ExpectedWidth::MainVocabulary { features: n_features })?;
                 if models.is_empty() {
-                    return Err("a per-target model without any target".into());
+                    return Err(ConsistencyError::NoTargets { layout: "per-target" });
                 }
                 let mut parts = BTreeMap::new();
                 for (target, model) in models {
                     let what = format!("model of target {target:?}");
                     let sub = part(&model.features, &model.weights, &what)?;
                     if sub.linear.n_features() != model.features.n_features() {
-                        return Err(format!(
-                            "{what}: {} coefficients per label but a vocabulary of {} features",
-                            sub.linear.n_features(),
-                            model.features.n_features()
-                        ));
+                        let expected = ExpectedWidth::Vocabulary { features: model.features.n_features() };
+                        return Err(ConsistencyError::WidthMismatch {
+                            coefficients: sub.linear.n_features(),
+                            expected,
+                        }
+                        .within(what));
                     }
                     parts.insert(target.clone(), sub);
                 }
@@ -281,15 +284,15 @@ impl Scorer {
             }
             Some(TargetModels::Conjoined { targets, .. }) => {
                 if targets.is_empty() {
-                    return Err("a conjoined model without any target".into());
+                    return Err(ConsistencyError::NoTargets { layout: "conjoined" });
                 }
                 if targets.windows(2).any(|w| w[0] >= w[1]) {
-                    return Err("conjoined targets must be sorted and distinct".into());
+                    return Err(ConsistencyError::UnsortedTargets);
                 }
                 let width =
-                    features.n_features().checked_mul(1 + targets.len()).ok_or("too many features")?;
+                    n_features.checked_mul(1 + targets.len()).ok_or(ConsistencyError::TooManyFeatures)?;
                 let blocks = 1 + targets.len();
-                expect_width(width, format!("{width} (conjoined: {blocks} blocks of {vocabulary})"))?;
+                expect_width(width, ExpectedWidth::Conjoined { width, blocks, features: n_features })?;
                 Layout::Conjoined { targets: targets.clone() }
             }
         };
@@ -475,7 +478,8 @@ mod tests {
         };
         let err = Scorer::new(&labels(), &features, &weights, Some(&targets), None).unwrap_err();
         assert!(
-            err.contains("4 coefficients per label but 6 (conjoined: 3 blocks of a vocabulary of 2"),
+            err.to_string()
+                .contains("4 coefficients per label but 6 (conjoined: 3 blocks of a vocabulary of 2"),
             "{err}"
         );
     }
@@ -529,12 +533,12 @@ mod tests {
         let models = BTreeMap::from([("a".to_string(), sub("win", 1.0)), ("b".to_string(), bad)]);
         let targets = TargetModels::PerTarget { pooled_fallback: false, models };
         let err = Scorer::new(&labels(), &features, &pooled, Some(&targets), None).unwrap_err();
-        assert!(err.contains("model of target \"b\""), "{err}");
+        assert!(err.to_string().contains("model of target \"b\""), "{err}");
         let mut short = sub("win lose", 1.0);
         short.weights.coefficients = vec![vec![0.0; 1], vec![0.0; 1]];
         let models = BTreeMap::from([("a".to_string(), short)]);
         let targets = TargetModels::PerTarget { pooled_fallback: false, models };
         let err = Scorer::new(&labels(), &features, &pooled, Some(&targets), None).unwrap_err();
-        assert!(err.contains("a vocabulary of"), "{err}");
+        assert!(err.to_string().contains("a vocabulary of"), "{err}");
     }
 }

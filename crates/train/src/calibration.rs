@@ -151,7 +151,7 @@ pub fn calibrate(
     let fitted = trainer.fit(&texts, &train_targets, labels)?;
     let model =
         LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts).map_err(
-            |message| stance_model::ModelError::Inconsistent { path: "<calibration>".into(), message },
+            |problem| stance_model::ModelError::Inconsistent { path: "<calibration>".into(), problem },
         )?;
     let logits: Vec<Vec<f64>> =
         held_out.iter().map(|&i| model.logits(&fitted.featurizer.transform(&data.rows[i].text))).collect();

@@ -172,7 +172,7 @@ fn run_fold<S: AsRef<str> + Sync>(
     let fitted = fit_strategy(trainer, spec, &train_texts, &train_targets, labels, train_stance.as_deref())?;
     let scorer =
         Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref(), None).map_err(
-            |message| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), message },
+            |problem| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), problem },
         )?;
     let scored: Vec<(usize, ScoredRow)> = test
         .iter()
