@@ -1,6 +1,5 @@
 //! The model file: one versioned JSON document holding everything inference needs.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -9,7 +8,10 @@ use stance_features::{Featurizer, TermKind};
 use crate::atomic::write_atomically;
 use crate::linear::LinearModel;
 use crate::relevance::{Relevance, TopicScorer};
-use crate::targets::{Scorer, TargetModels};
+use crate::scorer::Scorer;
+use crate::targets::TargetModels;
+use crate::training::TrainingInfo;
+use crate::weights::Weights;
 use crate::{ConsistencyError, ModelError};
 
 /// Marker stored in every model file's `format` field.
@@ -22,54 +24,6 @@ pub const FORMAT: &str = "stance-model";
 pub const FORMAT_VERSION: u32 = 4;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
-
-/// Weights of the multinomial logistic model, label-major.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Weights {
-    /// `coefficients[label][feature]`, labels in [`ModelFile::labels`] order (long rows are
-    /// stored packed, see [`stance_features::floats`]).
-    #[serde(with = "stance_features::floats::rows")]
-    pub coefficients: Vec<Vec<f64>>,
-    /// One intercept per label.
-    pub intercepts: Vec<f64>,
-}
-
-/// How the solver ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SolverReport {
-    /// Solver name, e.g. `linfa-logistic (L-BFGS, dense)`.
-    pub solver: String,
-    /// Value of the training objective at the returned weights.
-    pub objective: f64,
-    /// Euclidean norm of the objective's gradient at the returned weights.
-    pub gradient_norm: f64,
-    /// Whether the gradient norm is within the configured tolerance.
-    pub converged: bool,
-}
-
-/// What the model was trained on and how.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TrainingInfo {
-    /// Version of stance that trained the model.
-    pub stance_version: String,
-    /// File name (without directories) of the training data.
-    pub data_file: String,
-    /// SHA-256 of the training data file's bytes.
-    pub data_sha256: String,
-    /// Training rows.
-    pub rows: usize,
-    /// Training rows per label.
-    pub rows_per_label: BTreeMap<String, usize>,
-    /// The training options, as the trainer records them.
-    pub options: serde_json::Value,
-    /// How the solver ended.
-    pub solver: SolverReport,
-    /// Cross-validation summary computed at training time, if any.
-    pub cross_validation: Option<serde_json::Value>,
-}
 
 /// Temperature scaling fitted on held-out data: probabilities are `softmax(logits / T)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -344,7 +298,9 @@ fn corrupt_or_malformed(error: serde_json::Error, path: &Path) -> ModelError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::training::SolverReport;
     use stance_features::FeatureConfig;
+    use std::collections::BTreeMap;
 
     fn tiny_model() -> ModelFile {
         let features = Featurizer::fit(&FeatureConfig::default(), &["troops yes", "troops no"]).unwrap();

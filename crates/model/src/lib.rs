@@ -26,16 +26,19 @@ mod error;
 mod file;
 mod linear;
 mod relevance;
+mod scorer;
 mod targets;
+mod training;
+mod weights;
 
 pub use atomic::write_atomically;
 pub use consistency::{ConsistencyError, ExpectedWidth};
 pub use digest::sha256_hex;
 pub use error::ModelError;
-pub use file::{
-    Calibration, FeatureWeight, ModelFile, SolverReport, TrainingInfo, Weights, FORMAT, FORMAT_VERSION,
-    OLDEST_SUPPORTED_VERSION,
-};
+pub use file::{Calibration, FeatureWeight, ModelFile, FORMAT, FORMAT_VERSION, OLDEST_SUPPORTED_VERSION};
 pub use linear::{argmax, softmax, LinearModel};
 pub use relevance::{parse_topic_terms, Relevance, TopicScorer, Topicality};
-pub use targets::{conjoin, Part, Route, Scored, Scorer, TargetError, TargetModel, TargetModels};
+pub use scorer::{Part, Route, Scored, Scorer, TargetError};
+pub use targets::{conjoin, TargetModel, TargetModels};
+pub use training::{SolverReport, TrainingInfo};
+pub use weights::Weights;
