@@ -288,7 +288,7 @@ fn card_text(card: &Card, top: usize) -> String {
 
     out.push_str("\ntraining options\n");
     let mut options = Vec::new();
-    flatten("", &t.options, &mut options);
+    flatten("", &t.options.to_value(), &mut options);
     let width = options.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (key, value) in &options {
         let _ = writeln!(out, "  {key:<width$}  {value}");

@@ -834,13 +834,14 @@ fn tune(
         eprintln!("stance: warning: {warning}");
     }
     let mut model_file = trained.model;
-    model_file.training.options["tuned"] = serde_json::json!({
+    let tuned = serde_json::json!({
         "metric": report.metric,
         "score": best.score,
         "candidates": report.candidates.len(),
         "grid": report.grid,
         "settings": best.settings,
     });
+    model_file.training.options.extra.insert("tuned".into(), tuned);
     model_file.save(out)?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(markdown.as_bytes())?;

@@ -373,7 +373,7 @@ mod tests {
                 data_sha256: "00".into(),
                 rows: 2,
                 rows_per_label: BTreeMap::new(),
-                options: serde_json::Value::Null,
+                options: Default::default(),
                 solver: SolverReport {
                     solver: "test".into(),
                     objective: 0.0,

@@ -298,7 +298,7 @@ fn corrupt_or_malformed(error: serde_json::Error, path: &Path) -> ModelError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::training::SolverReport;
+    use crate::training::{SolverReport, TrainingOptions};
     use stance_features::FeatureConfig;
     use std::collections::BTreeMap;
 
@@ -318,7 +318,7 @@ mod tests {
                 data_sha256: "00".into(),
                 rows: 2,
                 rows_per_label: BTreeMap::from([("oppose".into(), 1), ("support".into(), 1)]),
-                options: serde_json::json!({"alpha": 1.0}),
+                options: TrainingOptions { params: serde_json::json!({"alpha": 1.0}), ..Default::default() },
                 solver: SolverReport {
                     solver: "test".into(),
                     objective: 0.0,

@@ -40,5 +40,7 @@ pub use linear::{argmax, softmax, LinearModel};
 pub use relevance::{parse_topic_terms, Relevance, TopicScorer, Topicality};
 pub use scorer::{Part, Route, Scored, Scorer, TargetError};
 pub use targets::{conjoin, TargetModel, TargetModels};
-pub use training::{SolverReport, TrainingInfo};
+pub use training::{
+    CalibrationOptions, ColumnNames, CvOptions, SolverReport, TargetOptions, TrainingInfo, TrainingOptions,
+};
 pub use weights::Weights;

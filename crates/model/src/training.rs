@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{Map, Value};
 
 /// How the solver ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,10 +33,123 @@ pub struct TrainingInfo {
     pub rows: usize,
     /// Training rows per label.
     pub rows_per_label: BTreeMap<String, usize>,
-    /// The training options, as the trainer records them.
-    pub options: serde_json::Value,
+    /// The training options, as the trainer records them (written with sorted keys, see
+    /// [`TrainingOptions::to_value`]).
+    #[serde(serialize_with = "sorted")]
+    pub options: TrainingOptions,
     /// How the solver ended.
     pub solver: SolverReport,
-    /// Cross-validation summary computed at training time, if any.
-    pub cross_validation: Option<serde_json::Value>,
+    /// Cross-validation summary computed at training time, if any: a `stance_eval::CvReport`,
+    /// kept as JSON since this crate does not know the evaluation's types.
+    pub cross_validation: Option<Value>,
+}
+
+/// The options of the training run, as `stance train` and `stance tune` record them.
+///
+/// The file stores them as a JSON object with sorted keys (how earlier builds wrote a
+/// `serde_json::Value`), and keys this build does not know land in [`TrainingOptions::extra`],
+/// so every model file reads back to the same bytes and its checksum still holds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingOptions {
+    /// The trainer's hyperparameters (`stance_train::TrainParams`: the feature config,
+    /// `alpha`, the solver settings), as JSON since this crate does not know the trainer.
+    pub params: Value,
+    /// Columns read from the data file.
+    pub columns: ColumnNames,
+    /// The neutral label asked for; `None` when it was detected (or there is none).
+    pub neutral_label: Option<String>,
+    /// Cross-validation run at training time, if any.
+    pub cross_validation: Option<CvOptions>,
+    /// How the model uses the rows' stance targets; absent for a pooled model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<TargetOptions>,
+    /// Temperature scaling asked for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<CalibrationOptions>,
+    /// Topic terms given by hand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topic_terms: Vec<String>,
+    /// Any other key: `tuned` (what `stance tune` chose the options from), or keys of a
+    /// newer or older build, kept as they are.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl TrainingOptions {
+    /// The options as the JSON object the file stores: every object's keys sorted.
+    pub fn to_value(&self) -> Value {
+        // `serde_json::Value` objects are sorted maps, so this sorts the typed fields and the
+        // flattened extra keys together.
+        serde_json::to_value(self).expect("training options always serialize")
+    }
+}
+
+fn sorted<S: Serializer>(options: &TrainingOptions, serializer: S) -> Result<S::Ok, S::Error> {
+    options.to_value().serialize(serializer)
+}
+
+/// The data file's columns (or JSONL keys) training read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnNames {
+    /// The sentence text.
+    pub text: String,
+    /// The label.
+    pub label: String,
+    /// The group id (e.g. the source document), for grouped folds.
+    pub group: Option<String>,
+    /// The stance target of the row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Whether the row is about the target at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+}
+
+/// Cross-validation run at training time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CvOptions {
+    /// Number of folds.
+    pub folds: usize,
+    /// Shuffle seed for stratified folds.
+    pub seed: u64,
+    /// Folded by the data's group column.
+    pub grouped: bool,
+}
+
+/// How the model uses the rows' stance targets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetOptions {
+    /// `per_target` or `conjoined`.
+    pub strategy: String,
+    /// Per-target only: the pooled model was also trained, for unknown targets.
+    pub pooled_fallback: bool,
+}
+
+/// Temperature scaling asked for at training time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalibrationOptions {
+    /// Shuffle seed of the held-out fold.
+    pub seed: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_keep_unknown_keys_and_write_every_key_sorted() {
+        let stored = r#"{"zeta":1,"columns":{"text":"text","label":"label","group":null},"params":{"b":1,"a":2},"neutral_label":null,"cross_validation":{"folds":5,"seed":42,"grouped":true},"aaa":[true]}"#;
+        let options: TrainingOptions = serde_json::from_str(stored).unwrap();
+        assert_eq!(options.cross_validation, Some(CvOptions { folds: 5, seed: 42, grouped: true }));
+        assert_eq!(options.extra.keys().collect::<Vec<_>>(), ["aaa", "zeta"]);
+        let written = serde_json::to_string(&options.to_value()).unwrap();
+        assert_eq!(
+            written,
+            r#"{"aaa":[true],"columns":{"group":null,"label":"label","text":"text"},"cross_validation":{"folds":5,"grouped":true,"seed":42},"neutral_label":null,"params":{"a":2,"b":1},"zeta":1}"#
+        );
+    }
 }

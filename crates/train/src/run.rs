@@ -3,7 +3,10 @@
 use std::collections::BTreeSet;
 
 use serde::Serialize;
-use stance_model::{ModelFile, TrainingInfo, FORMAT, FORMAT_VERSION};
+use stance_model::{
+    CalibrationOptions, ColumnNames, CvOptions, ModelFile, TargetOptions, TrainingInfo, TrainingOptions,
+    FORMAT, FORMAT_VERSION,
+};
 
 use crate::calibration::{calibrate, CalibrationSpec};
 use stance_eval::CvReport;
@@ -49,6 +52,36 @@ pub struct TrainingRun {
     /// model itself is learned when `columns.topic` names a topic column).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub topic_terms: Vec<String>,
+}
+
+impl TrainingRun {
+    /// The options as the model file records them.
+    pub fn options(&self) -> TrainingOptions {
+        let strategy = serde_json::to_value(self.targets.strategy).expect("a strategy serializes");
+        TrainingOptions {
+            params: serde_json::to_value(&self.params).expect("params serialize"),
+            columns: ColumnNames {
+                text: self.columns.text.clone(),
+                label: self.columns.label.clone(),
+                group: self.columns.group.clone(),
+                target: self.columns.target.clone(),
+                topic: self.columns.topic.clone(),
+            },
+            neutral_label: self.neutral_label.clone(),
+            cross_validation: self.cross_validation.as_ref().map(|cv| CvOptions {
+                folds: cv.folds,
+                seed: cv.seed,
+                grouped: cv.grouped,
+            }),
+            targets: (!self.targets.is_pooled()).then(|| TargetOptions {
+                strategy: strategy.as_str().unwrap_or_default().to_owned(),
+                pooled_fallback: self.targets.pooled_fallback,
+            }),
+            calibration: self.calibration.as_ref().map(|c| CalibrationOptions { seed: c.seed }),
+            topic_terms: self.topic_terms.clone(),
+            extra: serde_json::Map::new(),
+        }
+    }
 }
 
 /// The outcome of [`TrainingRun::run`].
@@ -263,18 +296,7 @@ impl TrainingRun {
             .path
             .file_name()
             .map_or_else(|| data.path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        let mut options = serde_json::to_value(self).expect("options serialize");
-        options["columns"] = serde_json::json!({
-            "text": self.columns.text,
-            "label": self.columns.label,
-            "group": self.columns.group,
-        });
-        if let Some(target) = &self.columns.target {
-            options["columns"]["target"] = target.as_str().into();
-        }
-        if let Some(topic) = &self.columns.topic {
-            options["columns"]["topic"] = topic.as_str().into();
-        }
+        let options = self.options();
         let mut model = ModelFile {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
