@@ -1,12 +1,17 @@
 //! `stance evaluate`: scoring a model against labeled rows (with `stance_eval::evaluate`) or
 //! against labeled whole articles.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, ValueEnum};
-use stance_eval::{ArticleEvaluation, ArticleOutcome, Evaluation, LabeledText};
+use serde::Serialize;
+use stance_eval::{
+    Abstention, ArticleEvaluation, ArticleOutcome, Evaluation, LabeledText, Mistake, Reliability, Report,
+    TemperatureEffect,
+};
 use stance_infer::Classifier;
 use stance_train::LabeledData;
 
@@ -57,6 +62,47 @@ pub enum EvaluateLevel {
     Article,
 }
 
+/// `stance evaluate --format json`: the report's fields, then what else the evaluation found,
+/// then where the data and the model came from.
+#[derive(Serialize)]
+struct EvaluateJson<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    calibration: &'a Reliability,
+    worst_errors: &'a [Mistake],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    per_target: &'a BTreeMap<String, Report>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<&'a TemperatureEffect>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    abstention: Option<&'a Abstention>,
+    /// The labeled file.
+    data: String,
+    /// The model file, or the name of the compiled-in default model.
+    model: String,
+}
+
+impl<'a> EvaluateJson<'a> {
+    fn new(evaluation: &'a Evaluation, data: &Path, model: Option<&Path>) -> Self {
+        EvaluateJson {
+            report: &evaluation.report,
+            calibration: &evaluation.reliability,
+            worst_errors: &evaluation.worst_errors,
+            per_target: &evaluation.per_target,
+            temperature: evaluation.temperature.as_ref(),
+            abstention: evaluation.abstention.as_ref(),
+            data: data.display().to_string(),
+            model: model_name(model),
+        }
+    }
+}
+
+/// Pretty JSON with every object's keys in sorted order (through [`serde_json::Value`], whose
+/// maps are sorted), as `evaluate --format json` has always printed them.
+fn sorted_json(value: &impl Serialize) -> Result<String> {
+    Ok(serde_json::to_string_pretty(&serde_json::to_value(value)?)? + "\n")
+}
+
 /// `stance evaluate`: the flags, the outputs and the model are checked before the data is read.
 pub fn run(args: EvaluateArgs) -> Result<ExitCode> {
     let EvaluateArgs {
@@ -105,24 +151,10 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode> {
     if let Some(file) = &report_file {
         file.write_evaluation(model.as_deref(), &labeled.path, &evaluation)?;
     }
-    let report = &evaluation.report;
-    let mut json = serde_json::to_value(report)?;
-    json["calibration"] = serde_json::to_value(&evaluation.reliability)?;
-    json["worst_errors"] = serde_json::to_value(&evaluation.worst_errors)?;
-    if !evaluation.per_target.is_empty() {
-        json["per_target"] = serde_json::to_value(&evaluation.per_target)?;
-    }
-    if let Some(temperature) = &evaluation.temperature {
-        json["temperature"] = serde_json::to_value(temperature)?;
-    }
-    if let Some(abstention) = &evaluation.abstention {
-        json["abstention"] = serde_json::to_value(abstention)?;
-    }
-    json["data"] = labeled.path.display().to_string().into();
-    json["model"] = model_name(model.as_deref()).into();
+    let json = EvaluateJson::new(&evaluation, &labeled.path, model.as_deref());
     let text = match format {
         ReportFormat::Text => stance_report::evaluation_text(&evaluation),
-        ReportFormat::Json => serde_json::to_string_pretty(&json)? + "\n",
+        ReportFormat::Json => sorted_json(&json)?,
         ReportFormat::Markdown => stance_report::render_markdown(&report_file::evaluation_page(
             model.as_deref(),
             &labeled.path,
