@@ -15,7 +15,7 @@ use stance_features::{parse_ngram_range, Hashtags, Stemmer, TermFrequency};
 use stance_eval::{f_avg, CvReport, FoldStrategy, MeanStd};
 
 use crate::data::LabeledData;
-use crate::run::{CvSpec, TrainingRun};
+use crate::run::{CvSpec, Trained, TrainingRun};
 use crate::targets::{TargetSpec, TargetStrategy};
 use crate::trainer::ClassWeight;
 use crate::TrainError;
@@ -394,10 +394,46 @@ pub fn tune(
     })
 }
 
+/// How a tuned model was picked, recorded under `training.options.tuned` in its file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TunedRecord<'a> {
+    /// What was maximised.
+    pub metric: Metric,
+    /// The winner's score.
+    pub score: f64,
+    /// How many candidates were cross-validated.
+    pub candidates: usize,
+    /// The grid searched.
+    pub grid: &'a Grid,
+    /// The winner's settings.
+    pub settings: &'a [Setting],
+}
+
 impl TuneReport {
     /// The winning candidate.
     pub fn best(&self) -> &Candidate {
         &self.candidates[self.best]
+    }
+
+    /// How the winner was picked, as its model records it.
+    pub fn record(&self) -> TunedRecord<'_> {
+        let best = self.best();
+        TunedRecord {
+            metric: self.metric,
+            score: best.score,
+            candidates: self.candidates.len(),
+            grid: &self.grid,
+            settings: &best.settings,
+        }
+    }
+
+    /// Trains the winner (`base` with its settings) on all of `data`, its cross-validation
+    /// recorded as `base` asks, and records in the model how it was picked ([`Self::record`]).
+    pub fn train_best(&self, base: &TrainingRun, data: &LabeledData) -> Result<Trained, TrainError> {
+        let mut trained = self.best().configure(base)?.run(data)?;
+        trained.model.training.options["tuned"] =
+            serde_json::to_value(self.record()).expect("the tuning record serializes");
+        Ok(trained)
     }
 
     /// Candidate indices, best first (ties in grid order).

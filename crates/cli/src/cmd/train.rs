@@ -104,7 +104,7 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<ExitCode> {
         "trained on {} rows ({}), {}; wrote {}",
         labeled.rows.len(),
         labeled.rows_per_label().iter().map(|(l, n)| format!("{l} {n}")).collect::<Vec<_>>().join(", "),
-        features_summary(&trained.model),
+        trained.model.features_summary(),
         out.display()
     )?;
     if let Some(report) = &trained.cv {
@@ -136,26 +136,4 @@ fn read_topic_terms(path: &Path) -> Result<Vec<String>> {
         .with_context(|| format!("--topic-terms: cannot read {}", path.display()))?;
     stance_model::parse_topic_terms(&text)
         .map_err(|e| anyhow::anyhow!("--topic-terms {}: {e}", path.display()))
-}
-
-/// The model's size for the training summary: features, and how targets use them.
-fn features_summary(model: &stance_model::ModelFile) -> String {
-    let n = model.features.n_features();
-    match &model.targets {
-        None => format!("{n} features"),
-        Some(stance_model::TargetModels::Conjoined { targets, .. }) => {
-            format!(
-                "{n} features × {} blocks (shared + {} targets, conjoined)",
-                targets.len() + 1,
-                targets.len()
-            )
-        }
-        Some(stance_model::TargetModels::PerTarget { pooled_fallback, models }) => {
-            let each: Vec<String> =
-                models.iter().map(|(t, m)| format!("{t} {}", m.features.n_features())).collect();
-            let fallback =
-                if *pooled_fallback { format!("; pooled fallback {n} features") } else { String::new() };
-            format!("{} per-target models (features: {}){fallback}", models.len(), each.join(", "))
-        }
-    }
 }

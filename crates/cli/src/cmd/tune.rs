@@ -106,20 +106,11 @@ pub fn run(args: TuneArgs, quiet: bool) -> Result<ExitCode> {
     stance_model::write_atomically(&markdown_path, markdown.as_bytes())
         .with_context(|| format!("cannot write {}", markdown_path.display()))?;
     let best = report.best();
-    let run = best.configure(&base)?;
-    let trained = run.run(&labeled)?;
+    let trained = report.train_best(&base, &labeled)?;
     for warning in &trained.warnings {
         eprintln!("stance: warning: {warning}");
     }
-    let mut model_file = trained.model;
-    model_file.training.options["tuned"] = serde_json::json!({
-        "metric": report.metric,
-        "score": best.score,
-        "candidates": report.candidates.len(),
-        "grid": report.grid,
-        "settings": best.settings,
-    });
-    model_file.save(out)?;
+    trained.model.save(out)?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(markdown.as_bytes())?;
     stdout.flush()?;
