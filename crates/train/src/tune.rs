@@ -131,6 +131,12 @@ impl Grid {
         Ok(grid)
     }
 
+    /// Checks every candidate's run (`base` with its settings, [`TrainingRun::check`]) before
+    /// any data is read or any fold run.
+    pub fn check(&self, base: &TrainingRun) -> Result<(), TrainError> {
+        self.candidates().iter().try_for_each(|settings| configure(base, settings)?.check().map(drop))
+    }
+
     /// Every combination, the first axis varying slowest. A grid without axes has one
     /// candidate: the base settings.
     pub fn candidates(&self) -> Vec<Vec<Setting>> {
@@ -348,13 +354,14 @@ pub fn tune(
             labels.join(", ")
         )));
     }
+    grid.check(base)?;
     let settings = grid.candidates();
     let total = settings.len() * spec.folds;
     let mut candidates = Vec::with_capacity(settings.len());
     let mut first: Option<CvReport> = None;
     for (index, settings) in settings.into_iter().enumerate() {
         let run = configure(base, &settings)?;
-        let trainer = run.params.clone().check()?;
+        let trainer = run.check()?;
         let started = Instant::now();
         let offset = index * spec.folds;
         let report = run.cross_validate(&trainer, data, spec, &|done, _| progress(offset + done, total))?;

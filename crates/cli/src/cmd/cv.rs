@@ -50,9 +50,8 @@ pub fn run(args: CvCommandArgs, quiet: bool) -> Result<ExitCode> {
     let report_file = report_file::ReportFile::check(report_path)?;
     let params = model.params()?;
     cv.check()?;
-    let labeled = data.read(group_col.as_deref())?;
     let run = TrainingRun {
-        params: params.clone(),
+        params,
         columns: data.columns(group_col.as_deref()),
         neutral_label,
         cross_validation: None,
@@ -60,9 +59,11 @@ pub fn run(args: CvCommandArgs, quiet: bool) -> Result<ExitCode> {
         calibration: None,
         topic_terms: Vec::new(),
     };
+    let trainer = run.check()?;
+    let labeled = data.read(group_col.as_deref())?;
     let spec = CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() };
     let bar = progress::Progress::new(spec.folds as u64, "folds", quiet);
-    let report = run.cross_validate(&params.check()?, &labeled, &spec, &|done, _| bar.set(done as u64))?;
+    let report = run.cross_validate(&trainer, &labeled, &spec, &|done, _| bar.set(done as u64))?;
     bar.finish();
     let evaluation = report.evaluation();
     if let Some(file) = &report_file {

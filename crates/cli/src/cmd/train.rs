@@ -53,7 +53,7 @@ pub struct TrainArgs {
     model: ModelArgs,
 }
 
-/// `stance train`: options and output are checked before the data is read.
+/// `stance train`: options, output and topic terms are checked before the data is read.
 pub fn run(args: TrainArgs, quiet: bool) -> Result<ExitCode> {
     let TrainArgs {
         data,
@@ -74,7 +74,6 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<ExitCode> {
         cv.check()?;
     }
     check_output(&out, force)?;
-    let labeled = data.read(group_col.as_deref())?;
     let run = TrainingRun {
         params,
         columns: data.columns(group_col.as_deref()),
@@ -88,6 +87,10 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<ExitCode> {
         calibration: calibrate.then_some(CalibrationSpec { seed: cv.seed }),
         topic_terms: topic_terms.as_deref().map(read_topic_terms).transpose()?.unwrap_or_default(),
     };
+    // Everything the options alone can tell (e.g. --calibrate with a target strategy), before
+    // the data is read.
+    run.check()?;
+    let labeled = data.read(group_col.as_deref())?;
     let bar = progress::Progress::new(0, "training steps (folds, then the final fit)", quiet);
     let trained = run.run_with_progress(&labeled, &|done, total| {
         bar.set_total(total as u64);
