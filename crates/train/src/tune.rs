@@ -131,12 +131,6 @@ impl Grid {
         Ok(grid)
     }
 
-    /// Checks every candidate's run (`base` with its settings, [`TrainingRun::check`]) before
-    /// any data is read or any fold run.
-    pub fn check(&self, base: &TrainingRun) -> Result<(), TrainError> {
-        self.candidates().iter().try_for_each(|settings| configure(base, settings)?.check().map(drop))
-    }
-
     /// Every combination, the first axis varying slowest. A grid without axes has one
     /// candidate: the base settings.
     pub fn candidates(&self) -> Vec<Vec<Setting>> {
@@ -172,7 +166,9 @@ fn configure(base: &TrainingRun, settings: &[Setting]) -> Result<TrainingRun, Tr
             described.join(" ")
         )));
     }
-    run.params.clone().check()?;
+    // Every candidate's whole run is checked ([`TrainingRun::check`]), so [`Grid::parse`]
+    // refuses a grid before any data is read.
+    run.check()?;
     Ok(run)
 }
 
@@ -354,7 +350,6 @@ pub fn tune(
             labels.join(", ")
         )));
     }
-    grid.check(base)?;
     let settings = grid.candidates();
     let total = settings.len() * spec.folds;
     let mut candidates = Vec::with_capacity(settings.len());
@@ -503,6 +498,7 @@ mod tests {
     use super::*;
     use crate::data::{parse_labeled, Columns, InputFormat};
     use crate::trainer::TrainParams;
+    use crate::FoldError;
     use stance_eval::Report;
 
     fn run() -> TrainingRun {
@@ -515,6 +511,26 @@ mod tests {
             calibration: None,
             topic_terms: Vec::new(),
         }
+    }
+
+    #[test]
+    fn check_refuses_what_the_options_alone_rule_out() {
+        assert!(run().check().is_ok());
+        let calibrated = TrainingRun {
+            calibration: Some(crate::CalibrationSpec { seed: 1 }),
+            targets: TargetSpec { strategy: TargetStrategy::Conjoined, pooled_fallback: false },
+            ..run()
+        };
+        let error = calibrated.check().unwrap_err().to_string();
+        assert!(error.contains("--calibrate is only supported with --target-strategy pooled"), "{error}");
+        let one_fold =
+            TrainingRun { cross_validation: Some(CvSpec { folds: 1, seed: 0, grouped: false }), ..run() };
+        assert!(matches!(one_fold.check(), Err(TrainError::Folds(FoldError::TooFewFolds(1)))));
+        // A grid is checked candidate by candidate when it is parsed.
+        assert!(matches!(
+            Grid::parse(&["alpha=0.1,1"], &one_fold),
+            Err(TrainError::Folds(FoldError::TooFewFolds(1)))
+        ));
     }
 
     fn data() -> LabeledData {

@@ -90,7 +90,6 @@ pub fn run(args: TuneArgs, quiet: bool) -> Result<ExitCode> {
         topic_terms: Vec::new(),
     };
     let grid = stance_train::Grid::parse(&grid, &base)?;
-    grid.check(&base)?;
     let labeled = data.read(group_col.as_deref())?;
     let spec = base.cross_validation.clone().expect("set above");
     let candidates = grid.candidates().len();
