@@ -794,6 +794,28 @@ fn one_fold_is_rejected_before_reading_data() {
 }
 
 #[test]
+fn calibrate_with_a_target_strategy_is_rejected_before_reading_data() {
+    for strategy in ["per-target", "conjoined"] {
+        rejected_before_work(
+            &[
+                "train",
+                "--data",
+                "absent.tsv",
+                "--target-col",
+                "target",
+                "--target-strategy",
+                strategy,
+                "--calibrate",
+                "--out",
+                "m.json",
+            ],
+            1,
+            "--calibrate is only supported with --target-strategy pooled",
+        );
+    }
+}
+
+#[test]
 fn more_folds_than_rows_names_both_numbers() {
     let dir = tmp();
     let data = fixture("tiny.tsv");

@@ -431,12 +431,23 @@ impl CvArgs {
     }
 }
 
+/// Format of accuracy reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned text tables.
+    Text,
+    /// One JSON object.
+    Json,
+    /// Markdown tables.
+    Markdown,
+}
+
 /// Where and how `evaluate` and `cv` write their report.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: crate::ReportFormat,
+    pub format: ReportFormat,
     /// Also write the report to this file (atomically).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,

@@ -25,7 +25,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use stance_infer::{ArticlePrediction, Explanation, Score, SentencePrediction, UNDECIDED};
 
-use crate::{Level, OutputFormat};
+use crate::cmd::classify::{Level, OutputFormat};
 
 /// Why a document or record without a sentence yields no row.
 pub const NO_SENTENCE: &str = "no sentence found (empty, whitespace or symbols only)";
@@ -356,14 +356,14 @@ impl RowWriter {
                     s.text.unwrap_or_default()
                 )?;
                 if let Some(explanation) = p.explanation {
-                    crate::explain::write_predicted(out, explanation, "    ")?;
+                    crate::cmd::explain::write_predicted(out, explanation, "    ")?;
                 }
             }
             Row::Text(p) => {
                 let mark = if p.on_topic == Some(false) { "  off-topic" } else { "" };
                 writeln!(out, "{article}: {:<8} {:.2}{mark}", p.label, p.confidence())?;
                 if let Some(explanation) = p.explanation {
-                    crate::explain::write_predicted(out, explanation, "    ")?;
+                    crate::cmd::explain::write_predicted(out, explanation, "    ")?;
                 }
             }
             Row::Article(a) => {

@@ -92,6 +92,29 @@ struct Header {
 }
 
 impl ModelFile {
+    /// The model's size in words, for a training summary: its features, and how targets use
+    /// them.
+    pub fn features_summary(&self) -> String {
+        let n = self.features.n_features();
+        match &self.targets {
+            None => format!("{n} features"),
+            Some(TargetModels::Conjoined { targets, .. }) => {
+                format!(
+                    "{n} features × {} blocks (shared + {} targets, conjoined)",
+                    targets.len() + 1,
+                    targets.len()
+                )
+            }
+            Some(TargetModels::PerTarget { pooled_fallback, models }) => {
+                let each: Vec<String> =
+                    models.iter().map(|(t, m)| format!("{t} {}", m.features.n_features())).collect();
+                let fallback =
+                    if *pooled_fallback { format!("; pooled fallback {n} features") } else { String::new() };
+                format!("{} per-target models (features: {}){fallback}", models.len(), each.join(", "))
+            }
+        }
+    }
+
     /// Checks that labels, features, weights and calibration agree (for every sub-model of a
     /// per-target model, and over every block of a conjoined one), and builds the main model's
     /// scorer (at the calibration's temperature, when there is one).

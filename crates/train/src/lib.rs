@@ -55,4 +55,4 @@ pub use trainer::{
     objective_and_gradient_norm, ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer,
     ABSENT_LABEL_INTERCEPT, AUTO_DENSE_MAX_BYTES, MAX_DENSE_BYTES,
 };
-pub use tune::{tune, Axis, Candidate, Grid, Metric, Setting, TuneReport, AXES};
+pub use tune::{tune, Axis, Candidate, Grid, Metric, Setting, TuneReport, TunedRecord, AXES};

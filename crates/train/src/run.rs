@@ -16,7 +16,7 @@ use crate::data::{Columns, LabeledData};
 use crate::targets::{fit_strategy, TargetSpec};
 use crate::topic::{fit_relevance, row_topics, terms_only, TopicClass};
 use crate::trainer::{TrainParams, Trainer};
-use crate::TrainError;
+use crate::{FoldError, TrainError};
 
 /// Cross-validation to run as part of training.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -156,6 +156,28 @@ pub(crate) fn neutral_label(labels: &[String], named: Option<&str>) -> Result<Op
 }
 
 impl TrainingRun {
+    /// Checks everything the run's options alone can tell, before any data is read or any
+    /// model fitted: the hyperparameters, the fold count of the cross-validation, and
+    /// calibration with a target strategy. Returns the checked trainer.
+    /// [`TrainingRun::run`] checks first too; callers that read data call this before.
+    pub fn check(&self) -> Result<Trainer, TrainError> {
+        let trainer = self.params.clone().check()?;
+        if let Some(spec) = &self.cross_validation {
+            if spec.folds < 2 {
+                return Err(FoldError::TooFewFolds(spec.folds).into());
+            }
+        }
+        if self.calibration.is_some() && self.targets.uses_targets() {
+            // The temperature is fitted on one scorer's held-out logits; per-target and
+            // conjoined models score through other parts, so a shared temperature would be
+            // fitted on the wrong logits.
+            return Err(TrainError::InvalidParam(
+                "--calibrate is only supported with --target-strategy pooled".into(),
+            ));
+        }
+        Ok(trainer)
+    }
+
     /// Cross-validates `trainer` on `data` as `spec` says, calling `progress(done, total)`
     /// after each fold.
     pub fn cross_validate(
@@ -235,7 +257,7 @@ impl TrainingRun {
         data: &LabeledData,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Trained, TrainError> {
-        let trainer = self.params.clone().check()?;
+        let trainer = self.check()?;
         let (labels, targets) = label_indices(data);
         let distinct: BTreeSet<&usize> = targets.iter().collect();
         if distinct.len() < 2 {
@@ -258,14 +280,6 @@ impl TrainingRun {
         };
         let fitted =
             fit_strategy(&trainer, &self.targets, &texts, &targets, &labels, stance_targets.as_deref())?;
-        if self.calibration.is_some() && self.targets.uses_targets() {
-            // The temperature is fitted on one scorer's held-out logits; per-target and
-            // conjoined models score through other parts, so a shared temperature would be
-            // fitted on the wrong logits.
-            return Err(TrainError::InvalidParam(
-                "--calibrate is only supported with --target-strategy pooled".into(),
-            ));
-        }
         let calibration = (self.calibration.as_ref())
             .map(|spec| calibrate(&trainer, data, self.columns.group.as_deref(), &labels, &targets, spec))
             .transpose()?;

@@ -15,7 +15,7 @@ use stance_features::{parse_ngram_range, Hashtags, Stemmer, TermFrequency};
 use stance_eval::{f_avg, CvReport, FoldStrategy, MeanStd};
 
 use crate::data::LabeledData;
-use crate::run::{CvSpec, TrainingRun};
+use crate::run::{CvSpec, Trained, TrainingRun};
 use crate::targets::{TargetSpec, TargetStrategy};
 use crate::trainer::ClassWeight;
 use crate::TrainError;
@@ -166,7 +166,9 @@ fn configure(base: &TrainingRun, settings: &[Setting]) -> Result<TrainingRun, Tr
             described.join(" ")
         )));
     }
-    run.params.clone().check()?;
+    // Every candidate's whole run is checked ([`TrainingRun::check`]), so [`Grid::parse`]
+    // refuses a grid before any data is read.
+    run.check()?;
     Ok(run)
 }
 
@@ -354,7 +356,7 @@ pub fn tune(
     let mut first: Option<CvReport> = None;
     for (index, settings) in settings.into_iter().enumerate() {
         let run = configure(base, &settings)?;
-        let trainer = run.params.clone().check()?;
+        let trainer = run.check()?;
         let started = Instant::now();
         let offset = index * spec.folds;
         let report = run.cross_validate(&trainer, data, spec, &|done, _| progress(offset + done, total))?;
@@ -394,10 +396,46 @@ pub fn tune(
     })
 }
 
+/// How a tuned model was picked, recorded under `training.options.tuned` in its file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TunedRecord<'a> {
+    /// What was maximised.
+    pub metric: Metric,
+    /// The winner's score.
+    pub score: f64,
+    /// How many candidates were cross-validated.
+    pub candidates: usize,
+    /// The grid searched.
+    pub grid: &'a Grid,
+    /// The winner's settings.
+    pub settings: &'a [Setting],
+}
+
 impl TuneReport {
     /// The winning candidate.
     pub fn best(&self) -> &Candidate {
         &self.candidates[self.best]
+    }
+
+    /// How the winner was picked, as its model records it.
+    pub fn record(&self) -> TunedRecord<'_> {
+        let best = self.best();
+        TunedRecord {
+            metric: self.metric,
+            score: best.score,
+            candidates: self.candidates.len(),
+            grid: &self.grid,
+            settings: &best.settings,
+        }
+    }
+
+    /// Trains the winner (`base` with its settings) on all of `data`, its cross-validation
+    /// recorded as `base` asks, and records in the model how it was picked ([`Self::record`]).
+    pub fn train_best(&self, base: &TrainingRun, data: &LabeledData) -> Result<Trained, TrainError> {
+        let mut trained = self.best().configure(base)?.run(data)?;
+        let tuned = serde_json::to_value(self.record()).expect("the tuning record serializes");
+        trained.model.training.options.extra.insert("tuned".into(), tuned);
+        Ok(trained)
     }
 
     /// Candidate indices, best first (ties in grid order).
@@ -460,6 +498,7 @@ mod tests {
     use super::*;
     use crate::data::{parse_labeled, Columns, InputFormat};
     use crate::trainer::TrainParams;
+    use crate::FoldError;
     use stance_eval::Report;
 
     fn run() -> TrainingRun {
@@ -472,6 +511,26 @@ mod tests {
             calibration: None,
             topic_terms: Vec::new(),
         }
+    }
+
+    #[test]
+    fn check_refuses_what_the_options_alone_rule_out() {
+        assert!(run().check().is_ok());
+        let calibrated = TrainingRun {
+            calibration: Some(crate::CalibrationSpec { seed: 1 }),
+            targets: TargetSpec { strategy: TargetStrategy::Conjoined, pooled_fallback: false },
+            ..run()
+        };
+        let error = calibrated.check().unwrap_err().to_string();
+        assert!(error.contains("--calibrate is only supported with --target-strategy pooled"), "{error}");
+        let one_fold =
+            TrainingRun { cross_validation: Some(CvSpec { folds: 1, seed: 0, grouped: false }), ..run() };
+        assert!(matches!(one_fold.check(), Err(TrainError::Folds(FoldError::TooFewFolds(1)))));
+        // A grid is checked candidate by candidate when it is parsed.
+        assert!(matches!(
+            Grid::parse(&["alpha=0.1,1"], &one_fold),
+            Err(TrainError::Folds(FoldError::TooFewFolds(1)))
+        ));
     }
 
     fn data() -> LabeledData {

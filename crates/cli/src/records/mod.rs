@@ -17,8 +17,8 @@ mod writer;
 
 use clap::ValueEnum;
 
+use crate::cmd::classify::Level;
 use crate::documents::InvalidUtf8;
-use crate::Level;
 
 pub use pipeline::classify_records;
 

@@ -20,9 +20,9 @@ use stance_model::Topicality;
 
 use super::fields::{parse_object, string_value, Fields};
 use super::RecordOptions;
+use crate::cmd::classify::Level;
 use crate::documents::InvalidUtf8;
 use crate::rows::{append_row, ArticleRow, Labels, Row, SentenceRow, TextRow, NO_SENTENCE};
-use crate::Level;
 
 /// The keys the rows of `level` add to a record, in output order: those of a sample row built
 /// as [`RecordWriter::record`] builds its rows, with `explanation` when `explain`, and

@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
+use clap::Args;
 use serde::Serialize;
 use serde_json::Value;
 use stance_eval::{CvReport, FoldStrategy};
@@ -15,7 +16,29 @@ use stance_features::{FeatureConfig, Hashtags, Idf, Norm, Normalization, Stemmer
 use stance_infer::{Classifier, DEFAULT_MODEL_NAME};
 use stance_model::{Calibration, FeatureWeight, ModelError, ModelFile, TargetModels, TrainingInfo};
 
-use crate::explain::TextOrJson;
+use super::explain::TextOrJson;
+
+/// The model card: labels, features, training data, options, solver, stored CV, top features.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  stance inspect\n  stance inspect --model models/mine.json --top 30 --format json"
+)]
+pub struct InspectArgs {
+    /// Model file (default: the compiled-in model).
+    #[arg(long, value_name = "MODEL")]
+    model: Option<PathBuf>,
+    /// Features listed per label (largest positive weights).
+    #[arg(long, value_name = "N", default_value_t = 15)]
+    top: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: TextOrJson,
+}
+
+/// `stance inspect`.
+pub fn run(args: InspectArgs) -> Result<ExitCode> {
+    inspect(args.model.as_deref(), args.top, args.format)
+}
 
 /// The model card, as `--format json` prints it.
 #[derive(Serialize)]
@@ -159,7 +182,7 @@ struct Hashed {
 }
 
 /// `stance inspect`.
-pub fn inspect(model: Option<&Path>, top: usize, format: TextOrJson) -> Result<ExitCode> {
+fn inspect(model: Option<&Path>, top: usize, format: TextOrJson) -> Result<ExitCode> {
     let (name, bytes) = match model {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|source| ModelError::Io {

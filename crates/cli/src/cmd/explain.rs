@@ -4,11 +4,47 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::ValueEnum;
+use clap::{Args, ValueEnum};
 use stance_features::TermKind;
 use stance_infer::{Classifier, Contribution, Explanation, LabelExplanation};
 
-use crate::{Level, OutputFormat};
+use std::path::PathBuf;
+
+use super::classify::{Level, OutputFormat};
+use super::{bind_target, load_classifier};
+
+/// Why a sentence gets its label: each label's logit as intercept + feature contributions.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    stance explain \"Lavrov said the deployment is completely unacceptable.\"\n  \
+    stance explain --top 3 --format json \"Starmer is ready to send troops.\" \"Talks go on.\"\n  \
+    stance sentences article.txt | tail -n +2 | cut -f3 | stance explain -\n\n\
+    Each feature is shown with the words of the text it came from (stems and n-grams mapped back),\n\
+    its tf-idf value and the label's weight; contribution = value × weight. In text output, ␣ marks\n\
+    the word boundary inside a character n-gram (#␣una: a word starting with \"una\").")]
+pub struct ExplainArgs {
+    /// Model file (default: the compiled-in model).
+    #[arg(long, value_name = "MODEL")]
+    model: Option<PathBuf>,
+    /// Features listed per label, largest |contribution| first.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    top: usize,
+    /// Output format (json: one object per text, one per line).
+    #[arg(long, value_enum, default_value = "text")]
+    format: TextOrJson,
+    /// Stance target of the texts, for a per-target or conjoined model.
+    #[arg(long, value_name = "TARGET")]
+    target: Option<String>,
+    /// Sentences to explain, each as it is (not split); - reads one sentence per line of stdin.
+    #[arg(required = true, value_name = "TEXT")]
+    texts: Vec<String>,
+}
+
+/// `stance explain`: the model is loaded and its target bound before stdin is read.
+pub fn run(args: ExplainArgs) -> Result<ExitCode> {
+    let classifier = bind_target(load_classifier(args.model.as_deref())?, args.target.as_deref())?;
+    explain(&classifier, &args.texts, args.top, args.format)
+}
 
 /// Output format of `explain` and `inspect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -22,13 +58,8 @@ pub enum TextOrJson {
 /// Widest feature and surface columns before text output stops aligning them.
 const MAX_COLUMN: usize = 28;
 
-/// `stance explain`: one explanation per text (`-` = each non-empty line of stdin).
-pub fn explain(
-    classifier: &Classifier,
-    texts: &[String],
-    top: usize,
-    format: TextOrJson,
-) -> Result<ExitCode> {
+/// One explanation per text (`-` = each non-empty line of stdin).
+fn explain(classifier: &Classifier, texts: &[String], top: usize, format: TextOrJson) -> Result<ExitCode> {
     let texts = resolve_texts(texts)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     for (i, text) in texts.iter().enumerate() {

@@ -3,13 +3,80 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use std::process::ExitCode;
+
 use anyhow::{bail, Result};
+use clap::{Args, ValueEnum};
 use stance_features::split_sentences;
 use stance_infer::{spread_most_uncertain, Classifier, Uncertainty};
 use stance_train::{read_unlabeled, Columns};
 
+use super::{check_outputs, emit_report, load_classifier};
 use crate::documents::collect;
 use crate::rows::tsv_field;
+
+/// Pick the unlabeled sentences the model is least sure of, spread across articles, as a
+/// TSV ready to label (fill the empty `label` column, then add the rows to your training data).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  stance sentences new_articles/ > pool.tsv\n  stance suggest --pool pool.tsv --n 20 > to_label.tsv"
+)]
+pub struct SuggestArgs {
+    /// Model file (default: the compiled-in model).
+    #[arg(long, value_name = "MODEL")]
+    model: Option<PathBuf>,
+    /// Unlabeled sentences: sentence tables (.tsv/.csv/.jsonl, e.g. from `stance sentences`;
+    /// rows that already have a label are skipped) or article files and directories.
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    pool: Vec<PathBuf>,
+    /// How many sentences to suggest.
+    #[arg(long, default_value_t = 20)]
+    n: usize,
+    /// Uncertainty measure.
+    #[arg(long, value_enum, default_value = "margin")]
+    strategy: StrategyArg,
+    /// Text column of a sentence-table pool.
+    #[arg(long, default_value = "text", value_name = "COL")]
+    text_col: String,
+    /// Label column of a sentence-table pool (rows with a label are skipped).
+    #[arg(long, default_value = "label", value_name = "COL")]
+    label_col: String,
+    /// Article column of a sentence-table pool.
+    #[arg(long, default_value = "article", value_name = "COL")]
+    group_col: String,
+    /// Also write the TSV to this file (atomically).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Overwrite --out if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Uncertainty measure for `suggest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// 1 − (best − second best probability).
+    Margin,
+    /// Entropy of the probabilities.
+    Entropy,
+}
+
+/// `stance suggest`: `--n` and `--out` are checked before the model is loaded or the pool read.
+pub fn run(args: SuggestArgs) -> Result<ExitCode> {
+    let SuggestArgs { model, pool, n, strategy, text_col, label_col, group_col, out, force } = args;
+    if n == 0 {
+        bail!("--n must be at least 1");
+    }
+    check_outputs([out.as_deref()], force)?;
+    let classifier = load_classifier(model.as_deref())?;
+    let strategy = match strategy {
+        StrategyArg::Margin => Uncertainty::Margin,
+        StrategyArg::Entropy => Uncertainty::Entropy,
+    };
+    let columns = PoolColumns { text: text_col, label: label_col, article: group_col };
+    let tsv = suggest(&classifier, &pool, &columns, n, strategy)?;
+    emit_report(&tsv, out.as_deref())
+}
 
 /// One sentence that could be labeled.
 struct Candidate {
@@ -20,10 +87,10 @@ struct Candidate {
 }
 
 /// Column names used when the pool is a sentence table.
-pub struct PoolColumns {
-    pub text: String,
-    pub label: String,
-    pub article: String,
+struct PoolColumns {
+    text: String,
+    label: String,
+    article: String,
 }
 
 /// Reads the pool: sentence tables (by extension) row by row, skipping rows that already
@@ -75,7 +142,7 @@ fn is_sentence_table(path: &Path) -> bool {
 }
 
 /// Builds the TSV of the `n` most uncertain sentences, spread across articles.
-pub fn suggest(
+fn suggest(
     classifier: &Classifier,
     pool: &[PathBuf],
     columns: &PoolColumns,

@@ -1,18 +1,154 @@
-//! The batch commands over articles: `sentences` and `classify`.
+//! `stance classify`: articles sentence by sentence, as whole articles or as single texts,
+//! or streamed JSONL records; and the batch walk over documents `sentences` shares.
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
+use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use stance_features::split_sentences;
 use stance_infer::Classifier;
 
+use super::{bind_target, load_classifier, parse_probability};
 use crate::documents::{sources, InvalidUtf8, Source};
 use crate::progress::Progress;
-use crate::rows::{tsv_field, ArticleRow, Row, RowWriter, SentenceRow, TextRow, NO_SENTENCE};
-use crate::{Level, OutputFormat, EXIT_SOME_FAILED};
+use crate::records;
+use crate::rows::{ArticleRow, Row, RowWriter, SentenceRow, TextRow, NO_SENTENCE};
+use crate::EXIT_SOME_FAILED;
+
+/// Classify articles sentence by sentence or as whole articles, or stream JSONL records.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    stance classify data/corpus\n  \
+    stance classify --level article --format text article.txt\n  \
+    cat article.txt | stance classify -\n  \
+    stance classify --explain --top 5 --format text article.txt\n  \
+    stance classify --input-format jsonl --text-field body --level text < in.jsonl > out.jsonl\n\n\
+    With --input-format jsonl each output line is the input record, its fields as they were, plus\n\
+    label and probabilities (--level text: the whole text as one unit; --level sentence: one line\n\
+    per sentence, the text field holding the sentence, plus its number under sentence; --level\n\
+    article: label, sentences, shares, top_sentences). An input key of the same name as an added\n\
+    key is replaced. Records are read, classified and written in bounded chunks, so any input size\n\
+    streams in constant memory; blank lines are skipped; a bad record is named FILE:LINE on stderr\n\
+    and the rest go on (exit code 3).")]
+pub struct ClassifyArgs {
+    /// Model file (default: the peacekeeper model compiled into stance).
+    #[arg(long, value_name = "MODEL")]
+    model: Option<PathBuf>,
+    /// Article or JSONL files, directories (walked) or - for stdin [default: -].
+    inputs: Vec<PathBuf>,
+    /// One row per sentence, per article, or per input text classified as one unit (no
+    /// sentence splitting; for data with one sentence per row).
+    #[arg(long, value_enum, default_value = "sentence")]
+    level: Level,
+    /// What the inputs hold: plain-text articles, or JSON Lines records (one object per line,
+    /// the text under --text-field; the output is then JSONL).
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    input_format: records::InputFormat,
+    /// With --input-format jsonl: the key holding each record's text [default: text].
+    #[arg(long, value_name = "KEY", alias = "text-col")]
+    text_field: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: OutputFormat,
+    /// Explain each sentence's label by its top features (sentence level, jsonl or text only):
+    /// jsonl rows get an `explanation` key, text lists the predicted label's features.
+    #[arg(long)]
+    explain: bool,
+    /// With --explain: features listed per label.
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "explain")]
+    top: usize,
+    /// Stance target of every input, for a per-target or conjoined model.
+    #[arg(long, value_name = "TARGET")]
+    target: Option<String>,
+    /// With --input-format jsonl: the key holding each record's stance target (a per-target or
+    /// conjoined model scores every record about its own target; --target covers records
+    /// without the key).
+    #[arg(long, value_name = "KEY")]
+    target_field: Option<String>,
+    /// Leave sentences whose top probability is below P undecided: their label is
+    /// `undecided` and articles do not count them.
+    #[arg(long, value_name = "P", value_parser = parse_probability, allow_negative_numbers = true)]
+    min_confidence: Option<f64>,
+    /// Articles that are not valid UTF-8: decode with U+FFFD and warn, or skip as failed.
+    #[arg(long, value_enum, default_value = "replace", value_name = "WHAT")]
+    invalid_utf8: InvalidUtf8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Granularity of `classify` output.
+pub enum Level {
+    /// One row per sentence.
+    Sentence,
+    /// One row per article.
+    Article,
+    /// One row per input text (a document, or a JSONL record), classified as one unit without
+    /// sentence splitting: for data that already holds one sentence per row.
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Output format of `classify`.
+pub enum OutputFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// Tab-separated with a header line.
+    Tsv,
+    /// Aligned text for reading.
+    Text,
+}
+
+/// `stance classify`: the flags are checked and the model loaded (and its target bound)
+/// before any input is read.
+pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
+    let ClassifyArgs {
+        model,
+        inputs,
+        level,
+        input_format,
+        text_field,
+        format,
+        explain,
+        top,
+        target,
+        target_field,
+        min_confidence,
+        invalid_utf8,
+    } = args;
+    if target_field.is_some() && input_format != records::InputFormat::Jsonl {
+        bail!("--target-field is for JSONL records; add --input-format jsonl");
+    }
+    let classifier = load_classifier(model.as_deref())?.with_min_confidence(min_confidence)?;
+    let classifier = match &target_field {
+        // Records name their own target; a record without one falls back to --target.
+        Some(_) => classifier.with_target(target.as_deref())?,
+        None => bind_target(classifier, target.as_deref())?,
+    };
+    let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
+    if input_format == records::InputFormat::Jsonl {
+        if format != OutputFormat::Jsonl {
+            bail!("--input-format jsonl writes JSONL records; --format tsv and text are for text input");
+        }
+        if explain {
+            super::explain::check_classify_explain(level, format)?;
+        }
+        let options = records::RecordOptions {
+            text_field: text_field.as_deref().unwrap_or("text"),
+            target_field: target_field.as_deref(),
+            level,
+            invalid_utf8,
+            explain: explain.then_some(top),
+            quiet,
+        };
+        return records::classify_records(&classifier, &inputs, &options);
+    }
+    if text_field.is_some() {
+        bail!("--text-field is for JSONL records; add --input-format jsonl");
+    }
+    classify(&classifier, &inputs, level, format, invalid_utf8, quiet, explain.then_some(top))
+}
 
 /// At most this many documents are read, then processed in parallel, at a time.
 const DOCUMENTS_PER_CHUNK: usize = 64;
@@ -23,7 +159,7 @@ const BYTES_PER_CHUNK: usize = 4 << 20;
 
 /// Where `each` writes a document's output: a buffer when the document is processed in
 /// parallel with others, or straight to the batch's output when it is processed alone.
-struct DocumentOutput<'a> {
+pub(super) struct DocumentOutput<'a> {
     buffer: Vec<u8>,
     direct: Option<&'a mut dyn Write>,
 }
@@ -57,7 +193,7 @@ impl Write for DocumentOutput<'_> {
 /// in input order, so output and messages are those of one document after the other. A chunk
 /// of one document (a single input, or one longer than [`BYTES_PER_CHUNK`]) writes straight to
 /// `out`, so a huge article streams.
-fn for_each_document(
+pub(super) fn for_each_document(
     inputs: &[PathBuf],
     invalid_utf8: InvalidUtf8,
     quiet: bool,
@@ -137,26 +273,8 @@ fn for_each_document(
 
 const NO_TEXT: &str = "empty or whitespace only";
 
-/// `stance sentences`: TSV rows `article, sentence, text` for labeling.
-pub fn sentences(inputs: &[PathBuf], invalid_utf8: InvalidUtf8, quiet: bool) -> Result<ExitCode> {
-    let mut out = BufWriter::new(std::io::stdout().lock());
-    writeln!(out, "article\tsentence\ttext")?;
-    let code = for_each_document(inputs, invalid_utf8, quiet, &mut out, |source, text, out| {
-        let ranges = split_sentences(text);
-        if ranges.is_empty() {
-            return Ok(Err(NO_SENTENCE.into()));
-        }
-        for (i, range) in ranges.into_iter().enumerate() {
-            writeln!(out, "{}\t{}\t{}", tsv_field(&source.name), i + 1, tsv_field(&text[range]))?;
-        }
-        Ok(Ok(()))
-    })?;
-    out.flush()?;
-    Ok(code)
-}
-
-/// `stance classify`.
-pub fn classify(
+/// `stance classify` of text inputs.
+fn classify(
     classifier: &Classifier,
     inputs: &[PathBuf],
     level: Level,
@@ -166,7 +284,7 @@ pub fn classify(
     explain: Option<usize>,
 ) -> Result<ExitCode> {
     if explain.is_some() {
-        crate::explain::check_classify_explain(level, format)?;
+        super::explain::check_classify_explain(level, format)?;
     }
     let writer = RowWriter::new(format, classifier.labels());
     let mut out = BufWriter::new(std::io::stdout().lock());

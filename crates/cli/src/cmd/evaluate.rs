@@ -1,0 +1,249 @@
+//! `stance evaluate`: scoring a model against labeled rows (with `stance_eval::evaluate`) or
+//! against labeled whole articles.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use stance_eval::{
+    Abstention, ArticleEvaluation, ArticleOutcome, Evaluation, LabeledText, Mistake, Reliability, Report,
+    TemperatureEffect,
+};
+use stance_infer::Classifier;
+use stance_train::LabeledData;
+
+use super::{check_outputs, emit_report, load_classifier, model_name, parse_probability};
+use crate::args::{DataArgs, ReportArgs, ReportFormat};
+use crate::report_file;
+
+/// Measure a model on labeled data: accuracy, per-class P/R/F1, macro/weighted F1, F_avg,
+/// confusion, per-target metrics, calibration and (optionally) abstention.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  stance evaluate --model models/peacekeepers.json --data test.tsv --format json\n\n\
+                  A SemEval-2016 Task 6 file in Windows-1252, abstaining below a confidence of 0.6:\n  \
+                  stance evaluate --model semeval.json --data SemEval2016-Task6-test.txt --encoding auto --min-confidence 0.6"
+)]
+pub struct EvaluateArgs {
+    /// Model file (default: the compiled-in model).
+    #[arg(long, value_name = "MODEL")]
+    model: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Label meaning "no stance", left out of F_avg (default: the model's neutral label).
+    #[arg(long, value_name = "LABEL")]
+    neutral_label: Option<String>,
+    /// Leave predictions whose top probability is below P undecided, and report coverage
+    /// and the metrics of the decided rows (plus a coverage-vs-accuracy table).
+    #[arg(long, value_name = "P", value_parser = parse_probability, allow_negative_numbers = true)]
+    min_confidence: Option<f64>,
+    /// What the data labels: single sentences (one text per row), or whole articles (each
+    /// row names an article file in --articles by its --text-col, e.g. `--text-col article`,
+    /// with the article's gold label; a --topic-col of true/false marks articles that are
+    /// not about the target, and the report counts how many of them got a stance).
+    #[arg(long, value_enum, default_value = "sentence")]
+    level: EvaluateLevel,
+    /// With --level article: the folder holding the article files.
+    #[arg(long, value_name = "DIR")]
+    articles: Option<PathBuf>,
+    #[command(flatten)]
+    output: ReportArgs,
+}
+
+/// What `stance evaluate` compares with the gold labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvaluateLevel {
+    /// Each row's text as one sentence.
+    Sentence,
+    /// Whole articles, labeled by the article rule of `classify --level article`.
+    Article,
+}
+
+/// `stance evaluate --format json`: the report's fields, then what else the evaluation found,
+/// then where the data and the model came from.
+#[derive(Serialize)]
+struct EvaluateJson<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    calibration: &'a Reliability,
+    worst_errors: &'a [Mistake],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    per_target: &'a BTreeMap<String, Report>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<&'a TemperatureEffect>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    abstention: Option<&'a Abstention>,
+    /// The labeled file.
+    data: String,
+    /// The model file, or the name of the compiled-in default model.
+    model: String,
+}
+
+impl<'a> EvaluateJson<'a> {
+    fn new(evaluation: &'a Evaluation, data: &Path, model: Option<&Path>) -> Self {
+        EvaluateJson {
+            report: &evaluation.report,
+            calibration: &evaluation.reliability,
+            worst_errors: &evaluation.worst_errors,
+            per_target: &evaluation.per_target,
+            temperature: evaluation.temperature.as_ref(),
+            abstention: evaluation.abstention.as_ref(),
+            data: data.display().to_string(),
+            model: model_name(model),
+        }
+    }
+}
+
+/// Pretty JSON with every object's keys in sorted order (through [`serde_json::Value`], whose
+/// maps are sorted), as `evaluate --format json` has always printed them.
+fn sorted_json(value: &impl Serialize) -> Result<String> {
+    Ok(serde_json::to_string_pretty(&serde_json::to_value(value)?)? + "\n")
+}
+
+/// `stance evaluate`: the flags, the outputs and the model are checked before the data is read.
+pub fn run(args: EvaluateArgs) -> Result<ExitCode> {
+    let EvaluateArgs {
+        model,
+        data,
+        neutral_label,
+        min_confidence,
+        level,
+        articles,
+        output: ReportArgs { format, out, report, force },
+    } = args;
+    if level == EvaluateLevel::Article {
+        let Some(articles) = articles else {
+            bail!("--level article needs --articles DIR, the folder of the article files");
+        };
+        if report.is_some() || format == ReportFormat::Markdown {
+            bail!("--level article reports as text or json (--format); --report and markdown are for sentence level");
+        }
+        check_outputs([out.as_deref()], force)?;
+        let classifier = load_classifier(model.as_deref())?.with_min_confidence(min_confidence)?;
+        let labeled = data.read(None)?;
+        let options = EvaluateOptions { neutral_label, min_confidence: None };
+        let evaluation = evaluate_articles(&classifier, &labeled, &articles, &options)?;
+        let text = match format {
+            ReportFormat::Json => serde_json::to_string_pretty(&evaluation)? + "\n",
+            _ => stance_report::article_evaluation_text(&evaluation),
+        };
+        return emit_report(&text, out.as_deref());
+    }
+    if articles.is_some() {
+        bail!("--articles is for --level article");
+    }
+    check_outputs([out.as_deref(), report.as_deref()], force)?;
+    let report_file = report_file::ReportFile::check(report)?;
+    let classifier = load_classifier(model.as_deref())?;
+    if classifier.needs_target() && data.target_col.is_none() {
+        bail!(
+            "{} is a target-aware model: pass --target-col COL naming each row's target (known targets: {})",
+            model_name(model.as_deref()),
+            classifier.targets().join(", ")
+        );
+    }
+    let labeled = data.read(None)?;
+    let options = EvaluateOptions { neutral_label, min_confidence };
+    let evaluation = evaluate(&classifier, &labeled, &options)?;
+    if let Some(file) = &report_file {
+        file.write_evaluation(model.as_deref(), &labeled.path, &evaluation)?;
+    }
+    let json = EvaluateJson::new(&evaluation, &labeled.path, model.as_deref());
+    let text = match format {
+        ReportFormat::Text => stance_report::evaluation_text(&evaluation),
+        ReportFormat::Json => sorted_json(&json)?,
+        ReportFormat::Markdown => stance_report::render_markdown(&report_file::evaluation_page(
+            model.as_deref(),
+            &labeled.path,
+            &evaluation,
+        )),
+    };
+    emit_report(&text, out.as_deref())
+}
+
+/// What `stance evaluate` computes besides the plain metrics.
+#[derive(Debug, Clone, Default)]
+struct EvaluateOptions {
+    /// The label F_avg leaves out; `None` → the model's neutral label (if it has one).
+    neutral_label: Option<String>,
+    /// Predictions whose top probability is below this are undecided (abstention report).
+    min_confidence: Option<f64>,
+}
+
+/// Classifies every row of `data` as one sentence (about the row's target, for a
+/// target-aware model) and compares with its label.
+fn evaluate(classifier: &Classifier, data: &LabeledData, options: &EvaluateOptions) -> Result<Evaluation> {
+    let labels = classifier.labels();
+    let model = classifier.model();
+    let neutral = neutral_label(classifier, options)?;
+    // The classifier's scorer, at the model's temperature and with its relevance section.
+    let scorer = model.scorer().context("the model's weights are inconsistent")?;
+    let rows = data.rows.iter().map(|row| LabeledText {
+        text: &row.text,
+        label: &row.label,
+        target: row.target.as_deref(),
+        source: format!("{}:{}", data.path.display(), row.line),
+    });
+    let evaluate_options = stance_eval::EvaluateOptions {
+        neutral_label: neutral.as_deref(),
+        min_confidence: options.min_confidence,
+        calibration: model.calibration.as_ref(),
+    };
+    Ok(stance_eval::evaluate(&scorer, labels, rows, &evaluate_options)?)
+}
+
+/// The neutral label F_avg leaves out: one named on the command line must be one of the
+/// model's; by default the model's own (resolved when it was trained), not one detected by
+/// name again.
+fn neutral_label(classifier: &Classifier, options: &EvaluateOptions) -> Result<Option<String>> {
+    let labels = classifier.labels();
+    Ok(match options.neutral_label.as_deref() {
+        Some(name) => stance_eval::resolve_neutral_label(labels, Some(name)).map_err(|_| {
+            anyhow!("--neutral-label {name:?} is not one of the model's labels ({})", labels.join(", "))
+        })?,
+        None => classifier.model().neutral_label.clone(),
+    })
+}
+
+/// `stance evaluate --level article`: classifies every article that `data` names (its text
+/// column holds the file name, relative to `articles`) and compares the article's label with
+/// the row's; the row's topic value, if any, says whether the article is about the target.
+/// Every row is checked (label, topic, readable article) before any article is classified.
+fn evaluate_articles(
+    classifier: &Classifier,
+    data: &LabeledData,
+    articles: &Path,
+    options: &EvaluateOptions,
+) -> Result<ArticleEvaluation> {
+    let labels = classifier.labels();
+    let neutral = neutral_label(classifier, options)?;
+    let topics = stance_train::row_topics(data, None)?;
+    let mut checked = Vec::with_capacity(data.rows.len());
+    for (row, topic) in data.rows.iter().zip(topics) {
+        let at = format!("{}:{}", data.path.display(), row.line);
+        let Some(truth) = labels.iter().position(|l| *l == row.label) else {
+            bail!("{at}: label {:?} is not one of the model's labels ({})", row.label, labels.join(", "));
+        };
+        let path = articles.join(&row.text);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{at}: cannot read article {}", path.display()))?;
+        let gold_on_topic = row.topic.as_ref().and(topic).map(|t| t.is_on_topic());
+        checked.push((row, at, truth, text, gold_on_topic));
+    }
+    let mut outcomes = Vec::with_capacity(checked.len());
+    for (row, at, truth, text, gold_on_topic) in checked {
+        let prediction = classifier.classify_article(&text).with_context(|| format!("{at}: {}", row.text))?;
+        let predicted = labels.iter().position(|l| *l == prediction.label).unwrap_or(0);
+        outcomes.push(ArticleOutcome {
+            article: row.text.clone(),
+            truth,
+            predicted,
+            gold_on_topic,
+            on_topic: prediction.on_topic,
+        });
+    }
+    Ok(ArticleEvaluation::new(labels, outcomes, neutral.as_deref()))
+}

@@ -1,0 +1,132 @@
+//! `stance tune`: a grid search by cross-validation, then the winner trained on all the data.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use stance_train::{CvSpec, TrainingRun};
+
+use super::check_outputs;
+use crate::args::{CvArgs, DataArgs, ModelArgs, TargetArgs};
+use crate::progress;
+
+/// Grid search: cross-validate every combination of the --grid values (on top of the other
+/// options), pick the best by --metric, train it on all the data and write the model plus
+/// the full results table (JSON and Markdown).
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  \
+    stance tune --data data/labeled/peacekeepers.tsv --group-col article \\\n    \
+    --grid c=1,10,30,100 --grid char-ngrams=none,2-5 --grid min-df=1,2 --out models/tuned.json\n\n\
+    Grid axes (NAME=V1,V2,…; repeat --grid for more axes):\n\
+    alpha, c (= 1/alpha), word_ngrams, char_ngrams, min_df, max_features, tf, stem,\n\
+    normalize (none, all, or e.g. urls+mentions+negation), hashtags (keep, split, strip),\n\
+    class_weight (none, balanced), hashing_bits (e.g. 18, or none),\n\
+    target_strategy (pooled, per-target, per-target+fallback, conjoined; needs --target-col).\n\
+    The results go to MODEL.tune.json and MODEL.tune.md beside --out (or --results PREFIX);\n\
+    the Markdown table is also printed.")]
+pub struct TuneArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Column grouping rows (e.g. article); folds never split a group.
+    #[arg(long, value_name = "COL")]
+    group_col: Option<String>,
+    /// Label meaning "no stance" (default: a label named neutral or none, if any).
+    #[arg(long, value_name = "LABEL")]
+    neutral_label: Option<String>,
+    /// One grid axis, NAME=V1,V2,… (repeatable).
+    #[arg(long = "grid", value_name = "NAME=VALUES")]
+    grid: Vec<String>,
+    /// What to maximise: pooled out-of-fold accuracy, macro-f1 or f-avg.
+    #[arg(long, default_value = "macro-f1", value_parser = parse_metric)]
+    metric: stance_train::Metric,
+    /// Where to write the best model.
+    #[arg(long, value_name = "MODEL")]
+    out: PathBuf,
+    /// Results prefix: writes PREFIX.json and PREFIX.md [default: --out without .json, plus .tune].
+    #[arg(long, value_name = "PREFIX")]
+    results: Option<PathBuf>,
+    /// Overwrite existing outputs.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    cv: CvArgs,
+    #[command(flatten)]
+    targets: TargetArgs,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+fn parse_metric(name: &str) -> std::result::Result<stance_train::Metric, String> {
+    stance_train::Metric::parse(name)
+        .ok_or_else(|| format!("unknown metric {name:?}; use accuracy, macro-f1 or f-avg"))
+}
+
+/// `stance tune`: search, then train the winner on everything with its cross-validation recorded.
+pub fn run(args: TuneArgs, quiet: bool) -> Result<ExitCode> {
+    let TuneArgs { data, group_col, neutral_label, grid, metric, out, results, force, cv, targets, model } =
+        args;
+    let out = out.as_path();
+    let prefix = results.unwrap_or_else(|| {
+        let stem = out.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
+        out.with_file_name(format!("{stem}.tune"))
+    });
+    let with_extension = |ext: &str| {
+        let mut name = prefix.clone().into_os_string();
+        name.push(ext);
+        PathBuf::from(name)
+    };
+    let (json_path, markdown_path) = (with_extension(".json"), with_extension(".md"));
+    check_outputs([Some(out), Some(json_path.as_path()), Some(markdown_path.as_path())], force)?;
+    cv.check()?;
+    let base = TrainingRun {
+        params: model.params()?,
+        columns: data.columns(group_col.as_deref()),
+        neutral_label,
+        cross_validation: Some(CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() }),
+        targets: targets.spec(data.target_col.as_deref())?,
+        calibration: None,
+        topic_terms: Vec::new(),
+    };
+    let grid = stance_train::Grid::parse(&grid, &base)?;
+    let labeled = data.read(group_col.as_deref())?;
+    let spec = base.cross_validation.clone().expect("set above");
+    let candidates = grid.candidates().len();
+    let bar = progress::Progress::new(
+        (candidates * spec.folds) as u64,
+        &format!("folds ({candidates} candidates × {} folds)", spec.folds),
+        quiet,
+    );
+    let report = stance_train::tune(&base, &grid, &labeled, &spec, metric, &|done, _| bar.set(done as u64))?;
+    bar.finish();
+    let markdown = report.to_markdown();
+    stance_model::write_atomically(&json_path, (serde_json::to_string_pretty(&report)? + "\n").as_bytes())
+        .with_context(|| format!("cannot write {}", json_path.display()))?;
+    stance_model::write_atomically(&markdown_path, markdown.as_bytes())
+        .with_context(|| format!("cannot write {}", markdown_path.display()))?;
+    let best = report.best();
+    let trained = report.train_best(&base, &labeled)?;
+    for warning in &trained.warnings {
+        eprintln!("stance: warning: {warning}");
+    }
+    trained.model.save(out)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(markdown.as_bytes())?;
+    stdout.flush()?;
+    eprintln!(
+        "best of {} candidates: {} (pooled {} {:.3}); wrote {}, {} and {}",
+        report.candidates.len(),
+        if best.settings.is_empty() {
+            "the base options".to_string()
+        } else {
+            best.settings.iter().map(|s| format!("{}={}", s.name, s.value)).collect::<Vec<_>>().join(" ")
+        },
+        report.metric.name(),
+        best.score,
+        out.display(),
+        json_path.display(),
+        markdown_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
