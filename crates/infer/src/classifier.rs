@@ -409,6 +409,59 @@ mod tests {
         assert!((prediction.shares.values().sum::<f64>() - 1.0).abs() < 1e-12);
     }
 
+    /// Labels `neutral, oppose, support` as in the default model: neutral is index 0.
+    const NEUTRAL: Option<usize> = Some(0);
+
+    #[test]
+    fn article_label_most_evidence_wins_whatever_the_neutral_sentences() {
+        // support has fewer sentences than oppose but more summed confidence.
+        assert_eq!(article_label(&[5, 3, 2], &[4.0, 1.5, 1.6], NEUTRAL), 2);
+        assert_eq!(article_label(&[5, 3, 2], &[4.0, 1.7, 1.6], NEUTRAL), 1);
+        // The neutral label never competes, even with the most evidence (here at index 2).
+        assert_eq!(article_label(&[1, 0, 4], &[0.7, 0.0, 3.0], Some(2)), 0);
+        assert_eq!(article_label(&[0, 1, 4], &[0.0, 0.7, 3.0], Some(2)), 1);
+    }
+
+    #[test]
+    fn article_label_ties_go_to_more_sentences_then_the_earlier_label() {
+        // Equal evidence: the label with more sentences, whichever comes first.
+        assert_eq!(article_label(&[0, 1, 2], &[0.0, 0.9, 0.9], NEUTRAL), 2);
+        assert_eq!(article_label(&[0, 2, 1], &[0.0, 0.9, 0.9], NEUTRAL), 1);
+        // Equal evidence and sentences: the earlier label.
+        assert_eq!(article_label(&[0, 1, 1], &[0.0, 0.8, 0.8], NEUTRAL), 1);
+        assert_eq!(article_label(&[1, 1, 3], &[0.8, 0.8, 0.5], Some(2)), 0);
+        // Without a neutral label too.
+        assert_eq!(article_label(&[2, 2, 1], &[0.9, 0.9, 0.9], None), 0);
+        assert_eq!(article_label(&[1, 2, 2], &[0.9, 0.9, 0.9], None), 1);
+    }
+
+    #[test]
+    fn article_label_needs_the_minimum_evidence_exactly() {
+        assert_eq!(ARTICLE_MIN_EVIDENCE, 0.6);
+        // Exactly the minimum decides; a hair below leaves the article neutral.
+        assert_eq!(article_label(&[3, 1, 0], &[2.0, ARTICLE_MIN_EVIDENCE, 0.0], NEUTRAL), 1);
+        let below = ARTICLE_MIN_EVIDENCE - 1e-9;
+        assert_eq!(article_label(&[3, 1, 0], &[2.0, below, 0.0], NEUTRAL), 0);
+        assert_eq!(article_label(&[3, 0, 1], &[2.0, 0.0, below], NEUTRAL), 0);
+        // Several weak sentences add up; one weak one does not.
+        assert_eq!(article_label(&[0, 0, 2], &[0.0, 0.0, 0.8], NEUTRAL), 2);
+        assert_eq!(article_label(&[0, 0, 1], &[0.0, 0.0, 0.4], NEUTRAL), 0);
+        // The neutral label index is returned, not index 0.
+        assert_eq!(article_label(&[1, 0, 5], &[0.5, 0.0, 4.0], Some(2)), 2);
+        // Only neutral sentences (or none decided): neutral.
+        assert_eq!(article_label(&[4, 0, 0], &[3.2, 0.0, 0.0], NEUTRAL), 0);
+        assert_eq!(article_label(&[0, 0, 0], &[0.0, 0.0, 0.0], Some(1)), 1);
+    }
+
+    #[test]
+    fn article_label_without_a_neutral_label_needs_no_minimum() {
+        // One weak sentence decides; a label without sentences never wins.
+        assert_eq!(article_label(&[0, 1, 0], &[0.0, 0.4, 0.0], None), 1);
+        assert_eq!(article_label(&[0, 0, 1], &[0.0, 0.0, 0.35], None), 2);
+        // Every sentence undecided: the first label.
+        assert_eq!(article_label(&[0, 0, 0], &[0.0, 0.0, 0.0], None), 0);
+    }
+
     #[test]
     fn classifier_is_shared_across_threads_with_identical_results() {
         fn assert_send_sync<T: Send + Sync>() {}
