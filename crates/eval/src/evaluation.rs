@@ -309,6 +309,17 @@ mod tests {
         assert!((r.bins[5].mean_confidence - 0.55).abs() < 1e-12);
         // ECE = 2/5·|0.5−0.95| + 2/5·|1−0.55| + 1/5·|0−0| = 0.18 + 0.18 = 0.36.
         assert!((r.ece - 0.36).abs() < 1e-12, "{}", r.ece);
+        // Bin b spans (b/10, (b+1)/10].
+        for (b, bin) in r.bins.iter().enumerate() {
+            assert!((bin.lower - b as f64 / 10.0).abs() < 1e-12, "{b}: {bin:?}");
+            assert!((bin.upper - (b + 1) as f64 / 10.0).abs() < 1e-12, "{b}: {bin:?}");
+        }
+        assert_eq!((r.bins[0].lower, r.bins[9].upper), (0.0, 1.0));
+        // No rows: empty bins and an ECE of 0, not NaN.
+        let empty = Reliability::from_confidences(&[], &[], 4);
+        assert_eq!(empty.ece, 0.0);
+        assert!(empty.bins.iter().all(|b| b.count == 0 && b.accuracy == 0.0 && b.mean_confidence == 0.0));
+        assert_eq!(empty.bins.iter().map(|b| b.upper).collect::<Vec<_>>(), [0.25, 0.5, 0.75, 1.0]);
     }
 
     #[test]
