@@ -378,6 +378,7 @@ mod tests {
         let report =
             cross_validate(&trainer, &texts, &truth, &labels, Some(("place", &groups)), 4, 0).unwrap();
         assert_eq!(report.folds, 4);
+        assert_eq!(report.per_fold.iter().map(|f| f.fold).collect::<Vec<_>>(), [1, 2, 3, 4]);
         for fold in &report.per_fold {
             assert_eq!((fold.n_train, fold.n_test), (12, 4), "{fold:?}");
             assert_eq!(fold.accuracy, 0.5, "{fold:?}");
@@ -458,6 +459,10 @@ mod tests {
         let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
         let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
         let mut report = cross_validate(&trainer, &texts, &targets, &labels, None, 2, 3).unwrap();
+        assert_eq!(report.per_fold.iter().map(|f| f.fold).collect::<Vec<_>>(), [1, 2]);
+        let sources: Vec<String> = report.out_of_fold.iter().map(|row| row.source.clone()).collect();
+        assert_eq!(sources, (1..=12).map(|i| format!("row {i}")).collect::<Vec<_>>());
+        assert!(report.per_fold.iter().all(|f| f.test_groups.is_empty()));
         assert_eq!(report.pooled.f_avg, None);
         assert!(report.per_fold.iter().all(|f| f.f_avg.is_none()));
         let row_targets: Vec<Option<String>> =
