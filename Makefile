@@ -110,7 +110,7 @@ fuzz:
 MUTANTS_FILES := crates/eval/src/metrics.rs crates/eval/src/evaluation.rs crates/eval/src/cv.rs \
     crates/train/src/folds.rs crates/train/src/cv.rs crates/train/src/calibration.rs \
     crates/infer/src/classifier.rs
-MUTANTS_TIMEOUT ?= 60
+MUTANTS_TIMEOUT ?= 30
 
 mutants:
 	@$(CARGO) mutants --version >/dev/null 2>&1 || $(CARGO) install cargo-mutants --locked
