@@ -354,6 +354,11 @@ mod tests {
     fn degenerate_inputs_stay_finite_and_bounded() {
         assert_eq!(fit_temperature(&[], &[]), 1.0);
         assert_eq!(fit_temperature(&[vec![0.5, 0.5], vec![2.0, 2.0]], &[0, 1]), 1.0);
+        // Flat to within 1e-12 of its size counts as flat: ten labels, the true one ahead by
+        // 6e-14, give a likelihood of ln 10 ≈ 2.3 that varies by 1e-12 over the whole range.
+        let mut nearly_equal = vec![0.0; 10];
+        nearly_equal[0] = 6e-14;
+        assert_eq!(fit_temperature(&[nearly_equal], &[0]), 1.0);
         // Always right with a margin: sharper is always better, up to the bound.
         let t = fit_temperature(&[vec![5.0, 0.0], vec![0.0, 5.0]], &[0, 1]);
         assert!((t - MIN_TEMPERATURE).abs() < 1e-6, "{t}");
