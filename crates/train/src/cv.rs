@@ -439,6 +439,45 @@ mod tests {
     }
 
     #[test]
+    fn a_test_target_unseen_in_training_names_its_fold() {
+        use crate::targets::TargetStrategy;
+        // Target c only in group gc, the third fold (groups g1 and g2 are larger): a per-target
+        // model of that fold has no model for c and no pooled fallback.
+        let mut texts = Vec::new();
+        let mut truth = Vec::new();
+        let mut stance_targets = Vec::new();
+        let mut groups = Vec::new();
+        for (group, targets) in [("g1", ["a", "b"]), ("g2", ["a", "b"]), ("gc", ["c", "c"])] {
+            for (target, place) in targets.into_iter().zip(["north", "south"]) {
+                for (word, label) in [("win", 1), ("loss", 0)] {
+                    texts.push(format!("a {word} in the {place} for {group}"));
+                    truth.push(label);
+                    stance_targets.push(Some(target.to_owned()));
+                    groups.push(group.to_owned());
+                }
+            }
+        }
+        let labels = vec!["against".to_string(), "favor".to_string()];
+        let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
+        let spec = TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: false };
+        let err = cross_validate_targets(
+            &trainer,
+            &spec,
+            &texts,
+            &truth,
+            &labels,
+            Some(&stance_targets),
+            Some(("group", &groups)),
+            3,
+            0,
+            &|_, _| {},
+        )
+        .unwrap_err();
+        assert!(matches!(err, TrainError::FoldTarget { fold: 3, grouped: true, .. }), "{err}");
+        assert!(err.to_string().starts_with("cross-validation fold 3: "), "{err}");
+    }
+
+    #[test]
     fn annotate_adds_f_avg_per_fold_and_per_target() {
         // Four rows per fold, labels a (neutral), b, c; stratified folds.
         let texts = [
