@@ -250,7 +250,8 @@ fn run_with_peak_rss(cmd: &mut std::process::Command, dir: &Path) -> (i32, Strin
     };
     let stderr = std::fs::read_to_string(dir.join("stderr")).unwrap();
     assert!(!stderr.contains("panicked"), "stance panicked:\n{stderr}");
-    (status.code().expect("stance was killed by a signal"), stderr, peak)
+    let code = status.code().unwrap_or_else(|| panic!("stance was killed by a signal ({status}):\n{stderr}"));
+    (code, stderr, peak)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -556,15 +557,30 @@ fn invalid_utf8_article_is_skipped_on_request() {
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
 
+/// The address space `stance sentences` gets for the 100 MB line, in KiB: 1 GiB. The article
+/// itself is 100 MB and its output about as much again; the per-character table the splitter
+/// used to hold would need 1.6 GB more.
+const ONE_LINE_MEMORY_CAP_KIB: u64 = 1024 * 1024;
+
 /// One line of 100 MB: split without a per-character table (the splitter used to hold 16 bytes
 /// per character, 1.6 GB for this line), every sentence found.
+///
+/// The bound is enforced, not only measured: `stance` runs with its address space capped at
+/// [`ONE_LINE_MEMORY_CAP_KIB`] (`ulimit -v` in `sh`, which needs no /proc), on a fixed number of
+/// threads and malloc arenas so that the cap does not depend on the machine's core count; an
+/// allocation past the cap aborts it and fails the test. Where /proc exists, the peak resident
+/// set size is also read and printed.
 #[test]
 fn one_100_mb_line_is_split_in_bounded_memory() {
     let dir = tmp();
     let path = dir.path().join("one-line.txt");
     let sentences = write_one_line_article(&path, 100 * 1024 * 1024);
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_stance"));
-    cmd.arg("sentences").arg(&path);
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("ulimit -v {ONE_LINE_MEMORY_CAP_KIB} && exec \"$0\" --threads 2 sentences \"$1\""))
+        .arg(env!("CARGO_BIN_EXE_stance"))
+        .arg(&path)
+        .env("MALLOC_ARENA_MAX", "2");
     let (code, stderr, peak) = run_with_peak_rss(&mut cmd, dir.path());
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
@@ -573,14 +589,9 @@ fn one_100_mb_line_is_split_in_bounded_memory() {
     let last_row = output[..output.len() - 1].rsplit(|&b| b == b'\n').next().unwrap();
     let expected = format!("one-line.txt\t{sentences}\t{}", LINE_SENTENCES[(sentences - 1) % 4]);
     assert_eq!(std::str::from_utf8(last_row).unwrap(), expected);
-    match peak {
-        // The article itself is 100 MB and its output about as much again; far below that
-        // per-character table.
-        Some(kib) => {
-            eprintln!("note: peak RSS of `stance sentences` on a 100 MB line: {} MiB", kib / 1024);
-            assert!(kib < 1024 * 1024, "peak RSS {kib} KiB for a 100 MB line");
-        }
-        None => eprintln!("note: no /proc here; peak RSS not checked"),
+    if let Some(kib) = peak {
+        eprintln!("note: peak RSS of `stance sentences` on a 100 MB line: {} MiB", kib / 1024);
+        assert!(kib < ONE_LINE_MEMORY_CAP_KIB, "peak RSS {kib} KiB for a 100 MB line");
     }
 }
 
@@ -598,12 +609,22 @@ fn long_one_line_article_is_classified() {
     assert_eq!(rows[0]["sentences"], sentences);
 }
 
+/// The user and group id of "nobody", which `stance` runs as where the test runs as root.
+#[cfg(unix)]
+const NOBODY: u32 = 65534;
+
 /// A directory holding an unreadable file and a symbolic link loop: each is reported, the rest
 /// is classified, exit code 3.
+///
+/// Root reads a file of mode 000 all the same (as in CI containers), so there `stance` runs as
+/// the unprivileged user [`NOBODY`] — from a copy of the binary in the temporary directory, which
+/// that user can reach wherever the build tree is. If that user cannot be switched to, the test
+/// fails: it never passes without the unreadable file.
 #[cfg(unix)]
 #[test]
 fn unreadable_file_and_symlink_loop_in_a_directory() {
     use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
 
     let dir = tmp();
     let articles = articles_dir(dir.path());
@@ -611,25 +632,34 @@ fn unreadable_file_and_symlink_loop_in_a_directory() {
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     std::os::unix::fs::symlink(".", articles.join("loop")).unwrap();
     let loop_path = articles.join("loop");
-    // As root (as in CI containers), mode 000 does not stop reading the file.
-    let unreadable = std::fs::read(&locked).is_err();
-    if !unreadable {
-        eprintln!(
-            "note: running as root: chmod 000 does not block reads, so the unreadable-file check is skipped"
-        );
+    let as_root = std::fs::read(&locked).is_ok();
+    let command = |subcommand: &str| -> assert_cmd::Command {
+        if !as_root {
+            let mut cmd = stance();
+            cmd.arg(subcommand).arg(&articles);
+            return cmd;
+        }
+        let mut cmd = std::process::Command::new(dir.path().join("stance"));
+        cmd.uid(NOBODY).gid(NOBODY).current_dir(dir.path()).arg(subcommand).arg(&articles);
+        assert_cmd::Command::from_std(cmd)
+    };
+    if as_root {
+        std::fs::copy(env!("CARGO_BIN_EXE_stance"), dir.path().join("stance")).unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut probe = std::process::Command::new(dir.path().join("stance"));
+        probe.uid(NOBODY).gid(NOBODY).current_dir(dir.path()).arg("--version");
+        let probe = probe.output().unwrap_or_else(|e| {
+            panic!("running as root, and stance cannot be started as uid {NOBODY} to test an unreadable file: {e}")
+        });
+        assert!(probe.status.success(), "stance --version as uid {NOBODY}: {probe:?}");
     }
-    let mut failed = vec![(loop_path.as_path(), "symbolic link loop")];
-    let mut good = vec!["good.txt"];
-    if unreadable {
-        failed.push((locked.as_path(), "cannot read: "));
-    } else {
-        good.push("locked.txt");
-    }
+    let failed =
+        [(loop_path.as_path(), "symbolic link loop"), (locked.as_path(), "cannot read: Permission denied")];
 
-    let out = run(stance().arg("classify").arg(&articles));
-    check_partial_batch(&out, &failed, 3, &good);
-    let out = run(stance().arg("sentences").arg(&articles));
-    check_partial_sentences(&out, &failed, 3, &good);
+    let out = run(&mut command("classify"));
+    check_partial_batch(&out, &failed, 3, &["good.txt"]);
+    let out = run(&mut command("sentences"));
+    check_partial_sentences(&out, &failed, 3, &["good.txt"]);
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
 }
 

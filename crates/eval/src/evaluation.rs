@@ -309,6 +309,17 @@ mod tests {
         assert!((r.bins[5].mean_confidence - 0.55).abs() < 1e-12);
         // ECE = 2/5·|0.5−0.95| + 2/5·|1−0.55| + 1/5·|0−0| = 0.18 + 0.18 = 0.36.
         assert!((r.ece - 0.36).abs() < 1e-12, "{}", r.ece);
+        // Bin b spans (b/10, (b+1)/10].
+        for (b, bin) in r.bins.iter().enumerate() {
+            assert!((bin.lower - b as f64 / 10.0).abs() < 1e-12, "{b}: {bin:?}");
+            assert!((bin.upper - (b + 1) as f64 / 10.0).abs() < 1e-12, "{b}: {bin:?}");
+        }
+        assert_eq!((r.bins[0].lower, r.bins[9].upper), (0.0, 1.0));
+        // No rows: empty bins and an ECE of 0, not NaN.
+        let empty = Reliability::from_confidences(&[], &[], 4);
+        assert_eq!(empty.ece, 0.0);
+        assert!(empty.bins.iter().all(|b| b.count == 0 && b.accuracy == 0.0 && b.mean_confidence == 0.0));
+        assert_eq!(empty.bins.iter().map(|b| b.upper).collect::<Vec<_>>(), [0.25, 0.5, 0.75, 1.0]);
     }
 
     #[test]
@@ -405,9 +416,19 @@ mod tests {
         assert!((a.at.accuracy - 2.0 / 3.0).abs() < 1e-12);
         let thresholds: Vec<f64> = a.curve.iter().map(|p| p.min_confidence).collect();
         assert_eq!(thresholds, [0.34, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9]);
+        // Decided rows a→a, b→a, c→c: F1 a = 2/3, b = 0, c = 1; macro-F1 (2/3 + 0 + 1) / 3.
+        assert!((a.at.macro_f1 - 5.0 / 9.0).abs() < 1e-12, "{}", a.at.macro_f1);
+        // At 0.34 every row is decided: a→a, b→a, c→c, a→b, b→b. F1 a = 1/2 (TP 1, FP 1, FN 1),
+        // b = 1/2, c = 1: macro-F1 2/3, where the support-weighted F1 (and the accuracy) is 3/5.
+        let all = &a.curve[0];
+        assert_eq!((all.min_confidence, all.decided, all.coverage), (0.34, 5, 1.0));
+        assert!((all.accuracy - 0.6).abs() < 1e-12, "{}", all.accuracy);
+        assert!((all.macro_f1 - 2.0 / 3.0).abs() < 1e-12, "{}", all.macro_f1);
         let decided: Vec<usize> = a.curve.iter().map(|p| p.decided).collect();
         assert_eq!(decided, [5, 4, 3, 3, 3, 2, 2, 1]);
         assert_eq!(a.curve[7].accuracy, 1.0);
+        // Only the first row (a→a) reaches 0.9: F1 a = 1, b and c 0 (no rows), macro-F1 1/3.
+        assert!((a.curve[7].macro_f1 - 1.0 / 3.0).abs() < 1e-12, "{}", a.curve[7].macro_f1);
         // Nothing decided: zeros, not NaN; the requested threshold is not listed twice.
         let none = Abstention::from_rows(&labels, &rows, 1.0);
         assert_eq!(
@@ -415,6 +436,9 @@ mod tests {
             (0, 0.0, 0.0, 0.0)
         );
         assert_eq!(Abstention::from_rows(&labels, &rows, 0.5).curve.len(), 7);
+        // No rows at all: coverage 0, not NaN.
+        let empty = Abstention::from_rows(&labels, &[], 0.5);
+        assert_eq!((empty.n, empty.at.decided, empty.at.coverage, empty.at.macro_f1), (0, 0, 0.0, 0.0));
         let json = serde_json::to_value(&a).unwrap();
         assert_eq!(json["decided"], 3);
         assert_eq!(json["curve"].as_array().unwrap().len(), 8);

@@ -452,4 +452,20 @@ mod tests {
         assert_eq!(MeanStd::of(&[]), MeanStd { mean: 0.0, std: 0.0 });
         assert_eq!(MeanStd::of(&[0.7]), MeanStd { mean: 0.7, std: 0.0 });
     }
+
+    #[test]
+    fn mean_std_keeps_every_bit_far_from_zero() {
+        // Values with 20 fractional bits, then the same shifted by 2^30: every step of the
+        // two-pass variance is exact for both, so the standard deviations are equal to the last
+        // bit. Σ (v + mean)(v − mean) — E[x²] − E[x]² in disguise — loses the low bits of the
+        // shifted values' products (relative error ~1e-7 here).
+        let small: Vec<f64> =
+            [349_525.0, 699_051.0, 123_457.0, 987_653.0].iter().map(|j| j / 1_048_576.0).collect();
+        let offset = 1_073_741_824.0;
+        let shifted: Vec<f64> = small.iter().map(|v| v + offset).collect();
+        let (a, b) = (MeanStd::of(&small), MeanStd::of(&shifted));
+        assert_eq!(b.std, a.std);
+        assert_eq!(b.mean, a.mean + offset);
+        assert!((a.std - 0.314_668_883_865_143_8).abs() < 1e-15, "{}", a.std);
+    }
 }

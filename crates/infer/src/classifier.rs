@@ -419,6 +419,178 @@ mod tests {
     }
 
     #[test]
+    fn default_model_json_is_the_embedded_model() {
+        let json = Classifier::default_model_json();
+        let model = ModelFile::from_json_bytes(json.as_bytes(), Path::new(DEFAULT_MODEL_NAME)).unwrap();
+        assert_eq!(&model, default().model());
+        assert_eq!(json, DEFAULT_MODEL_JSON);
+    }
+
+    #[test]
+    fn sentence_confidence_is_the_probability_of_its_label() {
+        let classifier = default();
+        let prediction = classifier.classify_sentence("Starmer is open to sending troops.").unwrap();
+        let p = prediction.probabilities[&prediction.label];
+        assert!(p < 1.0 && p > 1.0 / 3.0, "{p}");
+        assert_eq!(prediction.confidence(), p);
+        let undecided = SentencePrediction { label: UNDECIDED.into(), ..prediction };
+        assert_eq!(undecided.confidence(), 0.0);
+    }
+
+    #[test]
+    fn classify_sentences_numbers_each_sentence() {
+        let classifier = default();
+        let text =
+            "Lavrov said the deployment is completely unacceptable. Starmer is open to sending troops.";
+        let predictions = classifier.classify_sentences(text).unwrap();
+        let numbered: Vec<(usize, &str)> =
+            predictions.iter().map(|p| (p.sentence, p.text.as_str())).collect();
+        assert_eq!(
+            numbered,
+            [
+                (1, "Lavrov said the deployment is completely unacceptable."),
+                (2, "Starmer is open to sending troops.")
+            ]
+        );
+        for prediction in &predictions {
+            let alone = classifier.classify_sentence(&prediction.text).unwrap();
+            assert_eq!((&prediction.label, &prediction.probabilities), (&alone.label, &alone.probabilities));
+        }
+    }
+
+    #[test]
+    fn min_confidence_leaves_weaker_sentences_undecided() {
+        let text = "Starmer is open to sending troops.";
+        let plain = default().classify_sentence(text).unwrap();
+        let p = plain.confidence();
+        // At exactly its confidence the sentence is decided; just above it, undecided.
+        let at = default().with_min_confidence(Some(p)).unwrap();
+        assert_eq!(at.classify_sentence(text).unwrap(), plain);
+        assert_eq!(at.score_for(text, None).unwrap().label, default().score_for(text, None).unwrap().label);
+        let above = default().with_min_confidence(Some(p + 1e-9)).unwrap();
+        let undecided = above.classify_sentence(text).unwrap();
+        assert_eq!(undecided.label, UNDECIDED);
+        assert_eq!(undecided.probabilities, plain.probabilities);
+        assert_eq!(above.score_for(text, None).unwrap().label, None);
+        // 0 decides everything; so does no minimum.
+        let zero = default().with_min_confidence(Some(0.0)).unwrap();
+        assert_eq!(zero.classify_sentence(text).unwrap(), plain);
+        assert_eq!(
+            default().with_min_confidence(Some(1.0)).unwrap().classify_sentence(text).unwrap().label,
+            UNDECIDED
+        );
+        // An article whose stance sentences are all undecided is neutral, and lists none of them.
+        let article = "Russia rejects possible deployment of European peacekeepers in Ukraine\nStarmer is open to sending troops.";
+        let strict = default().with_min_confidence(Some(1.0)).unwrap().classify_article(article).unwrap();
+        assert_eq!((strict.label.as_str(), strict.sentences), ("neutral", 2));
+        assert!(strict.top_sentences.is_empty() && strict.shares.values().all(|&share| share == 0.0));
+    }
+
+    #[test]
+    fn min_confidence_must_be_a_probability_and_undecided_not_a_label() {
+        for bad in [-0.1, 1.5, f64::NAN] {
+            let err = default().with_min_confidence(Some(bad)).unwrap_err();
+            assert!(matches!(err, InferError::MinConfidence(_)), "{bad}: {err}");
+        }
+        for good in [None, Some(0.0), Some(0.5), Some(1.0)] {
+            assert!(default().with_min_confidence(good).is_ok(), "{good:?}");
+        }
+        let mut model = default().model().clone();
+        model.labels[1] = UNDECIDED.into();
+        let classifier = Classifier::from_model(model).unwrap();
+        let err = classifier.clone().with_min_confidence(Some(0.5)).unwrap_err();
+        assert!(err.to_string().contains("a label named \"undecided\""), "{err}");
+        assert!(classifier.with_min_confidence(None).is_ok());
+    }
+
+    /// The default model with a relevance section that finds nothing relevant but the topic
+    /// term "peacekeepers".
+    fn topical() -> Classifier {
+        let mut model = default().model().clone();
+        model.relevance = Some(stance_model::Relevance {
+            coefficients: vec![0.0; model.features.n_features()],
+            intercept: -5.0,
+            threshold: 0.5,
+            topic_terms: vec!["peacekeepers".into()],
+            trained_on: "a test".into(),
+        });
+        model.format_version = model.version_needed();
+        Classifier::from_model(model).unwrap()
+    }
+
+    #[test]
+    fn articles_are_on_topic_when_any_sentence_is() {
+        assert!(!default().knows_topic());
+        let classifier = topical();
+        assert!(classifier.knows_topic());
+        let on = "Russia rejects possible deployment of European peacekeepers in Ukraine";
+        let off = "Lavrov said the deployment is completely unacceptable.";
+        let sentence = classifier.classify_sentence(on).unwrap();
+        assert_eq!(sentence.on_topic, Some(true));
+        assert!(sentence.relevance.is_some());
+        let sentence = classifier.classify_sentence(off).unwrap();
+        assert_eq!((sentence.on_topic, sentence.label.as_str()), (Some(false), "neutral"));
+        let mixed = classifier.classify_article(&format!("{off}\n{on}\n{off}")).unwrap();
+        assert_eq!(mixed.on_topic, Some(true));
+        let article = classifier.classify_article(&format!("{off}\n{off}")).unwrap();
+        assert_eq!((article.on_topic, article.label.as_str()), (Some(false), "neutral"));
+        assert_eq!(default().classify_article(on).unwrap().on_topic, None);
+    }
+
+    /// Labels `neutral, oppose, support` as in the default model: neutral is index 0.
+    const NEUTRAL: Option<usize> = Some(0);
+
+    #[test]
+    fn article_label_most_evidence_wins_whatever_the_neutral_sentences() {
+        // support has fewer sentences than oppose but more summed confidence.
+        assert_eq!(article_label(&[5, 3, 2], &[4.0, 1.5, 1.6], NEUTRAL), 2);
+        assert_eq!(article_label(&[5, 3, 2], &[4.0, 1.7, 1.6], NEUTRAL), 1);
+        // The neutral label never competes, even with the most evidence (here at index 2).
+        assert_eq!(article_label(&[1, 0, 4], &[0.7, 0.0, 3.0], Some(2)), 0);
+        assert_eq!(article_label(&[0, 1, 4], &[0.0, 0.7, 3.0], Some(2)), 1);
+    }
+
+    #[test]
+    fn article_label_ties_go_to_more_sentences_then_the_earlier_label() {
+        // Equal evidence: the label with more sentences, whichever comes first.
+        assert_eq!(article_label(&[0, 1, 2], &[0.0, 0.9, 0.9], NEUTRAL), 2);
+        assert_eq!(article_label(&[0, 2, 1], &[0.0, 0.9, 0.9], NEUTRAL), 1);
+        // Equal evidence and sentences: the earlier label.
+        assert_eq!(article_label(&[0, 1, 1], &[0.0, 0.8, 0.8], NEUTRAL), 1);
+        assert_eq!(article_label(&[1, 1, 3], &[0.8, 0.8, 0.5], Some(2)), 0);
+        // Without a neutral label too.
+        assert_eq!(article_label(&[2, 2, 1], &[0.9, 0.9, 0.9], None), 0);
+        assert_eq!(article_label(&[1, 2, 2], &[0.9, 0.9, 0.9], None), 1);
+    }
+
+    #[test]
+    fn article_label_needs_the_minimum_evidence_exactly() {
+        assert_eq!(ARTICLE_MIN_EVIDENCE, 0.6);
+        // Exactly the minimum decides; a hair below leaves the article neutral.
+        assert_eq!(article_label(&[3, 1, 0], &[2.0, ARTICLE_MIN_EVIDENCE, 0.0], NEUTRAL), 1);
+        let below = ARTICLE_MIN_EVIDENCE - 1e-9;
+        assert_eq!(article_label(&[3, 1, 0], &[2.0, below, 0.0], NEUTRAL), 0);
+        assert_eq!(article_label(&[3, 0, 1], &[2.0, 0.0, below], NEUTRAL), 0);
+        // Several weak sentences add up; one weak one does not.
+        assert_eq!(article_label(&[0, 0, 2], &[0.0, 0.0, 0.8], NEUTRAL), 2);
+        assert_eq!(article_label(&[0, 0, 1], &[0.0, 0.0, 0.4], NEUTRAL), 0);
+        // The neutral label index is returned, not index 0.
+        assert_eq!(article_label(&[1, 0, 5], &[0.5, 0.0, 4.0], Some(2)), 2);
+        // Only neutral sentences (or none decided): neutral.
+        assert_eq!(article_label(&[4, 0, 0], &[3.2, 0.0, 0.0], NEUTRAL), 0);
+        assert_eq!(article_label(&[0, 0, 0], &[0.0, 0.0, 0.0], Some(1)), 1);
+    }
+
+    #[test]
+    fn article_label_without_a_neutral_label_needs_no_minimum() {
+        // One weak sentence decides; a label without sentences never wins.
+        assert_eq!(article_label(&[0, 1, 0], &[0.0, 0.4, 0.0], None), 1);
+        assert_eq!(article_label(&[0, 0, 1], &[0.0, 0.0, 0.35], None), 2);
+        // Every sentence undecided: the first label.
+        assert_eq!(article_label(&[0, 0, 0], &[0.0, 0.0, 0.0], None), 0);
+    }
+
+    #[test]
     fn classifier_is_shared_across_threads_with_identical_results() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Classifier>();

@@ -209,6 +209,121 @@ mod tests {
         (logits, truth)
     }
 
+    /// `n_groups` articles of two rows each, one favor and one against, in a file `cal.tsv`.
+    fn articles(n_groups: usize) -> LabeledData {
+        let mut rows = Vec::new();
+        for g in 0..n_groups {
+            for (word, label) in [("welcome", "favor"), ("reject", "against")] {
+                rows.push(crate::data::LabeledRow {
+                    text: format!("they {word} the troops in town {g}"),
+                    label: label.to_owned(),
+                    group: Some(format!("g{}", g + 1)),
+                    target: None,
+                    topic: None,
+                    line: rows.len() + 2,
+                });
+            }
+        }
+        LabeledData {
+            path: "some/dir/cal.tsv".into(),
+            rows,
+            sha256: String::new(),
+            decoded_as_windows_1252_from: None,
+        }
+    }
+
+    fn calibrate_on(
+        data: &LabeledData,
+        group_column: Option<&str>,
+        seed: u64,
+    ) -> Result<Calibration, TrainError> {
+        let labels = data.labels();
+        let targets: Vec<usize> =
+            data.rows.iter().map(|r| labels.iter().position(|l| *l == r.label).unwrap()).collect();
+        let trainer = crate::trainer::TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
+        calibrate(&trainer, data, group_column, &labels, &targets, &CalibrationSpec { seed })
+    }
+
+    #[test]
+    fn calibrate_holds_out_the_grouped_fold_the_seed_picks() {
+        // Six groups into five folds: g1..g5 one each, g6 back to the first fold.
+        let data = articles(6);
+        let calibration = calibrate_on(&data, Some("article"), 0).unwrap();
+        assert_eq!(
+            calibration.fitted_on,
+            "4 held-out rows of cal.tsv (fold 1 of 5 grouped by \"article\": 2 groups), scored by a model \
+             fitted on the other 8 rows"
+        );
+        assert!((MIN_TEMPERATURE..=MAX_TEMPERATURE).contains(&calibration.temperature));
+        // Seed 7 picks fold 7 % 5 + 1 = 3: g3 alone.
+        let calibration = calibrate_on(&data, Some("article"), 7).unwrap();
+        assert_eq!(
+            calibration.fitted_on,
+            "2 held-out rows of cal.tsv (fold 3 of 5 grouped by \"article\": 1 group), scored by a model \
+             fitted on the other 10 rows"
+        );
+        // The temperature is the one fitted on g3's logits by a model trained on the rest.
+        let labels = data.labels();
+        let targets: Vec<usize> =
+            data.rows.iter().map(|r| labels.iter().position(|l| *l == r.label).unwrap()).collect();
+        let (held, rest): (Vec<usize>, Vec<usize>) =
+            (0..data.rows.len()).partition(|&i| data.rows[i].group.as_deref() == Some("g3"));
+        let trainer = crate::trainer::TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
+        let texts: Vec<&str> = rest.iter().map(|&i| data.rows[i].text.as_str()).collect();
+        let rest_targets: Vec<usize> = rest.iter().map(|&i| targets[i]).collect();
+        let fitted = trainer.fit(&texts, &rest_targets, &labels).unwrap();
+        let model =
+            LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts).unwrap();
+        let logits: Vec<Vec<f64>> =
+            held.iter().map(|&i| model.logits(&fitted.featurizer.transform(&data.rows[i].text))).collect();
+        let truth: Vec<usize> = held.iter().map(|&i| targets[i]).collect();
+        assert_eq!(calibration.temperature, fit_temperature(&logits, &truth));
+        // Two groups make two folds.
+        let two = calibrate_on(&articles(2), Some("article"), 1).unwrap();
+        assert!(two.fitted_on.contains("(fold 2 of 2 grouped by \"article\": 1 group)"), "{}", two.fitted_on);
+        // One group cannot be held out.
+        let err = calibrate_on(&articles(1), Some("article"), 0).unwrap_err().to_string();
+        assert!(err.contains("needs at least 2 groups; found 1"), "{err}");
+    }
+
+    #[test]
+    fn calibrate_holds_out_a_stratified_fold_without_groups() {
+        let calibration = calibrate_on(&articles(6), None, 3).unwrap();
+        assert_eq!(
+            calibration.fitted_on,
+            "3 held-out rows of cal.tsv (fold 1 of 5 stratified by label, seed 3), scored by a model fitted \
+             on the other 9 rows"
+        );
+        // Two rows make two folds of one row (the model then knows one label only).
+        let two = calibrate_on(&articles(1), None, 0);
+        if let Err(err) = &two {
+            assert!(!err.to_string().contains("at least 2 rows"), "{err}");
+        }
+        let mut one = articles(1);
+        one.rows.truncate(1);
+        let err = calibrate_on(&one, None, 0).unwrap_err().to_string();
+        assert!(err.contains("needs at least 2 rows to hold some out, found 1"), "{err}");
+    }
+
+    #[test]
+    fn negative_log_likelihood_by_hand() {
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        // softmax([2, 0] / 2) = [e / (e + 1), 1 / (e + 1)]: −ln of the first is ln(1 + e^−1).
+        let right = (1.0 + (-1.0f64).exp()).ln();
+        assert!(close(negative_log_likelihood(&[vec![2.0, 0.0]], &[0], 2.0), right));
+        assert!(close(negative_log_likelihood(&[vec![2.0, 0.0]], &[1], 2.0), right + 1.0));
+        // The mean over rows; at T = 1/2 the logits double.
+        let two = [vec![2.0, 0.0], vec![2.0, 0.0]];
+        assert!(close(negative_log_likelihood(&two, &[0, 1], 2.0), right + 0.5));
+        let sharp = (1.0 + (-4.0f64).exp()).ln();
+        assert!(close(negative_log_likelihood(&[vec![0.0, 2.0]], &[1], 0.5), sharp));
+        // Rows with a non-finite logit or a truth that indexes no logit are left out.
+        let rows = [vec![2.0, 0.0], vec![f64::NAN, 0.0], vec![0.0, f64::INFINITY], vec![0.0, 2.0]];
+        assert!(close(negative_log_likelihood(&rows, &[0, 0, 0, 2], 2.0), right));
+        assert_eq!(negative_log_likelihood(&rows[1..3], &[0, 1], 1.0), 0.0);
+        assert_eq!(negative_log_likelihood(&[], &[], 1.0), 0.0);
+    }
+
     #[test]
     fn calibrated_logits_give_a_temperature_near_one() {
         let (logits, truth) = calibrated_sample(20_000, 7);
@@ -239,6 +354,11 @@ mod tests {
     fn degenerate_inputs_stay_finite_and_bounded() {
         assert_eq!(fit_temperature(&[], &[]), 1.0);
         assert_eq!(fit_temperature(&[vec![0.5, 0.5], vec![2.0, 2.0]], &[0, 1]), 1.0);
+        // Flat to within 1e-12 of its size counts as flat: ten labels, the true one ahead by
+        // 6e-14, give a likelihood of ln 10 ≈ 2.3 that varies by 1e-12 over the whole range.
+        let mut nearly_equal = vec![0.0; 10];
+        nearly_equal[0] = 6e-14;
+        assert_eq!(fit_temperature(&[nearly_equal], &[0]), 1.0);
         // Always right with a margin: sharper is always better, up to the bound.
         let t = fit_temperature(&[vec![5.0, 0.0], vec![0.0, 5.0]], &[0, 1]);
         assert!((t - MIN_TEMPERATURE).abs() < 1e-6, "{t}");

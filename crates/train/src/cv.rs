@@ -333,6 +333,144 @@ mod tests {
         assert_eq!(pooled.out_of_fold[3].target.as_deref(), Some("b"));
     }
 
+    /// Four groups of four rows; every word belongs to one group and one label ("amber" is x
+    /// in group north, "basil" y there, and so on), so a model that never saw a group knows
+    /// none of its words.
+    fn private_words() -> (Vec<String>, Vec<usize>, Vec<String>) {
+        let groups = [
+            ("north", "amber", "basil"),
+            ("south", "cobalt", "daisy"),
+            ("east", "ember", "fjord"),
+            ("west", "garnet", "hazel"),
+        ];
+        let (mut texts, mut truth, mut row_groups) = (Vec::new(), Vec::new(), Vec::new());
+        for (group, x_word, y_word) in groups {
+            for (word, label) in [(x_word, 0), (y_word, 1), (x_word, 0), (y_word, 1)] {
+                texts.push(format!("{word} {word}"));
+                truth.push(label);
+                row_groups.push(group.to_owned());
+            }
+        }
+        (texts, truth, row_groups)
+    }
+
+    #[test]
+    fn grouped_cv_never_trains_on_its_test_rows() {
+        let (texts, truth, groups) = private_words();
+        let labels = vec!["x".to_string(), "y".to_string()];
+        let trainer = TrainParams { alpha: 0.01, ..Default::default() }.check().unwrap();
+        // Trained on every row, the model knows every word and gets every row right ...
+        let all = trainer.fit(&texts, &truth, &labels).unwrap();
+        let scorer = Scorer::new(&labels, &all.featurizer, &all.weights, None, None).unwrap();
+        let route = scorer.route(None).unwrap();
+        let seen: Vec<usize> =
+            texts.iter().map(|t| stance_model::argmax(&route.probabilities(t)).unwrap()).collect();
+        assert_eq!(seen, truth, "a model that saw the rows classifies them");
+        // ... so a leave-one-group-out CV that trained on its test rows would score 1. One that
+        // does not sees none of the test group's words: all four test rows get the same
+        // probabilities, hence the same label, and each fold (two x, two y) scores exactly 1/2.
+        let report =
+            cross_validate(&trainer, &texts, &truth, &labels, Some(("place", &groups)), 4, 0).unwrap();
+        assert_eq!(report.folds, 4);
+        assert_eq!(report.per_fold.iter().map(|f| f.fold).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        for fold in &report.per_fold {
+            assert_eq!((fold.n_train, fold.n_test), (12, 4), "{fold:?}");
+            assert_eq!(fold.accuracy, 0.5, "{fold:?}");
+            // One label predicted for all: F1 2/3 for it (TP 2, FP 2), 0 for the other.
+            assert!((fold.macro_f1 - 1.0 / 3.0).abs() < 1e-12, "{fold:?}");
+        }
+        for group in report.out_of_fold.chunks(4) {
+            assert!(group.iter().all(|row| row.probabilities == group[0].probabilities), "{group:?}");
+        }
+        assert_eq!(report.pooled.accuracy, 0.5);
+        assert_eq!(report.mean.accuracy, MeanStd { mean: 0.5, std: 0.0 });
+        let sources: Vec<&str> = report.out_of_fold.iter().map(|row| row.source.as_str()).collect();
+        assert_eq!(sources, groups.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn fold_macro_f1_and_f_avg_leave_out_labels_absent_from_the_fold() {
+        // Labels a (neutral), b, c, told apart by their first word; group g1 has no c row. Every
+        // row is classified right, so the folds score 1 over the labels they contain; counting
+        // the absent c as 0 would give g1's fold a macro-F1 of 2/3 and an F_avg of 1/2.
+        let rows = [
+            ("g1", "calm day", 0),
+            ("g1", "calm night", 0),
+            ("g1", "yes troops", 1),
+            ("g1", "yes soldiers", 1),
+            ("g2", "calm noon", 0),
+            ("g2", "calm dawn", 0),
+            ("g2", "yes army", 1),
+            ("g2", "yes guard", 1),
+            ("g2", "no troops", 2),
+            ("g2", "no soldiers", 2),
+            ("g3", "calm dusk", 0),
+            ("g3", "calm evening", 0),
+            ("g3", "yes navy", 1),
+            ("g3", "yes police", 1),
+            ("g3", "no army", 2),
+            ("g3", "no guard", 2),
+        ];
+        let texts: Vec<&str> = rows.iter().map(|r| r.1).collect();
+        let truth: Vec<usize> = rows.iter().map(|r| r.2).collect();
+        let groups: Vec<String> = rows.iter().map(|r| r.0.to_owned()).collect();
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
+        let mut report =
+            cross_validate(&trainer, &texts, &truth, &labels, Some(("group", &groups)), 3, 0).unwrap();
+        assert_eq!(report.pooled.accuracy, 1.0, "every row classified right");
+        report.annotate(Some("a"), &[]);
+        let g1 = report.per_fold.iter().position(|f| f.test_groups == ["g1"]).expect("a fold of g1 alone");
+        let fold = &report.per_fold[g1];
+        assert_eq!((fold.n_test, fold.accuracy, fold.macro_f1, fold.f_avg), (4, 1.0, 1.0, Some(1.0)));
+        assert!((report.fold_reports[g1].macro_f1 - 2.0 / 3.0).abs() < 1e-12, "all labels: c counts 0");
+        assert!(report.per_fold.iter().all(|f| f.macro_f1 == 1.0 && f.f_avg == Some(1.0)));
+        assert_eq!(report.mean.macro_f1, MeanStd { mean: 1.0, std: 0.0 });
+        assert_eq!(report.mean.f_avg, Some(MeanStd { mean: 1.0, std: 0.0 }));
+        // A label's F1 is averaged over the folds that contain it: c over g2 and g3 only.
+        assert_eq!(report.mean.per_class_f1["c"], MeanStd { mean: 1.0, std: 0.0 });
+        assert_eq!(report.mean.per_class_f1["a"], MeanStd { mean: 1.0, std: 0.0 });
+    }
+
+    #[test]
+    fn a_test_target_unseen_in_training_names_its_fold() {
+        use crate::targets::TargetStrategy;
+        // Target c only in group gc, the third fold (groups g1 and g2 are larger): a per-target
+        // model of that fold has no model for c and no pooled fallback.
+        let mut texts = Vec::new();
+        let mut truth = Vec::new();
+        let mut stance_targets = Vec::new();
+        let mut groups = Vec::new();
+        for (group, targets) in [("g1", ["a", "b"]), ("g2", ["a", "b"]), ("gc", ["c", "c"])] {
+            for (target, place) in targets.into_iter().zip(["north", "south"]) {
+                for (word, label) in [("win", 1), ("loss", 0)] {
+                    texts.push(format!("a {word} in the {place} for {group}"));
+                    truth.push(label);
+                    stance_targets.push(Some(target.to_owned()));
+                    groups.push(group.to_owned());
+                }
+            }
+        }
+        let labels = vec!["against".to_string(), "favor".to_string()];
+        let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
+        let spec = TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: false };
+        let err = cross_validate_targets(
+            &trainer,
+            &spec,
+            &texts,
+            &truth,
+            &labels,
+            Some(&stance_targets),
+            Some(("group", &groups)),
+            3,
+            0,
+            &|_, _| {},
+        )
+        .unwrap_err();
+        assert!(matches!(err, TrainError::FoldTarget { fold: 3, grouped: true, .. }), "{err}");
+        assert!(err.to_string().starts_with("cross-validation fold 3: "), "{err}");
+    }
+
     #[test]
     fn annotate_adds_f_avg_per_fold_and_per_target() {
         // Four rows per fold, labels a (neutral), b, c; stratified folds.
@@ -354,6 +492,10 @@ mod tests {
         let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
         let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
         let mut report = cross_validate(&trainer, &texts, &targets, &labels, None, 2, 3).unwrap();
+        assert_eq!(report.per_fold.iter().map(|f| f.fold).collect::<Vec<_>>(), [1, 2]);
+        let sources: Vec<String> = report.out_of_fold.iter().map(|row| row.source.clone()).collect();
+        assert_eq!(sources, (1..=12).map(|i| format!("row {i}")).collect::<Vec<_>>());
+        assert!(report.per_fold.iter().all(|f| f.test_groups.is_empty()));
         assert_eq!(report.pooled.f_avg, None);
         assert!(report.per_fold.iter().all(|f| f.f_avg.is_none()));
         let row_targets: Vec<Option<String>> =

@@ -392,6 +392,20 @@ mod tests {
     }
 
     #[test]
+    fn shuffle_reaches_every_permutation() {
+        // Fisher–Yates draws j from 0..=i, so an item may stay where it is; drawing from 0..i
+        // (Sattolo's algorithm) would only ever make the two cyclic orders of three items.
+        let orders: BTreeSet<Vec<u8>> = (0..100)
+            .map(|seed| {
+                let mut items = vec![0u8, 1, 2];
+                shuffle(&mut items, &mut SplitMix64::new(seed));
+                items
+            })
+            .collect();
+        assert_eq!(orders.len(), 6, "{orders:?}");
+    }
+
+    #[test]
     fn shuffle_is_a_permutation_and_below_stays_in_range() {
         let mut rng = SplitMix64::new(99);
         let mut items: Vec<usize> = (0..50).collect();
