@@ -518,9 +518,17 @@ mod tests {
         Classifier::from_model(model).unwrap()
     }
 
+    /// The default model without its relevance section.
+    fn plain() -> Classifier {
+        let mut model = default().model().clone();
+        model.relevance = None;
+        Classifier::from_model(model).unwrap()
+    }
+
     #[test]
     fn articles_are_on_topic_when_any_sentence_is() {
-        assert!(!default().knows_topic());
+        assert!(default().knows_topic());
+        assert!(!plain().knows_topic());
         let classifier = topical();
         assert!(classifier.knows_topic());
         let on = "Russia rejects possible deployment of European peacekeepers in Ukraine";
@@ -534,7 +542,7 @@ mod tests {
         assert_eq!(mixed.on_topic, Some(true));
         let article = classifier.classify_article(&format!("{off}\n{off}")).unwrap();
         assert_eq!((article.on_topic, article.label.as_str()), (Some(false), "neutral"));
-        assert_eq!(default().classify_article(on).unwrap().on_topic, None);
+        assert_eq!(plain().classify_article(on).unwrap().on_topic, None);
     }
 
     /// Labels `neutral, oppose, support` as in the default model: neutral is index 0.
