@@ -78,10 +78,10 @@ impl Route<'_> {
 
     /// The vector this route scores, from the featurizer's vector `x` of the text (conjoined
     /// into the target's block for a conjoined model, else `x` itself).
-    pub fn extend(&self, x: &SparseVec) -> SparseVec {
+    pub fn extend<'x>(&self, x: &'x SparseVec) -> std::borrow::Cow<'x, SparseVec> {
         match self.conjoined {
-            Some((_, block)) => conjoin(x, self.featurizer.n_features(), block),
-            None => x.clone(),
+            Some((_, block)) => std::borrow::Cow::Owned(conjoin(x, self.featurizer.n_features(), block)),
+            None => std::borrow::Cow::Borrowed(x),
         }
     }
 
