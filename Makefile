@@ -28,7 +28,7 @@ demo: build
 test:
 	$(CARGO) test --workspace --locked
 	# Retrains the shipped model with its recorded cross-validation; too slow for a debug build.
-	$(CARGO) test --release --locked -p stance-cli --test cli -- --ignored
+	$(CARGO) test --release --locked -p stance-cli --test tests -- --ignored
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -11,7 +11,7 @@ use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
-mod common;
+use crate::common;
 use common::*;
 
 /// The workspace root.

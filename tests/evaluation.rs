@@ -2,7 +2,7 @@
 //! SemEval-2016 Task 6 layout and its Windows-1252 files, F_avg, per-target metrics,
 //! temperature scaling (`train --calibrate`) and abstention (`evaluate --min-confidence`).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-mod common;
+use crate::common;
 use common::*;
 
 const ARTICLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/corpus/000_bf325d4e0de918fa.txt");

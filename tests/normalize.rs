@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 use common::*;
 
 const TWEETS: &str = "tweets.tsv";

@@ -1,6 +1,6 @@
 //! End-to-end tests of the solver options: `--solver dense|sparse|auto` and `--class-weight`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

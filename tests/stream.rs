@@ -2,7 +2,7 @@
 //! Spark `pipe()`): JSONL records in, the same records plus predictions out, in input order,
 //! bad records named by line while the rest go on.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::io::{BufRead, BufReader, Write};

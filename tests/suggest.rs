@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use assert_cmd::Command;
 
-mod common;
+use crate::common;
 use common::*;
 
 fn stdout_of(cmd: &mut Command) -> String {

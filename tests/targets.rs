@@ -6,7 +6,7 @@
 //! words (who speaks, which site, when) are drawn at random. A pooled model cannot learn a
 //! verb whose meaning flips with the target; per-target and conjoined models can.
 
-mod common;
+use crate::common;
 use common::*;
 
 use serde_json::Value;

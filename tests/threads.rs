@@ -1,7 +1,7 @@
 //! End-to-end: `--threads` changes speed only. Training, cross-validation and classification
 //! give byte-identical output whatever the number of worker threads.
 
-mod common;
+use crate::common;
 use common::*;
 
 /// Trains on the seed data (with its cross-validation) on `threads` threads; the model bytes.

@@ -1,6 +1,6 @@
 //! `stance tune` end to end: grid search by cross-validation, the best model and the results table.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -3,7 +3,6 @@
 
 // Every test crate compiles its own copy of this module and uses only some of it; without this,
 // each crate would warn about (and `clippy -D warnings` would reject) the helpers it leaves unused.
-#![allow(dead_code)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
