@@ -295,8 +295,6 @@ impl ModelArgs {
             } else {
                 Stemmer::Snowball { language: Language::English }
             },
-            word_ngrams: parse_range(&self.word_ngrams).context("--word-ngrams")?,
-            char_ngrams: parse_range(&self.char_ngrams).context("--char-ngrams")?,
             tf: match self.tf {
                 TfArg::Raw => TermFrequency::Raw,
                 TfArg::Sublinear => TermFrequency::Sublinear,
@@ -314,12 +312,18 @@ impl ModelArgs {
             min_df: self.min_df,
             max_features: self.max_features,
             hashing: self.hashing_bits.map(|bits| stance_features::Hashing::new(bits, self.hash_seed)),
-            extractors: match self.cues {
-                true => vec![stance_features::Extractor::StanceCues(Default::default())],
-                false => Vec::new(),
+            extractors: {
+                let word = parse_range(&self.word_ngrams).context("--word-ngrams")?;
+                let char = parse_range(&self.char_ngrams).context("--char-ngrams")?;
+                let mut extractors = stance_features::Extractor::ngrams(word, char);
+                if self.cues {
+                    extractors.push(stance_features::Extractor::StanceCues(Default::default()));
+                }
+                extractors
             },
+            layout: Default::default(),
         };
-        if features.word_ngrams.is_none() && features.char_ngrams.is_none() {
+        if features.word_ngrams().is_none() && features.char_ngrams().is_none() {
             bail!("--word-ngrams and --char-ngrams are both \"none\": there would be no features");
         }
         let params = TrainParams {

@@ -159,7 +159,7 @@ fn configure(base: &TrainingRun, settings: &[Setting]) -> Result<TrainingRun, Tr
         apply(&mut run, &setting.name, &setting.value)?;
     }
     let features = &run.params.features;
-    if features.word_ngrams.is_none() && features.char_ngrams.is_none() {
+    if features.word_ngrams().is_none() && features.char_ngrams().is_none() {
         let described: Vec<String> = settings.iter().map(|s| format!("{}={}", s.name, s.value)).collect();
         return Err(TrainError::InvalidParam(format!(
             "grid candidate {} has neither word nor character n-grams",
@@ -181,10 +181,10 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
         "alpha" => run.params.alpha = number(value).ok_or_else(|| invalid("not a positive number"))?,
         "c" => run.params.alpha = 1.0 / number(value).ok_or_else(|| invalid("not a positive number"))?,
         "word_ngrams" => {
-            features.word_ngrams = parse_ngram_range(value).map_err(|e| invalid(&e.to_string()))?
+            features.set_word_ngrams(parse_ngram_range(value).map_err(|e| invalid(&e.to_string()))?)
         }
         "char_ngrams" => {
-            features.char_ngrams = parse_ngram_range(value).map_err(|e| invalid(&e.to_string()))?
+            features.set_char_ngrams(parse_ngram_range(value).map_err(|e| invalid(&e.to_string()))?)
         }
         "min_df" => {
             features.min_df =
@@ -580,7 +580,7 @@ mod tests {
         // word n-grams off is fine only while character n-grams are on.
         assert!(Grid::parse(&["word_ngrams=none"], &run()).is_err());
         let mut with_chars = run();
-        with_chars.params.features.char_ngrams = Some(stance_features::NgramRange::new(2, 4));
+        with_chars.params.features.set_char_ngrams(Some(stance_features::NgramRange::new(2, 4)));
         assert!(Grid::parse(&["word_ngrams=none"], &with_chars).is_ok());
     }
 

@@ -352,7 +352,7 @@ mod row_key_tests {
     /// The default model with a relevance section: every text on the topic, or none.
     fn topic_classifier(on_topic: bool) -> Classifier {
         let mut model = Classifier::default_model().unwrap().model().clone();
-        model.format_version = 4;
+        model.format_version = stance_model::FORMAT_VERSION;
         model.checksum = None;
         model.relevance = Some(stance_model::Relevance {
             coefficients: vec![0.0; model.features.n_features()],
