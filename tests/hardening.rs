@@ -840,7 +840,7 @@ fn calibrate_with_a_target_strategy_is_rejected_before_reading_data() {
                 "m.json",
             ],
             1,
-            "--calibrate is only supported with --target-strategy pooled",
+            "calibration is only supported with the pooled target strategy\nstance: hint: drop --calibrate or use --target-strategy pooled",
         );
     }
 }

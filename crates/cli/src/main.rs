@@ -10,6 +10,7 @@
 mod args;
 mod cmd;
 mod documents;
+mod hints;
 mod progress;
 mod records;
 mod report_file;
@@ -104,6 +105,9 @@ fn main() -> ExitCode {
                 }
             }
             eprintln!("stance: error: {message}");
+            if let Some(hint) = hints::flag_hint(&error) {
+                eprintln!("stance: hint: {hint}");
+            }
             ExitCode::FAILURE
         }
     }

@@ -289,7 +289,7 @@ pub enum DataError {
     /// The format could not be told from the file extension.
     #[error(
         "{}: cannot tell the input format from the file extension (expected .tsv, .tab, .txt, .csv, \
-         .jsonl, .ndjson or .json); name it with --input-format tsv|csv|jsonl|semeval",
+         .jsonl, .ndjson or .json); name the input format: tsv, csv, jsonl or semeval",
         path.display()
     )]
     UnknownFormat {
@@ -368,8 +368,8 @@ pub enum DataError {
     },
     /// The file is not valid UTF-8.
     #[error(
-        "{}:{line}: invalid UTF-8 (the file must be UTF-8 encoded; --encoding windows-1252 or auto \
-         reads Windows-1252 files)",
+        "{}:{line}: invalid UTF-8 (the file must be UTF-8 encoded, or read as Windows-1252 with \
+         the windows-1252 or auto encoding)",
         path.display()
     )]
     InvalidUtf8 {
@@ -1343,7 +1343,7 @@ mod tests {
         assert_eq!(f("noext"), None);
         let e = InputFormat::from_path(Path::new("a.xlsx")).unwrap_err();
         assert!(matches!(e, DataError::UnknownFormat { .. }));
-        assert!(e.to_string().starts_with("a.xlsx: ") && e.to_string().contains("--input-format"));
+        assert!(e.to_string().starts_with("a.xlsx: ") && e.to_string().contains("name the input format"));
 
         assert_eq!(InputFormat::parse("TSV"), Some(InputFormat::Tsv));
         assert_eq!(InputFormat::parse("csv"), Some(InputFormat::Csv));

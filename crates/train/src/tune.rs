@@ -522,7 +522,7 @@ mod tests {
             ..run()
         };
         let error = calibrated.check().unwrap_err().to_string();
-        assert!(error.contains("--calibrate is only supported with --target-strategy pooled"), "{error}");
+        assert!(error.contains("calibration is only supported with the pooled target strategy"), "{error}");
         let one_fold =
             TrainingRun { cross_validation: Some(CvSpec { folds: 1, seed: 0, grouped: false }), ..run() };
         assert!(matches!(one_fold.check(), Err(TrainError::Folds(FoldError::TooFewFolds(1)))));
