@@ -1,8 +1,8 @@
 //! The end-to-end tests: one binary (as ripgrep does) so the `stance` binary and the helpers
 //! in `common` are built and linked once, and a new test file is one `mod` line here.
 
-mod common;
 mod cli;
+mod common;
 mod evaluation;
 mod explain;
 mod hardening;
@@ -11,6 +11,7 @@ mod report;
 mod solver;
 mod stream;
 mod suggest;
+mod surprises;
 mod targets;
 mod threads;
 mod tune;

@@ -72,6 +72,27 @@ fn emit_report(text: &str, out: Option<&Path>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A training error, with a hint naming the flags that help when folds cannot be made:
+/// fewer `--folds` or (for `train`, `no_cv_hint`) `--no-cv`.
+fn with_folds_hint(error: stance_train::TrainError, no_cv_hint: bool) -> anyhow::Error {
+    use stance_train::{FoldError, TrainError};
+    fn fold_error(error: &TrainError) -> Option<&FoldError> {
+        match error {
+            TrainError::Folds(folds) => Some(folds),
+            TrainError::Target { source, .. } => fold_error(source),
+            _ => None,
+        }
+    }
+    let most = match fold_error(&error) {
+        Some(FoldError::MoreFoldsThanRows { rows, .. }) => *rows,
+        Some(FoldError::MoreFoldsThanGroups { groups, .. }) => *groups,
+        _ => return error.into(),
+    };
+    let no_cv = if no_cv_hint { ", or --no-cv to train without cross-validation" } else { "" };
+    let fewer = if most >= 2 { format!("pass --folds {most} or fewer") } else { "add more data".to_owned() };
+    anyhow::anyhow!("{error}; {fewer}{no_cv}")
+}
+
 /// A probability for `--min-confidence`: a number from 0 to 1.
 fn parse_probability(text: &str) -> Result<f64, String> {
     let value: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number"))?;
