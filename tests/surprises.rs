@@ -185,6 +185,9 @@ fn nothing_readable_exits_2_and_some_failed_stays_3() {
             out.stderr
         );
     }
+    let out = run(stance().args(["suggest", "--pool"]).arg(&nope));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("nothing could be read"), "{}", out.stderr);
     let out = run(stance().args(["classify", "--input-format", "jsonl"]).arg(dir.path().join("nope.jsonl")));
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("nothing could be read"), "{}", out.stderr);

@@ -16,6 +16,7 @@ use super::{check_outputs, emit_report, load_classifier};
 use crate::args::WalkArgs;
 use crate::documents::{collect, Looking, Walk};
 use crate::rows::tsv_field;
+use crate::UsageError;
 
 /// Pick the unlabeled sentences the model is least sure of, spread across articles, as a
 /// TSV ready to label (fill the empty `label` column, then add the rows to your training data).
@@ -122,6 +123,8 @@ struct PoolColumns {
 /// reported and skipped.
 fn candidates(pool: &[PathBuf], walk: &Arc<Walk>, columns: &PoolColumns) -> Result<Vec<Candidate>> {
     let mut candidates = Vec::new();
+    // Articles tried, and those that could not be read at all.
+    let (mut sources, mut unreadable) = (0, 0);
     for path in pool {
         if path.is_file() && is_sentence_table(path) {
             let table_columns = Columns {
@@ -143,6 +146,7 @@ fn candidates(pool: &[PathBuf], walk: &Arc<Walk>, columns: &PoolColumns) -> Resu
             continue;
         }
         for source in collect(std::slice::from_ref(path), walk) {
+            sources += 1;
             match source.read() {
                 Ok(article) => {
                     for (i, range) in split_sentences(&article.text).into_iter().enumerate() {
@@ -153,11 +157,20 @@ fn candidates(pool: &[PathBuf], walk: &Arc<Walk>, columns: &PoolColumns) -> Resu
                         });
                     }
                 }
-                Err(error) => eprintln!("stance: {}: {error}; skipped", source.display()),
+                Err(error) => {
+                    unreadable += usize::from(error.unreadable);
+                    eprintln!("stance: {}: {error}; skipped", source.display());
+                }
             }
         }
     }
     walk.warn_skipped();
+    if sources > 0 && unreadable == sources {
+        let inputs = if sources == 1 { "input" } else { "inputs" };
+        return Err(
+            UsageError(format!("nothing could be read from the {sources} {inputs} named above")).into()
+        );
+    }
     Ok(candidates)
 }
 
