@@ -11,6 +11,7 @@ mod report;
 mod solver;
 mod stream;
 mod suggest;
+mod surprises;
 mod targets;
 mod threads;
 mod tune;

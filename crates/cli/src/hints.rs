@@ -53,6 +53,27 @@ fn target_hint(error: &TargetError) -> Option<&'static str> {
     }
 }
 
+/// A training error, with a hint naming the flags that help when folds cannot be made:
+/// fewer `--folds` or (for `train`, `no_cv_hint`) `--no-cv`.
+pub fn with_folds_hint(error: stance_train::TrainError, no_cv_hint: bool) -> anyhow::Error {
+    use stance_train::{FoldError, TrainError};
+    fn fold_error(error: &TrainError) -> Option<&FoldError> {
+        match error {
+            TrainError::Folds(folds) => Some(folds),
+            TrainError::Target { source, .. } => fold_error(source),
+            _ => None,
+        }
+    }
+    let most = match fold_error(&error) {
+        Some(FoldError::MoreFoldsThanRows { rows, .. }) => *rows,
+        Some(FoldError::MoreFoldsThanGroups { groups, .. }) => *groups,
+        _ => return error.into(),
+    };
+    let no_cv = if no_cv_hint { ", or --no-cv to train without cross-validation" } else { "" };
+    let fewer = if most >= 2 { format!("pass --folds {most} or fewer") } else { "add more data".to_owned() };
+    anyhow::anyhow!("{error}; {fewer}{no_cv}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

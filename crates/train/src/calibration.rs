@@ -220,6 +220,7 @@ mod tests {
                     group: Some(format!("g{}", g + 1)),
                     target: None,
                     topic: None,
+                    id: None,
                     line: rows.len() + 2,
                 });
             }
