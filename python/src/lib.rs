@@ -69,6 +69,11 @@ fn type_name(value: &Bound<'_, PyAny>) -> String {
 /// A sequence of str argument (a list, tuple, pandas Series, any iterable of str), checked
 /// item by item so the message names the first item that is not a str.
 fn strings(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
+    Ok(items(value, what, false)?.into_iter().flatten().collect())
+}
+
+/// The items of a sequence of str (`None` items too when `none_allowed`: a row without a value).
+fn items(value: &Bound<'_, PyAny>, what: &str, none_allowed: bool) -> PyResult<Vec<Option<String>>> {
     if value.is_instance_of::<PyString>() {
         return Err(PyTypeError::new_err(format!(
             "{what} must be a list of str, not a single str (wrap one text as [text])"
@@ -80,14 +85,39 @@ fn strings(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
     let mut out = Vec::new();
     for (i, item) in items.enumerate() {
         let item = item?;
+        if none_allowed && item.is_none() {
+            out.push(None);
+            continue;
+        }
         match item.cast::<PyString>() {
-            Ok(text) => out.push(text.to_str()?.to_owned()),
+            Ok(text) => out.push(Some(text.to_str()?.to_owned())),
             Err(_) => {
-                return Err(PyTypeError::new_err(format!("{what}[{i}] is {}, not str", type_name(&item))))
+                let expected = if none_allowed { "str or None" } else { "str" };
+                return Err(PyTypeError::new_err(format!(
+                    "{what}[{i}] is {}, not {expected}",
+                    type_name(&item)
+                )));
             }
         }
     }
     Ok(out)
+}
+
+/// Texts and their labels: two sequences of str of one length.
+fn labeled_texts(
+    texts: &Bound<'_, PyAny>,
+    labels: &Bound<'_, PyAny>,
+) -> PyResult<(Vec<String>, Vec<String>)> {
+    let texts = strings(texts, "texts")?;
+    let labels = strings(labels, "labels")?;
+    if labels.len() != texts.len() {
+        return Err(PyValueError::new_err(format!(
+            "labels has {} items for {} texts",
+            labels.len(),
+            texts.len()
+        )));
+    }
+    Ok((texts, labels))
 }
 
 /// An optional sequence of optional str (None items allowed: a row without a value).
@@ -96,33 +126,8 @@ fn optional_strings(
     what: &str,
     len: usize,
 ) -> PyResult<Option<Vec<Option<String>>>> {
-    let Some(value) = value else { return Ok(None) };
-    if value.is_none() {
-        return Ok(None);
-    }
-    if value.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err(format!("{what} must be a list of str, not a single str")));
-    }
-    let items = value.try_iter().map_err(|_| {
-        PyTypeError::new_err(format!("{what} must be a list of str, not {}", type_name(value)))
-    })?;
-    let mut out = Vec::new();
-    for (i, item) in items.enumerate() {
-        let item = item?;
-        if item.is_none() {
-            out.push(None);
-        } else {
-            match item.cast::<PyString>() {
-                Ok(text) => out.push(Some(text.to_str()?.to_owned())),
-                Err(_) => {
-                    return Err(PyTypeError::new_err(format!(
-                        "{what}[{i}] is {}, not str or None",
-                        type_name(&item)
-                    )))
-                }
-            }
-        }
-    }
+    let Some(value) = value.filter(|v| !v.is_none()) else { return Ok(None) };
+    let out = items(value, what, true)?;
     if out.len() != len {
         return Err(PyValueError::new_err(format!("{what} has {} items for {len} texts", out.len())));
     }
@@ -497,15 +502,7 @@ impl Classifier {
         neutral_label: Option<String>,
         min_confidence: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let texts = strings(texts, "texts")?;
-        let labels = strings(labels, "labels")?;
-        if labels.len() != texts.len() {
-            return Err(PyValueError::new_err(format!(
-                "labels has {} items for {} texts",
-                labels.len(),
-                texts.len()
-            )));
-        }
+        let (texts, labels) = labeled_texts(texts, labels)?;
         let targets = optional_strings(targets, "targets", texts.len())?;
         if self.inner.needs_target() && targets.is_none() {
             return Err(PyValueError::new_err(format!(
@@ -624,15 +621,7 @@ fn train(
     tolerance: f64,
     solver: &str,
 ) -> PyResult<Classifier> {
-    let texts = strings(texts, "texts")?;
-    let labels = strings(labels, "labels")?;
-    if labels.len() != texts.len() {
-        return Err(PyValueError::new_err(format!(
-            "labels has {} items for {} texts",
-            labels.len(),
-            texts.len()
-        )));
-    }
+    let (texts, labels) = labeled_texts(texts, labels)?;
     let groups = optional_strings(groups, "groups", texts.len())?;
     let targets = optional_strings(targets, "targets", texts.len())?;
     let topics = optional_strings(topics, "topics", texts.len())?;
