@@ -9,7 +9,7 @@ TRAINING := data/labeled/training.tsv
 # Evaluation data sets are not part of the repo; point DATASETS at a copy.
 DATASETS ?= ../shared/datasets
 
-.PHONY: build test lint fmt doc demo model training-data loao eval-test cv report-check eval-ibm bench bench-build compare-sklearn fuzz mutants clean
+.PHONY: build test lint fmt doc demo model training-data loao eval-test cv report-check eval-ibm bench bench-build compare-sklearn fuzz mutants python-package python-test python-throughput spark-check clean
 
 build:
 	$(CARGO) build --release --workspace
@@ -142,6 +142,47 @@ mutants:
 	    --package stance-infer $(addprefix --file ,$(MUTANTS_FILES)) --test-workspace false \
 	    --timeout $(MUTANTS_TIMEOUT) --minimum-test-timeout 20 --build-timeout 900 \
 	    --output target/mutants -- --tests
+
+## The Python package (python/, PyO3 + maturin): builds it into the venv target/py-venv
+## (created on first use from python/requirements-test.txt; the extension's Cargo target dir is
+## target/python), lints its Rust code and runs its pytest tests against the release binary.
+PY_VENV ?= target/py-venv
+PY_TARGET ?= target/python
+PY := $(PY_VENV)/bin/python
+PY_ENV := PATH="$(CURDIR)/$(PY_VENV)/bin:$$PATH" CARGO_TARGET_DIR="$(CURDIR)/$(PY_TARGET)"
+
+$(PY_VENV)/.test-deps: python/requirements-test.txt
+	@command -v python3 >/dev/null || { echo "python-test needs python3 with venv and pip (apt-get install python3-venv)"; exit 1; }
+	test -x $(PY) || python3 -m venv $(PY_VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r python/requirements-test.txt
+	touch $@
+
+$(PY_VENV)/.spark-deps: python/requirements-spark.txt $(PY_VENV)/.test-deps
+	$(PY) -m pip install --quiet --disable-pip-version-check -r python/requirements-spark.txt
+	touch $@
+
+python-package: $(PY_VENV)/.test-deps
+	$(PY_ENV) $(PY) -m pip install --quiet --disable-pip-version-check --no-build-isolation --no-deps ./python
+
+python-test: python-package
+	$(CARGO) build --release --locked -p stance-cli
+	$(PY_ENV) $(CARGO) fmt --manifest-path python/Cargo.toml -- --check
+	# Its own target dir: maturin builds PyO3 with other settings, which would rebuild it each time.
+	$(PY_ENV) CARGO_TARGET_DIR="$(CURDIR)/$(PY_TARGET)-lint" $(CARGO) clippy --locked --manifest-path python/Cargo.toml -- -D warnings
+	$(PY) -m pytest -q python/tests
+
+## Batch throughput of the Python package against the CLI on the same texts.
+python-throughput: python-package
+	$(CARGO) build --release --locked -p stance-cli
+	$(PY) scripts/python_throughput.py --stance $(STANCE)
+
+## Spark, for real: PySpark in local mode (needs Java 17) runs the RDD pipe stage through the
+## binary and a mapInPandas stage through the Python package, each compared record by record
+## with the CLI, and a bad record failing the job with checkCode=True (scripts/spark_check.py).
+spark-check: python-package $(PY_VENV)/.spark-deps
+	@command -v java >/dev/null || { echo "spark-check needs Java 17: apt-get install openjdk-17-jre-headless"; exit 1; }
+	$(CARGO) build --release --locked -p stance-cli
+	$(PY) scripts/spark_check.py --stance $(STANCE)
 
 clean:
 	$(CARGO) clean

@@ -1,10 +1,10 @@
 //! Errors of resolving the neutral label and of scoring labeled rows with a model.
 
-use stance_model::TargetError;
+use stance_model::{ConsistencyError, TargetError};
 use thiserror::Error;
 
 /// Everything that can go wrong in this crate.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Error)]
 pub enum EvalError {
     /// A neutral label was named that is not one of the labels.
     #[error("neutral label {name:?} is not one of the labels ({})", labels.join(", "))]
@@ -33,4 +33,7 @@ pub enum EvalError {
         #[source]
         source: TargetError,
     },
+    /// The model's weights do not fit its labels or features.
+    #[error("the model's weights are inconsistent: {0}")]
+    Inconsistent(#[from] ConsistencyError),
 }

@@ -27,6 +27,7 @@ mod evaluation;
 mod metrics;
 mod neutral;
 mod score;
+mod summary;
 
 pub use articles::{ArticleEvaluation, ArticleOutcome, OffTopicCount};
 pub use cv::{CvMeans, CvReport, FoldStrategy, FoldSummary};
@@ -37,4 +38,5 @@ pub use evaluation::{
 };
 pub use metrics::{f_avg, ClassMetrics, Confusion, MeanStd, Report};
 pub use neutral::{detect_neutral_label, resolve_neutral_label, NEUTRAL_LABEL_NAMES};
-pub use score::{evaluate, EvaluateOptions, LabeledText};
+pub use score::{evaluate, evaluate_model, EvaluateOptions, LabeledText};
+pub use summary::EvaluationSummary;

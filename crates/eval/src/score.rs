@@ -2,7 +2,7 @@
 //! row's target, for a target-aware model), compared with its label, into an [`Evaluation`].
 //! This is `stance evaluate`; it needs only `stance-model`'s scorer, not the classifier.
 
-use stance_model::{softmax, Calibration, Scored, Scorer};
+use stance_model::{softmax, Calibration, ModelFile, Scored, Scorer};
 
 use crate::evaluation::{
     Abstention, Evaluation, Reliability, ScoredRow, TemperatureEffect, RELIABILITY_BINS,
@@ -93,6 +93,35 @@ pub fn evaluate<'a>(
         evaluation.abstention = Some(Abstention::from_rows(labels, &scored, p));
     }
     Ok(evaluation)
+}
+
+/// Scores labeled rows with `model` as it is stored: its scorer (temperature, relevance
+/// section) and its calibration. F_avg leaves out `neutral_label`, or the model's own neutral
+/// label (resolved when it was trained) when none is named. This is the one path of `stance
+/// evaluate` and of the Python package's `Classifier.evaluate`.
+///
+/// # Errors
+///
+/// [`EvalError::UnknownNeutralLabel`] when `neutral_label` is not one of the model's labels,
+/// [`EvalError::Inconsistent`] for a model whose weights do not fit, and the errors of
+/// [`evaluate`].
+pub fn evaluate_model<'a>(
+    model: &ModelFile,
+    rows: impl IntoIterator<Item = LabeledText<'a>>,
+    neutral_label: Option<&str>,
+    min_confidence: Option<f64>,
+) -> Result<Evaluation, EvalError> {
+    let neutral = match neutral_label {
+        Some(name) => crate::resolve_neutral_label(&model.labels, Some(name))?,
+        None => model.neutral_label.clone(),
+    };
+    let scorer = model.scorer()?;
+    let options = EvaluateOptions {
+        neutral_label: neutral.as_deref(),
+        min_confidence,
+        calibration: model.calibration.as_ref(),
+    };
+    evaluate(&scorer, &model.labels, rows, &options)
 }
 
 #[cfg(test)]

@@ -1,17 +1,13 @@
 //! `stance evaluate`: scoring a model against labeled rows (with `stance_eval::evaluate`) or
 //! against labeled whole articles.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use stance_eval::{
-    Abstention, ArticleEvaluation, ArticleOutcome, Evaluation, LabeledText, Mistake, Reliability, Report,
-    TemperatureEffect,
-};
+use stance_eval::{ArticleEvaluation, ArticleOutcome, Evaluation, EvaluationSummary, LabeledText};
 use stance_infer::Classifier;
 use stance_train::LabeledData;
 
@@ -60,41 +56,6 @@ pub enum EvaluateLevel {
     Sentence,
     /// Whole articles, labeled by the article rule of `classify --level article`.
     Article,
-}
-
-/// `stance evaluate --format json`: the report's fields, then what else the evaluation found,
-/// then where the data and the model came from.
-#[derive(Serialize)]
-struct EvaluateJson<'a> {
-    #[serde(flatten)]
-    report: &'a Report,
-    calibration: &'a Reliability,
-    worst_errors: &'a [Mistake],
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    per_target: &'a BTreeMap<String, Report>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature: Option<&'a TemperatureEffect>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    abstention: Option<&'a Abstention>,
-    /// The labeled file.
-    data: String,
-    /// The model file, or the name of the compiled-in default model.
-    model: String,
-}
-
-impl<'a> EvaluateJson<'a> {
-    fn new(evaluation: &'a Evaluation, data: &Path, model: Option<&Path>) -> Self {
-        EvaluateJson {
-            report: &evaluation.report,
-            calibration: &evaluation.reliability,
-            worst_errors: &evaluation.worst_errors,
-            per_target: &evaluation.per_target,
-            temperature: evaluation.temperature.as_ref(),
-            abstention: evaluation.abstention.as_ref(),
-            data: data.display().to_string(),
-            model: model_name(model),
-        }
-    }
 }
 
 /// Pretty JSON with every object's keys in sorted order (through [`serde_json::Value`], whose
@@ -151,7 +112,8 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode> {
     if let Some(file) = &report_file {
         file.write_evaluation(model.as_deref(), &labeled.path, &evaluation)?;
     }
-    let json = EvaluateJson::new(&evaluation, &labeled.path, model.as_deref());
+    let json =
+        EvaluationSummary::new(&evaluation, labeled.path.display().to_string(), model_name(model.as_deref()));
     let text = match format {
         ReportFormat::Text => stance_report::evaluation_text(&evaluation),
         ReportFormat::Json => sorted_json(&json)?,
@@ -174,25 +136,22 @@ struct EvaluateOptions {
 }
 
 /// Classifies every row of `data` as one sentence (about the row's target, for a
-/// target-aware model) and compares with its label.
+/// target-aware model) and compares with its label (`stance_eval::evaluate_model`).
 fn evaluate(classifier: &Classifier, data: &LabeledData, options: &EvaluateOptions) -> Result<Evaluation> {
-    let labels = classifier.labels();
-    let model = classifier.model();
-    let neutral = neutral_label(classifier, options)?;
-    // The classifier's scorer, at the model's temperature and with its relevance section.
-    let scorer = model.scorer().context("the model's weights are inconsistent")?;
+    // A named neutral label is checked here, to name the flag.
+    neutral_label(classifier, options)?;
     let rows = data.rows.iter().map(|row| LabeledText {
         text: &row.text,
         label: &row.label,
         target: row.target.as_deref(),
         source: format!("{}:{}", data.path.display(), row.line),
     });
-    let evaluate_options = stance_eval::EvaluateOptions {
-        neutral_label: neutral.as_deref(),
-        min_confidence: options.min_confidence,
-        calibration: model.calibration.as_ref(),
-    };
-    Ok(stance_eval::evaluate(&scorer, labels, rows, &evaluate_options)?)
+    Ok(stance_eval::evaluate_model(
+        classifier.model(),
+        rows,
+        options.neutral_label.as_deref(),
+        options.min_confidence,
+    )?)
 }
 
 /// The neutral label F_avg leaves out: one named on the command line must be one of the
