@@ -92,6 +92,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) if error.downcast_ref::<UsageError>().is_some() => {
+            eprintln!("stance: error: {error}");
+            ExitCode::from(2)
+        }
         Err(error) => {
             // Library errors often embed their source in their own message; print each
             // cause only once.
@@ -108,6 +112,19 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// A bad command line found after parsing (e.g. a `--grid` axis the search does not know):
+/// exit code 2, like a flag clap refuses.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {

@@ -19,9 +19,10 @@ pub const FORMAT: &str = "stance-model";
 /// The newest format version this build reads and writes. Version 2 added the `checksum`
 /// field, version 3 the optional `targets` section, version 4 the optional `relevance` section
 /// (and is the version that names text normalisation, feature hashing and calibration, which
-/// earlier builds cannot read). A file is stamped with the oldest version that describes it
-/// ([`ModelFile::version_needed`]), so a plain pooled model stays format 2.
-pub const FORMAT_VERSION: u32 = 4;
+/// earlier builds cannot read), version 5 the optional `priors` section. A file is stamped with
+/// the oldest version that describes it ([`ModelFile::version_needed`]), so a plain pooled model
+/// stays format 2.
+pub const FORMAT_VERSION: u32 = 5;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 
@@ -32,6 +33,19 @@ pub struct Calibration {
     /// The temperature T (finite, > 0; above 1 softens over-confident probabilities).
     pub temperature: f64,
     /// What held-out data T was fitted on, for people.
+    pub fitted_on: String,
+}
+
+/// Class priors fitted by cross-validation to maximise a metric (format version ≥ 5): each
+/// label's probability is multiplied by `exp(log_offsets[label])` and the probabilities
+/// renormalised, which moves the decision away from plain argmax (F_avg, for one, ignores the
+/// neutral label, so the best rule predicts it less often than argmax does).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Priors {
+    /// One log-offset per label, in label order (finite).
+    pub log_offsets: Vec<f64>,
+    /// What they were fitted on and for, for people.
     pub fitted_on: String,
 }
 
@@ -71,6 +85,10 @@ pub struct ModelFile {
     /// from models trained without topic information, which give every text a stance label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relevance: Option<Relevance>,
+    /// Class priors fitted by cross-validation (format version ≥ 5), applied by the scorer to
+    /// every prediction; absent from models trained without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priors: Option<Priors>,
 }
 
 /// One feature's weight for one label (see [`ModelFile::top_features`]).
@@ -150,6 +168,9 @@ impl ModelFile {
         if self.relevance.is_some() && self.neutral_label.is_none() {
             return Err(ConsistencyError::RelevanceWithoutNeutral);
         }
+        if self.priors.is_some() && self.format_version < 5 {
+            return Err(needs("priors", 5));
+        }
         let topic = self.topic_scorer()?;
         let scorer = Scorer::new(
             &self.labels,
@@ -158,6 +179,10 @@ impl ModelFile {
             self.targets.as_ref(),
             self.calibration.as_ref().map(|c| c.temperature),
         )?;
+        let scorer = match &self.priors {
+            Some(priors) => scorer.with_priors(&priors.log_offsets)?,
+            None => scorer,
+        };
         Ok(match (topic, &self.neutral_label) {
             (Some(topic), Some(neutral)) => {
                 let neutral = self.labels.iter().position(|l| l == neutral).expect("checked above");
@@ -172,10 +197,13 @@ impl ModelFile {
         self.relevance.as_ref().map(|r| TopicScorer::new(r, &self.features)).transpose()
     }
 
-    /// The oldest format version that can describe this model: 4 with a section that format
+    /// The oldest format version that can describe this model: 5 with class priors, 4 with a section that format
     /// 3 builds cannot read (relevance, text normalisation, feature hashing, calibration), 3
     /// with a targets section, 2 otherwise.
     pub fn version_needed(&self) -> u32 {
+        if self.priors.is_some() {
+            return 5;
+        }
         let config = self.features.config();
         let needs_4 = self.relevance.is_some()
             || self.calibration.is_some()
@@ -353,6 +381,7 @@ mod tests {
             calibration: None,
             checksum: None,
             relevance: None,
+            priors: None,
             targets: None,
         }
     }

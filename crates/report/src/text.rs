@@ -58,26 +58,18 @@ pub fn report_text(report: &Report) -> String {
         report.n,
         beside(baseline.map(|b| b.accuracy))
     );
-    let _ = writeln!(
-        out,
-        "{:>w$}  {:>9.3} {:>9.3} {:>9.3} {:>9}{}",
-        "macro avg",
-        macro_p,
-        macro_r,
-        report.macro_f1,
-        report.n,
-        beside(baseline.map(|b| b.macro_f1))
-    );
-    let _ = writeln!(
-        out,
-        "{:>w$}  {:>9.3} {:>9.3} {:>9.3} {:>9}{}",
-        "weighted avg",
-        weighted_p,
-        weighted_r,
-        report.weighted_f1,
-        report.n,
-        beside(baseline.map(|b| b.weighted_f1))
-    );
+    let averaged = [
+        ("macro avg", macro_p, macro_r, report.macro_f1, baseline.map(|b| b.macro_f1)),
+        ("weighted avg", weighted_p, weighted_r, report.weighted_f1, baseline.map(|b| b.weighted_f1)),
+    ];
+    for (name, precision, recall, f1, majority) in averaged {
+        let _ = writeln!(
+            out,
+            "{name:>w$}  {precision:>9.3} {recall:>9.3} {f1:>9.3} {:>9}{}",
+            report.n,
+            beside(majority)
+        );
+    }
     if let Some(f_avg) = report.f_avg {
         // SemEval's F_avg: only an F1 column, like accuracy.
         let _ = writeln!(

@@ -67,44 +67,15 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
     seed: u64,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CvReport, TrainError> {
-    if spec.uses_targets() {
-        let missing = stance_targets.map_or(Some(0), |t| t.iter().position(Option::is_none));
-        if let Some(row) = missing {
-            return Err(TrainError::InvalidParam(format!(
-                "the {:?} target strategy needs a target for every row (row {} has none)",
-                spec.strategy,
-                row + 1
-            )));
-        }
-    }
-    let (strategy, test_sets) = match groups {
-        Some((column, groups)) => {
-            (FoldStrategy::Grouped { column: column.to_owned() }, group_k_fold(groups, folds)?)
-        }
-        None => (FoldStrategy::Stratified { seed }, stratified_k_fold(targets, folds, seed)?),
-    };
-    let done = Mutex::new(0);
-    let outcomes: Vec<Result<FoldOutcome, TrainError>> = test_sets
-        .par_iter()
-        .enumerate()
-        .map(|(fold, test)| {
-            let data = FoldData { spec, texts, targets, labels, stance_targets, groups };
-            let outcome = run_fold(trainer, &data, fold, test);
-            if outcome.is_ok() {
-                let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
-                *done += 1;
-                progress(*done, test_sets.len());
-            }
-            outcome
-        })
-        .collect();
+    let data = FoldData { spec, texts, targets, labels, stance_targets, groups };
+    let (strategy, test_sets) = plan_folds(targets, groups, folds, seed)?;
+    let all: Vec<usize> = (0..test_sets.len()).collect();
+    let outcomes = run_folds(trainer, &data, &test_sets, &all, progress)?;
     let mut out_of_fold: Vec<Option<ScoredRow>> = vec![None; texts.len()];
     let mut per_fold = Vec::with_capacity(test_sets.len());
     let mut fold_reports = Vec::with_capacity(test_sets.len());
     let mut per_class: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for outcome in outcomes {
-        // The first failing fold in fold order, as a serial run would report it.
-        let outcome = outcome?;
         for (i, row) in outcome.scored {
             out_of_fold[i] = Some(row);
         }
@@ -134,25 +105,79 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
     })
 }
 
+/// How folds are formed and each fold's test rows: grouped when `groups` is given, otherwise
+/// stratified by `label_ids` and shuffled with `seed`.
+pub(crate) fn plan_folds(
+    label_ids: &[usize],
+    groups: Option<(&str, &[String])>,
+    folds: usize,
+    seed: u64,
+) -> Result<(FoldStrategy, Vec<Vec<usize>>), TrainError> {
+    Ok(match groups {
+        Some((column, groups)) => {
+            (FoldStrategy::Grouped { column: column.to_owned() }, group_k_fold(groups, folds)?)
+        }
+        None => (FoldStrategy::Stratified { seed }, stratified_k_fold(label_ids, folds, seed)?),
+    })
+}
+
+/// Runs the folds `which` (indices into `test_sets`) in parallel and returns their outcomes in
+/// the order of `which`, or the error of the first failing fold in that order (as a serial
+/// run would report it). `progress(done, which.len())` is called after each fold.
+pub(crate) fn run_folds<S: AsRef<str> + Sync>(
+    trainer: &Trainer,
+    data: &FoldData<'_, S>,
+    test_sets: &[Vec<usize>],
+    which: &[usize],
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<FoldOutcome>, TrainError> {
+    if data.spec.uses_targets() {
+        let missing = data.stance_targets.map_or(Some(0), |t| t.iter().position(Option::is_none));
+        if let Some(row) = missing {
+            return Err(TrainError::InvalidParam(format!(
+                "the {:?} target strategy needs a target for every row (row {} has none)",
+                data.spec.strategy,
+                row + 1
+            )));
+        }
+    }
+    let done = Mutex::new(0);
+    which
+        .par_iter()
+        .map(|&fold| {
+            let outcome = run_fold(trainer, data, fold, &test_sets[fold]);
+            if outcome.is_ok() {
+                let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
+                *done += 1;
+                progress(*done, which.len());
+            }
+            outcome
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
 /// What one fold contributes to a [`CvReport`].
-struct FoldOutcome {
-    summary: FoldSummary,
+pub(crate) struct FoldOutcome {
+    pub(crate) summary: FoldSummary,
     /// `(row index, out-of-fold prediction)` for every test row, in test-set order.
-    scored: Vec<(usize, ScoredRow)>,
+    pub(crate) scored: Vec<(usize, ScoredRow)>,
     /// F1 of every label with test rows in this fold, in label order.
     class_f1: Vec<(String, f64)>,
     /// The fold's full report.
     report: Report,
 }
 
-/// What every fold reads.
-struct FoldData<'a, S> {
-    spec: &'a TargetSpec,
-    texts: &'a [S],
-    targets: &'a [usize],
-    labels: &'a [String],
-    stance_targets: Option<&'a [Option<String>]>,
-    groups: Option<(&'a str, &'a [String])>,
+/// What every fold reads: the rows (texts, label indices into `labels`, their groups and
+/// stance targets) and how the model uses the targets.
+pub(crate) struct FoldData<'a, S> {
+    pub(crate) spec: &'a TargetSpec,
+    pub(crate) texts: &'a [S],
+    pub(crate) targets: &'a [usize],
+    pub(crate) labels: &'a [String],
+    pub(crate) stance_targets: Option<&'a [Option<String>]>,
+    pub(crate) groups: Option<(&'a str, &'a [String])>,
 }
 
 /// Trains on everything outside `test` and scores `test` (fold number `fold`, 0-based).
