@@ -234,7 +234,7 @@ fn classify_explain_is_refused_at_article_level_and_in_tsv() {
     assert!(out.stdout.is_empty());
     let out = run(stance().args(["classify", "--format", "tsv", "--explain", ARTICLE]));
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("--format jsonl or --format text"), "{}", out.stderr);
+    assert!(out.stderr.contains("--format jsonl, json or text"), "{}", out.stderr);
     let out = run(stance().args(["classify", "--top", "3", ARTICLE]));
     assert_eq!(out.code, 2, "--top needs --explain: {}", out.stderr);
 }

@@ -443,8 +443,8 @@ fn label_seen_only_once_warns_and_trains() {
     assert_eq!(model["labels"], serde_json::json!(["neutral", "oppose", "support", "unsure"]));
 }
 
-/// Contract item 1: duplicate rows (same text and label) are named, at most five of them, and
-/// training goes on.
+/// Contract item 1: duplicate rows (same text and label) are summarised in one warning (their
+/// count and the first three lines), and training goes on.
 #[test]
 fn duplicate_rows_warn_and_train() {
     let dir = tmp();
@@ -458,16 +458,14 @@ fn duplicate_rows_warn_and_train() {
     }
     write(dir.path(), "dups.tsv", data);
     let (out, _) = train_ok(dir.path(), "dups.tsv", &[]);
-    let warnings: Vec<&str> = out.stderr.lines().filter(|l| l.contains("duplicate of line")).collect();
+    let warnings: Vec<&str> = out.stderr.lines().filter(|l| l.contains("earlier row")).collect();
     assert_eq!(
         warnings,
-        (0..5)
-            .map(|i| format!("stance: warning: dups.tsv:{}: duplicate of line {}", 14 + i, 2 + i))
-            .collect::<Vec<_>>(),
+        ["stance: warning: dups.tsv:14: 8 rows repeat the text and label of an earlier row: \
+          line 14 (of 2), 15 (of 3), 16 (of 4) and 5 more"],
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("... and 3 more duplicates"), "{}", out.stderr);
     assert!(out.stderr.contains("trained on 20 rows"), "{}", out.stderr);
 }
 
@@ -495,12 +493,24 @@ fn empty_and_whitespace_only_articles_are_failed_documents() {
 fn binary_article_is_skipped() {
     let dir = tmp();
     let articles = articles_dir(dir.path());
-    let binary = write(&articles, "image.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0");
+    let binary = write(&articles, "image.dat", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0");
     let failed = [(binary.as_path(), "binary file (NUL byte at byte 8, line 3); skipped")];
+    let empty = write(&articles, "empty.txt", "");
+    let empty_failed = [(empty.as_path(), "no sentence")];
 
+    // Found in a directory, a binary file is left out of the walk, with a summary warning.
+    let summary = "stance: warning: skipped 1 file in directories: 1 binary (image.dat)";
     let out = run(stance().arg("classify").arg(&articles));
-    check_partial_batch(&out, &failed, 2, &["good.txt"]);
+    check_partial_batch(&out, &empty_failed, 2, &["good.txt"]);
+    assert!(out.stderr.contains(summary), "{}", out.stderr);
     let out = run(stance().arg("sentences").arg(&articles));
+    check_partial_sentences(&out, &empty_failed, 2, &["good.txt"]);
+    assert!(out.stderr.contains(summary), "{}", out.stderr);
+    // Named on the command line, it is read, and refused as binary.
+    let good = articles.join("good.txt");
+    let out = run(stance().arg("classify").arg(&binary).arg(&good));
+    check_partial_batch(&out, &failed, 2, &["good.txt"]);
+    let out = run(stance().arg("sentences").arg(&binary).arg(&good));
     check_partial_sentences(&out, &failed, 2, &["good.txt"]);
 }
 
@@ -707,7 +717,7 @@ fn truncated_model_file() {
 fn model_with_a_flipped_digit_fails_its_checksum() {
     let dir = tmp();
     let (_, model) = train_ok(dir.path(), fixture("tiny.tsv").to_str().unwrap(), &[]);
-    assert_eq!(model["format_version"], 2);
+    assert_eq!(model["format_version"], 5);
     assert!(model["checksum"].as_str().unwrap().starts_with("sha256:"));
     let text = std::fs::read_to_string(dir.path().join("m.json")).unwrap();
     let weight = model["weights"]["coefficients"][0][0].to_string();
@@ -840,7 +850,7 @@ fn calibrate_with_a_target_strategy_is_rejected_before_reading_data() {
                 "m.json",
             ],
             1,
-            "--calibrate is only supported with --target-strategy pooled",
+            "calibration is only supported with the pooled target strategy\nstance: hint: drop --calibrate or use --target-strategy pooled",
         );
     }
 }

@@ -99,7 +99,7 @@ fn per_target_model_round_trips_and_picks_the_model_of_the_target() {
     let dir = tmp();
     let model = train(dir.path(), "per-target.json", &["--target-strategy", "per-target"]);
     let json = json_file(&model);
-    assert_eq!(json["format_version"], 3);
+    assert_eq!(json["format_version"], 5);
     let targets = &json["targets"];
     assert_eq!(targets["strategy"], "per_target");
     assert_eq!(targets["pooled_fallback"], false);
@@ -195,7 +195,7 @@ fn conjoined_model_has_shared_and_target_blocks_and_scores_unknown_targets_on_th
     let dir = tmp();
     let model = train(dir.path(), "conjoined.json", &["--target-strategy", "conjoined"]);
     let json = json_file(&model);
-    assert_eq!(json["format_version"], 3);
+    assert_eq!(json["format_version"], 5);
     assert_eq!(json["targets"]["strategy"], "conjoined");
     assert_eq!(json["targets"]["targets"], serde_json::json!(TARGETS));
     let vocabulary = json["features"]["vocabulary"].as_array().unwrap().len();
@@ -313,11 +313,11 @@ fn rows_without_a_target_and_strategies_without_a_target_column_are_refused() {
 }
 
 #[test]
-fn a_pooled_model_stays_format_2_and_ignores_targets() {
+fn a_pooled_model_has_no_targets_section_and_ignores_targets() {
     let dir = tmp();
     let model = train(dir.path(), "pooled.json", &[]);
     let json = json_file(&model);
-    assert_eq!(json["format_version"], 2);
+    assert_eq!(json["format_version"], 5);
     assert!(json.get("targets").is_none());
     assert!(json["training"]["options"].get("targets").is_none());
     let text = "We should ban roads for cars.";

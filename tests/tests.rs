@@ -12,6 +12,7 @@ mod report;
 mod solver;
 mod stream;
 mod suggest;
+mod surprises;
 mod targets;
 mod threads;
 mod tune;

@@ -168,39 +168,39 @@ fn bad_budgets_and_metrics_are_usage_errors_before_any_work() {
 }
 
 /// The frozen format-5 file carries class priors fitted by `tune --metric f-avg`; the scorer
-/// applies them to every prediction, and the same weights without them decide otherwise.
+/// applies them to every prediction: p(l) ∝ exp(logit(l) + offset(l)).
 #[test]
 fn class_priors_are_stored_and_applied_by_the_scorer() {
     let path = fixture("model-v5-priors.json");
     let model: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(model["format_version"], 5);
+    let labels: Vec<&str> = model["labels"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     let offsets: Vec<f64> =
         model["priors"]["log_offsets"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    assert_eq!(offsets.len(), 3);
-    let text = "Russia rejects foreign troops.\n";
-    let with =
-        jsonl(&ok(stance().args(["classify", "--model"]).arg(&path).arg("-").write_stdin(text)).stdout);
-    // The same model without its priors (version 1 needs no checksum, so the edit loads).
-    let dir = tmp();
-    let mut plain = model.clone();
-    plain.as_object_mut().unwrap().remove("priors");
-    plain.as_object_mut().unwrap().remove("checksum");
-    plain["format_version"] = 1.into();
-    let plain_path = dir.path().join("plain.json");
-    std::fs::write(&plain_path, serde_json::to_vec(&plain).unwrap()).unwrap();
-    let without =
-        jsonl(&ok(stance().args(["classify", "--model"]).arg(&plain_path).arg("-").write_stdin(text)).stdout);
-    let p = |rows: &[Value], label: &str| rows[0]["probabilities"][label].as_f64().unwrap();
-    // p'(l) ∝ p(l)·exp(offset(l)): the ratio of two labels moves by exp of the offsets' difference.
-    let moved = (p(&with, "oppose") / p(&with, "neutral")) / (p(&without, "oppose") / p(&without, "neutral"));
-    assert!((moved - (offsets[1] - offsets[0]).exp()).abs() < 1e-9, "{moved}");
+    assert_eq!(offsets.len(), labels.len());
     assert!(offsets.iter().any(|&o| o != 0.0), "{offsets:?}");
-    // Priors in a file stamped older than 5 are refused.
-    let mut old = model;
-    old.as_object_mut().unwrap().remove("checksum");
-    old["format_version"] = 1.into();
-    std::fs::write(&plain_path, serde_json::to_vec(&old).unwrap()).unwrap();
-    let refused = run(stance().args(["classify", "--model"]).arg(&plain_path).arg("-").write_stdin(text));
-    assert_ne!(refused.code, 0);
-    assert!(refused.stderr.contains("priors section needs format version 5"), "{}", refused.stderr);
+    for text in ["Russia rejects foreign troops.", "London supports sending troops."] {
+        let out = ok(stance()
+            .args(["explain", "--format", "json", "--model"])
+            .arg(&path)
+            .arg("-")
+            .write_stdin(format!("{text}\n")));
+        let explained: Value = serde_json::from_str(out.stdout.lines().next().unwrap()).unwrap();
+        let logit = |label: &str| {
+            let parts = explained["per_label"].as_array().unwrap();
+            parts.iter().find(|p| p["label"] == label).unwrap()["logit"].as_f64().unwrap()
+        };
+        let p = |label: &str| explained["probabilities"][label].as_f64().unwrap();
+        for (i, label) in labels.iter().enumerate().skip(1) {
+            let ratio = p(label) / p(labels[0]);
+            let expected = (logit(label) + offsets[i] - logit(labels[0]) - offsets[0]).exp();
+            assert!((ratio / expected - 1.0).abs() < 1e-9, "{text} {label}: {ratio} vs {expected}");
+        }
+        // classify gives the same probabilities: one scoring path.
+        let classified = jsonl(
+            &ok(stance().args(["classify", "--model"]).arg(&path).arg("-").write_stdin(format!("{text}\n")))
+                .stdout,
+        );
+        assert_eq!(classified[0]["probabilities"], explained["probabilities"]);
+    }
 }

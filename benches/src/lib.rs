@@ -42,7 +42,7 @@ pub fn word_config() -> FeatureConfig {
 
 /// Word 1–2-grams plus `char_wb` 2–5-grams: the options of the shipped default model.
 pub fn word_char_config() -> FeatureConfig {
-    FeatureConfig { char_ngrams: Some(NgramRange::new(2, 5)), ..FeatureConfig::default() }
+    FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 5)))
 }
 
 #[cfg(test)]

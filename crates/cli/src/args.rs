@@ -9,8 +9,8 @@ use stance_features::{
     FeatureConfig, Hashtags, Idf, Language, NgramRange, Norm, Normalization, Stemmer, TermFrequency,
 };
 use stance_train::{
-    ClassWeight, Columns, InputFormat, Solver, TargetSpec, TargetStrategy, TextEncoding, ToleranceScale,
-    TrainParams,
+    ClassWeight, Columns, DataError, InputFormat, ReadOptions, Solver, TargetSpec, TargetStrategy,
+    TextEncoding, ToleranceScale, TrainParams,
 };
 
 /// Where labeled data comes from and which columns hold what.
@@ -20,10 +20,16 @@ pub struct DataArgs {
     /// `ID<TAB>Target<TAB>Tweet<TAB>Stance` is read as SemEval-2016 Task 6).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
-    /// Format of --data when its extension does not say: tsv, csv, jsonl or semeval (Tweet is
-    /// the text, Stance the label, Target the stance target; --text-col/--label-col are ignored).
+    /// Format of --data when its extension does not say: tsv, csv, jsonl, semeval (Tweet is
+    /// the text, Stance the label, Target the stance target; --text-col/--label-col are ignored)
+    /// or fasttext (`__label__LABEL text` lines, as fastText reads them; a .txt/.tsv file whose
+    /// first line starts with __label__ is read so without this flag).
     #[arg(long, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
+    /// Field delimiter of a CSV --data file: one character, or `tab` (e.g. ';' for a
+    /// semicolon-separated file); --data is then read as CSV whatever its extension.
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
     /// Encoding of --data: utf-8, windows-1252, or auto (UTF-8, else Windows-1252 with a warning).
     #[arg(long, default_value = "utf-8", value_name = "ENCODING")]
     pub encoding: TextEncoding,
@@ -51,21 +57,74 @@ impl DataArgs {
             group: group.map(str::to_owned),
             target: self.target_col.clone(),
             topic: self.topic_col.clone(),
+            id: None,
         }
     }
 
     /// Reads the labeled file and prints its warnings (duplicates, single-row labels) on stderr.
     pub fn read(&self, group: Option<&str>) -> Result<stance_train::LabeledData> {
-        let data = stance_train::read_labeled_with_encoding(
-            &self.data,
-            self.input_format,
-            &self.columns(group),
-            self.encoding,
-        )?;
+        let format = match (self.delimiter, self.input_format) {
+            (Some(_), None | Some(InputFormat::Csv)) => Some(InputFormat::Csv),
+            (Some(_), Some(other)) => bail!("--delimiter is for CSV files, not --input-format {other}"),
+            (None, format) => format,
+        };
+        let options = ReadOptions { encoding: self.encoding, delimiter: self.delimiter };
+        let data = stance_train::read_labeled_with(&self.data, format, &self.columns(group), options)
+            .map_err(with_separator_hint)?;
         for warning in data.warnings() {
             eprintln!("stance: warning: {warning}");
         }
         Ok(data)
+    }
+}
+
+/// Which files of a walked directory are read (`--glob`, `--type`); files named on the command
+/// line are always read.
+#[derive(Debug, Args)]
+pub struct WalkArgs {
+    /// In directories, read only files matching GLOB (matched against the path below the
+    /// directory; `*` crosses `/`), or with `!GLOB` skip them; repeatable. Without --glob and
+    /// --type, directories are walked for text-like files only: binary files and known
+    /// non-article extensions (.json, .html, .tsv, .csv, .png, .gz, ...) are skipped, with one
+    /// summary warning.
+    #[arg(long = "glob", short = 'g', value_name = "GLOB", allow_hyphen_values = true)]
+    pub globs: Vec<String>,
+    /// In directories, read only files of this type (txt, md, html, xml, jsonl, json, tsv,
+    /// csv); repeatable, combined with --glob.
+    #[arg(long = "type", short = 't', value_enum, value_name = "TYPE")]
+    pub types: Vec<crate::documents::FileType>,
+}
+
+impl WalkArgs {
+    /// The checked walk: every glob parses.
+    pub fn walk(&self, looking: crate::documents::Looking) -> Result<std::sync::Arc<crate::documents::Walk>> {
+        Ok(std::sync::Arc::new(crate::documents::Walk::with_selection(looking, &self.globs, &self.types)?))
+    }
+}
+
+/// A data error, with the flags that read the file when its header is one column holding
+/// another separator.
+fn with_separator_hint(error: DataError) -> anyhow::Error {
+    let DataError::OneColumnHeader { separator, format, .. } = &error else { return error.into() };
+    let flags = match (format, separator) {
+        (_, '\t') => "--input-format tsv".to_owned(),
+        (InputFormat::Csv, c) => format!("--delimiter '{c}'"),
+        (_, ',') => "--input-format csv".to_owned(),
+        (_, c) => format!("--input-format csv --delimiter '{c}'"),
+    };
+    anyhow::anyhow!("{error}; read it with {flags}")
+}
+
+/// Parses `--delimiter`: one ASCII character (not a quote or a line break), or `tab`.
+pub fn parse_delimiter(text: &str) -> std::result::Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ => match text.as_bytes() {
+            [byte] if byte.is_ascii() && !matches!(byte, b'"' | b'\n' | b'\r') => Ok(*byte),
+            _ => Err(format!(
+                "{text:?} is not one ASCII character (or `tab`), other than a quote or a line break"
+            )),
+        },
     }
 }
 
@@ -295,8 +354,6 @@ impl ModelArgs {
             } else {
                 Stemmer::Snowball { language: Language::English }
             },
-            word_ngrams: parse_range(&self.word_ngrams).context("--word-ngrams")?,
-            char_ngrams: parse_range(&self.char_ngrams).context("--char-ngrams")?,
             tf: match self.tf {
                 TfArg::Raw => TermFrequency::Raw,
                 TfArg::Sublinear => TermFrequency::Sublinear,
@@ -314,12 +371,18 @@ impl ModelArgs {
             min_df: self.min_df,
             max_features: self.max_features,
             hashing: self.hashing_bits.map(|bits| stance_features::Hashing::new(bits, self.hash_seed)),
-            extractors: match self.cues {
-                true => vec![stance_features::Extractor::StanceCues(Default::default())],
-                false => Vec::new(),
+            extractors: {
+                let word = parse_range(&self.word_ngrams).context("--word-ngrams")?;
+                let char = parse_range(&self.char_ngrams).context("--char-ngrams")?;
+                let mut extractors = stance_features::Extractor::ngrams(word, char);
+                if self.cues {
+                    extractors.push(stance_features::Extractor::StanceCues(Default::default()));
+                }
+                extractors
             },
+            layout: Default::default(),
         };
-        if features.word_ngrams.is_none() && features.char_ngrams.is_none() {
+        if features.word_ngrams().is_none() && features.char_ngrams().is_none() {
             bail!("--word-ngrams and --char-ngrams are both \"none\": there would be no features");
         }
         let params = TrainParams {

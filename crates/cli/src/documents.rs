@@ -1,15 +1,20 @@
-//! Collecting the articles a batch command reads: files, directories (walked, sorted) and stdin.
+//! Collecting the articles a batch command reads: files, directories (walked, sorted, only
+//! text-like files unless `--glob`/`--type` say otherwise) and stdin.
 //!
 //! Inputs are walked and read lazily: `classify` takes the sources one by one as it goes and
 //! reads them in bounded chunks (at most 64 articles or 4 MiB of text at a time, see
 //! classify.rs; JSONL records line by line, see records/), so memory grows with neither the
 //! number nor the size of the inputs.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, Result};
 use clap::ValueEnum;
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
 /// One article to process.
 pub struct Source {
@@ -40,25 +45,284 @@ pub struct Text {
     pub warning: Option<String>,
 }
 
+/// Why an article yields no text: it could not be read at all (missing, unreadable, an
+/// unwalkable directory entry), or it was read and is not text.
+#[derive(Debug)]
+pub struct ReadError {
+    pub message: String,
+    /// True when nothing could be read (as opposed to bytes that were read and refused).
+    pub unreadable: bool,
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// What a walk is looking for: articles, or JSONL records (`classify --input-format jsonl`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Looking {
+    Articles,
+    Records,
+}
+
+/// Extensions a directory walk skips by default: model and data files, pages, images,
+/// archives, documents in binary formats. JSON Lines files are skipped only when looking for
+/// articles. Named on the command line, such a file is read all the same.
+const NOT_ARTICLES: &[&str] = &[
+    "json",
+    "html",
+    "htm",
+    "xhtml",
+    "xml",
+    "svg",
+    "css",
+    "js",
+    "tsv",
+    "tab",
+    "csv",
+    "parquet",
+    "arrow",
+    "npy",
+    "npz",
+    "pt",
+    "bin",
+    "safetensors",
+    "onnx",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "webp",
+    "bmp",
+    "tif",
+    "tiff",
+    "ico",
+    "pdf",
+    "doc",
+    "docx",
+    "odt",
+    "xls",
+    "xlsx",
+    "ppt",
+    "pptx",
+    "gz",
+    "tgz",
+    "zip",
+    "bz2",
+    "xz",
+    "zst",
+    "7z",
+    "tar",
+    "rar",
+    "mp3",
+    "mp4",
+    "wav",
+    "ogg",
+    "exe",
+    "dll",
+    "so",
+    "dylib",
+    "o",
+    "a",
+];
+const RECORDS: &[&str] = &["jsonl", "ndjson"];
+
+/// Bytes read from the start of a walked file to tell a binary file (a NUL byte) from text.
+const SNIFF_BYTES: usize = 8 << 10;
+
+/// A named set of file-name globs for `--type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FileType {
+    /// *.txt, *.text
+    Txt,
+    /// *.md, *.markdown
+    Md,
+    /// *.html, *.htm
+    Html,
+    /// *.xml
+    Xml,
+    /// *.jsonl, *.ndjson
+    Jsonl,
+    /// *.json
+    Json,
+    /// *.tsv, *.tab
+    Tsv,
+    /// *.csv
+    Csv,
+}
+
+impl FileType {
+    fn globs(self) -> &'static [&'static str] {
+        match self {
+            FileType::Txt => &["*.txt", "*.text"],
+            FileType::Md => &["*.md", "*.markdown"],
+            FileType::Html => &["*.html", "*.htm"],
+            FileType::Xml => &["*.xml"],
+            FileType::Jsonl => &["*.jsonl", "*.ndjson"],
+            FileType::Json => &["*.json"],
+            FileType::Tsv => &["*.tsv", "*.tab"],
+            FileType::Csv => &["*.csv"],
+        }
+    }
+}
+
+/// Which files of a walked directory are read, and which were skipped by default (for the
+/// summary warning). Files named on the command line are always read.
+///
+/// Without `--glob`/`--type`, a walk reads every file except those with a [`NOT_ARTICLES`]
+/// extension. A `--type` or a `--glob GLOB` replaces that choice: only matching files are
+/// read. A `--glob '!GLOB'` excludes matching files either way, and wins over the others.
+/// Globs are matched against the path below the walked directory (`*` also crosses `/`, so
+/// `*.md` matches at any depth). Binary files (a NUL byte in their first 8 KiB) are always
+/// skipped.
+pub struct Walk {
+    include: Option<GlobSet>,
+    exclude: GlobSet,
+    looking: Looking,
+    skipped: Mutex<Skipped>,
+}
+
+/// What a walk skipped on its own (not what `--glob`/`--type` left out).
+#[derive(Default)]
+struct Skipped {
+    binary: Vec<String>,
+    by_extension: BTreeMap<String, usize>,
+}
+
+/// Skipped files named in the summary warning.
+const NAMED_SKIPS: usize = 3;
+
+impl Walk {
+    /// The walk of `--glob` (repeatable, `!GLOB` excludes) and `--type` (repeatable).
+    pub fn with_selection(looking: Looking, globs: &[String], types: &[FileType]) -> Result<Self> {
+        let (mut include, mut exclude) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+        let mut includes = 0;
+        let glob = |text: &str| Glob::new(text).map_err(|e| anyhow!("--glob {text:?}: {e}"));
+        for text in globs {
+            match text.strip_prefix('!') {
+                Some(excluded) => {
+                    exclude.add(glob(excluded)?);
+                }
+                None => {
+                    include.add(glob(text)?);
+                    includes += 1;
+                }
+            }
+        }
+        for pattern in types.iter().flat_map(|t| t.globs()) {
+            include.add(glob(pattern)?);
+            includes += 1;
+        }
+        let build = |builder: GlobSetBuilder| builder.build().map_err(|e| anyhow!("--glob: {e}"));
+        Ok(Walk {
+            include: if includes > 0 { Some(build(include)?) } else { None },
+            exclude: build(exclude)?,
+            looking,
+            skipped: Mutex::default(),
+        })
+    }
+
+    /// Whether the walk reads `path` (found as `relative` below the walked directory);
+    /// records what it skips by default.
+    fn reads(&self, path: &Path, relative: &Path) -> bool {
+        if self.exclude.is_match(relative) {
+            return false;
+        }
+        match &self.include {
+            Some(include) if !include.is_match(relative) => return false,
+            Some(_) => {}
+            None => {
+                let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+                let skipped = NOT_ARTICLES.contains(&extension.as_str())
+                    || (self.looking == Looking::Articles && RECORDS.contains(&extension.as_str()));
+                if skipped {
+                    let mut summary = self.skipped.lock().unwrap_or_else(|e| e.into_inner());
+                    *summary.by_extension.entry(format!(".{extension}")).or_default() += 1;
+                    return false;
+                }
+            }
+        }
+        if looks_binary(path) {
+            let mut summary = self.skipped.lock().unwrap_or_else(|e| e.into_inner());
+            summary.binary.push(relative.display().to_string());
+            return false;
+        }
+        true
+    }
+
+    /// The summary of what the walk skipped on its own, if anything: one line for stderr.
+    pub fn skipped_summary(&self) -> Option<String> {
+        let summary = self.skipped.lock().unwrap_or_else(|e| e.into_inner());
+        let by_extension: usize = summary.by_extension.values().sum();
+        let total = summary.binary.len() + by_extension;
+        if total == 0 {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if !summary.binary.is_empty() {
+            let mut named = summary.binary.iter().take(NAMED_SKIPS).cloned().collect::<Vec<_>>().join(", ");
+            if summary.binary.len() > NAMED_SKIPS {
+                named.push_str(", ...");
+            }
+            parts.push(format!("{} binary ({named})", summary.binary.len()));
+        }
+        if by_extension > 0 {
+            let counts: Vec<String> =
+                summary.by_extension.iter().map(|(ext, n)| format!("{n} {ext}")).collect();
+            parts.push(format!("{by_extension} not text by extension ({})", counts.join(", ")));
+        }
+        let files = if total == 1 { "file" } else { "files" };
+        Some(format!(
+            "skipped {total} {files} in directories: {}; name a file, or choose with --glob/--type, to read it",
+            parts.join("; ")
+        ))
+    }
+
+    /// Prints [`Walk::skipped_summary`] as a warning.
+    pub fn warn_skipped(&self) {
+        if let Some(summary) = self.skipped_summary() {
+            eprintln!("stance: warning: {summary}");
+        }
+    }
+}
+
+/// Whether the first [`SNIFF_BYTES`] of the file hold a NUL byte. A file that cannot be
+/// opened is not binary: reading it reports why.
+fn looks_binary(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    if file.take(SNIFF_BYTES as u64).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    head.contains(&0)
+}
+
 /// Expands the command-line inputs into sources, in a stable order: arguments in the order
 /// given, files of a directory sorted by path. Unwalkable entries become sources with a
 /// problem so the rest of the batch still runs.
-pub fn collect(inputs: &[PathBuf]) -> Vec<Source> {
-    sources(inputs.to_vec()).collect()
+pub fn collect(inputs: &[PathBuf], walk: &Arc<Walk>) -> Vec<Source> {
+    sources(inputs.to_vec(), Arc::clone(walk)).collect()
 }
 
 /// [`collect`], lazily: directories are walked as the sources are taken (each directory's
 /// entries sorted by name), so a huge tree is never held as a list of paths.
-pub fn sources(inputs: Vec<PathBuf>) -> impl Iterator<Item = Source> + Send {
-    inputs.into_iter().flat_map(|input| -> Box<dyn Iterator<Item = Source> + Send> {
+pub fn sources(inputs: Vec<PathBuf>, walk: Arc<Walk>) -> impl Iterator<Item = Source> + Send {
+    inputs.into_iter().flat_map(move |input| -> Box<dyn Iterator<Item = Source> + Send> {
         if input.as_os_str() == "-" {
             Box::new(std::iter::once(Source { name: "-".into(), path: None, problem: None }))
         } else if input.is_dir() {
-            let walk = walkdir::WalkDir::new(&input).follow_links(true).sort_by_file_name().into_iter();
-            Box::new(walk.filter_map(move |entry| match entry {
+            let entries = walkdir::WalkDir::new(&input).follow_links(true).sort_by_file_name().into_iter();
+            let walk = Arc::clone(&walk);
+            Box::new(entries.filter_map(move |entry| match entry {
                 Ok(entry) if entry.file_type().is_file() => {
                     let path = entry.into_path();
-                    let name = path.strip_prefix(&input).unwrap_or(&path).display().to_string();
+                    let relative = path.strip_prefix(&input).unwrap_or(&path);
+                    if !walk.reads(&path, relative) {
+                        return None;
+                    }
+                    let name = relative.display().to_string();
                     Some(Source { name, path: Some(path), problem: None })
                 }
                 Ok(_) => None,
@@ -113,25 +377,27 @@ impl Source {
 
     /// Reads and decodes the article. Binary files (with NUL bytes) are refused; invalid
     /// UTF-8 is replaced with U+FFFD and reported as a warning.
-    pub fn read(&self) -> Result<Text> {
+    pub fn read(&self) -> Result<Text, ReadError> {
         self.read_with(InvalidUtf8::Replace)
     }
 
     /// [`Source::read`], with invalid UTF-8 replaced (and warned about) or refused as `invalid_utf8`
     /// says.
-    pub fn read_with(&self, invalid_utf8: InvalidUtf8) -> Result<Text> {
+    pub fn read_with(&self, invalid_utf8: InvalidUtf8) -> Result<Text, ReadError> {
+        let unreadable = |message: String| ReadError { message, unreadable: true };
         if let Some(problem) = &self.problem {
-            return Err(anyhow!("{problem}"));
+            return Err(unreadable(problem.clone()));
         }
         let bytes = match &self.path {
-            Some(path) => std::fs::read(path).map_err(|e| anyhow!("cannot read: {e}"))?,
+            Some(path) => std::fs::read(path).map_err(|e| unreadable(format!("cannot read: {e}")))?,
             None => {
                 let mut bytes = Vec::new();
-                std::io::stdin().lock().read_to_end(&mut bytes).map_err(|e| anyhow!("cannot read: {e}"))?;
+                (std::io::stdin().lock().read_to_end(&mut bytes))
+                    .map_err(|e| unreadable(format!("cannot read: {e}")))?;
                 bytes
             }
         };
-        decode(bytes, invalid_utf8)
+        decode(bytes, invalid_utf8).map_err(|e| ReadError { message: e.to_string(), unreadable: false })
     }
 }
 
@@ -171,6 +437,42 @@ fn line_of(bytes: &[u8], offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn walks_read_text_like_files_and_summarise_what_they_skip() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            path
+        };
+        let text = file("a.txt", b"Troops go.");
+        let model = file("m.json", b"{}");
+        let records = file("r.jsonl", b"{}");
+        let binary = file("b.txt", b"PK\0\0");
+        let reads = |walk: &Walk, path: &Path| walk.reads(path, path.strip_prefix(dir.path()).unwrap());
+
+        let articles = Walk::with_selection(Looking::Articles, &[], &[]).unwrap();
+        let read: Vec<bool> =
+            [&text, &model, &records, &binary].iter().map(|p| reads(&articles, p)).collect();
+        assert_eq!(read, [true, false, false, false]);
+        assert_eq!(
+            articles.skipped_summary().unwrap(),
+            "skipped 3 files in directories: 1 binary (b.txt); 2 not text by extension (1 .json, 1 .jsonl); \
+             name a file, or choose with --glob/--type, to read it"
+        );
+        let records_walk = Walk::with_selection(Looking::Records, &[], &[]).unwrap();
+        assert!(reads(&records_walk, &records));
+        assert!(records_walk.skipped_summary().is_none());
+
+        let chosen =
+            Walk::with_selection(Looking::Articles, &["*.json".into(), "!m*".into()], &[FileType::Txt])
+                .unwrap();
+        let read: Vec<bool> = [&text, &model, &records].iter().map(|p| reads(&chosen, p)).collect();
+        assert_eq!(read, [true, false, false], "a negative glob wins");
+        assert!(chosen.skipped_summary().is_none(), "what the user left out is not warned about");
+        assert!(Walk::with_selection(Looking::Articles, &["a[".into()], &[]).is_err());
+    }
 
     #[test]
     fn binary_and_invalid_utf8_are_located() {

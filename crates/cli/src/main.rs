@@ -1,7 +1,8 @@
 //! `stance`: split articles into sentences, train stance models, classify articles, and report
 //! how accurate a model is.
 //!
-//! Exit codes: 0 success; 1 error; 2 usage error; 3 a batch ran but some documents failed
+//! Exit codes: 0 success; 1 error; 2 usage error (also: not one input could be read); 3 a batch
+//! ran but some documents failed
 //! (each failure is reported on stderr).
 //!
 //! This file parses the command line, sets up the worker threads, dispatches to the command's
@@ -10,6 +11,7 @@
 mod args;
 mod cmd;
 mod documents;
+mod hints;
 mod progress;
 mod records;
 mod report_file;
@@ -24,12 +26,29 @@ use stance_infer::Classifier;
 /// Exit code when a batch finished but some documents could not be processed.
 pub const EXIT_SOME_FAILED: u8 = 3;
 
+/// Exit code of a usage error: a bad command line (clap's own errors), or inputs of which
+/// not one could be read.
+pub const EXIT_USAGE: u8 = 2;
+
+/// An error that is the command line's fault, found after parsing (e.g. no input could be
+/// read at all): reported like any error, with exit code [`EXIT_USAGE`].
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "stance",
     version,
     about = "Stance classification of news text: split, train, classify, evaluate.",
-    after_help = "Exit codes:\n  0  success\n  1  error (reported on stderr)\n  2  usage error (bad command line)\n  \
+    after_help = "Exit codes:\n  0  success\n  1  error (reported on stderr)\n  2  usage error (bad command line, or not one input could be read)\n  \
                   3  a batch finished but some documents failed (each is named on stderr; the rest were processed)"
 )]
 struct Cli {
@@ -92,10 +111,6 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
-        Err(error) if error.downcast_ref::<UsageError>().is_some() => {
-            eprintln!("stance: error: {error}");
-            ExitCode::from(2)
-        }
         Err(error) => {
             // Library errors often embed their source in their own message; print each
             // cause only once.
@@ -108,23 +123,16 @@ fn main() -> ExitCode {
                 }
             }
             eprintln!("stance: error: {message}");
+            if let Some(hint) = hints::flag_hint(&error) {
+                eprintln!("stance: hint: {hint}");
+            }
+            if error.downcast_ref::<UsageError>().is_some() {
+                return ExitCode::from(EXIT_USAGE);
+            }
             ExitCode::FAILURE
         }
     }
 }
-
-/// A bad command line found after parsing (e.g. a `--grid` axis the search does not know):
-/// exit code 2, like a flag clap refuses.
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {

@@ -2,13 +2,15 @@
 //! them in every `--format` and in the streamed JSONL records.
 //!
 //! - [`TextRow`] (`--level text`): `label`, `probabilities`, then `on_topic` and `relevance`
-//!   for a model that knows its topic, then `explanation` with `--explain`;
+//!   for a model that knows its topic, then `top_k` with `--top-k`, then `explanation` with
+//!   `--explain`;
 //! - [`SentenceRow`] (`--level sentence`): `sentence`, `text`, then a [`TextRow`]'s keys;
 //! - [`ArticleRow`] (`--level article`): `label`, `sentences`, `shares`, `top_sentences` (as
 //!   sentence rows), then `on_topic` for a model that knows its topic.
 //!
 //! A row's JSON object is its serde serialization: its keys are its field names, in order, an
-//! absent optional field has none. In `--format jsonl` each line is `{"article":…}` followed by
+//! absent optional field has none. `--format json` is the rows of `--format jsonl` as one JSON
+//! array ([`JsonArray`]). In `--format jsonl` each line is `{"article":…}` followed by
 //! the row's keys; the streaming stage (`--input-format jsonl`, see [`crate::records`]) writes
 //! the input record's fields instead of `article`, then the same keys ([`append_row`]), and
 //! takes the keys it adds, to drop colliding input keys, from a row of the same type. TSV and
@@ -77,6 +79,42 @@ impl Probabilities<'_> {
     }
 }
 
+impl Probabilities<'_> {
+    /// The `k` most probable labels with their probabilities, most probable first (ties in
+    /// alphabetical label order).
+    pub fn top(&self, k: usize) -> Vec<(&str, f64)> {
+        let mut pairs: Vec<(&str, f64)> = match self {
+            Probabilities::Map(map) => map.iter().map(|(label, &p)| (label.as_str(), p)).collect(),
+            Probabilities::Scored(labels, values) => {
+                labels.alphabetical.iter().map(|&i| (labels.names[i].as_str(), values[i])).collect()
+            }
+        };
+        pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
+        pairs.truncate(k);
+        pairs
+    }
+}
+
+/// The `k` most probable labels of a row (`--top-k`): a JSON array of `{"label", "probability"}`
+/// objects, most probable first.
+#[derive(Debug, Clone, Copy)]
+pub struct TopK<'a> {
+    pub k: usize,
+    pub probabilities: Probabilities<'a>,
+}
+
+impl Serialize for TopK<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Ranked<'a> {
+            label: &'a str,
+            probability: f64,
+        }
+        let top = self.probabilities.top(self.k);
+        serializer.collect_seq(top.into_iter().map(|(label, probability)| Ranked { label, probability }))
+    }
+}
+
 impl Serialize for Probabilities<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         match self {
@@ -106,6 +144,9 @@ pub struct TextRow<'a> {
     /// Probability that the text is about the target (a model with a relevance section).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relevance: Option<f64>,
+    /// With `--top-k K`: the K most probable labels and their probabilities.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_k: Option<TopK<'a>>,
     /// With `--explain`: every label's explanation (its `per_label`).
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "per_label")]
     pub explanation: Option<&'a Explanation>,
@@ -126,6 +167,7 @@ impl<'a> TextRow<'a> {
             probabilities: Probabilities::Map(&p.probabilities),
             on_topic: p.on_topic,
             relevance: p.relevance,
+            top_k: None,
             explanation,
         }
     }
@@ -137,8 +179,15 @@ impl<'a> TextRow<'a> {
             probabilities: Probabilities::Scored(labels, &score.probabilities),
             on_topic: score.topicality.map(|t| t.on_topic),
             relevance: score.topicality.map(|t| t.relevance),
+            top_k: None,
             explanation,
         }
+    }
+
+    /// The row with its `k` most probable labels listed (`--top-k`), if `k` is given.
+    pub fn with_top_k(mut self, k: Option<usize>) -> Self {
+        self.top_k = k.map(|k| TopK { k, probabilities: self.probabilities });
+        self
     }
 
     /// Probability of the label (0 when undecided).
@@ -179,6 +228,12 @@ impl<'a> SentenceRow<'a> {
         explanation: Option<&'a Explanation>,
     ) -> Self {
         SentenceRow { sentence, text: None, prediction: TextRow::scored(labels, score, explanation) }
+    }
+
+    /// The row with its `k` most probable labels listed (`--top-k`), if `k` is given.
+    pub fn with_top_k(mut self, k: Option<usize>) -> Self {
+        self.prediction = self.prediction.with_top_k(k);
+        self
     }
 }
 
@@ -234,15 +289,75 @@ pub fn append_row(out: &mut Vec<u8>, fields: bool, row: &Row<'_>) {
     out.push(b'\n');
 }
 
+/// Turns the lines of `--format jsonl` into `--format json`, one JSON array, as they are
+/// written: `[`, the lines separated by `,`, `]` (see [`JsonArray::finish`]). A JSON line holds
+/// no raw line break, so each line is one element. Without `array` it passes bytes through.
+pub struct JsonArray<W: Write> {
+    inner: W,
+    array: bool,
+    rows: usize,
+    at_line_start: bool,
+}
+
+impl<W: Write> JsonArray<W> {
+    pub fn new(inner: W, array: bool) -> Self {
+        Self { inner, array, rows: 0, at_line_start: true }
+    }
+
+    /// Closes the array (`[]` when there was no row), flushes, and returns the writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        if self.array {
+            self.inner.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+        }
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for JsonArray<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if !self.array {
+            return self.inner.write(bytes);
+        }
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            if self.at_line_start {
+                self.inner.write_all(if self.rows == 0 { b"[\n" } else { b",\n" })?;
+                self.at_line_start = false;
+            }
+            match line.strip_suffix(b"\n") {
+                Some(row) => {
+                    self.inner.write_all(row)?;
+                    self.rows += 1;
+                    self.at_line_start = true;
+                }
+                None => self.inner.write_all(line)?,
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Writes rows in one `--format`.
 pub struct RowWriter {
     format: OutputFormat,
     labels: Labels,
+    /// `--top-k`, for the TSV header.
+    top_k: Option<usize>,
 }
 
 impl RowWriter {
     pub fn new(format: OutputFormat, labels: &[String]) -> Self {
-        Self { format, labels: Labels::new(labels) }
+        Self { format, labels: Labels::new(labels), top_k: None }
+    }
+
+    /// The writer of rows listing their `k` most probable labels (`--top-k`), if `k` is given.
+    pub fn with_top_k(mut self, k: Option<usize>) -> Self {
+        self.top_k = k;
+        self
     }
 
     /// The TSV header line of `level` (nothing in the other formats); `topic`: the model has a
@@ -257,6 +372,9 @@ impl RowWriter {
                 let mut columns: Vec<String> = labels.iter().map(|l| format!("p_{l}")).collect();
                 if topic {
                     columns.extend(["on_topic".to_owned(), "relevance".to_owned()]);
+                }
+                for rank in 1..=self.top_k.unwrap_or(0).min(labels.len()) {
+                    columns.extend([format!("top{rank}"), format!("p_top{rank}")]);
                 }
                 match level {
                     Level::Sentence => {
@@ -279,7 +397,7 @@ impl RowWriter {
     /// Writes the row of document `article`.
     pub fn write(&self, out: &mut impl Write, article: &str, row: &Row<'_>) -> Result<()> {
         match self.format {
-            OutputFormat::Jsonl => {
+            OutputFormat::Jsonl | OutputFormat::Json => {
                 let mut line = b"{\"article\":".to_vec();
                 serde_json::to_writer(&mut line, article)?;
                 append_row(&mut line, true, row);
@@ -301,7 +419,20 @@ impl RowWriter {
             columns.push(on_topic.to_string());
             columns.push(format!("{relevance:.4}"));
         }
+        if let Some(top) = &p.top_k {
+            for (label, probability) in top.probabilities.top(top.k) {
+                columns.extend([label.to_owned(), format!("{probability:.4}")]);
+            }
+        }
         columns
+    }
+
+    /// A row's `--top-k` labels for text output: `  [oppose 0.97, neutral 0.02]`, or nothing.
+    fn top_k_text(p: &TextRow<'_>) -> String {
+        let Some(top) = &p.top_k else { return String::new() };
+        let ranked: Vec<String> =
+            top.probabilities.top(top.k).iter().map(|(label, p)| format!("{label} {p:.2}")).collect();
+        format!("  [{}]", ranked.join(", "))
     }
 
     fn write_tsv(&self, out: &mut impl Write, article: &str, row: &Row<'_>) -> Result<()> {
@@ -349,10 +480,11 @@ impl RowWriter {
                 let mark = if p.on_topic == Some(false) { "[off-topic] " } else { "" };
                 writeln!(
                     out,
-                    "{article}:{:<3} {:<8} {:.2}  {mark}{}",
+                    "{article}:{:<3} {:<8} {:.2}{}  {mark}{}",
                     s.sentence,
                     p.label,
                     p.confidence(),
+                    Self::top_k_text(p),
                     s.text.unwrap_or_default()
                 )?;
                 if let Some(explanation) = p.explanation {
@@ -361,7 +493,13 @@ impl RowWriter {
             }
             Row::Text(p) => {
                 let mark = if p.on_topic == Some(false) { "  off-topic" } else { "" };
-                writeln!(out, "{article}: {:<8} {:.2}{mark}", p.label, p.confidence())?;
+                writeln!(
+                    out,
+                    "{article}: {:<8} {:.2}{}{mark}",
+                    p.label,
+                    p.confidence(),
+                    Self::top_k_text(p)
+                )?;
                 if let Some(explanation) = p.explanation {
                     crate::cmd::explain::write_predicted(out, explanation, "    ")?;
                 }
@@ -579,6 +717,52 @@ mod tests {
             line.ends_with(&(r#","on_topic":false,"relevance":0.125,"explanation":[]}"#.to_owned() + "\n")),
             "{line}"
         );
+    }
+
+    #[test]
+    fn top_k_lists_the_most_probable_labels_in_every_format() {
+        let p = sentence(false);
+        let row = Row::Sentence(SentenceRow::predicted(&p, None).with_top_k(Some(2)));
+        let line = written(OutputFormat::Jsonl, &row);
+        assert!(
+            line.ends_with(
+                &(r#","top_k":[{"label":"oppose","probability":0.5},{"label":"neutral","probability":0.25}]}"#
+                    .to_owned() + "\n")
+            ),
+            "ties in alphabetical order: {line}"
+        );
+        let mut out = Vec::new();
+        let writer = RowWriter::new(OutputFormat::Tsv, &labels()).with_top_k(Some(2));
+        writer.write_header(&mut out, Level::Sentence, false).unwrap();
+        writer.write(&mut out, "a.txt", &row).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "article\tsentence\tlabel\tp_support\tp_oppose\tp_neutral\ttop1\tp_top1\ttop2\tp_top2\ttext\n\
+             a.txt\t2\toppose\t0.2500\t0.5000\t0.2500\toppose\t0.5000\tneutral\t0.2500\tTroops go.\n"
+        );
+        assert_eq!(
+            written(OutputFormat::Text, &row),
+            "a.txt:2   oppose   0.50  [oppose 0.50, neutral 0.25]  Troops go.\n"
+        );
+        let text = Row::Text(TextRow::predicted(&p, None).with_top_k(Some(1)));
+        assert_eq!(written(OutputFormat::Text, &text), "a.txt: oppose   0.50  [oppose 0.50]\n");
+    }
+
+    #[test]
+    fn json_array_wraps_jsonl_lines_however_they_are_written() {
+        let array = |writes: &[&[u8]]| {
+            let mut out = JsonArray::new(Vec::new(), true);
+            for bytes in writes {
+                out.write_all(bytes).unwrap();
+            }
+            String::from_utf8(out.finish().unwrap()).unwrap()
+        };
+        assert_eq!(array(&[]), "[]\n");
+        assert_eq!(array(&[b"{\"a\":1}\n{\"a\":2}\n"]), "[\n{\"a\":1},\n{\"a\":2}\n]\n");
+        assert_eq!(array(&[b"{\"a\"", b":1}\n{", b"\"a\":2}\n"]), "[\n{\"a\":1},\n{\"a\":2}\n]\n");
+        let mut plain = JsonArray::new(Vec::new(), false);
+        plain.write_all(b"{}\n").unwrap();
+        assert_eq!(plain.finish().unwrap(), b"{}\n");
     }
 
     #[test]

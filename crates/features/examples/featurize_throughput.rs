@@ -35,7 +35,7 @@ fn main() {
         rayon::current_num_threads()
     );
     let word = FeatureConfig::default();
-    let word_char = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 5)), ..Default::default() };
+    let word_char = FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 5)));
     let hashed =
         |config: &FeatureConfig| FeatureConfig { hashing: Some(Hashing::new(20, 0)), ..config.clone() };
     let configs = [
@@ -103,15 +103,20 @@ fn digest(files: &[String]) {
     let configs = [
         FeatureConfig::default(),
         FeatureConfig {
-            word_ngrams: Some(NgramRange::new(1, 3)),
-            char_ngrams: Some(NgramRange::new(2, 5)),
+            extractors: stance_features::Extractor::ngrams(
+                Some(NgramRange::new(1, 3)),
+                Some(NgramRange::new(2, 5)),
+            ),
             ..Default::default()
         },
         FeatureConfig { min_df: 2, max_features: Some(5000), ..Default::default() },
         FeatureConfig {
             lowercase: false,
             stemmer: stance_features::Stemmer::None,
-            char_ngrams: Some(NgramRange::new(1, 4)),
+            extractors: stance_features::Extractor::ngrams(
+                Some(NgramRange::new(1, 2)),
+                Some(NgramRange::new(1, 4)),
+            ),
             tf: stance_features::TermFrequency::Raw,
             idf: stance_features::Idf::Plain,
             max_features: Some(20_000),

@@ -77,7 +77,7 @@ fn main() {
     let lines: usize = std::env::args().nth(1).map_or(5000, |n| n.parse().expect("LINES is a number"));
     let docs = tweets(lines);
     let bytes: usize = docs.iter().map(String::len).sum();
-    let base = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 5)), ..Default::default() };
+    let base = FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 5)));
     let all = Normalization {
         urls: true,
         mentions: true,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::config::{FeatureConfig, Language, Stemmer};
+use crate::config::{Extractor, FeatureConfig, Language, NgramRange, Stemmer};
 use crate::hash::{term_hash, IntMap};
 use crate::FeatureError;
 
@@ -306,62 +306,53 @@ impl Analyzer {
         scratch
             .tokens
             .extend(scratch.text.unicode_word_indices().map(|(start, word)| (start, start + word.len())));
-        if let Some(range) = self.config.word_ngrams {
-            self.stem_tokens(&mut scratch);
-            if self.config.normalize.negation {
-                mark_negation_in(&mut scratch);
-            }
-            let Scratch { text, tokens, stems, stem_ranges, surface, .. } = &mut scratch;
-            // n-grams longer than the input give nothing; stopping there keeps a model file's
-            // huge `max` from looping through every size up to it.
-            for n in range.min..=range.max.min(stem_ranges.len()) {
-                for start in 0..=stem_ranges.len() - n {
-                    // Stems are stored space-separated, so the n-gram is one slice.
-                    let term = &stems[stem_ranges[start].0..stem_ranges[start + n - 1].1];
-                    if SURFACE {
-                        surface.clear();
-                        for (i, &(from, to)) in tokens[start..start + n].iter().enumerate() {
-                            if i > 0 {
-                                surface.push(' ');
-                            }
-                            surface.push_str(&text[from..to]);
-                        }
-                    }
-                    emit(term, surface);
+        for extractor in &self.config.extractors {
+            match extractor {
+                Extractor::WordNgrams(range) => {
+                    self.emit_word_ngrams::<SURFACE>(*range, &mut scratch, &mut emit)
                 }
-            }
-        }
-        if let Some(range) = self.config.char_ngrams {
-            let Scratch { text, tokens, term, padded, bounds, .. } = &mut scratch;
-            for &(from, to) in tokens.iter() {
-                let token = &text[from..to];
-                padded.clear();
-                padded.push(' ');
-                padded.push_str(token);
-                padded.push(' ');
-                bounds.clear();
-                bounds.extend(padded.char_indices().map(|(i, _)| i));
-                let chars = bounds.len();
-                bounds.push(padded.len());
-                for n in range.min..=range.max.min(chars) {
-                    for start in 0..=chars - n {
-                        term.clear();
-                        term.push(CHAR_NGRAM_PREFIX);
-                        term.push_str(&padded[bounds[start]..bounds[start + n]]);
-                        emit(term, token);
-                    }
-                }
-            }
-        }
-        if !self.config.extractors.is_empty() {
-            let words: Vec<&str> = scratch.tokens.iter().map(|&(from, to)| &scratch.text[from..to]).collect();
-            for extractor in &self.config.extractors {
-                match extractor {
-                    crate::Extractor::StanceCues(cues) => cues.for_each_cue(&words, &mut emit),
+                Extractor::CharNgrams(range) => emit_char_ngrams(*range, &mut scratch, &mut emit),
+                Extractor::StanceCues(cues) => {
+                    let words: Vec<&str> =
+                        scratch.tokens.iter().map(|&(from, to)| &scratch.text[from..to]).collect();
+                    cues.for_each_cue(&words, &mut emit);
                 }
             }
         }
         SCRATCH.set(scratch);
+    }
+
+    /// Word n-grams of the stems of `scratch.tokens`, shortest first.
+    #[inline(always)]
+    fn emit_word_ngrams<const SURFACE: bool>(
+        &self,
+        range: NgramRange,
+        scratch: &mut Scratch,
+        emit: &mut impl FnMut(&str, &str),
+    ) {
+        self.stem_tokens(scratch);
+        if self.config.normalize.negation {
+            mark_negation_in(scratch);
+        }
+        let Scratch { text, tokens, stems, stem_ranges, surface, .. } = scratch;
+        // n-grams longer than the input give nothing; stopping there keeps a model file's
+        // huge `max` from looping through every size up to it.
+        for n in range.min..=range.max.min(stem_ranges.len()) {
+            for start in 0..=stem_ranges.len() - n {
+                // Stems are stored space-separated, so the n-gram is one slice.
+                let term = &stems[stem_ranges[start].0..stem_ranges[start + n - 1].1];
+                if SURFACE {
+                    surface.clear();
+                    for (i, &(from, to)) in tokens[start..start + n].iter().enumerate() {
+                        if i > 0 {
+                            surface.push(' ');
+                        }
+                        surface.push_str(&text[from..to]);
+                    }
+                }
+                emit(term, surface);
+            }
+        }
     }
 
     /// All term occurrences of `text`, in emission order (convenient for tests and tools).
@@ -379,6 +370,31 @@ impl Analyzer {
             pairs.push((term.to_owned(), surface.to_owned()))
         });
         pairs
+    }
+}
+
+/// Character n-grams of each token of `scratch.tokens`, padded with a space at each end.
+#[inline(always)]
+fn emit_char_ngrams(range: NgramRange, scratch: &mut Scratch, emit: &mut impl FnMut(&str, &str)) {
+    let Scratch { text, tokens, term, padded, bounds, .. } = scratch;
+    for &(from, to) in tokens.iter() {
+        let token = &text[from..to];
+        padded.clear();
+        padded.push(' ');
+        padded.push_str(token);
+        padded.push(' ');
+        bounds.clear();
+        bounds.extend(padded.char_indices().map(|(i, _)| i));
+        let chars = bounds.len();
+        bounds.push(padded.len());
+        for n in range.min..=range.max.min(chars) {
+            for start in 0..=chars - n {
+                term.clear();
+                term.push(CHAR_NGRAM_PREFIX);
+                term.push_str(&padded[bounds[start]..bounds[start + n]]);
+                emit(term, token);
+            }
+        }
     }
 }
 
@@ -476,7 +492,7 @@ mod tests {
     fn no_stemmer_keeps_tokens() {
         let a = analyzer(FeatureConfig {
             stemmer: Stemmer::None,
-            word_ngrams: Some(NgramRange::new(1, 1)),
+            extractors: crate::Extractor::ngrams(Some(NgramRange::new(1, 1)), None),
             ..Default::default()
         });
         assert_eq!(a.terms("troops deployed"), ["troops", "deployed"]);
@@ -485,8 +501,7 @@ mod tests {
     #[test]
     fn char_ngrams_are_padded_within_words_and_prefixed() {
         let a = analyzer(FeatureConfig {
-            word_ngrams: None,
-            char_ngrams: Some(NgramRange::new(2, 3)),
+            extractors: crate::Extractor::ngrams(None, Some(NgramRange::new(2, 3))),
             ..Default::default()
         });
         assert_eq!(a.terms("Ab c"), ["# a", "#ab", "#b ", "# ab", "#ab ", "# c", "#c ", "# c "]);
@@ -494,7 +509,7 @@ mod tests {
 
     #[test]
     fn longer_ngrams_than_tokens_give_nothing() {
-        let a = analyzer(FeatureConfig { word_ngrams: Some(NgramRange::new(3, 3)), ..Default::default() });
+        let a = analyzer(FeatureConfig::default().with_word_ngrams(Some(NgramRange::new(3, 3))));
         assert!(a.terms("two words").is_empty());
     }
 
@@ -520,8 +535,7 @@ mod tests {
     #[test]
     fn surface_of_a_char_ngram_is_its_token() {
         let a = analyzer(FeatureConfig {
-            word_ngrams: None,
-            char_ngrams: Some(NgramRange::new(3, 3)),
+            extractors: crate::Extractor::ngrams(None, Some(NgramRange::new(3, 3))),
             ..Default::default()
         });
         assert_eq!(
@@ -535,7 +549,7 @@ mod tests {
         let a = analyzer(FeatureConfig {
             lowercase: false,
             stemmer: Stemmer::None,
-            word_ngrams: Some(NgramRange::new(2, 2)),
+            extractors: crate::Extractor::ngrams(Some(NgramRange::new(2, 2)), None),
             ..Default::default()
         });
         assert_eq!(a.terms_with_surface("NATO Troops"), pairs(&[("NATO Troops", "NATO Troops")]));
@@ -544,8 +558,7 @@ mod tests {
     #[test]
     fn term_walk_with_surface_emits_exactly_the_scoring_terms() {
         let a = analyzer(FeatureConfig {
-            word_ngrams: Some(NgramRange::new(1, 3)),
-            char_ngrams: Some(NgramRange::new(2, 5)),
+            extractors: crate::Extractor::ngrams(Some(NgramRange::new(1, 3)), Some(NgramRange::new(2, 5))),
             ..Default::default()
         });
         let text = "Lavrov said the deployment of Western peacekeepers is “completely unacceptable”.";
@@ -569,8 +582,10 @@ mod tests {
     #[test]
     fn huge_ngram_max_ends_at_the_longest_possible_ngram() {
         let config = |max| FeatureConfig {
-            word_ngrams: Some(NgramRange::new(1, max)),
-            char_ngrams: Some(NgramRange::new(2, max)),
+            extractors: crate::Extractor::ngrams(
+                Some(NgramRange::new(1, max)),
+                Some(NgramRange::new(2, max)),
+            ),
             ..Default::default()
         };
         let text = "Russia rejects the deployment of peacekeepers";
@@ -587,7 +602,7 @@ mod tests {
 
     #[test]
     fn cached_stems_are_the_stemmer_s() {
-        let a = analyzer(FeatureConfig { word_ngrams: Some(NgramRange::new(1, 1)), ..Default::default() });
+        let a = analyzer(FeatureConfig::default().with_word_ngrams(Some(NgramRange::new(1, 1))));
         let text = "Running runners ran; the Kremlin’s generalisations, naïvely RUNNING again";
         let expected: Vec<String> = a.tokens(text).iter().map(|t| a.stem(t).into_owned()).collect();
         // Cold cache, then warm cache, then from another thread (its own cache).
@@ -597,7 +612,7 @@ mod tests {
         // Another language on the same thread keeps its own stems.
         let german = analyzer(FeatureConfig {
             stemmer: Stemmer::Snowball { language: Language::German },
-            word_ngrams: Some(NgramRange::new(1, 1)),
+            extractors: crate::Extractor::ngrams(Some(NgramRange::new(1, 1)), None),
             ..Default::default()
         });
         let expected_german: Vec<String> =
@@ -608,7 +623,7 @@ mod tests {
 
     #[test]
     fn a_walk_inside_a_walk_gets_its_own_buffers() {
-        let a = analyzer(FeatureConfig { char_ngrams: Some(NgramRange::new(2, 3)), ..Default::default() });
+        let a = analyzer(FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 3))));
         let mut outer = Vec::new();
         let mut inner = Vec::new();
         a.for_each_term("Troops deployed", |term| {

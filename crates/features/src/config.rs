@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cues::StanceCues;
 use crate::normalize::Normalization;
-use crate::FeatureError;
+use crate::{FeatureError, TermKind};
 
 /// An inclusive range of n-gram lengths, such as 1–2 for unigrams and bigrams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,24 +159,24 @@ impl Hashing {
     }
 }
 
-/// The whole featurization pipeline: text → tokens → stems → n-grams → tf-idf → norm.
+/// The whole featurization pipeline: text → tokens → stems → terms of each extractor →
+/// tf-idf → norm.
+///
+/// Serialized through [`ConfigLayout`]: files written before the extractor list spelled word
+/// and character n-grams as two fixed fields, and such a config is written back exactly so.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "WireConfig", into = "WireConfig")]
 pub struct FeatureConfig {
     /// Text normalisation for social-media text (URLs, mentions, numbers, hashtags, elongation,
-    /// negation), all off by default. Left out of the JSON when off, so model files written
-    /// before these options existed keep their exact bytes.
-    #[serde(default, skip_serializing_if = "Normalization::is_default")]
+    /// negation), all off by default.
     pub normalize: Normalization,
     /// Lowercase text before tokenizing.
     pub lowercase: bool,
     /// Stemmer for word tokens.
     pub stemmer: Stemmer,
-    /// Word n-grams over stems; `None` turns word features off.
-    pub word_ngrams: Option<NgramRange>,
-    /// Character n-grams inside word boundaries (padded with a space at each end, like
-    /// scikit-learn's `char_wb`); `None` turns them off.
-    pub char_ngrams: Option<NgramRange>,
+    /// The feature extractors, in the order their terms are emitted. Word n-grams come first
+    /// and character n-grams second when present (see [`FeatureConfig::set_word_ngrams`]).
+    pub extractors: Vec<Extractor>,
     /// Term-frequency weighting.
     pub tf: TermFrequency,
     /// Inverse document frequency weighting.
@@ -190,27 +190,162 @@ pub struct FeatureConfig {
     /// Hash terms into buckets instead of learning a vocabulary; `None` (the default, and what
     /// model files without the field get) learns a vocabulary. With hashing, `min_df` and
     /// `max_features` prune buckets by their document frequency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hashing: Option<Hashing>,
-    /// Feature extractors beyond word and character n-grams, each tagged by `type`; left out of
-    /// the JSON when there are none, so older model files keep their bytes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extractors: Vec<Extractor>,
+    /// How this config is spelled in JSON; a new config uses [`ConfigLayout::ExtractorList`].
+    pub layout: ConfigLayout,
 }
 
-/// A feature extractor that adds terms of its own to the word and character n-grams.
+/// How a [`FeatureConfig`] is spelled in a model file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConfigLayout {
+    /// `word_ngrams` and `char_ngrams` as fields of their own (model formats 1–4), other
+    /// extractors in `extractors`. Kept for files read in it, so they write back byte for byte
+    /// (their checksum covers the canonical serialization).
+    NgramFields,
+    /// Every extractor in the tagged `extractors` list (model format 5).
+    #[default]
+    ExtractorList,
+}
+
+/// A feature extractor: one kind of term, emitted by its own walk over the text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Extractor {
+    /// Word n-grams over stems, joined by a space.
+    WordNgrams(NgramRange),
+    /// Character n-grams inside word boundaries (padded with a space at each end, like
+    /// scikit-learn's `char_wb`), prefixed with [`crate::CHAR_NGRAM_PREFIX`].
+    CharNgrams(NgramRange),
     /// Commitment and rejection cues, negated and conjoined with target mentions
     /// ([`StanceCues`]); terms start with [`crate::CUE_PREFIX`].
     StanceCues(StanceCues),
 }
 
 impl Extractor {
+    /// The word and character n-gram extractors for two optional ranges, in emission order.
+    ///
+    /// ```
+    /// use stance_features::{Extractor, NgramRange};
+    /// let both = Extractor::ngrams(Some(NgramRange::new(1, 2)), Some(NgramRange::new(2, 5)));
+    /// assert_eq!(both[1], Extractor::CharNgrams(NgramRange::new(2, 5)));
+    /// assert!(Extractor::ngrams(None, None).is_empty());
+    /// ```
+    pub fn ngrams(word: Option<NgramRange>, char: Option<NgramRange>) -> Vec<Extractor> {
+        word.map(Extractor::WordNgrams).into_iter().chain(char.map(Extractor::CharNgrams)).collect()
+    }
+
+    /// The kind of term this extractor emits.
+    pub fn term_kind(&self) -> TermKind {
+        match self {
+            Extractor::WordNgrams(_) => TermKind::WordNgram,
+            Extractor::CharNgrams(_) => TermKind::CharNgram,
+            Extractor::StanceCues(_) => TermKind::Cue,
+        }
+    }
+
     fn check(&self) -> Result<(), FeatureError> {
         match self {
+            Extractor::WordNgrams(range) => range.check("word"),
+            Extractor::CharNgrams(range) => range.check("char"),
             Extractor::StanceCues(cues) => cues.check(),
+        }
+    }
+}
+
+/// The JSON of a [`FeatureConfig`] in either layout. `word_ngrams`/`char_ngrams` are `Some`
+/// exactly when the file spelled them as fields (`null` inside meaning "off").
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireConfig {
+    #[serde(default, skip_serializing_if = "Normalization::is_default")]
+    normalize: Normalization,
+    lowercase: bool,
+    stemmer: Stemmer,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    word_ngrams: Option<Option<NgramRange>>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    char_ngrams: Option<Option<NgramRange>>,
+    tf: TermFrequency,
+    idf: Idf,
+    norm: Norm,
+    min_df: usize,
+    max_features: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hashing: Option<Hashing>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    extractors: Vec<Extractor>,
+}
+
+/// A field that is present, whether `null` or not (serde maps a plain `null` to `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<NgramRange>>, D::Error> {
+    Option::<NgramRange>::deserialize(d).map(Some)
+}
+
+impl TryFrom<WireConfig> for FeatureConfig {
+    type Error = String;
+
+    fn try_from(wire: WireConfig) -> Result<Self, String> {
+        let layout = match (wire.word_ngrams, wire.char_ngrams) {
+            (None, None) => ConfigLayout::ExtractorList,
+            (Some(_), Some(_)) => ConfigLayout::NgramFields,
+            _ => return Err("word_ngrams and char_ngrams are both fields or both absent".into()),
+        };
+        let mut extractors = Vec::with_capacity(wire.extractors.len() + 2);
+        if layout == ConfigLayout::NgramFields {
+            if wire
+                .extractors
+                .iter()
+                .any(|e| matches!(e, Extractor::WordNgrams(_) | Extractor::CharNgrams(_)))
+            {
+                return Err("n-grams given both as fields and in extractors".into());
+            }
+            extractors.extend(wire.word_ngrams.flatten().map(Extractor::WordNgrams));
+            extractors.extend(wire.char_ngrams.flatten().map(Extractor::CharNgrams));
+        }
+        extractors.extend(wire.extractors);
+        Ok(Self {
+            normalize: wire.normalize,
+            lowercase: wire.lowercase,
+            stemmer: wire.stemmer,
+            extractors,
+            tf: wire.tf,
+            idf: wire.idf,
+            norm: wire.norm,
+            min_df: wire.min_df,
+            max_features: wire.max_features,
+            hashing: wire.hashing,
+            layout,
+        })
+    }
+}
+
+impl From<FeatureConfig> for WireConfig {
+    fn from(config: FeatureConfig) -> Self {
+        let fields = config.layout == ConfigLayout::NgramFields && config.fits_ngram_fields();
+        let (word_ngrams, char_ngrams, extractors) = if fields {
+            let (word, char) = (config.word_ngrams(), config.char_ngrams());
+            let others = config
+                .extractors
+                .into_iter()
+                .filter(|e| !matches!(e, Extractor::WordNgrams(_) | Extractor::CharNgrams(_)))
+                .collect();
+            (Some(word), Some(char), others)
+        } else {
+            (None, None, config.extractors)
+        };
+        Self {
+            normalize: config.normalize,
+            lowercase: config.lowercase,
+            stemmer: config.stemmer,
+            word_ngrams,
+            char_ngrams,
+            tf: config.tf,
+            idf: config.idf,
+            norm: config.norm,
+            min_df: config.min_df,
+            max_features: config.max_features,
+            hashing: config.hashing,
+            extractors,
         }
     }
 }
@@ -222,28 +357,88 @@ impl Default for FeatureConfig {
             normalize: Normalization::default(),
             lowercase: true,
             stemmer: Stemmer::Snowball { language: Language::English },
-            word_ngrams: Some(NgramRange::new(1, 2)),
-            char_ngrams: None,
+            extractors: vec![Extractor::WordNgrams(NgramRange::new(1, 2))],
             tf: TermFrequency::Sublinear,
             idf: Idf::Smooth,
             norm: Norm::L2,
             min_df: 1,
             max_features: None,
             hashing: None,
-            extractors: Vec::new(),
+            layout: ConfigLayout::ExtractorList,
         }
     }
 }
 
 impl FeatureConfig {
+    /// The word n-gram range, `None` when word n-grams are off.
+    pub fn word_ngrams(&self) -> Option<NgramRange> {
+        self.extractors.iter().find_map(|e| match e {
+            Extractor::WordNgrams(range) => Some(*range),
+            _ => None,
+        })
+    }
+
+    /// The character n-gram range, `None` when character n-grams are off.
+    pub fn char_ngrams(&self) -> Option<NgramRange> {
+        self.extractors.iter().find_map(|e| match e {
+            Extractor::CharNgrams(range) => Some(*range),
+            _ => None,
+        })
+    }
+
+    /// Sets (or, with `None`, removes) the word n-gram extractor; a new one goes first.
+    pub fn set_word_ngrams(&mut self, range: Option<NgramRange>) {
+        self.extractors.retain(|e| !matches!(e, Extractor::WordNgrams(_)));
+        if let Some(range) = range {
+            self.extractors.insert(0, Extractor::WordNgrams(range));
+        }
+    }
+
+    /// Sets (or, with `None`, removes) the character n-gram extractor; a new one goes right
+    /// after the word n-grams, so terms keep the order older files had.
+    pub fn set_char_ngrams(&mut self, range: Option<NgramRange>) {
+        self.extractors.retain(|e| !matches!(e, Extractor::CharNgrams(_)));
+        if let Some(range) = range {
+            let after_words = usize::from(matches!(self.extractors.first(), Some(Extractor::WordNgrams(_))));
+            self.extractors.insert(after_words, Extractor::CharNgrams(range));
+        }
+    }
+
+    /// This config with the word n-gram range set ([`FeatureConfig::set_word_ngrams`]).
+    #[must_use]
+    pub fn with_word_ngrams(mut self, range: Option<NgramRange>) -> Self {
+        self.set_word_ngrams(range);
+        self
+    }
+
+    /// This config with the character n-gram range set ([`FeatureConfig::set_char_ngrams`]).
+    #[must_use]
+    pub fn with_char_ngrams(mut self, range: Option<NgramRange>) -> Self {
+        self.set_char_ngrams(range);
+        self
+    }
+
+    /// Whether the n-gram extractors could be spelled as the two fixed fields of
+    /// [`ConfigLayout::NgramFields`]: at most one of each, word before char, both before any
+    /// other extractor.
+    fn fits_ngram_fields(&self) -> bool {
+        let rank = |e: &Extractor| match e {
+            Extractor::WordNgrams(_) => 0,
+            Extractor::CharNgrams(_) => 1,
+            Extractor::StanceCues(_) => 2,
+        };
+        // Strictly increasing among the n-grams (each at most once, word first); any number of
+        // other extractors after them.
+        self.extractors.windows(2).all(|w| rank(&w[0]) < rank(&w[1]) || rank(&w[0]) == 2)
+    }
+
+    /// Whether the file spelling needs the extractor list (model format 5).
+    pub fn needs_extractor_list(&self) -> bool {
+        self.layout == ConfigLayout::ExtractorList || !self.fits_ngram_fields()
+    }
+
     /// Checks that every stage is well-formed.
     pub fn check(&self) -> Result<(), FeatureError> {
-        if let Some(range) = self.word_ngrams {
-            range.check("word")?;
-        }
-        if let Some(range) = self.char_ngrams {
-            range.check("char")?;
-        }
         if self.min_df == 0 {
             return Err(FeatureError::InvalidMinDf(self.min_df));
         }
@@ -253,8 +448,12 @@ impl FeatureConfig {
         if let Some(hashing) = self.hashing {
             hashing.check()?;
         }
-        for extractor in &self.extractors {
+        for (i, extractor) in self.extractors.iter().enumerate() {
             extractor.check()?;
+            let kind = extractor.term_kind();
+            if kind != TermKind::Cue && self.extractors[..i].iter().any(|e| e.term_kind() == kind) {
+                return Err(FeatureError::RepeatedExtractor(kind));
+            }
         }
         self.normalize.check()
     }
@@ -291,19 +490,97 @@ mod tests {
         assert_eq!(back, config);
     }
 
-    /// The default config's exact JSON, as every model file before normalisation options had
-    /// it: a default `normalize` must not add a byte.
-    const DEFAULT_JSON: &str = concat!(
+    /// The default config's exact JSON in model files of formats 1–4 (n-grams as two fields).
+    const FIELDS_JSON: &str = concat!(
         r#"{"lowercase":true,"stemmer":{"type":"snowball","language":"english"},"#,
         r#""word_ngrams":{"min":1,"max":2},"char_ngrams":null,"tf":{"type":"sublinear"},"#,
         r#""idf":{"type":"smooth"},"norm":{"type":"l2"},"min_df":1,"max_features":null}"#
     );
 
     #[test]
-    fn default_normalisation_serializes_exactly_as_before() {
-        assert_eq!(serde_json::to_string(&FeatureConfig::default()).unwrap(), DEFAULT_JSON);
-        let back: FeatureConfig = serde_json::from_str(DEFAULT_JSON).unwrap();
-        assert_eq!(back, FeatureConfig::default());
+    fn the_old_ngram_fields_load_and_write_back_byte_for_byte() {
+        let old: FeatureConfig = serde_json::from_str(FIELDS_JSON).unwrap();
+        assert_eq!(old.layout, ConfigLayout::NgramFields);
+        assert_eq!(old, FeatureConfig { layout: ConfigLayout::NgramFields, ..FeatureConfig::default() });
+        assert_eq!(serde_json::to_string(&old).unwrap(), FIELDS_JSON);
+        assert!(!old.needs_extractor_list());
+        // An old layout that gains an extractor after the n-grams keeps its fields.
+        let mut cued = old.clone();
+        cued.extractors.push(Extractor::StanceCues(StanceCues::default()));
+        let json = serde_json::to_string(&cued).unwrap();
+        assert!(
+            json.contains(r#""char_ngrams":null"#) && json.contains(r#""extractors":[{"type":"stance_cues""#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<FeatureConfig>(&json).unwrap(), cued);
+    }
+
+    #[test]
+    fn a_new_config_lists_every_extractor_and_a_default_normalize_adds_no_byte() {
+        let json = serde_json::to_string(&FeatureConfig::default()).unwrap();
+        assert_eq!(
+            json,
+            concat!(
+                r#"{"lowercase":true,"stemmer":{"type":"snowball","language":"english"},"#,
+                r#""tf":{"type":"sublinear"},"idf":{"type":"smooth"},"norm":{"type":"l2"},"min_df":1,"#,
+                r#""max_features":null,"extractors":[{"type":"word_ngrams","min":1,"max":2}]}"#
+            )
+        );
+        assert_eq!(serde_json::from_str::<FeatureConfig>(&json).unwrap(), FeatureConfig::default());
+        assert!(FeatureConfig::default().needs_extractor_list());
+    }
+
+    #[test]
+    fn ngrams_in_both_spellings_or_half_the_old_fields_are_refused() {
+        let half = FIELDS_JSON.replace(r#""char_ngrams":null,"#, "");
+        assert!(serde_json::from_str::<FeatureConfig>(&half).is_err());
+        let twice = FIELDS_JSON.replace(
+            r#""max_features":null}"#,
+            r#""max_features":null,"extractors":[{"type":"char_ngrams","min":2,"max":3}]}"#,
+        );
+        let err = serde_json::from_str::<FeatureConfig>(&twice).unwrap_err().to_string();
+        assert!(err.contains("both as fields and in extractors"), "{err}");
+    }
+
+    #[test]
+    fn setting_ngrams_keeps_word_then_char_then_the_rest() {
+        let mut config = FeatureConfig::default();
+        config.extractors.push(Extractor::StanceCues(StanceCues::default()));
+        config.set_char_ngrams(Some(NgramRange::new(2, 5)));
+        let kinds = |c: &FeatureConfig| c.extractors.iter().map(Extractor::term_kind).collect::<Vec<_>>();
+        assert_eq!(kinds(&config), [TermKind::WordNgram, TermKind::CharNgram, TermKind::Cue]);
+        config.set_word_ngrams(None);
+        assert_eq!(kinds(&config), [TermKind::CharNgram, TermKind::Cue]);
+        config.set_word_ngrams(Some(NgramRange::new(1, 3)));
+        assert_eq!(
+            (config.word_ngrams(), config.char_ngrams()),
+            (Some(NgramRange::new(1, 3)), Some(NgramRange::new(2, 5)))
+        );
+        assert_eq!(kinds(&config), [TermKind::WordNgram, TermKind::CharNgram, TermKind::Cue]);
+        // A config the old fields cannot spell (char before word) needs the list.
+        let reordered = FeatureConfig {
+            extractors: vec![
+                Extractor::CharNgrams(NgramRange::new(2, 3)),
+                Extractor::WordNgrams(NgramRange::new(1, 1)),
+            ],
+            layout: ConfigLayout::NgramFields,
+            ..Default::default()
+        };
+        assert!(reordered.needs_extractor_list());
+        let json = serde_json::to_string(&reordered).unwrap();
+        assert!(!json.contains(r#""word_ngrams":"#), "{json}");
+    }
+
+    #[test]
+    fn a_kind_of_ngram_given_twice_is_refused() {
+        let config = FeatureConfig {
+            extractors: vec![
+                Extractor::WordNgrams(NgramRange::new(1, 1)),
+                Extractor::WordNgrams(NgramRange::new(2, 2)),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(config.check(), Err(FeatureError::RepeatedExtractor(TermKind::WordNgram)));
     }
 
     #[test]
@@ -355,11 +632,11 @@ mod tests {
 
     #[test]
     fn check_rejects_bad_ranges_and_min_df() {
-        let mut config = FeatureConfig { word_ngrams: Some(NgramRange::new(3, 2)), ..Default::default() };
+        let mut config = FeatureConfig::default().with_word_ngrams(Some(NgramRange::new(3, 2)));
         assert!(matches!(config.check(), Err(FeatureError::InvalidNgramRange { kind: "word", .. })));
-        config.word_ngrams = Some(NgramRange::new(0, 2));
+        config.set_word_ngrams(Some(NgramRange::new(0, 2)));
         assert!(config.check().is_err());
-        config.word_ngrams = Some(NgramRange::new(1, 1));
+        config.set_word_ngrams(Some(NgramRange::new(1, 1)));
         config.min_df = 0;
         assert_eq!(config.check(), Err(FeatureError::InvalidMinDf(0)));
         config.min_df = 1;
@@ -378,7 +655,7 @@ mod tests {
         assert!(!json.contains("hashing"), "{json}");
         let config = FeatureConfig { hashing: Some(Hashing::new(20, u64::MAX)), ..Default::default() };
         let json = serde_json::to_string(&config).unwrap();
-        assert!(json.ends_with(r#""hashing":{"bits":20,"seed":18446744073709551615}}"#), "{json}");
+        assert!(json.contains(r#""hashing":{"bits":20,"seed":18446744073709551615},"extractors""#), "{json}");
         assert_eq!(serde_json::from_str::<FeatureConfig>(&json).unwrap(), config);
     }
 

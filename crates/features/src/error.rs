@@ -28,6 +28,9 @@ pub enum FeatureError {
     /// A tag to strip that is not a hashtag body (letters, digits and `_`, without the `#`).
     #[error("invalid tag to strip {0:?}: give the tag without '#', letters, digits and '_' only")]
     InvalidStripTag(String),
+    /// Two extractors of the same kind of n-gram (one range per kind).
+    #[error("{0}s are given twice: one range per kind of n-gram")]
+    RepeatedExtractor(crate::TermKind),
     /// A stance-cue extractor with unusable lexicons.
     #[error("invalid stance cues: {0}")]
     InvalidCues(String),

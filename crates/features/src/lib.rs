@@ -29,8 +29,8 @@ mod vectorizer;
 
 pub use analyzer::{Analyzer, TermKind, CHAR_NGRAM_PREFIX};
 pub use config::{
-    parse_ngram_range, Extractor, FeatureConfig, Hashing, Idf, Language, NgramRange, Norm, Stemmer,
-    TermFrequency,
+    parse_ngram_range, ConfigLayout, Extractor, FeatureConfig, Hashing, Idf, Language, NgramRange, Norm,
+    Stemmer, TermFrequency,
 };
 pub use csr::CsrMatrix;
 pub use cues::{StanceCues, CUE_PREFIX};

@@ -578,7 +578,8 @@ mod tests {
         let analyzer = |negation| {
             let normalize = Normalization { negation, urls: true, ..Default::default() };
             let char_ngrams = Some(NgramRange::new(3, 3));
-            Analyzer::new(FeatureConfig { normalize, char_ngrams, ..Default::default() }).unwrap()
+            Analyzer::new(FeatureConfig { normalize, ..Default::default() }.with_char_ngrams(char_ngrams))
+                .unwrap()
         };
         let text = "We don’t like peacekeepers https://t.co/x. Fine";
         let on = analyzer(true).terms_with_surface(text);

@@ -596,7 +596,7 @@ mod tests {
     fn unigram_config() -> FeatureConfig {
         FeatureConfig {
             stemmer: Stemmer::None,
-            word_ngrams: Some(NgramRange::new(1, 1)),
+            extractors: crate::Extractor::ngrams(Some(NgramRange::new(1, 1)), None),
             ..Default::default()
         }
     }
@@ -629,7 +629,7 @@ mod tests {
 
     #[test]
     fn features_are_counted_by_kind() {
-        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 2)), ..unigram_config() };
+        let config = unigram_config().with_char_ngrams(Some(NgramRange::new(2, 2)));
         let f = Featurizer::fit(&config, &["ab", "ab c"]).unwrap();
         // words: ab, c; chars: "# a", "ab", "b ", "# c", "c ".
         assert_eq!(f.n_features_of(TermKind::WordNgram), 2);
@@ -717,7 +717,7 @@ mod tests {
         let docs = varied_documents();
         let configs = [
             FeatureConfig::default(),
-            FeatureConfig { char_ngrams: Some(NgramRange::new(2, 5)), ..Default::default() },
+            FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 5))),
             FeatureConfig { min_df: 2, max_features: Some(150), ..Default::default() },
             FeatureConfig { max_features: Some(10), ..unigram_config() },
         ];
@@ -754,7 +754,7 @@ mod tests {
 
     fn hashed(bits: u32, seed: u64) -> FeatureConfig {
         FeatureConfig {
-            char_ngrams: Some(NgramRange::new(2, 4)),
+            extractors: crate::Extractor::ngrams(Some(NgramRange::new(1, 2)), Some(NgramRange::new(2, 4))),
             hashing: Some(Hashing::new(bits, seed)),
             ..Default::default()
         }
@@ -807,7 +807,7 @@ mod tests {
     #[test]
     fn hashing_without_collisions_gives_the_vocabulary_values() {
         let docs = varied_documents();
-        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 4)), ..Default::default() };
+        let config = FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 4)));
         let plain = Featurizer::fit(&config, &docs).unwrap();
         let hashing = Hashing::new(28, 5);
         let hashed = Featurizer::fit(&FeatureConfig { hashing: Some(hashing), ..config }, &docs).unwrap();
@@ -885,7 +885,7 @@ mod tests {
     #[test]
     fn pruned_fit_keeps_exactly_the_frequent_terms() {
         let docs = varied_documents();
-        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 3)), ..Default::default() };
+        let config = FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 3)));
         let all = Featurizer::fit(&config, &docs).unwrap();
         let n = docs.len() as f64;
         let threshold = idf_weight(Idf::Smooth, n, 3.0);

@@ -32,7 +32,7 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 proptest! {
     #[test]
     fn features_are_the_same_serial_and_parallel(docs in proptest::collection::vec(newsish(), 1..64)) {
-        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 4)), ..Default::default() };
+        let config = FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 4)));
         let serial = pool(1).install(|| Featurizer::fit(&config, &docs).map(|f| (f.transform_all(&docs), f)));
         let parallel = pool(3).install(|| Featurizer::fit(&config, &docs).map(|f| (f.transform_all(&docs), f)));
         match (serial, parallel) {
@@ -93,7 +93,7 @@ proptest! {
 
     #[test]
     fn vectors_are_unit_length_sorted_and_in_range(docs in proptest::collection::vec(newsish(), 1..8), probe in newsish()) {
-        let config = FeatureConfig { char_ngrams: Some(NgramRange::new(2, 4)), ..Default::default() };
+        let config = FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 4)));
         let Ok(featurizer) = Featurizer::fit(&config, &docs) else {
             // Only documents without a single word may fail to fit.
             prop_assert!(docs.iter().all(|d| Analyzer::new(config.clone()).unwrap().tokens(d).is_empty()));
@@ -119,7 +119,7 @@ proptest! {
         hashing in proptest::option::of((10u32..=16, any::<u64>())),
     ) {
         let config = FeatureConfig {
-            char_ngrams: Some(NgramRange::new(2, 4)),
+            extractors: stance_features::Extractor::ngrams(Some(NgramRange::new(1, 2)), Some(NgramRange::new(2, 4))),
             hashing: hashing.map(|(bits, seed)| Hashing::new(bits, seed)),
             ..Default::default()
         };

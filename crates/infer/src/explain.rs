@@ -351,7 +351,7 @@ mod tests {
     }
 
     fn word_model() -> Classifier {
-        word_model_with(FeatureConfig { word_ngrams: Some(NgramRange::new(1, 1)), ..Default::default() })
+        word_model_with(FeatureConfig::default().with_word_ngrams(Some(NgramRange::new(1, 1))))
     }
 
     fn word_model_with(config: FeatureConfig) -> Classifier {
@@ -437,7 +437,7 @@ mod tests {
     fn hashed_features_are_named_by_the_terms_of_the_text_that_hash_there() {
         let hashing = stance_features::Hashing::new(10, 3);
         let classifier = word_model_with(FeatureConfig {
-            word_ngrams: Some(NgramRange::new(1, 1)),
+            extractors: stance_features::Extractor::ngrams(Some(NgramRange::new(1, 1)), None),
             hashing: Some(hashing),
             ..Default::default()
         });

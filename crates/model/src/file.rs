@@ -19,9 +19,10 @@ pub const FORMAT: &str = "stance-model";
 /// The newest format version this build reads and writes. Version 2 added the `checksum`
 /// field, version 3 the optional `targets` section, version 4 the optional `relevance` section
 /// (and is the version that names text normalisation, feature hashing and calibration, which
-/// earlier builds cannot read), version 5 the optional `priors` section. A file is stamped with
-/// the oldest version that describes it ([`ModelFile::version_needed`]), so a plain pooled model
-/// stays format 2.
+/// earlier builds cannot read), version 5 the tagged list of feature extractors in place of the
+/// `word_ngrams`/`char_ngrams` fields and the optional `priors` section. A file is stamped with
+/// the oldest version that describes it ([`ModelFile::version_needed`]); a file read in an older
+/// layout keeps its version.
 pub const FORMAT_VERSION: u32 = 5;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
@@ -165,6 +166,9 @@ impl ModelFile {
         if self.relevance.is_some() && self.format_version < 4 {
             return Err(needs("relevance", 4));
         }
+        if self.features.config().needs_extractor_list() && self.format_version < 5 {
+            return Err(needs("feature extractor list", 5));
+        }
         if self.relevance.is_some() && self.neutral_label.is_none() {
             return Err(ConsistencyError::RelevanceWithoutNeutral);
         }
@@ -197,14 +201,18 @@ impl ModelFile {
         self.relevance.as_ref().map(|r| TopicScorer::new(r, &self.features)).transpose()
     }
 
-    /// The oldest format version that can describe this model: 5 with class priors, 4 with a section that format
-    /// 3 builds cannot read (relevance, text normalisation, feature hashing, calibration), 3
-    /// with a targets section, 2 otherwise.
+    /// The oldest format version that can describe this model: 5 with class priors or when its
+    /// feature config is spelled as the extractor list (every model this build trains), 4 with a
+    /// section that format 3 builds cannot read (relevance, text normalisation, feature hashing,
+    /// calibration), 3 with a targets section, 2 otherwise.
     pub fn version_needed(&self) -> u32 {
         if self.priors.is_some() {
             return 5;
         }
         let config = self.features.config();
+        if config.needs_extractor_list() {
+            return 5;
+        }
         let needs_4 = self.relevance.is_some()
             || self.calibration.is_some()
             || config.hashing.is_some()
@@ -353,8 +361,12 @@ mod tests {
     use stance_features::FeatureConfig;
     use std::collections::BTreeMap;
 
+    /// A model as formats 2–4 spelled it (n-gram fields), so the older sections can be tested
+    /// at their own versions.
     fn tiny_model() -> ModelFile {
-        let features = Featurizer::fit(&FeatureConfig::default(), &["troops yes", "troops no"]).unwrap();
+        let config =
+            FeatureConfig { layout: stance_features::ConfigLayout::NgramFields, ..Default::default() };
+        let features = Featurizer::fit(&config, &["troops yes", "troops no"]).unwrap();
         let n = features.n_features();
         ModelFile {
             format: FORMAT.into(),
@@ -472,6 +484,25 @@ mod tests {
     }
 
     #[test]
+    fn priors_need_format_5_and_one_finite_offset_per_label() {
+        let mut model = tiny_model();
+        let plain = model.scorer().unwrap().probabilities("troops yes", None).unwrap();
+        model.priors = Some(Priors { log_offsets: vec![0.0, 1.0], fitted_on: "test".into() });
+        assert_eq!(model.version_needed(), 5);
+        model.format_version = 4;
+        let err = model.scorer().unwrap_err().to_string();
+        assert!(err.contains("priors section needs format version 5"), "{err}");
+        model.format_version = 5;
+        let shifted = model.scorer().unwrap().probabilities("troops yes", None).unwrap();
+        let moved = (shifted[1] / shifted[0]) / (plain[1] / plain[0]);
+        assert!((moved - 1f64.exp()).abs() < 1e-9, "{moved}");
+        model.priors = Some(Priors { log_offsets: vec![0.0], fitted_on: "test".into() });
+        assert!(model.scorer().is_err());
+        model.priors = Some(Priors { log_offsets: vec![0.0, f64::NAN], fitted_on: "test".into() });
+        assert!(model.scorer().is_err());
+    }
+
+    #[test]
     fn calibration_is_optional_checked_and_covered_by_the_checksum() {
         let plain = tiny_model();
         let json = String::from_utf8(plain.to_json_bytes()).unwrap();
@@ -502,6 +533,21 @@ mod tests {
         assert!(model.linear_model().is_err());
         let dir = tempfile::tempdir().unwrap();
         assert!(model.save(&dir.path().join("m.json")).is_err());
+    }
+
+    #[test]
+    fn the_extractor_list_needs_version_5_and_a_file_stamped_4_with_it_is_refused() {
+        let mut model = tiny_model();
+        let config = FeatureConfig::default();
+        model.features = Featurizer::fit(&config, &["troops yes", "troops no"]).unwrap();
+        assert_eq!(model.version_needed(), 5);
+        model.format_version = 5;
+        let json = String::from_utf8(model.to_json_bytes()).unwrap();
+        assert!(json.contains(r#""type": "word_ngrams""#) && !json.contains(r#""word_ngrams":"#), "{json}");
+        assert_eq!(parse(&json).unwrap().features.config(), &config);
+        model.format_version = 4;
+        let err = parse(&String::from_utf8(model.to_json_bytes()).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("needs format version 5"), "{err}");
     }
 
     #[test]

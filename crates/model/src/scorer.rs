@@ -27,7 +27,7 @@ pub enum TargetError {
         known: Vec<String>,
     },
     /// A per-target model without pooled fallback asked about a target it has no model for.
-    #[error("unknown target {target:?}: the model knows {} and has no pooled fallback (train with --pooled-fallback)", known.join(", "))]
+    #[error("unknown target {target:?}: the model knows {} and has no pooled fallback (it was trained without one)", known.join(", "))]
     UnknownTarget {
         /// The target asked for.
         target: String,

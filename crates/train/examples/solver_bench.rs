@@ -140,8 +140,9 @@ fn main() {
     }
     if let Some(range) = args.get(4).filter(|r| *r != "none") {
         let (min, max) = range.split_once('-').expect("CHAR_NGRAMS like 2-5");
-        params.features.char_ngrams =
-            Some(NgramRange::new(min.parse().expect(usage), max.parse().expect(usage)));
+        params
+            .features
+            .set_char_ngrams(Some(NgramRange::new(min.parse().expect(usage), max.parse().expect(usage))));
     }
 
     let trainer = params.check().expect("params");

@@ -122,7 +122,7 @@ pub fn calibrate(
             let k = CALIBRATION_FOLDS.min(distinct.len());
             if k < 2 {
                 return Err(TrainError::InvalidParam(format!(
-                    "--calibrate holds out whole groups of column {column:?}, which needs at least 2 \
+                    "calibration holds out whole groups of column {column:?}, which needs at least 2 \
                      groups; found {}",
                     distinct.len()
                 )));
@@ -138,7 +138,7 @@ pub fn calibrate(
             let k = CALIBRATION_FOLDS.min(n);
             if k < 2 {
                 return Err(TrainError::InvalidParam(format!(
-                    "--calibrate needs at least 2 rows to hold some out, found {n}"
+                    "calibration needs at least 2 rows to hold some out, found {n}"
                 )));
             }
             let mut folds = stratified_k_fold(targets, k, spec.seed)?;
@@ -220,6 +220,7 @@ mod tests {
                     group: Some(format!("g{}", g + 1)),
                     target: None,
                     topic: None,
+                    id: None,
                     line: rows.len() + 2,
                 });
             }

@@ -1,4 +1,5 @@
-//! Reading labeled sentences from TSV, CSV, JSONL and SemEval-2016 Task 6 files.
+//! Reading labeled sentences from TSV, CSV (any one-byte delimiter), JSONL, SemEval-2016 Task 6
+//! and fastText (`__label__X text`) files.
 //!
 //! Every error names the file and, where there is one, the 1-based physical line of the offending
 //! record. Nothing here panics, whatever the input bytes. Files are UTF-8 by default; a
@@ -34,7 +35,13 @@ pub enum InputFormat {
     /// SemEval-2016 Task 6: tab-separated `ID, Target, Tweet, Stance` with that header and no
     /// quoting; Tweet is the text, Stance the label and Target the stance target.
     Semeval,
+    /// fastText's supervised format: one row per line, `__label__LABEL text` (the label token
+    /// first, the rest of the line the text); no header and no other columns.
+    Fasttext,
 }
+
+/// The label prefix of fastText lines.
+pub const FASTTEXT_LABEL: &str = "__label__";
 
 impl InputFormat {
     /// From the file extension: .tsv/.tab/.txt → Tsv, .csv → Csv, .jsonl/.ndjson/.json → Jsonl
@@ -50,17 +57,23 @@ impl InputFormat {
     }
 
     /// [`InputFormat::from_path`], except that a `.tsv`/`.tab`/`.txt` file whose first line is
-    /// exactly [`SEMEVAL_HEADER`] or [`SEMEVAL_ALL_ANNOTATIONS_HEADER`] (after a UTF-8 byte order mark, before a `\r`) is
-    /// [`InputFormat::Semeval`].
+    /// exactly [`SEMEVAL_HEADER`] or [`SEMEVAL_ALL_ANNOTATIONS_HEADER`] (after a UTF-8 byte order
+    /// mark, before a `\r`) is [`InputFormat::Semeval`], and one whose first line starts with
+    /// [`FASTTEXT_LABEL`] is [`InputFormat::Fasttext`].
     pub fn detect(path: &Path, bytes: &[u8]) -> Result<Self, DataError> {
         let format = Self::from_path(path)?;
         if format == InputFormat::Tsv && has_semeval_header(bytes) {
             return Ok(InputFormat::Semeval);
         }
+        if format == InputFormat::Tsv
+            && bytes.strip_prefix(BOM).unwrap_or(bytes).starts_with(FASTTEXT_LABEL.as_bytes())
+        {
+            return Ok(InputFormat::Fasttext);
+        }
         Ok(format)
     }
 
-    /// Parses a user's `--input-format` value: "tsv", "csv", "jsonl", "semeval"
+    /// Parses a user's `--input-format` value: "tsv", "csv", "jsonl", "semeval", "fasttext"
     /// (case-insensitive); `None` otherwise.
     pub fn parse(name: &str) -> Option<Self> {
         match name.trim().to_ascii_lowercase().as_str() {
@@ -68,18 +81,20 @@ impl InputFormat {
             "csv" => Some(InputFormat::Csv),
             "jsonl" => Some(InputFormat::Jsonl),
             "semeval" => Some(InputFormat::Semeval),
+            "fasttext" => Some(InputFormat::Fasttext),
             _ => None,
         }
     }
 
-    /// The lowercase name accepted by [`InputFormat::parse`]: "tsv", "csv", "jsonl" or
-    /// "semeval".
+    /// The lowercase name accepted by [`InputFormat::parse`]: "tsv", "csv", "jsonl",
+    /// "semeval" or "fasttext".
     pub fn name(self) -> &'static str {
         match self {
             InputFormat::Tsv => "tsv",
             InputFormat::Csv => "csv",
             InputFormat::Jsonl => "jsonl",
             InputFormat::Semeval => "semeval",
+            InputFormat::Fasttext => "fasttext",
         }
     }
 
@@ -89,6 +104,7 @@ impl InputFormat {
             InputFormat::Tsv | InputFormat::Semeval => "tab-separated",
             InputFormat::Csv => "comma-separated",
             InputFormat::Jsonl => "JSON",
+            InputFormat::Fasttext => "fastText",
         }
     }
 }
@@ -156,8 +172,9 @@ impl FromStr for InputFormat {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        InputFormat::parse(s)
-            .ok_or_else(|| format!("unknown input format `{s}`; expected one of: tsv, csv, jsonl, semeval"))
+        InputFormat::parse(s).ok_or_else(|| {
+            format!("unknown input format `{s}`; expected one of: tsv, csv, jsonl, semeval, fasttext")
+        })
     }
 }
 
@@ -175,6 +192,9 @@ pub struct Columns {
     /// Optional column or key saying whether the row is about the target at all (`target`,
     /// `related` or `other`; see [`crate::TopicClass`]), for the model's relevance section.
     pub topic: Option<String>,
+    /// Optional column or key holding each row's own id (e.g. the `sentence` number of a
+    /// sentence table). Unlike the others it may be absent from the file: rows then have no id.
+    pub id: Option<String>,
 }
 
 impl Default for Columns {
@@ -185,6 +205,7 @@ impl Default for Columns {
             group: None,
             target: None,
             topic: None,
+            id: None,
         }
     }
 }
@@ -204,6 +225,8 @@ pub struct LabeledRow {
     pub target: Option<String>,
     /// The topic value, trimmed; `None` when no topic column was asked for or the value is empty.
     pub topic: Option<String>,
+    /// The row's own id (see [`Columns::id`]), trimmed; `None` when there is none or it is empty.
+    pub id: Option<String>,
     /// 1-based physical line number in the file where the record starts.
     pub line: usize,
 }
@@ -230,11 +253,11 @@ impl LabeledData {
     }
 
     /// Things worth a warning that do not stop training: rows that repeat an earlier row
-    /// (same text and label; at most 5 listed, then a count) and labels with a single row
-    /// (cross-validation cannot both train on and test such a label). Each message starts with
-    /// `{path}:{line}: `.
+    /// (same text and label; one message with their count and the first few lines) and labels
+    /// with a single row (cross-validation cannot both train on and test such a label). Each
+    /// message starts with `{path}:{line}: `.
     pub fn warnings(&self) -> Vec<String> {
-        const LISTED_DUPLICATES: usize = 5;
+        const LISTED_DUPLICATES: usize = 3;
         let path = self.path.display();
         let mut warnings = Vec::new();
         if let Some(line) = self.decoded_as_windows_1252_from {
@@ -244,22 +267,32 @@ impl LabeledData {
             ));
         }
         let mut first_seen: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
-        let mut duplicates = 0;
+        // (line of the duplicate, line of the row it repeats)
+        let mut duplicates: Vec<(usize, usize)> = Vec::new();
         for row in &self.rows {
             match first_seen.entry((row.text.as_str(), row.label.as_str())) {
                 std::collections::hash_map::Entry::Vacant(entry) => {
                     entry.insert(row.line);
                 }
                 std::collections::hash_map::Entry::Occupied(entry) => {
-                    duplicates += 1;
-                    if duplicates <= LISTED_DUPLICATES {
-                        warnings.push(format!("{path}:{}: duplicate of line {}", row.line, entry.get()));
-                    }
+                    duplicates.push((row.line, *entry.get()))
                 }
             }
         }
-        if duplicates > LISTED_DUPLICATES {
-            warnings.push(format!("{path}: ... and {} more duplicates", duplicates - LISTED_DUPLICATES));
+        if let Some(&(first, _)) = duplicates.first() {
+            let listed: Vec<String> = (duplicates.iter().take(LISTED_DUPLICATES))
+                .map(|(line, of)| format!("{line} (of {of})"))
+                .collect();
+            let more = match duplicates.len().saturating_sub(LISTED_DUPLICATES) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            let (rows, repeat) = if duplicates.len() == 1 { ("row", "repeats") } else { ("rows", "repeat") };
+            warnings.push(format!(
+                "{path}:{first}: {} {rows} {repeat} the text and label of an earlier row: line {}{more}",
+                duplicates.len(),
+                listed.join(", ")
+            ));
         }
         for (label, count) in self.rows_per_label() {
             if count == 1 {
@@ -295,7 +328,7 @@ pub enum DataError {
     /// The format could not be told from the file extension.
     #[error(
         "{}: cannot tell the input format from the file extension (expected .tsv, .tab, .txt, .csv, \
-         .jsonl, .ndjson or .json); name it with --input-format tsv|csv|jsonl|semeval",
+         .jsonl, .ndjson or .json); name the input format: tsv, csv, jsonl or semeval",
         path.display()
     )]
     UnknownFormat {
@@ -374,8 +407,8 @@ pub enum DataError {
     },
     /// The file is not valid UTF-8.
     #[error(
-        "{}:{line}: invalid UTF-8 (the file must be UTF-8 encoded; --encoding windows-1252 or auto \
-         reads Windows-1252 files)",
+        "{}:{line}: invalid UTF-8 (the file must be UTF-8 encoded, or read as Windows-1252 with \
+         the windows-1252 or auto encoding)",
         path.display()
     )]
     InvalidUtf8 {
@@ -404,6 +437,43 @@ pub enum DataError {
         /// What is wrong.
         message: String,
     },
+    /// A delimited file's header is a single column holding another separator: the file is
+    /// most likely separated by that character instead.
+    #[error(
+        "{}:1: the header is one column, {header:?}, holding {separator:?}: the file looks separated by {separator:?}, not read as {}",
+        path.display(),
+        format.separated()
+    )]
+    OneColumnHeader {
+        /// The file.
+        path: PathBuf,
+        /// The header line.
+        header: String,
+        /// The separator found in it.
+        separator: char,
+        /// The format it was read as.
+        format: InputFormat,
+    },
+    /// A fastText line without exactly one label.
+    #[error("{}:{line}: {message}", path.display())]
+    Fasttext {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A column was asked of a format that has none but the label and the text.
+    #[error("{}: a {} file holds only a label and a text per line; it has no column `{column}`", path.display(), format.separated())]
+    NoColumns {
+        /// The file.
+        path: PathBuf,
+        /// The format.
+        format: InputFormat,
+        /// The column asked for.
+        column: String,
+    },
     /// The file holds a NUL byte.
     #[error("{}:{line}: NUL byte in the file (is it binary or UTF-16?)", path.display())]
     NulByte {
@@ -419,6 +489,15 @@ fn list_columns(columns: &[String]) -> String {
         return "(none)".to_string();
     }
     columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// How a labeled file is read beyond its format and columns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// How the bytes are decoded.
+    pub encoding: TextEncoding,
+    /// The field delimiter of a [`InputFormat::Csv`] file (default `,`).
+    pub delimiter: Option<u8>,
 }
 
 /// Reads `path` as UTF-8. `format` `None` → [`InputFormat::detect`] (by extension, and a
@@ -438,12 +517,22 @@ pub fn read_labeled_with_encoding(
     columns: &Columns,
     encoding: TextEncoding,
 ) -> Result<LabeledData, DataError> {
+    read_labeled_with(path, format, columns, ReadOptions { encoding, delimiter: None })
+}
+
+/// [`read_labeled`] with the file decoded and split as `options` say.
+pub fn read_labeled_with(
+    path: &Path,
+    format: Option<InputFormat>,
+    columns: &Columns,
+    options: ReadOptions,
+) -> Result<LabeledData, DataError> {
     let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
     let format = match format {
         Some(f) => f,
         None => InputFormat::detect(path, &bytes)?,
     };
-    parse_table(path, &bytes, format, columns, LabelColumn::Required, encoding)
+    parse_table(path, &bytes, format, columns, LabelColumn::Required, options)
 }
 
 /// Reads a pool of sentences that may not be labeled yet (for example the output of
@@ -459,7 +548,7 @@ pub fn read_unlabeled(
         None => InputFormat::from_path(path)?,
     };
     let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
-    parse_table(path, &bytes, format, columns, LabelColumn::Optional, TextEncoding::Utf8)
+    parse_table(path, &bytes, format, columns, LabelColumn::Optional, ReadOptions::default())
 }
 
 /// Same as [`read_labeled`], from bytes already in memory (`path` is used only for messages and
@@ -470,7 +559,7 @@ pub fn parse_labeled(
     format: InputFormat,
     columns: &Columns,
 ) -> Result<LabeledData, DataError> {
-    parse_table(path, bytes, format, columns, LabelColumn::Required, TextEncoding::Utf8)
+    parse_table(path, bytes, format, columns, LabelColumn::Required, ReadOptions::default())
 }
 
 /// [`parse_labeled`] with the bytes decoded as `encoding` says.
@@ -481,7 +570,14 @@ pub fn parse_labeled_with_encoding(
     columns: &Columns,
     encoding: TextEncoding,
 ) -> Result<LabeledData, DataError> {
-    parse_table(path, bytes, format, columns, LabelColumn::Required, encoding)
+    parse_table(
+        path,
+        bytes,
+        format,
+        columns,
+        LabelColumn::Required,
+        ReadOptions { encoding, delimiter: None },
+    )
 }
 
 /// Whether rows must carry a label.
@@ -497,11 +593,11 @@ fn parse_table(
     format: InputFormat,
     columns: &Columns,
     label_column: LabelColumn,
-    encoding: TextEncoding,
+    options: ReadOptions,
 ) -> Result<LabeledData, DataError> {
     let sha256 = sha256_hex(bytes);
     let lines = LineIndex::new(bytes);
-    let (text, decoded_as_windows_1252_from) = decode(path, bytes, &lines, encoding)?;
+    let (text, decoded_as_windows_1252_from) = decode(path, bytes, &lines, options.encoding)?;
     let semeval_columns;
     let ctx = match format {
         InputFormat::Semeval => {
@@ -512,6 +608,7 @@ fn parse_table(
                 group: columns.group.clone(),
                 target: Some("Target".into()),
                 topic: None,
+                id: None,
             };
             Ctx { path, columns: &semeval_columns, label_column }
         }
@@ -519,8 +616,11 @@ fn parse_table(
     };
     let rows = match format {
         InputFormat::Tsv | InputFormat::Semeval => parse_tsv(&ctx, &text)?,
-        InputFormat::Csv => parse_csv(&ctx, &text, &LineIndex::new(text.as_bytes()))?,
+        InputFormat::Csv => {
+            parse_csv(&ctx, &text, &LineIndex::new(text.as_bytes()), options.delimiter.unwrap_or(b','))?
+        }
         InputFormat::Jsonl => parse_jsonl(&ctx, &text)?,
+        InputFormat::Fasttext => parse_fasttext(&ctx, &text)?,
     };
     Ok(LabeledData { path: path.to_path_buf(), rows, sha256, decoded_as_windows_1252_from })
 }
@@ -599,6 +699,7 @@ struct ColumnIndices {
     group: Option<usize>,
     target: Option<usize>,
     topic: Option<usize>,
+    id: Option<usize>,
 }
 
 struct Ctx<'a> {
@@ -629,7 +730,8 @@ impl Ctx<'_> {
         let group = self.columns.group.as_deref().map(find).transpose()?;
         let target = self.columns.target.as_deref().map(find).transpose()?;
         let topic = self.columns.topic.as_deref().map(find).transpose()?;
-        Ok(ColumnIndices { text, label, group, target, topic })
+        let id = self.columns.id.as_ref().and_then(|id| header.iter().position(|h| h == id));
+        Ok(ColumnIndices { text, label, group, target, topic, id })
     }
 
     /// Builds a row from raw values, trimming and checking for emptiness.
@@ -657,9 +759,72 @@ impl Ctx<'_> {
             group: key(group),
             target: key(target),
             topic: key(topic),
+            id: None,
             line,
         })
     }
+}
+
+/// A row id as read: trimmed, `None` when empty.
+fn row_id(value: Option<&str>) -> Option<String> {
+    value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+impl Ctx<'_> {
+    /// Refuses a header that is one column holding another likely separator, when that
+    /// column is not the text column asked for: the file is then separated by that character.
+    fn check_one_column_header(&self, header: &[String], format: InputFormat) -> Result<(), DataError> {
+        let [only] = header else { return Ok(()) };
+        if *only == self.columns.text {
+            return Ok(());
+        }
+        let candidates: &[char] = match format {
+            InputFormat::Csv => &[';', '\t', '|'],
+            _ => &[',', ';', '|'],
+        };
+        match candidates.iter().find(|&&c| only.contains(c)) {
+            Some(&separator) => {
+                Err(DataError::OneColumnHeader { path: self.path(), header: only.clone(), separator, format })
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// fastText's supervised format: `__label__LABEL text` per line. A line with no label is
+/// unlabeled (an error unless labels are optional); two labels are an error (multi-label
+/// lines are not single-label training data).
+fn parse_fasttext(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> {
+    let columns = [&ctx.columns.group, &ctx.columns.target, &ctx.columns.topic];
+    if let Some(column) = columns.into_iter().flatten().next() {
+        return Err(DataError::NoColumns {
+            path: ctx.path(),
+            format: InputFormat::Fasttext,
+            column: column.clone(),
+        });
+    }
+    let mut rows = Vec::new();
+    for (line, l) in physical_lines(text).filter(|(_, l)| !l.trim().is_empty()) {
+        let l = l.trim_start();
+        let (label, rest) = match l.strip_prefix(FASTTEXT_LABEL) {
+            Some(labeled) => labeled.split_once(char::is_whitespace).unwrap_or((labeled, "")),
+            None => ("", l),
+        };
+        let fasttext_error = |message: String| DataError::Fasttext { path: ctx.path(), line, message };
+        if label.is_empty() && ctx.label_column == LabelColumn::Required {
+            return Err(fasttext_error(format!("no label: the line must start with {FASTTEXT_LABEL}LABEL")));
+        }
+        if let Some(second) = rest.split_whitespace().find(|token| token.starts_with(FASTTEXT_LABEL)) {
+            return Err(fasttext_error(format!(
+                "a second label `{second}`: only lines with one label can be read (multi-label data is not supported)"
+            )));
+        }
+        rows.push(ctx.row(line, rest, label, None, None, None)?);
+    }
+    if rows.is_empty() {
+        return Err(DataError::Empty { path: ctx.path() });
+    }
+    Ok(rows)
 }
 
 /// Non-blank physical lines with their 1-based numbers and the trailing `\r` stripped.
@@ -676,7 +841,8 @@ fn parse_tsv(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> {
         return Err(DataError::Empty { path: ctx.path() });
     };
     let header: Vec<String> = header_line.split('\t').map(|h| h.trim().to_string()).collect();
-    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi } =
+    ctx.check_one_column_header(&header, InputFormat::Tsv)?;
+    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi, id: ii } =
         ctx.column_indices(&header)?;
     let mut rows = Vec::new();
     for (line, l) in lines {
@@ -691,7 +857,9 @@ fn parse_tsv(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> {
             });
         }
         let get = |i: usize| fields.get(i).copied().unwrap_or("");
-        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get), oi.map(get))?);
+        let mut row = ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get), oi.map(get))?;
+        row.id = row_id(ii.map(get));
+        rows.push(row);
     }
     if rows.is_empty() {
         return Err(DataError::NoRows { path: ctx.path() });
@@ -711,7 +879,7 @@ fn csv_record_line(text: &str, lines: &LineIndex, pos: Option<&csv::Position>) -
 /// Finds a quoted field that is never closed. The csv crate silently takes such a field to run to
 /// the end of the input; this mirrors its default state machine (quote `"`, doubled quotes, no
 /// escape character, `\r`/`\n` terminators) and returns `(record start, opening quote)` lines.
-fn find_unclosed_quote(text: &str, lines: &LineIndex) -> Option<(usize, usize)> {
+fn find_unclosed_quote(text: &str, lines: &LineIndex, delimiter: u8) -> Option<(usize, usize)> {
     #[derive(Clone, Copy, PartialEq)]
     enum State {
         StartRecord,
@@ -745,7 +913,7 @@ fn find_unclosed_quote(text: &str, lines: &LineIndex) -> Option<(usize, usize)> 
                 }
             }
             State::QuoteInQuoted if b == b'"' => State::Quoted,
-            _ if b == b',' => State::StartField,
+            _ if b == delimiter => State::StartField,
             _ if term => State::StartRecord,
             _ => State::InField,
         };
@@ -753,8 +921,13 @@ fn find_unclosed_quote(text: &str, lines: &LineIndex) -> Option<(usize, usize)> 
     (state == State::Quoted).then(|| (lines.line_of(record_start), lines.line_of(quote_start)))
 }
 
-fn parse_csv(ctx: &Ctx<'_>, text: &str, lines: &LineIndex) -> Result<Vec<LabeledRow>, DataError> {
-    if let Some((line, quote_line)) = find_unclosed_quote(text, lines) {
+fn parse_csv(
+    ctx: &Ctx<'_>,
+    text: &str,
+    lines: &LineIndex,
+    delimiter: u8,
+) -> Result<Vec<LabeledRow>, DataError> {
+    if let Some((line, quote_line)) = find_unclosed_quote(text, lines, delimiter) {
         let message = if quote_line == line {
             "unclosed quote: the quoted field opened on this line is never closed".to_string()
         } else {
@@ -762,7 +935,8 @@ fn parse_csv(ctx: &Ctx<'_>, text: &str, lines: &LineIndex) -> Result<Vec<Labeled
         };
         return Err(DataError::Csv { path: ctx.path(), line, message });
     }
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
+    let mut reader = (csv::ReaderBuilder::new().has_headers(true).flexible(true).delimiter(delimiter))
+        .from_reader(text.as_bytes());
     let map_err = |e: csv::Error, fallback: usize| -> DataError {
         let line = e.position().map(|p| csv_record_line(text, lines, Some(p))).unwrap_or(fallback);
         match e.kind() {
@@ -782,7 +956,8 @@ fn parse_csv(ctx: &Ctx<'_>, text: &str, lines: &LineIndex) -> Result<Vec<Labeled
     if header.is_empty() {
         return Err(DataError::Empty { path: ctx.path() });
     }
-    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi } =
+    ctx.check_one_column_header(&header, InputFormat::Csv)?;
+    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi, id: ii } =
         ctx.column_indices(&header)?;
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -805,7 +980,9 @@ fn parse_csv(ctx: &Ctx<'_>, text: &str, lines: &LineIndex) -> Result<Vec<Labeled
             });
         }
         let get = |i: usize| record.get(i).unwrap_or("");
-        rows.push(ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get), oi.map(get))?);
+        let mut row = ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get), oi.map(get))?;
+        row.id = row_id(ii.map(get));
+        rows.push(row);
     }
     if rows.is_empty() {
         return Err(DataError::NoRows { path: ctx.path() });
@@ -892,7 +1069,14 @@ fn parse_jsonl(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> 
         let group = optional_key(&ctx.columns.group)?;
         let target = optional_key(&ctx.columns.target)?;
         let topic = optional_key(&ctx.columns.topic)?;
-        rows.push(ctx.row(line, &text, &label, group.as_deref(), target.as_deref(), topic.as_deref())?);
+        let mut row = ctx.row(line, &text, &label, group.as_deref(), target.as_deref(), topic.as_deref())?;
+        // The id may be absent, like a missing column.
+        row.id = match ctx.columns.id.as_ref().and_then(|key| obj.get(key)) {
+            Some(Value::String(s)) => row_id(Some(s)),
+            Some(v @ Value::Number(_)) => Some(v.to_string()),
+            _ => None,
+        };
+        rows.push(row);
     }
     if rows.is_empty() {
         return Err(DataError::Empty { path: ctx.path() });
@@ -927,6 +1111,7 @@ mod tests {
             group: group.map(Into::into),
             target: None,
             topic: None,
+            id: None,
             line,
         }
     }
@@ -937,25 +1122,99 @@ mod tests {
         let d = tsv(&bytes).unwrap();
         assert_eq!(
             d.warnings(),
-            ["data/x.tsv:4: duplicate of line 2", "data/x.tsv:5: label \"Y\" has only one row"]
+            [
+                "data/x.tsv:4: 1 row repeats the text and label of an earlier row: line 4 (of 2)",
+                "data/x.tsv:5: label \"Y\" has only one row"
+            ]
         );
-        // The same text under another label is not a duplicate; many duplicates are summarised.
+        // The same text under another label is not a duplicate; many duplicates make one line.
         bytes.extend(b"a\tY\n");
         for _ in 0..7 {
             bytes.extend(b"b\tX\n");
         }
         let w = tsv(&bytes).unwrap().warnings();
-        assert_eq!(w.len(), 6, "{w:?}");
-        assert_eq!(w[5], "data/x.tsv: ... and 3 more duplicates");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(
+            w[0],
+            "data/x.tsv:4: 8 rows repeat the text and label of an earlier row: line 4 (of 2), 7 (of 3), 8 (of 3) and 5 more"
+        );
+    }
+
+    #[test]
+    fn fasttext_lines_are_label_and_text() {
+        let path = Path::new("train.txt");
+        let bytes = b"__label__oppose Russia rejects the plan.\n\n__label__support  Troops will go.\r\n";
+        assert_eq!(InputFormat::detect(path, bytes).unwrap(), InputFormat::Fasttext);
+        assert_eq!(InputFormat::parse("fastText"), Some(InputFormat::Fasttext));
+        let d = parse_labeled(path, bytes, InputFormat::Fasttext, &Columns::default()).unwrap();
+        let rows: Vec<_> = d.rows.iter().map(|r| (r.label.as_str(), r.text.as_str(), r.line)).collect();
+        assert_eq!(rows, [("oppose", "Russia rejects the plan.", 1), ("support", "Troops will go.", 3)]);
+        let e = parse_labeled(path, b"__label__a x\nno label\n", InputFormat::Fasttext, &Columns::default())
+            .unwrap_err();
+        assert_eq!(e.to_string(), "train.txt:2: no label: the line must start with __label__LABEL");
+        let e = parse_labeled(path, b"__label__a x __label__b\n", InputFormat::Fasttext, &Columns::default())
+            .unwrap_err();
+        assert!(e.to_string().starts_with("train.txt:1: a second label `__label__b`"), "{e}");
+        let grouped = Columns { group: Some("article".into()), ..Columns::default() };
+        let e = parse_labeled(path, b"__label__a x\n", InputFormat::Fasttext, &grouped).unwrap_err();
+        assert!(e.to_string().contains("no column `article`"), "{e}");
+    }
+
+    #[test]
+    fn one_column_header_with_another_separator_is_named() {
+        let bytes = b"text;label\nRussia objects;oppose\n";
+        let e = csv_parse(bytes).unwrap_err();
+        assert!(matches!(e, DataError::OneColumnHeader { separator: ';', .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "d.csv:1: the header is one column, \"text;label\", holding ';': the file looks separated by ';', not read as comma-separated"
+        );
+        let e = tsv(b"text,label\nx,y\n").unwrap_err();
+        assert!(matches!(e, DataError::OneColumnHeader { separator: ',', .. }), "{e}");
+        let options = ReadOptions { delimiter: Some(b';'), ..ReadOptions::default() };
+        let d =
+            parse_table(p(), bytes, InputFormat::Csv, &Columns::default(), LabelColumn::Required, options)
+                .unwrap();
+        assert_eq!((d.rows[0].text.as_str(), d.rows[0].label.as_str()), ("Russia objects", "oppose"));
+        // A one-column file of texts is fine when that column is the one asked for.
+        let texts = Columns { text: "a;b".into(), ..Columns::default() };
+        assert!(parse_table(
+            p(),
+            b"a;b\nx\n",
+            InputFormat::Csv,
+            &texts,
+            LabelColumn::Optional,
+            ReadOptions::default()
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn row_ids_are_read_when_present() {
+        let columns = Columns { id: Some("sentence".into()), ..Columns::default() };
+        let with = b"sentence\ttext\tlabel\n7\tx\tA\n \ty\tB\n";
+        let d = parse_labeled(p(), with, InputFormat::Tsv, &columns).unwrap();
+        assert_eq!((d.rows[0].id.as_deref(), d.rows[1].id.as_deref()), (Some("7"), None));
+        let without = parse_labeled(p(), b"text\tlabel\nx\tA\n", InputFormat::Tsv, &columns).unwrap();
+        assert_eq!(without.rows[0].id, None);
+        let jsonl = b"{\"text\":\"x\",\"label\":\"A\",\"sentence\":3}\n";
+        let d = parse_labeled(Path::new("p.jsonl"), jsonl, InputFormat::Jsonl, &columns).unwrap();
+        assert_eq!(d.rows[0].id.as_deref(), Some("3"));
     }
 
     #[test]
     fn unlabeled_pool_reads_with_or_without_a_label_column() {
         let bytes = b"article\tsentence\ttext\na.txt\t1\tFirst one.\na.txt\t2\tSecond.\n";
         let columns = Columns { group: Some("article".into()), ..Columns::default() };
-        let d =
-            parse_table(p(), bytes, InputFormat::Tsv, &columns, LabelColumn::Optional, TextEncoding::Utf8)
-                .unwrap();
+        let d = parse_table(
+            p(),
+            bytes,
+            InputFormat::Tsv,
+            &columns,
+            LabelColumn::Optional,
+            ReadOptions::default(),
+        )
+        .unwrap();
         assert_eq!(d.rows.len(), 2);
         assert_eq!(d.rows[1].text, "Second.");
         assert_eq!(d.rows[1].label, "");
@@ -968,7 +1227,7 @@ mod tests {
             InputFormat::Jsonl,
             &columns,
             LabelColumn::Optional,
-            TextEncoding::Utf8,
+            ReadOptions::default(),
         )
         .unwrap();
         assert_eq!((d.rows[0].label.as_str(), d.rows[1].label.as_str()), ("", "B"));
@@ -993,6 +1252,7 @@ mod tests {
             group: Some("doc".into()),
             target: None,
             topic: None,
+            id: None,
         };
         let bytes = b" doc \tsentence\tstance\nd1\tA b.\tPRO\n\n d2 \tC d.\tCON\n\tE f.\tPRO\n";
         let d = parse_labeled(p(), bytes, InputFormat::Tsv, &cols).unwrap();
@@ -1357,7 +1617,7 @@ mod tests {
         assert_eq!(f("noext"), None);
         let e = InputFormat::from_path(Path::new("a.xlsx")).unwrap_err();
         assert!(matches!(e, DataError::UnknownFormat { .. }));
-        assert!(e.to_string().starts_with("a.xlsx: ") && e.to_string().contains("--input-format"));
+        assert!(e.to_string().starts_with("a.xlsx: ") && e.to_string().contains("name the input format"));
 
         assert_eq!(InputFormat::parse("TSV"), Some(InputFormat::Tsv));
         assert_eq!(InputFormat::parse("csv"), Some(InputFormat::Csv));
@@ -1397,8 +1657,9 @@ mod tests {
         assert_eq!(d.rows, vec![row("a, b", "X", None, 2)]);
         assert_eq!(d.path, path);
 
+        // Read as TSV, its header is one column holding commas.
         let d = read_labeled(&path, Some(InputFormat::Tsv), &Columns::default());
-        assert!(matches!(d, Err(DataError::MissingColumn { .. })));
+        assert!(matches!(d, Err(DataError::OneColumnHeader { separator: ',', .. })), "{d:?}");
 
         let missing = dir.path().join("nope.tsv");
         let e = read_labeled(&missing, None, &Columns::default()).unwrap_err();

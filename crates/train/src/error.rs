@@ -16,6 +16,12 @@ pub enum TrainError {
     /// The featurizer could not be built.
     #[error(transparent)]
     Features(#[from] stance_features::FeatureError),
+    /// A per-target or conjoined strategy without a target column to read targets from.
+    #[error("a target-aware strategy (per-target or conjoined) needs a target column")]
+    NoTargetColumn,
+    /// Calibration asked for with a target strategy other than pooled.
+    #[error("calibration is only supported with the pooled target strategy")]
+    CalibrationNeedsPooled,
     /// A hyperparameter is out of range.
     #[error("invalid training parameter: {0}")]
     InvalidParam(String),
@@ -30,7 +36,7 @@ pub enum TrainError {
         found: Vec<String>,
     },
     /// The dense design matrix linfa-logistic needs would not fit in memory.
-    #[error("{rows} rows × {features} features needs {} MiB as a dense matrix, above the {} MiB limit of the dense solver; use --solver sparse (or auto), raise --min-df or set --max-features", bytes >> 20, crate::MAX_DENSE_BYTES >> 20)]
+    #[error("{rows} rows × {features} features needs {} MiB as a dense matrix, above the {} MiB limit of the dense solver; use the sparse (or auto) solver, a higher min_df or a max_features limit", bytes >> 20, crate::MAX_DENSE_BYTES >> 20)]
     TooLargeForDense {
         /// Training rows.
         rows: usize,
@@ -48,10 +54,10 @@ pub enum TrainError {
         labels: Vec<String>,
     },
     /// The L-BFGS solver failed.
-    #[error("the logistic regression solver failed: {0} (a larger --alpha often helps)")]
+    #[error("the logistic regression solver failed: {0} (a larger alpha often helps)")]
     Solver(String),
     /// The solver returned weights that cannot be a trained model.
-    #[error("the solver returned {} weights; nothing was learned (try a smaller --alpha or check the labels)", if *all_zero { "all-zero" } else { "non-finite" })]
+    #[error("the solver returned {} weights; nothing was learned (try a smaller alpha or check the labels)", if *all_zero { "all-zero" } else { "non-finite" })]
     DegenerateWeights {
         /// True for all-zero weights, false for NaN/infinite ones.
         all_zero: bool,

@@ -134,9 +134,7 @@ pub fn row_targets(
                     line: row.line,
                     column: column.to_owned(),
                 }),
-                (None, _) if required => Err(TrainError::InvalidParam(
-                    "a target-aware strategy needs a target column (--target-col)".into(),
-                )),
+                (None, _) if required => Err(TrainError::NoTargetColumn),
                 _ => Ok(target),
             }
         })
@@ -171,9 +169,7 @@ impl TrainingRun {
             // The temperature is fitted on one scorer's held-out logits; per-target and
             // conjoined models score through other parts, so a shared temperature would be
             // fitted on the wrong logits.
-            return Err(TrainError::InvalidParam(
-                "--calibrate is only supported with --target-strategy pooled".into(),
-            ));
+            return Err(TrainError::CalibrationNeedsPooled);
         }
         Ok(trainer)
     }

@@ -171,7 +171,7 @@ fn configure(base: &TrainingRun, settings: &[Setting]) -> Result<TrainingRun, Tr
         apply(&mut run, &setting.name, &setting.value)?;
     }
     let features = &run.params.features;
-    if features.word_ngrams.is_none() && features.char_ngrams.is_none() {
+    if features.word_ngrams().is_none() && features.char_ngrams().is_none() {
         let described: Vec<String> = settings.iter().map(|s| format!("{}={}", s.name, s.value)).collect();
         return Err(TrainError::InvalidParam(format!(
             "grid candidate {} has neither word nor character n-grams",
@@ -193,10 +193,10 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
         "alpha" => run.params.alpha = number(value).ok_or_else(|| invalid("not a positive number"))?,
         "c" => run.params.alpha = 1.0 / number(value).ok_or_else(|| invalid("not a positive number"))?,
         "word_ngrams" => {
-            features.word_ngrams = parse_ngram_range(value).map_err(|e| invalid(&e.to_string()))?
+            features.set_word_ngrams(parse_ngram_range(value).map_err(|e| invalid(&e.to_string()))?)
         }
         "char_ngrams" => {
-            features.char_ngrams = parse_ngram_range(value).map_err(|e| invalid(&e.to_string()))?
+            features.set_char_ngrams(parse_ngram_range(value).map_err(|e| invalid(&e.to_string()))?)
         }
         "min_df" => {
             features.min_df =
@@ -787,7 +787,7 @@ mod tests {
             ..run()
         };
         let error = calibrated.check().unwrap_err().to_string();
-        assert!(error.contains("--calibrate is only supported with --target-strategy pooled"), "{error}");
+        assert!(error.contains("calibration is only supported with the pooled target strategy"), "{error}");
         let one_fold =
             TrainingRun { cross_validation: Some(CvSpec { folds: 1, seed: 0, grouped: false }), ..run() };
         assert!(matches!(one_fold.check(), Err(TrainError::Folds(FoldError::TooFewFolds(1)))));
@@ -845,7 +845,7 @@ mod tests {
         // word n-grams off is fine only while character n-grams are on.
         assert!(Grid::parse(&["word_ngrams=none"], &run()).is_err());
         let mut with_chars = run();
-        with_chars.params.features.char_ngrams = Some(stance_features::NgramRange::new(2, 4));
+        with_chars.params.features.set_char_ngrams(Some(stance_features::NgramRange::new(2, 4)));
         assert!(Grid::parse(&["word_ngrams=none"], &with_chars).is_ok());
     }
 

@@ -1,9 +1,10 @@
 //! `stance classify`: articles sentence by sentence, as whole articles or as single texts,
 //! or streamed JSONL records; and the batch walk over documents `sentences` shares.
 
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
@@ -12,11 +13,12 @@ use stance_features::split_sentences;
 use stance_infer::Classifier;
 
 use super::{bind_target, load_classifier, parse_probability};
-use crate::documents::{sources, InvalidUtf8, Source};
+use crate::args::WalkArgs;
+use crate::documents::{sources, InvalidUtf8, Looking, Source, Walk};
 use crate::progress::Progress;
 use crate::records;
-use crate::rows::{ArticleRow, Row, RowWriter, SentenceRow, TextRow, NO_SENTENCE};
-use crate::EXIT_SOME_FAILED;
+use crate::rows::{ArticleRow, JsonArray, Row, RowWriter, SentenceRow, TextRow, NO_SENTENCE};
+use crate::{UsageError, EXIT_SOME_FAILED};
 
 /// Classify articles sentence by sentence or as whole articles, or stream JSONL records.
 #[derive(Debug, Args)]
@@ -53,10 +55,14 @@ pub struct ClassifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "jsonl")]
     format: OutputFormat,
-    /// Explain each sentence's label by its top features (sentence level, jsonl or text only):
+    /// Explain each sentence's label by its top features (sentence level; jsonl, json or text):
     /// jsonl rows get an `explanation` key, text lists the predicted label's features.
     #[arg(long)]
     explain: bool,
+    /// Also list each row's K most probable labels with their probabilities (sentence and text
+    /// level; JSON `top_k`, TSV columns top1, p_top1, ..., text `[label p, ...]`).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u16).range(1..))]
+    top_k: Option<u16>,
     /// With --explain: features listed per label.
     #[arg(long, value_name = "N", default_value_t = 8, requires = "explain")]
     top: usize,
@@ -75,6 +81,8 @@ pub struct ClassifyArgs {
     /// Articles that are not valid UTF-8: decode with U+FFFD and warn, or skip as failed.
     #[arg(long, value_enum, default_value = "replace", value_name = "WHAT")]
     invalid_utf8: InvalidUtf8,
+    #[command(flatten)]
+    walk: WalkArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,6 +102,8 @@ pub enum Level {
 pub enum OutputFormat {
     /// One JSON object per line.
     Jsonl,
+    /// One JSON array of the jsonl rows (one row per line inside it, written as classified).
+    Json,
     /// Tab-separated with a header line.
     Tsv,
     /// Aligned text for reading.
@@ -116,20 +126,48 @@ pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
         target_field,
         min_confidence,
         invalid_utf8,
+        walk,
+        top_k,
     } = args;
+    let top_k = top_k.map(usize::from);
     if target_field.is_some() && input_format != records::InputFormat::Jsonl {
         bail!("--target-field is for JSONL records; add --input-format jsonl");
     }
+    if top_k.is_some() && level == Level::Article {
+        bail!(
+            "--top-k lists the most probable labels of a sentence or text; article rows have every \
+             label's share instead: use --level sentence or --level text"
+        );
+    }
     let classifier = load_classifier(model.as_deref())?.with_min_confidence(min_confidence)?;
+    if let Some(k) = top_k.filter(|&k| k > classifier.labels().len()) {
+        bail!("--top-k {k} is more than the model's {} labels", classifier.labels().len());
+    }
     let classifier = match &target_field {
         // Records name their own target; a record without one falls back to --target.
         Some(_) => classifier.with_target(target.as_deref())?,
         None => bind_target(classifier, target.as_deref())?,
     };
+    let looking = match input_format {
+        records::InputFormat::Jsonl => Looking::Records,
+        records::InputFormat::Text => Looking::Articles,
+    };
+    let walk = walk.walk(looking)?;
+    if inputs.is_empty() && std::io::stdin().is_terminal() {
+        let what = match input_format {
+            records::InputFormat::Jsonl => "JSONL records",
+            records::InputFormat::Text => "an article",
+        };
+        eprintln!(
+            "stance: reading {what} from stdin (end with Ctrl-D); name files or directories to classify them"
+        );
+    }
     let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
     if input_format == records::InputFormat::Jsonl {
         if format != OutputFormat::Jsonl {
-            bail!("--input-format jsonl writes JSONL records; --format tsv and text are for text input");
+            bail!(
+                "--input-format jsonl writes JSONL records; --format json, tsv and text are for text input"
+            );
         }
         if explain {
             super::explain::check_classify_explain(level, format)?;
@@ -140,14 +178,16 @@ pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
             level,
             invalid_utf8,
             explain: explain.then_some(top),
+            top_k,
             quiet,
         };
-        return records::classify_records(&classifier, &inputs, &options);
+        return records::classify_records(&classifier, &inputs, &walk, &options);
     }
     if text_field.is_some() {
         bail!("--text-field is for JSONL records; add --input-format jsonl");
     }
-    classify(&classifier, &inputs, level, format, invalid_utf8, quiet, explain.then_some(top))
+    let output = Output { level, format, top_k, explain: explain.then_some(top) };
+    classify(&classifier, &inputs, &walk, &output, invalid_utf8, quiet)
 }
 
 /// At most this many documents are read, then processed in parallel, at a time.
@@ -195,6 +235,7 @@ impl Write for DocumentOutput<'_> {
 /// `out`, so a huge article streams.
 pub(super) fn for_each_document(
     inputs: &[PathBuf],
+    walk: &Arc<Walk>,
     invalid_utf8: InvalidUtf8,
     quiet: bool,
     out: &mut impl Write,
@@ -202,8 +243,8 @@ pub(super) fn for_each_document(
 ) -> Result<ExitCode> {
     // Sources are walked lazily, so the total is not known up front: the bar only counts.
     let bar = Progress::counter("documents", quiet);
-    let (mut failed, mut total) = (0, 0);
-    let mut documents = sources(inputs.to_vec())
+    let (mut failed, mut unreadable, mut total) = (0, 0, 0);
+    let mut documents = sources(inputs.to_vec(), Arc::clone(walk))
         .map(|source| {
             let text = source.read_with(invalid_utf8);
             (source, text)
@@ -255,7 +296,10 @@ pub(super) fn for_each_document(
                         }
                     }
                 }
-                Err(error) => Err(error.to_string()),
+                Err(error) => {
+                    unreadable += usize::from(error.unreadable);
+                    Err(error.message)
+                }
             };
             if let Err(problem) = outcome {
                 eprintln!("stance: {}: {problem}", source.display());
@@ -264,6 +308,11 @@ pub(super) fn for_each_document(
         }
     }
     bar.finish();
+    walk.warn_skipped();
+    if total > 0 && unreadable == total {
+        let inputs = if total == 1 { "input" } else { "inputs" };
+        return Err(UsageError(format!("nothing could be read from the {total} {inputs} named above")).into());
+    }
     if failed > 0 {
         eprintln!("stance: {failed} of {total} documents failed");
         return Ok(ExitCode::from(EXIT_SOME_FAILED));
@@ -273,23 +322,32 @@ pub(super) fn for_each_document(
 
 const NO_TEXT: &str = "empty or whitespace only";
 
+/// What the rows of text inputs hold and how they are written.
+struct Output {
+    level: Level,
+    format: OutputFormat,
+    top_k: Option<usize>,
+    explain: Option<usize>,
+}
+
 /// `stance classify` of text inputs.
 fn classify(
     classifier: &Classifier,
     inputs: &[PathBuf],
-    level: Level,
-    format: OutputFormat,
+    walk: &Arc<Walk>,
+    output: &Output,
     invalid_utf8: InvalidUtf8,
     quiet: bool,
-    explain: Option<usize>,
 ) -> Result<ExitCode> {
+    let Output { level, format, top_k, explain } = *output;
     if explain.is_some() {
         super::explain::check_classify_explain(level, format)?;
     }
-    let writer = RowWriter::new(format, classifier.labels());
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let writer = RowWriter::new(format, classifier.labels()).with_top_k(top_k);
+    let stdout = BufWriter::new(std::io::stdout().lock());
+    let mut out = JsonArray::new(stdout, format == OutputFormat::Json);
     writer.write_header(&mut out, level, classifier.knows_topic())?;
-    let code = for_each_document(inputs, invalid_utf8, quiet, &mut out, |source, text, out| {
+    let code = for_each_document(inputs, walk, invalid_utf8, quiet, &mut out, |source, text, out| {
         match level {
             Level::Sentence => {
                 let ranges = split_sentences(text);
@@ -308,7 +366,7 @@ fn classify(
                             Ok(explanation)
                         })
                         .transpose()?;
-                    let row = SentenceRow::predicted(&prediction, explanation.as_ref());
+                    let row = SentenceRow::predicted(&prediction, explanation.as_ref()).with_top_k(top_k);
                     writer.write(out, &source.name, &Row::Sentence(row))?;
                 }
             }
@@ -330,12 +388,12 @@ fn classify(
                         Ok::<_, stance_infer::InferError>(explanation)
                     })
                     .transpose()?;
-                let row = TextRow::predicted(&prediction, explanation.as_ref());
+                let row = TextRow::predicted(&prediction, explanation.as_ref()).with_top_k(top_k);
                 writer.write(out, &source.name, &Row::Text(row))?;
             }
         }
         Ok(Ok(()))
     })?;
-    out.flush()?;
+    out.finish()?;
     Ok(code)
 }

@@ -8,6 +8,7 @@ use stance_train::{CvSpec, TrainingRun};
 
 use super::{check_outputs, emit_report};
 use crate::args::{CvArgs, DataArgs, ModelArgs, ReportArgs, ReportFormat, TargetArgs};
+use crate::hints::with_folds_hint;
 use crate::{progress, report_file};
 
 /// Cross-validate training options; with --group-col no group straddles folds.
@@ -63,7 +64,8 @@ pub fn run(args: CvCommandArgs, quiet: bool) -> Result<ExitCode> {
     let labeled = data.read(group_col.as_deref())?;
     let spec = CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() };
     let bar = progress::Progress::new(spec.folds as u64, "folds", quiet);
-    let report = run.cross_validate(&trainer, &labeled, &spec, &|done, _| bar.set(done as u64))?;
+    let report = (run.cross_validate(&trainer, &labeled, &spec, &|done, _| bar.set(done as u64)))
+        .map_err(|error| with_folds_hint(error, false))?;
     bar.finish();
     let evaluation = report.evaluation();
     if let Some(file) = &report_file {

@@ -88,7 +88,7 @@ pub fn check_classify_explain(level: Level, format: OutputFormat) -> Result<()> 
         );
     }
     if format == OutputFormat::Tsv {
-        bail!("--explain needs --format jsonl or --format text (TSV has no room for explanations)");
+        bail!("--explain needs --format jsonl, json or text (TSV has no room for explanations)");
     }
     Ok(())
 }

@@ -421,8 +421,8 @@ fn feature_stages(config: &FeatureConfig) -> Vec<(&'static str, String)> {
         Norm::None => "none",
         Norm::L2 => "l2",
     };
-    let char_ngrams = match config.char_ngrams {
-        Some(_) => format!("{}, within word boundaries", range(config.char_ngrams)),
+    let char_ngrams = match config.char_ngrams() {
+        Some(_) => format!("{}, within word boundaries", range(config.char_ngrams())),
         None => "off".to_owned(),
     };
     let mut stages = Vec::new();
@@ -432,7 +432,7 @@ fn feature_stages(config: &FeatureConfig) -> Vec<(&'static str, String)> {
     stages.extend([
         ("lowercase", yes_no(config.lowercase)),
         ("stemmer", stemmer),
-        ("word n-grams", range(config.word_ngrams)),
+        ("word n-grams", range(config.word_ngrams())),
         ("char n-grams", char_ngrams),
         ("tf", tf.to_owned()),
         ("idf", idf.to_owned()),
@@ -456,6 +456,8 @@ fn feature_stages(config: &FeatureConfig) -> Vec<(&'static str, String)> {
                     cues.target.len()
                 ),
             )),
+            // Listed above, where every earlier card had them.
+            stance_features::Extractor::WordNgrams(_) | stance_features::Extractor::CharNgrams(_) => {}
         }
     }
     stages

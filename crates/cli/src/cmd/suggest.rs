@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
@@ -12,8 +13,10 @@ use stance_infer::{spread_most_uncertain, Classifier, Uncertainty};
 use stance_train::{read_unlabeled, Columns};
 
 use super::{check_outputs, emit_report, load_classifier};
-use crate::documents::collect;
+use crate::args::WalkArgs;
+use crate::documents::{collect, Looking, Walk};
 use crate::rows::tsv_field;
+use crate::UsageError;
 
 /// Pick the unlabeled sentences the model is least sure of, spread across articles, as a
 /// TSV ready to label (fill the empty `label` column, then add the rows to your training data).
@@ -44,6 +47,12 @@ pub struct SuggestArgs {
     /// Article column of a sentence-table pool.
     #[arg(long, default_value = "article", value_name = "COL")]
     group_col: String,
+    /// Sentence-id column of a sentence-table pool, copied to the output's `sentence` column
+    /// (a pool without it gives each row's line in the pool instead).
+    #[arg(long, default_value = "sentence", value_name = "COL")]
+    sentence_col: String,
+    #[command(flatten)]
+    walk: WalkArgs,
     /// Also write the TSV to this file (atomically).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -63,26 +72,41 @@ pub enum StrategyArg {
 
 /// `stance suggest`: `--n` and `--out` are checked before the model is loaded or the pool read.
 pub fn run(args: SuggestArgs) -> Result<ExitCode> {
-    let SuggestArgs { model, pool, n, strategy, text_col, label_col, group_col, out, force } = args;
+    let SuggestArgs {
+        model,
+        pool,
+        n,
+        strategy,
+        text_col,
+        label_col,
+        group_col,
+        sentence_col,
+        walk,
+        out,
+        force,
+    } = args;
     if n == 0 {
         bail!("--n must be at least 1");
     }
+    let walk = walk.walk(Looking::Articles)?;
     check_outputs([out.as_deref()], force)?;
     let classifier = load_classifier(model.as_deref())?;
     let strategy = match strategy {
         StrategyArg::Margin => Uncertainty::Margin,
         StrategyArg::Entropy => Uncertainty::Entropy,
     };
-    let columns = PoolColumns { text: text_col, label: label_col, article: group_col };
-    let tsv = suggest(&classifier, &pool, &columns, n, strategy)?;
+    let columns =
+        PoolColumns { text: text_col, label: label_col, article: group_col, sentence: sentence_col };
+    let tsv = suggest(&classifier, &pool, &walk, &columns, n, strategy)?;
     emit_report(&tsv, out.as_deref())
 }
 
 /// One sentence that could be labeled.
 struct Candidate {
     article: String,
-    /// Sentence index in its article, or the line of the pool table it came from.
-    position: usize,
+    /// The pool table's own sentence id; else the sentence's number in its article, or the line
+    /// of the pool table it came from.
+    sentence: String,
     text: String,
 }
 
@@ -91,13 +115,16 @@ struct PoolColumns {
     text: String,
     label: String,
     article: String,
+    sentence: String,
 }
 
 /// Reads the pool: sentence tables (by extension) row by row, skipping rows that already
 /// have a label; everything else as articles split into sentences. Unreadable articles are
 /// reported and skipped.
-fn candidates(pool: &[PathBuf], columns: &PoolColumns) -> Result<Vec<Candidate>> {
+fn candidates(pool: &[PathBuf], walk: &Arc<Walk>, columns: &PoolColumns) -> Result<Vec<Candidate>> {
     let mut candidates = Vec::new();
+    // Articles tried, and those that could not be read at all.
+    let (mut sources, mut unreadable) = (0, 0);
     for path in pool {
         if path.is_file() && is_sentence_table(path) {
             let table_columns = Columns {
@@ -106,31 +133,43 @@ fn candidates(pool: &[PathBuf], columns: &PoolColumns) -> Result<Vec<Candidate>>
                 group: Some(columns.article.clone()),
                 target: None,
                 topic: None,
+                id: Some(columns.sentence.clone()),
             };
             let table = read_unlabeled(path, None, &table_columns)?;
             for row in table.rows.into_iter().filter(|row| row.label.is_empty()) {
                 candidates.push(Candidate {
                     article: row.group.unwrap_or_else(|| path.display().to_string()),
-                    position: row.line,
+                    sentence: row.id.unwrap_or_else(|| row.line.to_string()),
                     text: row.text,
                 });
             }
             continue;
         }
-        for source in collect(std::slice::from_ref(path)) {
+        for source in collect(std::slice::from_ref(path), walk) {
+            sources += 1;
             match source.read() {
                 Ok(article) => {
                     for (i, range) in split_sentences(&article.text).into_iter().enumerate() {
                         candidates.push(Candidate {
                             article: source.name.clone(),
-                            position: i + 1,
+                            sentence: (i + 1).to_string(),
                             text: article.text[range].to_owned(),
                         });
                     }
                 }
-                Err(error) => eprintln!("stance: {}: {error}; skipped", source.display()),
+                Err(error) => {
+                    unreadable += usize::from(error.unreadable);
+                    eprintln!("stance: {}: {error}; skipped", source.display());
+                }
             }
         }
+    }
+    walk.warn_skipped();
+    if sources > 0 && unreadable == sources {
+        let inputs = if sources == 1 { "input" } else { "inputs" };
+        return Err(
+            UsageError(format!("nothing could be read from the {sources} {inputs} named above")).into()
+        );
     }
     Ok(candidates)
 }
@@ -145,11 +184,12 @@ fn is_sentence_table(path: &Path) -> bool {
 fn suggest(
     classifier: &Classifier,
     pool: &[PathBuf],
+    walk: &Arc<Walk>,
     columns: &PoolColumns,
     n: usize,
     strategy: Uncertainty,
 ) -> Result<String> {
-    let candidates = candidates(pool, columns)?;
+    let candidates = candidates(pool, walk, columns)?;
     if candidates.is_empty() {
         bail!("the pool has no unlabeled sentence");
     }
@@ -166,7 +206,7 @@ fn suggest(
             out,
             "{}\t{}\t{}\t\t{}\t{:.4}\t{:.4}",
             tsv_field(&c.article),
-            c.position,
+            tsv_field(&c.sentence),
             tsv_field(&c.text),
             labels[best],
             scored[i][best],

@@ -10,6 +10,7 @@ use stance_train::{CalibrationSpec, CvSpec, TrainingRun};
 
 use super::check_output;
 use crate::args::{CvArgs, DataArgs, ModelArgs, TargetArgs};
+use crate::hints::with_folds_hint;
 use crate::progress;
 
 /// Train a model from a labeled file and write it atomically.
@@ -92,10 +93,11 @@ pub fn run(args: TrainArgs, quiet: bool) -> Result<ExitCode> {
     run.check()?;
     let labeled = data.read(group_col.as_deref())?;
     let bar = progress::Progress::new(0, "training steps (folds, then the final fit)", quiet);
-    let trained = run.run_with_progress(&labeled, &|done, total| {
+    let trained = (run.run_with_progress(&labeled, &|done, total| {
         bar.set_total(total as u64);
         bar.set(done as u64);
-    })?;
+    }))
+    .map_err(|error| with_folds_hint(error, true))?;
     bar.finish();
     for warning in &trained.warnings {
         eprintln!("stance: warning: {warning}");

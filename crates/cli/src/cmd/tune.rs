@@ -170,7 +170,8 @@ pub fn run(args: TuneArgs, quiet: bool) -> Result<ExitCode> {
     let report = stance_train::tune(&base, &grid, &labeled, &spec, metric, &budget, &|done, total| {
         bar.set_total(total as u64);
         bar.set(done as u64);
-    })?;
+    })
+    .map_err(|error| crate::hints::with_folds_hint(error, false))?;
     bar.finish();
     let markdown = report.to_markdown();
     stance_model::write_atomically(&json_path, (serde_json::to_string_pretty(&report)? + "\n").as_bytes())

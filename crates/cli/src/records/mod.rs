@@ -44,6 +44,8 @@ pub struct RecordOptions<'a> {
     pub invalid_utf8: InvalidUtf8,
     /// Explain each prediction by this many features per label.
     pub explain: Option<usize>,
+    /// List each prediction's this many most probable labels.
+    pub top_k: Option<usize>,
     /// No progress counter.
     pub quiet: bool,
 }

@@ -25,9 +25,9 @@ use stance_infer::Classifier;
 
 use super::writer::RecordWriter;
 use super::RecordOptions;
-use crate::documents::sources;
+use crate::documents::{sources, Walk};
 use crate::progress::Progress;
-use crate::EXIT_SOME_FAILED;
+use crate::{UsageError, EXIT_SOME_FAILED};
 
 /// At most this many lines are read into one chunk.
 const LINES_PER_CHUNK: usize = 8192;
@@ -47,16 +47,18 @@ const WRITE_BUFFER: usize = 1 << 20;
 pub fn classify_records(
     classifier: &Classifier,
     inputs: &[PathBuf],
+    walk: &Arc<Walk>,
     options: &RecordOptions,
 ) -> Result<ExitCode> {
     let records = RecordWriter::new(classifier, options)?;
     let (chunk_sender, chunks) = sync_channel(CHUNKS_IN_FLIGHT);
     let inputs = inputs.to_vec();
+    let reader_walk = Arc::clone(walk);
     // Not scoped: on a broken pipe the command returns at once, even if this thread is still
     // blocked reading a slow stdin.
     std::thread::Builder::new()
         .name("stance-reader".into())
-        .spawn(move || read_chunks(inputs, &chunk_sender))?;
+        .spawn(move || read_chunks(inputs, reader_walk, &chunk_sender))?;
     let (output_sender, outputs) = sync_channel(CHUNKS_IN_FLIGHT);
     let writer =
         std::thread::Builder::new().name("stance-writer".into()).spawn(move || write_outputs(outputs))?;
@@ -70,6 +72,7 @@ pub fn classify_records(
             totals.failed += output.failed;
             totals.unreadable += output.unreadable;
         }
+        totals.opened += chunk.opened;
         bar.set(totals.records as u64);
         if output_sender.send(outputs).is_err() {
             break; // the writer stopped; its error is returned below
@@ -78,7 +81,16 @@ pub fn classify_records(
     drop(output_sender);
     writer.join().map_err(|_| anyhow!("the output thread failed"))??;
     bar.finish();
+    walk.warn_skipped();
 
+    if totals.opened == 0 && totals.unreadable > 0 {
+        let inputs = if totals.unreadable == 1 { "input" } else { "inputs" };
+        return Err(UsageError(format!(
+            "nothing could be read from the {} {inputs} named above",
+            totals.unreadable
+        ))
+        .into());
+    }
     if totals.failed == 0 && totals.unreadable == 0 {
         return Ok(ExitCode::SUCCESS);
     }
@@ -93,6 +105,8 @@ pub fn classify_records(
 
 #[derive(Default)]
 struct Totals {
+    /// Inputs that could be opened.
+    opened: usize,
     records: usize,
     failed: usize,
     unreadable: usize,
@@ -106,6 +120,8 @@ struct Chunk {
     /// The non-blank lines, one after the other.
     bytes: Vec<u8>,
     items: Vec<Item>,
+    /// Inputs opened while this chunk was read.
+    opened: usize,
 }
 
 enum Item {
@@ -128,13 +144,16 @@ impl Chunk {
 }
 
 /// The reader thread: walks the inputs lazily and sends their non-blank lines in chunks.
-fn read_chunks(inputs: Vec<PathBuf>, chunks: &SyncSender<Chunk>) {
+fn read_chunks(inputs: Vec<PathBuf>, walk: Arc<Walk>, chunks: &SyncSender<Chunk>) {
     let mut chunk = Chunk::default();
-    for source in sources(inputs) {
+    for source in sources(inputs, walk) {
         let name: Arc<str> = source.display().into();
         let mut input = chunk.add_input(&name);
         let mut reader = match source.open() {
-            Ok(reader) => Some(BufReader::with_capacity(READ_BUFFER, reader)),
+            Ok(reader) => {
+                chunk.opened += 1;
+                Some(BufReader::with_capacity(READ_BUFFER, reader))
+            }
             Err(error) => {
                 chunk.items.push(Item::Unreadable { input, line: None, message: error.to_string() });
                 None

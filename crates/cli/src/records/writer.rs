@@ -27,7 +27,7 @@ use crate::rows::{append_row, ArticleRow, Labels, Row, SentenceRow, TextRow, NO_
 /// The keys the rows of `level` add to a record, in output order: those of a sample row built
 /// as [`RecordWriter::record`] builds its rows, with `explanation` when `explain`, and
 /// `on_topic` (and `relevance`) when `topic`, as a model with a relevance section gives them.
-fn added_keys(level: Level, explain: bool, topic: bool) -> Vec<String> {
+fn added_keys(level: Level, explain: bool, topic: bool, top_k: Option<usize>) -> Vec<String> {
     let labels = Labels::new(&[]);
     let score = Score {
         probabilities: Vec::new(),
@@ -50,8 +50,10 @@ fn added_keys(level: Level, explain: bool, topic: bool) -> Vec<String> {
         on_topic: topic.then_some(false),
     };
     let row = match level {
-        Level::Text => Row::Text(TextRow::scored(&labels, &score, explanation)),
-        Level::Sentence => Row::Sentence(SentenceRow::streamed(1, &labels, &score, explanation)),
+        Level::Text => Row::Text(TextRow::scored(&labels, &score, explanation).with_top_k(top_k)),
+        Level::Sentence => {
+            Row::Sentence(SentenceRow::streamed(1, &labels, &score, explanation).with_top_k(top_k))
+        }
         Level::Article => Row::Article(ArticleRow::predicted(&article)),
     };
     let json = serde_json::to_string(&row).expect("a row serializes");
@@ -67,6 +69,7 @@ pub struct RecordWriter<'a> {
     level: Level,
     invalid_utf8: InvalidUtf8,
     explain: Option<usize>,
+    top_k: Option<usize>,
     /// The keys the rows add ([`added_keys`]).
     added: Vec<String>,
     labels: Labels,
@@ -74,7 +77,8 @@ pub struct RecordWriter<'a> {
 
 impl<'a> RecordWriter<'a> {
     pub fn new(classifier: &'a Classifier, options: &RecordOptions<'a>) -> Result<Self> {
-        let added = added_keys(options.level, options.explain.is_some(), classifier.knows_topic());
+        let added =
+            added_keys(options.level, options.explain.is_some(), classifier.knows_topic(), options.top_k);
         if added.iter().any(|key| key == options.text_field) {
             bail!(
                 "--text-field {} is a key that --level {} adds to each record; \
@@ -90,6 +94,7 @@ impl<'a> RecordWriter<'a> {
             level: options.level,
             invalid_utf8: options.invalid_utf8,
             explain: options.explain,
+            top_k: options.top_k,
             added,
             labels: Labels::new(classifier.labels()),
         })
@@ -157,7 +162,7 @@ impl<'a> RecordWriter<'a> {
                     out.extend_from_slice(&line.as_bytes()[..line.len() - 1]);
                     true
                 };
-                let row = TextRow::scored(&self.labels, &score, explanation.as_ref());
+                let row = TextRow::scored(&self.labels, &score, explanation.as_ref()).with_top_k(self.top_k);
                 append_row(out, fields, &Row::Text(row));
             }
             Level::Sentence => {
@@ -170,7 +175,8 @@ impl<'a> RecordWriter<'a> {
                     let score = score(sentence)?;
                     let explanation = self.explanation(sentence, target)?;
                     let fields = self.write_fields(out, &fields, Some((text_at, sentence)));
-                    let row = SentenceRow::streamed(i + 1, &self.labels, &score, explanation.as_ref());
+                    let row = SentenceRow::streamed(i + 1, &self.labels, &score, explanation.as_ref())
+                        .with_top_k(self.top_k);
                     append_row(out, fields, &Row::Sentence(row));
                 }
             }
@@ -250,6 +256,7 @@ mod tests {
             target_field: None,
             level,
             invalid_utf8: InvalidUtf8::Replace,
+            top_k: None,
             explain,
             quiet: true,
         };
@@ -330,6 +337,7 @@ mod tests {
             target_field: None,
             level: Level::Text,
             invalid_utf8: InvalidUtf8::Replace,
+            top_k: None,
             explain: None,
             quiet: true,
         };
@@ -352,7 +360,7 @@ mod row_key_tests {
     /// The default model with a relevance section: every text on the topic, or none.
     fn topic_classifier(on_topic: bool) -> Classifier {
         let mut model = Classifier::default_model().unwrap().model().clone();
-        model.format_version = 4;
+        model.format_version = stance_model::FORMAT_VERSION;
         model.checksum = None;
         model.relevance = Some(stance_model::Relevance {
             coefficients: vec![0.0; model.features.n_features()],
@@ -370,6 +378,7 @@ mod row_key_tests {
             target_field: None,
             level,
             invalid_utf8: InvalidUtf8::Replace,
+            top_k: None,
             explain,
             quiet: true,
         }
@@ -389,25 +398,26 @@ mod row_key_tests {
 
     #[test]
     fn added_keys_are_the_keys_of_the_level_row() {
-        assert_eq!(added_keys(Level::Text, false, false), ["label", "probabilities"]);
+        assert_eq!(added_keys(Level::Text, false, false, None), ["label", "probabilities"]);
+        assert_eq!(added_keys(Level::Text, false, false, Some(2)), ["label", "probabilities", "top_k"]);
         assert_eq!(
-            added_keys(Level::Text, true, true),
+            added_keys(Level::Text, true, true, None),
             ["label", "probabilities", "on_topic", "relevance", "explanation"]
         );
         assert_eq!(
-            added_keys(Level::Sentence, false, true),
+            added_keys(Level::Sentence, false, true, None),
             ["sentence", "label", "probabilities", "on_topic", "relevance"]
         );
         assert_eq!(
-            added_keys(Level::Sentence, true, false),
+            added_keys(Level::Sentence, true, false, None),
             ["sentence", "label", "probabilities", "explanation"]
         );
         assert_eq!(
-            added_keys(Level::Article, false, false),
+            added_keys(Level::Article, false, false, None),
             ["label", "sentences", "shares", "top_sentences"]
         );
         assert_eq!(
-            added_keys(Level::Article, false, true),
+            added_keys(Level::Article, false, true, None),
             ["label", "sentences", "shares", "top_sentences", "on_topic"]
         );
     }
@@ -422,7 +432,7 @@ mod row_key_tests {
                 for explain in explains {
                     for written in output(&classifier, level, explain, line) {
                         let mut expected = vec!["id".to_owned(), "text".to_owned()];
-                        expected.extend(added_keys(level, explain.is_some(), topic));
+                        expected.extend(added_keys(level, explain.is_some(), topic, None));
                         assert_eq!(keys(&written), expected, "{written}");
                     }
                 }
