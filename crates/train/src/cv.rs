@@ -13,7 +13,7 @@ use crate::targets::{fit_strategy, TargetSpec};
 use crate::trainer::Trainer;
 use crate::TrainError;
 
-/// Cross-validates `trainer` on `texts` labeled `targets` (indices into `labels`).
+/// Cross-validates `trainer` on `texts` labeled `label_ids` (label indices into `labels`).
 ///
 /// The featurizer is refitted inside each fold on its training rows only, so no vocabulary
 /// or idf information leaks from the test fold. With `groups`, folds follow the groups;
@@ -21,13 +21,13 @@ use crate::TrainError;
 pub fn cross_validate<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     texts: &[S],
-    targets: &[usize],
+    label_ids: &[usize],
     labels: &[String],
     groups: Option<(&str, &[String])>,
     folds: usize,
     seed: u64,
 ) -> Result<CvReport, TrainError> {
-    cross_validate_with_progress(trainer, texts, targets, labels, groups, folds, seed, &|_, _| {})
+    cross_validate_with_progress(trainer, texts, label_ids, labels, groups, folds, seed, &|_, _| {})
 }
 
 /// [`cross_validate`], calling `progress(done, total)` after each fold.
@@ -39,7 +39,7 @@ pub fn cross_validate<S: AsRef<str> + Sync>(
 pub fn cross_validate_with_progress<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     texts: &[S],
-    targets: &[usize],
+    label_ids: &[usize],
     labels: &[String],
     groups: Option<(&str, &[String])>,
     folds: usize,
@@ -47,7 +47,7 @@ pub fn cross_validate_with_progress<S: AsRef<str> + Sync>(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CvReport, TrainError> {
     let pooled = TargetSpec::default();
-    cross_validate_targets(trainer, &pooled, texts, targets, labels, None, groups, folds, seed, progress)
+    cross_validate_targets(trainer, &pooled, texts, label_ids, labels, None, groups, folds, seed, progress)
 }
 
 /// [`cross_validate_with_progress`] with a target strategy: every fold trains with `spec`
@@ -59,7 +59,7 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     spec: &TargetSpec,
     texts: &[S],
-    targets: &[usize],
+    label_ids: &[usize],
     labels: &[String],
     stance_targets: Option<&[Option<String>]>,
     groups: Option<(&str, &[String])>,
@@ -67,8 +67,8 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
     seed: u64,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CvReport, TrainError> {
-    let data = FoldData { spec, texts, targets, labels, stance_targets, groups };
-    let (strategy, test_sets) = plan_folds(targets, groups, folds, seed)?;
+    let data = FoldData { spec, texts, label_ids, labels, stance_targets, groups };
+    let (strategy, test_sets) = plan_folds(label_ids, groups, folds, seed)?;
     let all: Vec<usize> = (0..test_sets.len()).collect();
     let outcomes = run_folds(trainer, &data, &test_sets, &all, progress)?;
     let mut out_of_fold: Vec<Option<ScoredRow>> = vec![None; texts.len()];
@@ -90,7 +90,7 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
     // Every row is in exactly one test fold, so every slot is filled.
     let out_of_fold: Vec<ScoredRow> = out_of_fold.into_iter().flatten().collect();
     let predicted: Vec<usize> = out_of_fold.iter().map(ScoredRow::predicted).collect();
-    let pooled = Report::from_predictions(labels, targets, &predicted);
+    let pooled = Report::from_predictions(labels, label_ids, &predicted);
     Ok(CvReport {
         strategy,
         folds: test_sets.len(),
@@ -174,7 +174,7 @@ pub(crate) struct FoldOutcome {
 pub(crate) struct FoldData<'a, S> {
     pub(crate) spec: &'a TargetSpec,
     pub(crate) texts: &'a [S],
-    pub(crate) targets: &'a [usize],
+    pub(crate) label_ids: &'a [usize],
     pub(crate) labels: &'a [String],
     pub(crate) stance_targets: Option<&'a [Option<String>]>,
     pub(crate) groups: Option<(&'a str, &'a [String])>,
@@ -187,14 +187,15 @@ fn run_fold<S: AsRef<str> + Sync>(
     fold: usize,
     test: &[usize],
 ) -> Result<FoldOutcome, TrainError> {
-    let FoldData { spec, texts, targets, labels, stance_targets, groups } = *data;
+    let FoldData { spec, texts, label_ids, labels, stance_targets, groups } = *data;
     let train = train_indices(texts.len(), test);
     let train_texts: Vec<&str> = train.iter().map(|&i| texts[i].as_ref()).collect();
-    let train_targets: Vec<usize> = train.iter().map(|&i| targets[i]).collect();
+    let train_label_ids: Vec<usize> = train.iter().map(|&i| label_ids[i]).collect();
     let train_stance: Option<Vec<String>> = stance_targets
         .filter(|_| spec.uses_targets())
         .map(|all| train.iter().filter_map(|&i| all[i].clone()).collect());
-    let fitted = fit_strategy(trainer, spec, &train_texts, &train_targets, labels, train_stance.as_deref())?;
+    let fitted =
+        fit_strategy(trainer, spec, &train_texts, &train_label_ids, labels, train_stance.as_deref())?;
     let scorer =
         Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref(), None).map_err(
             |problem| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), problem },
@@ -215,14 +216,14 @@ fn run_fold<S: AsRef<str> + Sync>(
             let row = ScoredRow {
                 text: texts[i].as_ref().to_owned(),
                 source,
-                truth: targets[i],
+                truth: label_ids[i],
                 probabilities,
                 target,
             };
             Ok((i, row))
         })
         .collect::<Result<_, TrainError>>()?;
-    let truth: Vec<usize> = test.iter().map(|&i| targets[i]).collect();
+    let truth: Vec<usize> = test.iter().map(|&i| label_ids[i]).collect();
     let guess: Vec<usize> = scored.iter().map(|(_, row)| row.predicted()).collect();
     let report = Report::from_predictions(labels, &truth, &guess);
     let class_f1 = report

@@ -515,7 +515,7 @@ pub fn tune(
             let fold_data = FoldData {
                 spec: &state.run.targets,
                 texts: &texts,
-                targets: &label_ids,
+                label_ids: &label_ids,
                 labels: &labels,
                 stance_targets: stance_targets.as_deref(),
                 groups,
