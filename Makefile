@@ -9,7 +9,7 @@ TRAINING := data/labeled/training.tsv
 # Evaluation data sets are not part of the repo; point DATASETS at a copy.
 DATASETS ?= ../shared/datasets
 
-.PHONY: build test lint fmt doc demo model training-data loao eval-test cv report-check eval-ibm bench bench-build compare-sklearn fuzz mutants python-package python-test python-throughput spark-check clean
+.PHONY: build test lint fmt doc demo model training-data loao eval-test cv report-check eval-ibm eval-semeval bench bench-build compare-sklearn fuzz mutants python-package python-test python-throughput spark-check clean
 
 build:
 	$(CARGO) build --release --workspace
@@ -79,6 +79,18 @@ eval-ibm: build
 	@test -f $(DATASETS)/ibm-claim-stance/train.tsv || { echo "no $(DATASETS)/ibm-claim-stance; set DATASETS=path"; exit 1; }
 	$(STANCE) train --data $(DATASETS)/ibm-claim-stance/train.tsv --group-col target --out target/ibm-claim-stance.json --force
 	$(STANCE) evaluate --model target/ibm-claim-stance.json --data $(DATASETS)/ibm-claim-stance/test.tsv
+
+## SemEval-2016 Task 6 subtask A (SEMEVAL=DIR holding the organisers' *-all-annotations.txt files,
+## outside the repo): the plain default search of `tune --metric f-avg` on trial + training data
+## (2,914 tweets), then the test file (1,249 tweets) scored once. SEMEVAL_BUDGET bounds the search.
+SEMEVAL_BUDGET ?= 4m
+eval-semeval: build
+	@test -f $(SEMEVAL)/trainingdata-all-annotations.txt || { echo "set SEMEVAL=DIR with the SemEval-2016 Task 6 files (README: SemEval-2016)"; exit 1; }
+	{ cat $(SEMEVAL)/trialdata-all-annotations.txt; tail -n +2 $(SEMEVAL)/trainingdata-all-annotations.txt; } > target/semeval-train.txt
+	$(STANCE) tune --quiet --data target/semeval-train.txt --encoding auto --target-col Target --metric f-avg \
+		--budget $(SEMEVAL_BUDGET) --out target/semeval.json --force > /dev/null
+	$(STANCE) evaluate --model target/semeval.json --data $(SEMEVAL)/testdata-taskA-all-annotations.txt \
+		--encoding auto --target-col Target
 
 ## Speed, memory and macro-F1 of stance against fastText, scikit-learn and Vowpal Wabbit on a
 ## synthetic corpus of BENCH_ROWS training rows (20000, 200000, 1000000); writes BENCHMARKS.md and

@@ -1,6 +1,7 @@
 //! The end-to-end tests: one binary (as ripgrep does) so the `stance` binary and the helpers
 //! in `common` are built and linked once, and a new test file is one `mod` line here.
 
+mod baselines;
 mod cli;
 mod common;
 mod evaluation;

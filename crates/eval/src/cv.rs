@@ -135,6 +135,11 @@ impl CvReport {
         self.mean.f_avg =
             neutral.map(|_| MeanStd::of(&self.per_fold.iter().filter_map(|f| f.f_avg).collect::<Vec<_>>()));
         self.per_target = per_target_reports(&self.pooled.confusion.labels, &self.out_of_fold, neutral);
+        if self.out_of_fold.iter().any(|r| r.target.is_some()) {
+            let truth: Vec<usize> = self.out_of_fold.iter().map(|r| r.truth).collect();
+            let targets: Vec<Option<&str>> = self.out_of_fold.iter().map(|r| r.target.as_deref()).collect();
+            self.pooled.set_baseline_by_group(&truth, &targets, neutral);
+        }
     }
 
     /// Calibration and worst errors of the pooled out-of-fold predictions (empty for a report

@@ -267,7 +267,11 @@ impl Evaluation {
     pub fn from_rows_with_neutral(labels: &[String], rows: &[ScoredRow], neutral: Option<&str>) -> Self {
         let truth: Vec<usize> = rows.iter().map(|r| r.truth).collect();
         let predicted: Vec<usize> = rows.iter().map(ScoredRow::predicted).collect();
-        let report = Report::from_predictions_with_neutral(labels, &truth, &predicted, neutral);
+        let mut report = Report::from_predictions_with_neutral(labels, &truth, &predicted, neutral);
+        if rows.iter().any(|r| r.target.is_some()) {
+            let targets: Vec<Option<&str>> = rows.iter().map(|r| r.target.as_deref()).collect();
+            report.set_baseline_by_group(&truth, &targets, neutral);
+        }
         let confidence: Vec<f64> = rows.iter().map(ScoredRow::confidence).collect();
         let correct: Vec<bool> = truth.iter().zip(&predicted).map(|(t, p)| t == p).collect();
         let reliability = Reliability::from_confidences(&confidence, &correct, RELIABILITY_BINS);

@@ -36,7 +36,7 @@ pub use evaluation::{
     per_target_reports, Abstention, CoveragePoint, Evaluation, Mistake, Reliability, ReliabilityBin,
     ScoredRow, TemperatureEffect, ABSTENTION_THRESHOLDS, RELIABILITY_BINS, WORST_ERRORS,
 };
-pub use metrics::{f_avg, ClassMetrics, Confusion, MeanStd, Report};
+pub use metrics::{f_avg, Baseline, ClassMetrics, Confusion, MeanStd, Report};
 pub use neutral::{detect_neutral_label, resolve_neutral_label, NEUTRAL_LABEL_NAMES};
 pub use score::{evaluate, evaluate_model, EvaluateOptions, LabeledText};
 pub use summary::EvaluationSummary;

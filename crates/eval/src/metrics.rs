@@ -55,6 +55,114 @@ pub struct Report {
     pub per_class: BTreeMap<String, ClassMetrics>,
     /// Confusion matrix in label-index order.
     pub confusion: Confusion,
+    /// What the majority-class rule scores on the same rows, to read every metric against;
+    /// `None` when there are no rows (and in reports written before baselines existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
+}
+
+/// The metrics of a rule that ignores the text: every row gets the most frequent true label of
+/// its rows (of all rows, or of its stance target's rows). A model is only useful by what it
+/// adds to this: always-neutral can score 0.68 accuracy on the seed corpus.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// What the rule predicts, e.g. `always neutral` or `the majority label of each target`.
+    pub rule: String,
+    /// Accuracy of the rule.
+    pub accuracy: f64,
+    /// Macro-F1 of the rule (over every label, as [`Report::macro_f1`]).
+    pub macro_f1: f64,
+    /// Support-weighted F1 of the rule.
+    pub weighted_f1: f64,
+    /// F_avg of the rule, when the neutral label is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f_avg: Option<f64>,
+    /// F1 of each label under the rule (what F_avg is recomputed from).
+    pub per_class_f1: BTreeMap<String, f64>,
+}
+
+impl Baseline {
+    /// The rule that predicts `predicted[i]` for row `i`, described by `rule`, scored
+    /// against `truth`.
+    fn of_predictions(
+        rule: String,
+        labels: &[String],
+        truth: &[usize],
+        predicted: &[usize],
+        neutral: Option<&str>,
+    ) -> Baseline {
+        let report = Report::without_baseline(labels, truth, predicted, neutral);
+        Baseline {
+            rule,
+            accuracy: report.accuracy,
+            macro_f1: report.macro_f1,
+            weighted_f1: report.weighted_f1,
+            f_avg: report.f_avg,
+            per_class_f1: report.per_class.iter().map(|(label, m)| (label.clone(), m.f1)).collect(),
+        }
+    }
+
+    /// Every row gets the most frequent label of `truth` (ties: the first in label order);
+    /// `None` when there are no rows.
+    pub fn majority(labels: &[String], truth: &[usize], neutral: Option<&str>) -> Option<Baseline> {
+        let label = most_frequent(labels.len(), truth.iter().copied())?;
+        let predicted = vec![label; truth.len()];
+        Some(Self::of_predictions(format!("always {}", labels[label]), labels, truth, &predicted, neutral))
+    }
+
+    /// Every row gets the most frequent true label among the rows of its group (a stance
+    /// target; rows without one form one group), as SemEval-2016's majority baseline does per
+    /// target. `None` when there are no rows.
+    ///
+    /// # Panics
+    ///
+    /// When `groups` is not one per row.
+    pub fn majority_per_group(
+        labels: &[String],
+        truth: &[usize],
+        groups: &[Option<&str>],
+        neutral: Option<&str>,
+    ) -> Option<Baseline> {
+        assert_eq!(truth.len(), groups.len(), "one group per row");
+        let mut members: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+        for (row, group) in groups.iter().enumerate() {
+            members.entry(*group).or_default().push(row);
+        }
+        if members.len() <= 1 {
+            return Self::majority(labels, truth, neutral);
+        }
+        let mut predicted = vec![0; truth.len()];
+        for rows in members.values() {
+            let label = most_frequent(labels.len(), rows.iter().map(|&r| truth[r]))?;
+            for &row in rows {
+                predicted[row] = label;
+            }
+        }
+        let rule = "the majority label of each target".to_owned();
+        Some(Self::of_predictions(rule, labels, truth, &predicted, neutral))
+    }
+
+    /// Recomputes [`Baseline::f_avg`] for `neutral` (as [`f_avg`] does for a report).
+    fn set_neutral_label(&mut self, neutral: Option<&str>) {
+        self.f_avg = neutral.map(|neutral| {
+            let stance: Vec<f64> =
+                self.per_class_f1.iter().filter(|(label, _)| *label != neutral).map(|(_, f1)| *f1).collect();
+            ratio(stance.iter().sum(), stance.len() as f64)
+        });
+    }
+}
+
+/// The most frequent of `values` (indices below `k`), the smallest index on ties; `None` when
+/// there is none.
+fn most_frequent(k: usize, values: impl Iterator<Item = usize>) -> Option<usize> {
+    let mut counts = vec![0usize; k];
+    let mut any = false;
+    for v in values {
+        counts[v] += 1;
+        any = true;
+    }
+    // `max_by_key` keeps the last maximum; iterating in reverse makes that the first index.
+    any.then(|| (0..k).rev().max_by_key(|&i| counts[i]).unwrap_or(0))
 }
 
 /// `num / den`, or 0 when `den` is 0 (scikit-learn's `zero_division=0`).
@@ -90,6 +198,28 @@ impl Report {
     ///
     /// As [`Report::from_predictions`], and when `neutral` is not one of `labels`.
     pub fn from_predictions_with_neutral(
+        labels: &[String],
+        truth: &[usize],
+        predicted: &[usize],
+        neutral: Option<&str>,
+    ) -> Report {
+        let mut report = Self::without_baseline(labels, truth, predicted, neutral);
+        report.baseline = Baseline::majority(labels, truth, neutral);
+        report
+    }
+
+    /// Replaces the baseline with the majority label of each row's group (see
+    /// [`Baseline::majority_per_group`]).
+    ///
+    /// # Panics
+    ///
+    /// When `truth` or `groups` is not one per row of the report, or `neutral` is not a label.
+    pub fn set_baseline_by_group(&mut self, truth: &[usize], groups: &[Option<&str>], neutral: Option<&str>) {
+        assert_eq!(truth.len(), self.n, "one truth per row");
+        self.baseline = Baseline::majority_per_group(&self.confusion.labels, truth, groups, neutral);
+    }
+
+    fn without_baseline(
         labels: &[String],
         truth: &[usize],
         predicted: &[usize],
@@ -140,6 +270,7 @@ impl Report {
             f_avg: None,
             per_class,
             confusion: Confusion { labels: labels.to_vec(), matrix },
+            baseline: None,
         };
         report.set_neutral_label(neutral);
         report
@@ -161,6 +292,9 @@ impl Report {
             );
             f_avg(self, neutral)
         });
+        if let Some(baseline) = &mut self.baseline {
+            baseline.set_neutral_label(neutral);
+        }
     }
 
     /// Mean F1 over the labels other than `except` that occur in the truth or the predictions
@@ -234,6 +368,44 @@ mod tests {
     use super::*;
 
     const EPS: f64 = 1e-12;
+
+    #[test]
+    fn majority_baseline_by_hand() {
+        // Truth n n n s o (labels neutral, oppose, support): always neutral is right 3 of 5;
+        // F1 neutral = 2·3 / (2·3 + 2) = 3/4, the stance labels 0, so macro-F1 1/4, F_avg 0.
+        let labels = names(&["neutral", "oppose", "support"]);
+        let truth = [0, 0, 0, 2, 1];
+        let report =
+            Report::from_predictions_with_neutral(&labels, &truth, &[2, 2, 0, 2, 1], Some("neutral"));
+        let baseline = report.baseline.clone().unwrap();
+        assert_eq!(baseline.rule, "always neutral");
+        assert!((baseline.accuracy - 0.6).abs() < EPS);
+        assert!((baseline.macro_f1 - 0.25).abs() < EPS);
+        assert!((baseline.weighted_f1 - 0.45).abs() < EPS);
+        assert_eq!(baseline.f_avg, Some(0.0));
+        // Per target: t1 = rows 0-2 (neutral), t2 = rows 3-4 (a tie oppose/support: oppose,
+        // the first label). Predicted n n n o o: 4 of 5 right; F1 oppose 2/3, support 0.
+        let mut by_target = report.clone();
+        by_target.set_baseline_by_group(
+            &truth,
+            &[Some("t1"), Some("t1"), Some("t1"), Some("t2"), Some("t2")],
+            Some("neutral"),
+        );
+        let grouped = by_target.baseline.unwrap();
+        assert_eq!(grouped.rule, "the majority label of each target");
+        assert!((grouped.accuracy - 0.8).abs() < EPS);
+        assert!((grouped.f_avg.unwrap() - 1.0 / 3.0).abs() < EPS);
+        // One group is the plain majority; no rows, no baseline.
+        let mut one = report.clone();
+        one.set_baseline_by_group(&truth, &[None; 5], Some("neutral"));
+        assert_eq!(one.baseline, report.baseline);
+        assert!(Report::from_predictions(&labels, &[], &[]).baseline.is_none());
+        // Naming another neutral label recomputes the baseline's F_avg: without support,
+        // (3/4 + 0) / 2.
+        let mut renamed = report;
+        renamed.set_neutral_label(Some("support"));
+        assert!((renamed.baseline.unwrap().f_avg.unwrap() - 0.375).abs() < EPS);
+    }
 
     fn names(labels: &[&str]) -> Vec<String> {
         labels.iter().map(|s| s.to_string()).collect()
@@ -398,7 +570,11 @@ mod tests {
         let obj = v.as_object().unwrap();
         let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["accuracy", "confusion", "macro_f1", "n", "per_class", "weighted_f1"]);
+        assert_eq!(keys, ["accuracy", "baseline", "confusion", "macro_f1", "n", "per_class", "weighted_f1"]);
+        let mut baseline_keys: Vec<&str> =
+            obj["baseline"].as_object().unwrap().keys().map(String::as_str).collect();
+        baseline_keys.sort_unstable();
+        assert_eq!(baseline_keys, ["accuracy", "macro_f1", "per_class_f1", "rule", "weighted_f1"]);
         let mut confusion_keys: Vec<&str> =
             obj["confusion"].as_object().unwrap().keys().map(String::as_str).collect();
         confusion_keys.sort_unstable();

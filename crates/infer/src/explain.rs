@@ -385,6 +385,7 @@ mod tests {
             calibration: None,
             checksum: None,
             relevance: None,
+            priors: None,
             targets: None,
         };
         Classifier::from_model(model).unwrap()

@@ -89,6 +89,14 @@ pub enum ConsistencyError {
         /// The value.
         value: f64,
     },
+    /// Class priors that are not one finite log-offset per label.
+    #[error("priors give {offsets} log-offsets for {labels} labels, or one that is not finite")]
+    Priors {
+        /// Log-offsets given.
+        offsets: usize,
+        /// Labels of the model.
+        labels: usize,
+    },
     /// A calibration temperature that is not finite and positive.
     #[error("temperature {temperature} is not a finite positive number")]
     Temperature {

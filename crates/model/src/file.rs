@@ -20,8 +20,9 @@ pub const FORMAT: &str = "stance-model";
 /// field, version 3 the optional `targets` section, version 4 the optional `relevance` section
 /// (and is the version that names text normalisation, feature hashing and calibration, which
 /// earlier builds cannot read), version 5 the tagged list of feature extractors in place of the
-/// `word_ngrams`/`char_ngrams` fields. A file is stamped with the oldest version that describes it
-/// ([`ModelFile::version_needed`]); a file read in an older layout keeps its version.
+/// `word_ngrams`/`char_ngrams` fields and the optional `priors` section. A file is stamped with
+/// the oldest version that describes it ([`ModelFile::version_needed`]); a file read in an older
+/// layout keeps its version.
 pub const FORMAT_VERSION: u32 = 5;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
@@ -33,6 +34,19 @@ pub struct Calibration {
     /// The temperature T (finite, > 0; above 1 softens over-confident probabilities).
     pub temperature: f64,
     /// What held-out data T was fitted on, for people.
+    pub fitted_on: String,
+}
+
+/// Class priors fitted by cross-validation to maximise a metric (format version ≥ 5): each
+/// label's probability is multiplied by `exp(log_offsets[label])` and the probabilities
+/// renormalised, which moves the decision away from plain argmax (F_avg, for one, ignores the
+/// neutral label, so the best rule predicts it less often than argmax does).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Priors {
+    /// One log-offset per label, in label order (finite).
+    pub log_offsets: Vec<f64>,
+    /// What they were fitted on and for, for people.
     pub fitted_on: String,
 }
 
@@ -72,6 +86,10 @@ pub struct ModelFile {
     /// from models trained without topic information, which give every text a stance label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relevance: Option<Relevance>,
+    /// Class priors fitted by cross-validation (format version ≥ 5), applied by the scorer to
+    /// every prediction; absent from models trained without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priors: Option<Priors>,
 }
 
 /// One feature's weight for one label (see [`ModelFile::top_features`]).
@@ -154,6 +172,9 @@ impl ModelFile {
         if self.relevance.is_some() && self.neutral_label.is_none() {
             return Err(ConsistencyError::RelevanceWithoutNeutral);
         }
+        if self.priors.is_some() && self.format_version < 5 {
+            return Err(needs("priors", 5));
+        }
         let topic = self.topic_scorer()?;
         let scorer = Scorer::new(
             &self.labels,
@@ -162,6 +183,10 @@ impl ModelFile {
             self.targets.as_ref(),
             self.calibration.as_ref().map(|c| c.temperature),
         )?;
+        let scorer = match &self.priors {
+            Some(priors) => scorer.with_priors(&priors.log_offsets)?,
+            None => scorer,
+        };
         Ok(match (topic, &self.neutral_label) {
             (Some(topic), Some(neutral)) => {
                 let neutral = self.labels.iter().position(|l| l == neutral).expect("checked above");
@@ -176,11 +201,14 @@ impl ModelFile {
         self.relevance.as_ref().map(|r| TopicScorer::new(r, &self.features)).transpose()
     }
 
-    /// The oldest format version that can describe this model: 5 when its feature config is
-    /// spelled as the extractor list (every model this build trains), 4 with a section that
-    /// format 3 builds cannot read (relevance, text normalisation, feature hashing,
+    /// The oldest format version that can describe this model: 5 with class priors or when its
+    /// feature config is spelled as the extractor list (every model this build trains), 4 with a
+    /// section that format 3 builds cannot read (relevance, text normalisation, feature hashing,
     /// calibration), 3 with a targets section, 2 otherwise.
     pub fn version_needed(&self) -> u32 {
+        if self.priors.is_some() {
+            return 5;
+        }
         let config = self.features.config();
         if config.needs_extractor_list() {
             return 5;
@@ -365,6 +393,7 @@ mod tests {
             calibration: None,
             checksum: None,
             relevance: None,
+            priors: None,
             targets: None,
         }
     }
@@ -452,6 +481,25 @@ mod tests {
         assert_eq!(top[0].feature, "troop");
         assert!(model.top_features("oppose", 0).unwrap().is_empty());
         assert!(model.top_features("maybe", 3).is_none());
+    }
+
+    #[test]
+    fn priors_need_format_5_and_one_finite_offset_per_label() {
+        let mut model = tiny_model();
+        let plain = model.scorer().unwrap().probabilities("troops yes", None).unwrap();
+        model.priors = Some(Priors { log_offsets: vec![0.0, 1.0], fitted_on: "test".into() });
+        assert_eq!(model.version_needed(), 5);
+        model.format_version = 4;
+        let err = model.scorer().unwrap_err().to_string();
+        assert!(err.contains("priors section needs format version 5"), "{err}");
+        model.format_version = 5;
+        let shifted = model.scorer().unwrap().probabilities("troops yes", None).unwrap();
+        let moved = (shifted[1] / shifted[0]) / (plain[1] / plain[0]);
+        assert!((moved - 1f64.exp()).abs() < 1e-9, "{moved}");
+        model.priors = Some(Priors { log_offsets: vec![0.0], fitted_on: "test".into() });
+        assert!(model.scorer().is_err());
+        model.priors = Some(Priors { log_offsets: vec![0.0, f64::NAN], fitted_on: "test".into() });
+        assert!(model.scorer().is_err());
     }
 
     #[test]

@@ -35,10 +35,12 @@ pub use atomic::write_atomically;
 pub use consistency::{ConsistencyError, ExpectedWidth};
 pub use digest::sha256_hex;
 pub use error::ModelError;
-pub use file::{Calibration, FeatureWeight, ModelFile, FORMAT, FORMAT_VERSION, OLDEST_SUPPORTED_VERSION};
+pub use file::{
+    Calibration, FeatureWeight, ModelFile, Priors, FORMAT, FORMAT_VERSION, OLDEST_SUPPORTED_VERSION,
+};
 pub use linear::{argmax, softmax, LinearModel};
 pub use relevance::{parse_topic_terms, Relevance, TopicScorer, Topicality};
-pub use scorer::{Part, Route, Scored, Scorer, TargetError};
+pub use scorer::{apply_priors, Part, Route, Scored, Scorer, TargetError};
 pub use targets::{conjoin, TargetModel, TargetModels};
 pub use training::{
     CalibrationOptions, ColumnNames, CvOptions, SolverReport, TargetOptions, TrainingInfo, TrainingOptions,

@@ -111,6 +111,8 @@ pub struct Scorer {
     layout: Layout,
     /// The relevance section and the index of the neutral label it gives off-topic text.
     topic: Option<(TopicScorer, usize)>,
+    /// Class priors: log-offsets added to the log-probabilities, one per label.
+    priors: Option<Vec<f64>>,
 }
 
 /// The score of one text ([`Scorer::score`]).
@@ -201,7 +203,19 @@ impl Scorer {
                 Layout::Conjoined { targets: targets.clone() }
             }
         };
-        Ok(Self { main, layout, topic: None })
+        Ok(Self { main, layout, topic: None, priors: None })
+    }
+
+    /// Adds class priors: every prediction's probabilities are multiplied by
+    /// `exp(log_offsets[label])` and renormalised, before relevance. Refuses offsets that are
+    /// not one finite number per label.
+    pub fn with_priors(mut self, log_offsets: &[f64]) -> Result<Self, ConsistencyError> {
+        let labels = self.main.linear.n_labels();
+        if log_offsets.len() != labels || log_offsets.iter().any(|o| !o.is_finite()) {
+            return Err(ConsistencyError::Priors { offsets: log_offsets.len(), labels });
+        }
+        self.priors = Some(log_offsets.to_vec());
+        Ok(self)
     }
 
     /// Adds topic relevance: texts off the topic get label `neutral` (see
@@ -226,6 +240,9 @@ impl Scorer {
         let base = route.featurizer.transform(text);
         let logits = route.linear.logits(&route.extend(&base));
         let mut probabilities = route.linear.probabilities_from_logits(&logits);
+        if let Some(offsets) = &self.priors {
+            apply_priors(&mut probabilities, offsets);
+        }
         let mut best = argmax(&probabilities).unwrap_or(0);
         let topicality = self.topic.as_ref().map(|(topic, neutral)| {
             let main = &self.main.featurizer;
@@ -312,6 +329,18 @@ impl Scorer {
     /// Probabilities of every label for `text` about `target` (relevance applied).
     pub fn probabilities(&self, text: &str, target: Option<&str>) -> Result<Vec<f64>, TargetError> {
         Ok(self.score(text, target)?.probabilities)
+    }
+}
+
+/// Multiplies each probability by `exp(offset)` and renormalises (in log space, so a tiny
+/// probability cannot underflow to a division by zero).
+pub fn apply_priors(probabilities: &mut [f64], log_offsets: &[f64]) {
+    let logs: Vec<f64> =
+        probabilities.iter().zip(log_offsets).map(|(p, o)| p.max(f64::MIN_POSITIVE).ln() + o).collect();
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = logs.iter().map(|l| (l - top).exp()).sum();
+    for (p, l) in probabilities.iter_mut().zip(&logs) {
+        *p = (l - top).exp() / sum;
     }
 }
 

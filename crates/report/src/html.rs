@@ -7,8 +7,8 @@ use stance_eval::{CvReport, MeanStd};
 use crate::charts::{class_bars, confusion_heatmap, reliability_diagram};
 use crate::svg::{escape, truncate};
 use crate::{
-    averages, class_rows, fold_groups, maybe, strategy_text, temperature_note, ReportPage, F_AVG_NOTE,
-    MAX_ERROR_TEXT,
+    averages, baseline_note, class_rows, fold_groups, maybe, strategy_text, temperature_note, versus,
+    ReportPage, F_AVG_NOTE, MAX_ERROR_TEXT,
 };
 
 /// Inline style sheet: system fonts only, light colour scheme, two-column layout that wraps.
@@ -31,6 +31,7 @@ font-size:.85rem}
 .metric{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 16px}
 .metric b{display:block;font-size:1.75rem;font-weight:650;line-height:1.2;font-variant-numeric:tabular-nums}
 .metric span{color:var(--muted);font-size:.85rem}
+.metric i{display:block;color:var(--muted);font-size:.75rem;font-style:normal}
 .scope{color:var(--muted);font-size:.85rem;margin:0 0 18px}
 section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:18px 22px;\
 margin:0 0 18px;min-width:0;overflow-x:auto}
@@ -88,21 +89,23 @@ pub fn render(page: &ReportPage<'_>) -> String {
 
     // Headline metrics.
     out.push_str("<div class=\"metrics\">\n");
+    let baseline = report.baseline.as_ref();
     let mut headline = vec![
-        (report.n.to_string(), "rows"),
-        (format!("{:.3}", report.accuracy), "accuracy"),
-        (format!("{:.3}", report.macro_f1), "macro-F1"),
+        (report.n.to_string(), "rows", None),
+        (format!("{:.3}", report.accuracy), "accuracy", baseline.map(|b| b.accuracy)),
+        (format!("{:.3}", report.macro_f1), "macro-F1", baseline.map(|b| b.macro_f1)),
     ];
     if let Some(f_avg) = report.f_avg {
-        headline.push((format!("{f_avg:.3}"), "F_avg (stance labels)"));
+        headline.push((format!("{f_avg:.3}"), "F_avg (stance labels)", baseline.and_then(|b| b.f_avg)));
     }
-    headline.push((format!("{:.3}", report.weighted_f1), "weighted-F1"));
-    headline.push((format!("{:.3}", evaluation.reliability.ece), "ECE (calibration error)"));
+    headline.push((format!("{:.3}", report.weighted_f1), "weighted-F1", baseline.map(|b| b.weighted_f1)));
+    headline.push((format!("{:.3}", evaluation.reliability.ece), "ECE (calibration error)", None));
     if let Some(a) = &evaluation.abstention {
-        headline.push((format!("{:.3}", a.at.coverage), "coverage (decided rows)"));
+        headline.push((format!("{:.3}", a.at.coverage), "coverage (decided rows)", None));
     }
-    for (value, name) in headline {
-        let _ = writeln!(out, "<div class=\"metric\"><b>{value}</b><span>{name}</span></div>");
+    for (value, name, majority) in headline {
+        let majority = majority.map_or(String::new(), |m| format!("<i>majority {m:.3}</i>"));
+        let _ = writeln!(out, "<div class=\"metric\"><b>{value}</b><span>{name}</span>{majority}</div>");
     }
     out.push_str("</div>\n");
     let mut scope = match page.cv {
@@ -118,6 +121,10 @@ pub fn render(page: &ReportPage<'_>) -> String {
     if report.f_avg.is_some() {
         scope.push(' ');
         scope.push_str(F_AVG_NOTE);
+    }
+    if let Some(note) = baseline_note(report) {
+        scope.push(' ');
+        scope.push_str(&note);
     }
     let _ = writeln!(out, "<p class=\"scope\">{}</p>", escape(&scope));
 
@@ -183,20 +190,21 @@ pub fn render(page: &ReportPage<'_>) -> String {
     if !evaluation.per_target.is_empty() {
         out.push_str(
             "<section>\n<h2>Per target</h2>\n<p class=\"note\">The same metrics on each stance target's \
-             rows.</p>\n<table class=\"targets\">\n<thead><tr><th>target</th><th class=\"n\">rows</th>\
+             rows. In parentheses: the majority-class baseline (the most frequent label of the target's \
+             rows).</p>\n<table class=\"targets\">\n<thead><tr><th>target</th><th class=\"n\">rows</th>\
              <th class=\"n\">accuracy</th><th class=\"n\">macro-F1</th><th class=\"n\">F_avg</th></tr></thead>\n\
              <tbody>\n",
         );
         for (target, r) in &evaluation.per_target {
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.3}</td><td class=\"n\">{:.3}</td>\
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
                  <td class=\"n\">{}</td></tr>",
                 escape(target),
                 r.n,
-                r.accuracy,
-                r.macro_f1,
-                maybe(r.f_avg)
+                versus(Some(r.accuracy), r.baseline.as_ref().map(|b| b.accuracy)),
+                versus(Some(r.macro_f1), r.baseline.as_ref().map(|b| b.macro_f1)),
+                versus(r.f_avg, r.baseline.as_ref().and_then(|b| b.f_avg))
             );
         }
         out.push_str("</tbody>\n</table>\n</section>\n");

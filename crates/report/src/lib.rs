@@ -169,6 +169,33 @@ fn maybe(value: Option<f64>) -> String {
     value.map_or("—".to_owned(), |v| format!("{v:.3}"))
 }
 
+/// The majority-class baseline of `report` in one sentence, for the notes under the headline
+/// metrics: `None` when the report has none.
+fn baseline_note(report: &Report) -> Option<String> {
+    let b = report.baseline.as_ref()?;
+    Some(format!(
+        "Majority-class baseline ({}, ignoring the text): accuracy {:.3}, macro-F1 {:.3}{}, weighted-F1 {:.3}.",
+        b.rule,
+        b.accuracy,
+        b.macro_f1,
+        b.f_avg.map_or(String::new(), |f| format!(", F_avg {f:.3}")),
+        b.weighted_f1
+    ))
+}
+
+/// A metric and, in parentheses, the majority-class baseline's value of it (for tables with
+/// a row per target: `0.746 (0.680)`).
+fn versus(value: Option<f64>, baseline: Option<f64>) -> String {
+    match baseline {
+        Some(b) if value.is_some() => format!("{} ({b:.3})", maybe(value)),
+        _ => maybe(value),
+    }
+}
+
+/// The note under a per-target table that says what its parentheses hold.
+const PER_TARGET_BASELINE_NOTE: &str =
+    "In parentheses: the majority-class baseline (the most frequent label of the target's rows).";
+
 /// Longest worst-error text shown, in characters.
 const MAX_ERROR_TEXT: usize = 400;
 
@@ -372,8 +399,15 @@ mod tests {
         assert!(md.contains("| rows | accuracy | macro-F1 | F_avg | weighted-F1 | ECE |"), "{md}");
         assert!(md.contains(" | 0.667 | "), "{md}");
         assert!(md.contains("| target | rows | accuracy | macro-F1 | F_avg |"), "{md}");
-        assert!(md.contains("| Ceasefire | 3 | 0.333 | 0.167 | 0.000 |"), "{md}");
-        assert!(md.contains("| Troops &lt;UK&gt; | 3 | 1.000 | 1.000 | 1.000 |"), "{md}");
+        assert!(md.contains("| Ceasefire | 3 | 0.333 (0."), "{md}");
+        assert!(md.contains("| Troops &lt;UK&gt; | 3 | 1.000 (0."), "{md}");
+        assert!(
+            md.contains("Majority-class baseline (the majority label of each target, ignoring the text)"),
+            "{md}"
+        );
+        let html = render_html(&page(&e));
+        assert!(html.contains("<span>accuracy</span><i>majority 0."), "{html}");
+        assert!(html.contains("Majority-class baseline (the majority label of each target"), "{html}");
         assert!(
             md.contains(
                 "temperature 1.250 before the softmax (fitted on 30 held-out rows): ECE 0.300 without it"

@@ -6,8 +6,8 @@ use stance_eval::{CvReport, MeanStd};
 
 use crate::svg::truncate;
 use crate::{
-    averages, class_rows, fold_groups, maybe, strategy_text, temperature_note, ReportPage, F_AVG_NOTE,
-    MAX_ERROR_TEXT,
+    averages, baseline_note, class_rows, fold_groups, maybe, strategy_text, temperature_note, versus,
+    ReportPage, F_AVG_NOTE, MAX_ERROR_TEXT, PER_TARGET_BASELINE_NOTE,
 };
 
 /// Escapes text for a Markdown table cell or line: characters that would end a cell, start
@@ -62,6 +62,9 @@ pub fn render(page: &ReportPage<'_>) -> String {
             );
         }
     }
+    if let Some(note) = baseline_note(report) {
+        let _ = writeln!(out, "{}\n", md(&note));
+    }
     match page.cv {
         Some(cv) => {
             let _ = writeln!(
@@ -109,19 +112,20 @@ pub fn render(page: &ReportPage<'_>) -> String {
     );
 
     if !evaluation.per_target.is_empty() {
-        out.push_str(
-            "## Per target\n\nThe same metrics on each stance target's rows.\n\n\
+        let _ = write!(
+            out,
+            "## Per target\n\nThe same metrics on each stance target's rows. {PER_TARGET_BASELINE_NOTE}\n\n\
              | target | rows | accuracy | macro-F1 | F_avg |\n|---|---:|---:|---:|---:|\n",
         );
         for (target, r) in &evaluation.per_target {
             let _ = writeln!(
                 out,
-                "| {} | {} | {:.3} | {:.3} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 md(target),
                 r.n,
-                r.accuracy,
-                r.macro_f1,
-                maybe(r.f_avg)
+                versus(Some(r.accuracy), r.baseline.as_ref().map(|b| b.accuracy)),
+                versus(Some(r.macro_f1), r.baseline.as_ref().map(|b| b.macro_f1)),
+                versus(r.f_avg, r.baseline.as_ref().and_then(|b| b.f_avg))
             );
         }
         out.push('\n');

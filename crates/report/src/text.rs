@@ -22,9 +22,23 @@ pub fn report_text(report: &Report) -> String {
     let w = longest.max(AVG_LABEL_WIDTH);
     let (macro_p, macro_r, weighted_p, weighted_r) = averages(report);
 
+    let baseline = report.baseline.as_ref();
+    // The majority-class baseline's value of each summary metric, as a last column.
+    let beside = |value: Option<f64>| match (baseline, value) {
+        (Some(_), Some(v)) => format!(" {v:>9.3}"),
+        _ => String::new(),
+    };
     let mut out = String::new();
-    let _ =
-        writeln!(out, "{:>w$}  {:>9} {:>9} {:>9} {:>9}", "", "precision", "recall", "f1-score", "support");
+    let _ = writeln!(
+        out,
+        "{:>w$}  {:>9} {:>9} {:>9} {:>9}{}",
+        "",
+        "precision",
+        "recall",
+        "f1-score",
+        "support",
+        if baseline.is_some() { format!(" {:>9}", "majority") } else { String::new() }
+    );
     out.push('\n');
     for (name, m) in class_rows(report) {
         let _ = writeln!(
@@ -34,22 +48,44 @@ pub fn report_text(report: &Report) -> String {
         );
     }
     out.push('\n');
-    let _ = writeln!(out, "{:>w$}  {:>9} {:>9} {:>9.3} {:>9}", "accuracy", "", "", report.accuracy, report.n);
     let _ = writeln!(
         out,
-        "{:>w$}  {:>9.3} {:>9.3} {:>9.3} {:>9}",
-        "macro avg", macro_p, macro_r, report.macro_f1, report.n
+        "{:>w$}  {:>9} {:>9} {:>9.3} {:>9}{}",
+        "accuracy",
+        "",
+        "",
+        report.accuracy,
+        report.n,
+        beside(baseline.map(|b| b.accuracy))
     );
-    let _ = writeln!(
-        out,
-        "{:>w$}  {:>9.3} {:>9.3} {:>9.3} {:>9}",
-        "weighted avg", weighted_p, weighted_r, report.weighted_f1, report.n
-    );
+    let averaged = [
+        ("macro avg", macro_p, macro_r, report.macro_f1, baseline.map(|b| b.macro_f1)),
+        ("weighted avg", weighted_p, weighted_r, report.weighted_f1, baseline.map(|b| b.weighted_f1)),
+    ];
+    for (name, precision, recall, f1, majority) in averaged {
+        let _ = writeln!(
+            out,
+            "{name:>w$}  {precision:>9.3} {recall:>9.3} {f1:>9.3} {:>9}{}",
+            report.n,
+            beside(majority)
+        );
+    }
     if let Some(f_avg) = report.f_avg {
         // SemEval's F_avg: only an F1 column, like accuracy.
-        let _ = writeln!(out, "{:>w$}  {:>9} {:>9} {:>9.3} {:>9}", "F_avg", "", "", f_avg, report.n);
+        let _ = writeln!(
+            out,
+            "{:>w$}  {:>9} {:>9} {:>9.3} {:>9}{}",
+            "F_avg",
+            "",
+            "",
+            f_avg,
+            report.n,
+            beside(baseline.and_then(|b| b.f_avg))
+        );
     }
-
+    if let Some(baseline) = baseline {
+        let _ = writeln!(out, "\nmajority: the scores of a rule that ignores the text ({})", baseline.rule);
+    }
     out.push('\n');
     out.push_str("confusion matrix (rows = true, columns = predicted):\n");
     let widest_count =
@@ -163,9 +199,21 @@ pub fn per_target_text(per_target: &BTreeMap<String, Report>) -> String {
         let _ = write!(out, "{target:<width$}  {:>6}  {:>8.3}  {:>8.3}", r.n, r.accuracy, r.macro_f1);
         match r.f_avg {
             Some(f) => {
-                let _ = writeln!(out, "  {f:>8.3}");
+                let _ = write!(out, "  {f:>8.3}");
             }
-            None if with_f_avg => out.push_str("         —\n"),
+            None if with_f_avg => out.push_str("         —"),
+            None => {}
+        }
+        match &r.baseline {
+            Some(b) => {
+                let _ = writeln!(
+                    out,
+                    "  majority {:.3} / {:.3}{}",
+                    b.accuracy,
+                    b.macro_f1,
+                    b.f_avg.map_or(String::new(), |f| format!(" / {f:.3}"))
+                );
+            }
             None => out.push('\n'),
         }
     }
@@ -247,12 +295,14 @@ mod tests {
             assert!(text.contains(label.as_str()), "{text}");
         }
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "              precision    recall  f1-score   support");
+        assert_eq!(lines[0], "              precision    recall  f1-score   support  majority");
         assert_eq!(lines[1], "");
         assert_eq!(lines[2], "     neutral      1.000     0.667     0.800         3");
-        assert!(text.contains("    accuracy                          0.667         6\n"), "{text}");
-        assert!(text.contains("   macro avg      0.667     0.722     0.656         6\n"), "{text}");
-        assert!(text.contains("weighted avg      0.750     0.667     0.678         6\n"), "{text}");
+        // Beside each summary metric, always-neutral's: right on 3 of 6 rows, F1 neutral 2/3.
+        assert!(text.contains("    accuracy                          0.667         6     0.500\n"), "{text}");
+        assert!(text.contains("   macro avg      0.667     0.722     0.656         6     0.222\n"), "{text}");
+        assert!(text.contains("weighted avg      0.750     0.667     0.678         6     0.333\n"), "{text}");
+        assert!(text.contains("majority: the scores of a rule that ignores the text (always neutral)\n"));
         assert!(text.contains("confusion matrix (rows = true, columns = predicted):\n"));
         assert!(text.contains("            neutral   oppose  support\n"), "{text}");
         assert!(text.contains("   neutral        2        1        0\n"), "{text}");
@@ -267,8 +317,8 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[2].starts_with("a-rather-long-label-name  "), "{text}");
         assert!(lines[3].starts_with(&format!("{:>24}  ", "b")), "{text}");
-        // Every line of the metrics block has the same width.
-        assert_eq!(lines[0].len(), lines[2].len());
+        // Every line of the metrics block has the same width; the header has the majority column.
+        assert_eq!(lines[0].len(), lines[2].len() + " majority".len() + 1);
         assert_eq!(lines[2].len(), lines[3].len());
     }
 
@@ -278,7 +328,8 @@ mod tests {
         let (truth, predicted) = ([0, 0, 0, 1, 1, 2, 2], [0, 0, 1, 1, 2, 2, 0]);
         let r = Report::from_predictions_with_neutral(&labels, &truth, &predicted, Some("NONE"));
         let text = report_text(&r);
-        assert!(text.contains("       F_avg                          0.583         7\n"), "{text}");
+        // Always AGAINST: F1 AGAINST 2·3 / (2·3 + 4) = 0.6, FAVOR 0; F_avg 0.3.
+        assert!(text.contains("       F_avg                          0.583         7     0.300\n"), "{text}");
         assert!(!report_text(&Report::from_predictions(&labels, &truth, &predicted)).contains("F_avg"));
         assert!(report_text(&Report::from_predictions(&[], &[], &[])).contains("accuracy"));
     }
@@ -309,12 +360,16 @@ mod tests {
         let e = Evaluation::from_rows_with_neutral(&labels, &rows, Some("NONE"));
         let text = evaluation_text(&e);
         assert!(text.contains("per target:\ntarget     rows  accuracy  macro-F1     F_avg\n"), "{text}");
-        assert!(text.contains("Atheism       4     0.750     0.778     0.667\n"), "{text}");
-        assert!(text.contains("Climate       2     0.500     0.333     0.000\n"), "{text}");
+        // Atheism's majority is AGAINST (2 of 4): F1 AGAINST 2/3, FAVOR 0, NONE 0.
+        assert!(
+            text.contains("Atheism       4     0.750     0.778     0.667  majority 0.500 / 0.222 / 0.333\n"),
+            "{text}"
+        );
+        assert!(text.contains("Climate       2     0.500     0.333     0.000  majority 0.500 /"), "{text}");
         let plain = Evaluation::from_rows(&labels, &rows);
         let text = evaluation_text(&plain);
         assert!(text.contains("target     rows  accuracy  macro-F1\n"), "{text}");
-        assert!(text.contains("Atheism       4     0.750     0.778\n"), "{text}");
+        assert!(text.contains("Atheism       4     0.750     0.778  majority 0.500 / 0.222\n"), "{text}");
     }
 
     #[test]

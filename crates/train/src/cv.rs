@@ -13,7 +13,7 @@ use crate::targets::{fit_strategy, TargetSpec};
 use crate::trainer::Trainer;
 use crate::TrainError;
 
-/// Cross-validates `trainer` on `texts` labeled `targets` (indices into `labels`).
+/// Cross-validates `trainer` on `texts` labeled `label_ids` (label indices into `labels`).
 ///
 /// The featurizer is refitted inside each fold on its training rows only, so no vocabulary
 /// or idf information leaks from the test fold. With `groups`, folds follow the groups;
@@ -21,13 +21,13 @@ use crate::TrainError;
 pub fn cross_validate<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     texts: &[S],
-    targets: &[usize],
+    label_ids: &[usize],
     labels: &[String],
     groups: Option<(&str, &[String])>,
     folds: usize,
     seed: u64,
 ) -> Result<CvReport, TrainError> {
-    cross_validate_with_progress(trainer, texts, targets, labels, groups, folds, seed, &|_, _| {})
+    cross_validate_with_progress(trainer, texts, label_ids, labels, groups, folds, seed, &|_, _| {})
 }
 
 /// [`cross_validate`], calling `progress(done, total)` after each fold.
@@ -39,7 +39,7 @@ pub fn cross_validate<S: AsRef<str> + Sync>(
 pub fn cross_validate_with_progress<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     texts: &[S],
-    targets: &[usize],
+    label_ids: &[usize],
     labels: &[String],
     groups: Option<(&str, &[String])>,
     folds: usize,
@@ -47,7 +47,7 @@ pub fn cross_validate_with_progress<S: AsRef<str> + Sync>(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CvReport, TrainError> {
     let pooled = TargetSpec::default();
-    cross_validate_targets(trainer, &pooled, texts, targets, labels, None, groups, folds, seed, progress)
+    cross_validate_targets(trainer, &pooled, texts, label_ids, labels, None, groups, folds, seed, progress)
 }
 
 /// [`cross_validate_with_progress`] with a target strategy: every fold trains with `spec`
@@ -59,7 +59,7 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     spec: &TargetSpec,
     texts: &[S],
-    targets: &[usize],
+    label_ids: &[usize],
     labels: &[String],
     stance_targets: Option<&[Option<String>]>,
     groups: Option<(&str, &[String])>,
@@ -67,44 +67,15 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
     seed: u64,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CvReport, TrainError> {
-    if spec.uses_targets() {
-        let missing = stance_targets.map_or(Some(0), |t| t.iter().position(Option::is_none));
-        if let Some(row) = missing {
-            return Err(TrainError::InvalidParam(format!(
-                "the {:?} target strategy needs a target for every row (row {} has none)",
-                spec.strategy,
-                row + 1
-            )));
-        }
-    }
-    let (strategy, test_sets) = match groups {
-        Some((column, groups)) => {
-            (FoldStrategy::Grouped { column: column.to_owned() }, group_k_fold(groups, folds)?)
-        }
-        None => (FoldStrategy::Stratified { seed }, stratified_k_fold(targets, folds, seed)?),
-    };
-    let done = Mutex::new(0);
-    let outcomes: Vec<Result<FoldOutcome, TrainError>> = test_sets
-        .par_iter()
-        .enumerate()
-        .map(|(fold, test)| {
-            let data = FoldData { spec, texts, targets, labels, stance_targets, groups };
-            let outcome = run_fold(trainer, &data, fold, test);
-            if outcome.is_ok() {
-                let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
-                *done += 1;
-                progress(*done, test_sets.len());
-            }
-            outcome
-        })
-        .collect();
+    let data = FoldData { spec, texts, label_ids, labels, stance_targets, groups };
+    let (strategy, test_sets) = plan_folds(label_ids, groups, folds, seed)?;
+    let all: Vec<usize> = (0..test_sets.len()).collect();
+    let outcomes = run_folds(trainer, &data, &test_sets, &all, progress)?;
     let mut out_of_fold: Vec<Option<ScoredRow>> = vec![None; texts.len()];
     let mut per_fold = Vec::with_capacity(test_sets.len());
     let mut fold_reports = Vec::with_capacity(test_sets.len());
     let mut per_class: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for outcome in outcomes {
-        // The first failing fold in fold order, as a serial run would report it.
-        let outcome = outcome?;
         for (i, row) in outcome.scored {
             out_of_fold[i] = Some(row);
         }
@@ -119,7 +90,7 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
     // Every row is in exactly one test fold, so every slot is filled.
     let out_of_fold: Vec<ScoredRow> = out_of_fold.into_iter().flatten().collect();
     let predicted: Vec<usize> = out_of_fold.iter().map(ScoredRow::predicted).collect();
-    let pooled = Report::from_predictions(labels, targets, &predicted);
+    let pooled = Report::from_predictions(labels, label_ids, &predicted);
     Ok(CvReport {
         strategy,
         folds: test_sets.len(),
@@ -134,25 +105,79 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
     })
 }
 
+/// How folds are formed and each fold's test rows: grouped when `groups` is given, otherwise
+/// stratified by `label_ids` and shuffled with `seed`.
+pub(crate) fn plan_folds(
+    label_ids: &[usize],
+    groups: Option<(&str, &[String])>,
+    folds: usize,
+    seed: u64,
+) -> Result<(FoldStrategy, Vec<Vec<usize>>), TrainError> {
+    Ok(match groups {
+        Some((column, groups)) => {
+            (FoldStrategy::Grouped { column: column.to_owned() }, group_k_fold(groups, folds)?)
+        }
+        None => (FoldStrategy::Stratified { seed }, stratified_k_fold(label_ids, folds, seed)?),
+    })
+}
+
+/// Runs the folds `which` (indices into `test_sets`) in parallel and returns their outcomes in
+/// the order of `which`, or the error of the first failing fold in that order (as a serial
+/// run would report it). `progress(done, which.len())` is called after each fold.
+pub(crate) fn run_folds<S: AsRef<str> + Sync>(
+    trainer: &Trainer,
+    data: &FoldData<'_, S>,
+    test_sets: &[Vec<usize>],
+    which: &[usize],
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<FoldOutcome>, TrainError> {
+    if data.spec.uses_targets() {
+        let missing = data.stance_targets.map_or(Some(0), |t| t.iter().position(Option::is_none));
+        if let Some(row) = missing {
+            return Err(TrainError::InvalidParam(format!(
+                "the {:?} target strategy needs a target for every row (row {} has none)",
+                data.spec.strategy,
+                row + 1
+            )));
+        }
+    }
+    let done = Mutex::new(0);
+    which
+        .par_iter()
+        .map(|&fold| {
+            let outcome = run_fold(trainer, data, fold, &test_sets[fold]);
+            if outcome.is_ok() {
+                let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
+                *done += 1;
+                progress(*done, which.len());
+            }
+            outcome
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
 /// What one fold contributes to a [`CvReport`].
-struct FoldOutcome {
-    summary: FoldSummary,
+pub(crate) struct FoldOutcome {
+    pub(crate) summary: FoldSummary,
     /// `(row index, out-of-fold prediction)` for every test row, in test-set order.
-    scored: Vec<(usize, ScoredRow)>,
+    pub(crate) scored: Vec<(usize, ScoredRow)>,
     /// F1 of every label with test rows in this fold, in label order.
     class_f1: Vec<(String, f64)>,
     /// The fold's full report.
     report: Report,
 }
 
-/// What every fold reads.
-struct FoldData<'a, S> {
-    spec: &'a TargetSpec,
-    texts: &'a [S],
-    targets: &'a [usize],
-    labels: &'a [String],
-    stance_targets: Option<&'a [Option<String>]>,
-    groups: Option<(&'a str, &'a [String])>,
+/// What every fold reads: the rows (texts, label indices into `labels`, their groups and
+/// stance targets) and how the model uses the targets.
+pub(crate) struct FoldData<'a, S> {
+    pub(crate) spec: &'a TargetSpec,
+    pub(crate) texts: &'a [S],
+    pub(crate) label_ids: &'a [usize],
+    pub(crate) labels: &'a [String],
+    pub(crate) stance_targets: Option<&'a [Option<String>]>,
+    pub(crate) groups: Option<(&'a str, &'a [String])>,
 }
 
 /// Trains on everything outside `test` and scores `test` (fold number `fold`, 0-based).
@@ -162,14 +187,15 @@ fn run_fold<S: AsRef<str> + Sync>(
     fold: usize,
     test: &[usize],
 ) -> Result<FoldOutcome, TrainError> {
-    let FoldData { spec, texts, targets, labels, stance_targets, groups } = *data;
+    let FoldData { spec, texts, label_ids, labels, stance_targets, groups } = *data;
     let train = train_indices(texts.len(), test);
     let train_texts: Vec<&str> = train.iter().map(|&i| texts[i].as_ref()).collect();
-    let train_targets: Vec<usize> = train.iter().map(|&i| targets[i]).collect();
+    let train_label_ids: Vec<usize> = train.iter().map(|&i| label_ids[i]).collect();
     let train_stance: Option<Vec<String>> = stance_targets
         .filter(|_| spec.uses_targets())
         .map(|all| train.iter().filter_map(|&i| all[i].clone()).collect());
-    let fitted = fit_strategy(trainer, spec, &train_texts, &train_targets, labels, train_stance.as_deref())?;
+    let fitted =
+        fit_strategy(trainer, spec, &train_texts, &train_label_ids, labels, train_stance.as_deref())?;
     let scorer =
         Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref(), None).map_err(
             |problem| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), problem },
@@ -190,14 +216,14 @@ fn run_fold<S: AsRef<str> + Sync>(
             let row = ScoredRow {
                 text: texts[i].as_ref().to_owned(),
                 source,
-                truth: targets[i],
+                truth: label_ids[i],
                 probabilities,
                 target,
             };
             Ok((i, row))
         })
         .collect::<Result<_, TrainError>>()?;
-    let truth: Vec<usize> = test.iter().map(|&i| targets[i]).collect();
+    let truth: Vec<usize> = test.iter().map(|&i| label_ids[i]).collect();
     let guess: Vec<usize> = scored.iter().map(|(_, row)| row.predicted()).collect();
     let report = Report::from_predictions(labels, &truth, &guess);
     let class_f1 = report

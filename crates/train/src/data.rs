@@ -19,6 +19,10 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// The header line of a SemEval-2016 Task 6 stance file, exactly (columns separated by tabs).
 pub const SEMEVAL_HEADER: &str = "ID\tTarget\tTweet\tStance";
 
+/// The header of the organisers' `*-all-annotations.txt` files: [`SEMEVAL_HEADER`] and two
+/// more annotation columns, which are read as plain columns.
+pub const SEMEVAL_ALL_ANNOTATIONS_HEADER: &str = "ID\tTarget\tTweet\tStance\tOpinion towards\tSentiment";
+
 /// Input file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputFormat {
@@ -53,9 +57,9 @@ impl InputFormat {
     }
 
     /// [`InputFormat::from_path`], except that a `.tsv`/`.tab`/`.txt` file whose first line is
-    /// exactly [`SEMEVAL_HEADER`] (after a UTF-8 byte order mark, before a `\r`) is
-    /// [`InputFormat::Semeval`], and one whose first line starts with [`FASTTEXT_LABEL`] is
-    /// [`InputFormat::Fasttext`].
+    /// exactly [`SEMEVAL_HEADER`] or [`SEMEVAL_ALL_ANNOTATIONS_HEADER`] (after a UTF-8 byte order
+    /// mark, before a `\r`) is [`InputFormat::Semeval`], and one whose first line starts with
+    /// [`FASTTEXT_LABEL`] is [`InputFormat::Fasttext`].
     pub fn detect(path: &Path, bytes: &[u8]) -> Result<Self, DataError> {
         let format = Self::from_path(path)?;
         if format == InputFormat::Tsv && has_semeval_header(bytes) {
@@ -105,11 +109,13 @@ impl InputFormat {
     }
 }
 
-/// Whether the first line of `bytes` is exactly [`SEMEVAL_HEADER`].
+/// Whether the first line of `bytes` is exactly [`SEMEVAL_HEADER`] or
+/// [`SEMEVAL_ALL_ANNOTATIONS_HEADER`].
 fn has_semeval_header(bytes: &[u8]) -> bool {
     let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let first = body.split(|&b| b == b'\n').next().unwrap_or_default();
-    first.strip_suffix(b"\r").unwrap_or(first) == SEMEVAL_HEADER.as_bytes()
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    first == SEMEVAL_HEADER.as_bytes() || first == SEMEVAL_ALL_ANNOTATIONS_HEADER.as_bytes()
 }
 
 /// How the bytes of a labeled file are decoded.
@@ -1300,6 +1306,14 @@ mod tests {
             InputFormat::detect(Path::new("s.csv"), b"ID\tTarget\tTweet\tStance\n").unwrap(),
             InputFormat::Csv
         );
+        // The organisers' all-annotations files, CRLF, as they are.
+        let all = b"ID\tTarget\tTweet\tStance\tOpinion towards\tSentiment\r\n\
+                    1\tAtheism\tFaith matters #SemST\tAGAINST\tTARGET\tPOSITIVE\r\n";
+        let txt = Path::new("trainingdata-all-annotations.txt");
+        assert_eq!(InputFormat::detect(txt, all).unwrap(), InputFormat::Semeval);
+        let d = parse_labeled(txt, all, InputFormat::Semeval, &Columns::default()).unwrap();
+        assert_eq!(d.rows[0].text, "Faith matters #SemST");
+        assert_eq!((d.rows[0].label.as_str(), d.rows[0].target.as_deref()), ("AGAINST", Some("Atheism")));
         assert_eq!(InputFormat::parse("SemEval"), Some(InputFormat::Semeval));
 
         let d = parse_labeled_with_encoding(

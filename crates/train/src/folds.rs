@@ -190,7 +190,7 @@ impl SplitMix64 {
 }
 
 /// Fisher–Yates (Durstenfeld) shuffle in place.
-fn shuffle<T>(items: &mut [T], rng: &mut SplitMix64) {
+pub(crate) fn shuffle<T>(items: &mut [T], rng: &mut SplitMix64) {
     for i in (1..items.len()).rev() {
         let j = rng.below(i as u64 + 1) as usize;
         items.swap(i, j);

@@ -25,7 +25,9 @@ mod cv;
 mod data;
 mod error;
 mod folds;
+mod priors;
 mod run;
+mod space;
 mod sparse_solver;
 mod targets;
 mod topic;
@@ -44,7 +46,9 @@ pub use data::{
 };
 pub use error::TrainError;
 pub use folds::{group_k_fold, stratified_k_fold, train_indices, FoldError};
+pub use priors::{choose_priors, fit_priors, PriorsChoice};
 pub use run::{label_indices, row_groups, row_targets, CvSpec, Trained, TrainingRun};
+pub use space::{default_space, default_space_for, DataProfile};
 pub use sparse_solver::{
     minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
 };
@@ -56,4 +60,7 @@ pub use trainer::{
     objective_and_gradient_norm, ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer,
     ABSENT_LABEL_INTERCEPT, AUTO_DENSE_MAX_BYTES, MAX_DENSE_BYTES,
 };
-pub use tune::{tune, Axis, Candidate, Grid, Metric, Setting, TuneReport, TunedRecord, AXES};
+pub use tune::{
+    check_metric, tune, Axis, Budget, Candidate, Grid, Metric, SearchSummary, Setting, TuneReport,
+    TunedRecord, AXES, EXHAUSTIVE_MAX,
+};

@@ -330,6 +330,7 @@ impl TrainingRun {
             calibration,
             checksum: None,
             relevance,
+            priors: None,
         };
         model.format_version = model.version_needed();
         Ok(Trained { model, cv, warnings })

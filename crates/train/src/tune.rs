@@ -12,10 +12,13 @@ use std::time::Instant;
 use serde::Serialize;
 use stance_features::{parse_ngram_range, Hashtags, Stemmer, TermFrequency};
 
-use stance_eval::{f_avg, CvReport, FoldStrategy, MeanStd};
+use stance_eval::{FoldStrategy, MeanStd, Report, ScoredRow};
 
+use crate::cv::{plan_folds, run_folds, FoldData, FoldOutcome};
 use crate::data::LabeledData;
-use crate::run::{CvSpec, Trained, TrainingRun};
+use crate::folds::{shuffle, SplitMix64};
+use crate::priors::{choose_priors, PriorsChoice};
+use crate::run::{label_indices, row_groups, row_targets, CvSpec, Trained, TrainingRun};
 use crate::targets::{TargetSpec, TargetStrategy};
 use crate::trainer::ClassWeight;
 use crate::TrainError;
@@ -40,6 +43,15 @@ impl Metric {
             "macro-f1" => Some(Metric::MacroF1),
             "f-avg" | "favg" => Some(Metric::FAvg),
             _ => None,
+        }
+    }
+
+    /// This metric of `report` (F_avg 0 when the report has none).
+    pub fn of(self, report: &stance_eval::Report) -> f64 {
+        match self {
+            Metric::Accuracy => report.accuracy,
+            Metric::MacroF1 => report.macro_f1,
+            Metric::FAvg => report.f_avg.unwrap_or(0.0),
         }
     }
 
@@ -290,7 +302,10 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
 pub struct Candidate {
     /// The hyperparameters varied by the grid (the rest are the base settings).
     pub settings: Vec<Setting>,
-    /// The optimised metric, pooled over all out-of-fold predictions.
+    /// Folds this candidate was scored on: all of them, or fewer when successive halving
+    /// dropped it early.
+    pub folds: usize,
+    /// The optimised metric, pooled over the out-of-fold predictions of those folds.
     pub score: f64,
     /// Pooled out-of-fold accuracy.
     pub accuracy: f64,
@@ -313,6 +328,50 @@ impl Candidate {
     }
 }
 
+/// How much a search may try.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Budget {
+    /// Wall-clock seconds the search may spend (the final fit not counted); `None`: no clock,
+    /// every sampled candidate is scored.
+    pub seconds: Option<f64>,
+    /// At most this many candidates are sampled from the space; `None`: as many as the clock
+    /// allows (all of them without a clock). A fixed count makes the search itself
+    /// reproducible: no choice then depends on the machine's speed.
+    pub candidates: Option<usize>,
+    /// Seed of the order in which candidates are sampled.
+    pub seed: u64,
+}
+
+impl Budget {
+    /// Every candidate, every fold: an exhaustive grid search.
+    pub const EXHAUSTIVE: Budget = Budget { seconds: None, candidates: None, seed: 0 };
+}
+
+/// Spaces with at most this many candidates are searched exhaustively (every candidate on
+/// every fold, in grid order) when no candidate count is asked for.
+pub const EXHAUSTIVE_MAX: usize = 12;
+
+/// Successive halving keeps the best third of a rung for the next.
+const HALVING: usize = 3;
+
+/// How the search went, recorded in the results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchSummary {
+    /// Candidates in the space (the grid's product).
+    pub space: usize,
+    /// Candidates scored on at least one rung.
+    pub tried: usize,
+    /// Folds of each rung of successive halving, ascending (one rung with every fold for an
+    /// exhaustive search).
+    pub rungs: Vec<usize>,
+    /// Candidates scored on each rung.
+    pub per_rung: Vec<usize>,
+    /// The budget.
+    pub budget: Budget,
+    /// Seconds the search took.
+    pub seconds: f64,
+}
+
 /// A finished search.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TuneReport {
@@ -324,76 +383,232 @@ pub struct TuneReport {
     pub folds: usize,
     /// Rows searched on.
     pub n: usize,
-    /// The grid.
+    /// The grid (the space searched).
     pub grid: Grid,
-    /// Every candidate in grid order.
+    /// How the search went.
+    pub search: SearchSummary,
+    /// Every candidate tried, in the order tried.
     pub candidates: Vec<Candidate>,
     /// Index of the best candidate in `candidates`.
     pub best: usize,
+    /// Class priors fitted to the best candidate's out-of-fold predictions, and whether the
+    /// nested estimate kept them.
+    pub priors: PriorsChoice,
 }
 
-/// Cross-validates every candidate of `grid` (applied on top of `base`) on `data` and picks the
-/// best by `metric`. `progress(done, total)` is called after each fold of each candidate.
+/// The fold counts of the rungs of successive halving over `k` folds: about a fifth (one of
+/// five folds: many candidates cheaply), half and all of them (fewer rungs when `k` is small).
+fn rungs(k: usize) -> Vec<usize> {
+    let mut counts = vec![k.div_ceil(5).max(1), k.div_ceil(2), k];
+    counts.dedup();
+    counts
+}
+
+/// One candidate's folds so far.
+struct Progress {
+    settings: Vec<Setting>,
+    run: TrainingRun,
+    outcomes: Vec<FoldOutcome>,
+    seconds: f64,
+}
+
+/// Scores `grid`'s candidates (applied on top of `base`) by cross-validation on `data` and
+/// picks the best by `metric`.
+///
+/// A space of at most [`EXHAUSTIVE_MAX`] candidates (and no candidate count in `budget`) is
+/// searched exhaustively, in grid order. A larger one is sampled in a seeded order and
+/// searched by successive halving: every sampled candidate is scored on the first rung's
+/// folds, the best third go on to more folds, and so on until the last rung scores its
+/// candidates on every fold; the clock of `budget` (if any) decides how many candidates the
+/// first rung takes. The winner is the best of the last rung. `progress(done, total)` is
+/// called after each fold of each candidate (`total` is an estimate that grows or shrinks).
 pub fn tune(
     base: &TrainingRun,
     grid: &Grid,
     data: &LabeledData,
     spec: &CvSpec,
     metric: Metric,
+    budget: &Budget,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<TuneReport, TrainError> {
-    let labels = data.labels();
+    let started = Instant::now();
+    let (labels, label_ids) = label_indices(data);
     let neutral = crate::run::neutral_label(&labels, base.neutral_label.as_deref())?;
-    if metric == Metric::FAvg && neutral.is_none() {
-        return Err(TrainError::InvalidParam(format!(
-            "F_avg needs a neutral label; name it with --neutral-label (labels: {})",
-            labels.join(", ")
-        )));
+    check_metric(metric, &labels, neutral.as_deref())?;
+    let space = grid.candidates();
+    let exhaustive = budget.candidates.is_none() && space.len() <= EXHAUSTIVE_MAX;
+    let mut order: Vec<usize> = (0..space.len()).collect();
+    if !exhaustive {
+        shuffle(&mut order, &mut SplitMix64::new(budget.seed));
     }
-    let settings = grid.candidates();
-    let total = settings.len() * spec.folds;
-    let mut candidates = Vec::with_capacity(settings.len());
-    let mut first: Option<CvReport> = None;
-    for (index, settings) in settings.into_iter().enumerate() {
-        let run = configure(base, &settings)?;
-        let trainer = run.check()?;
-        let started = Instant::now();
-        let offset = index * spec.folds;
-        let report = run.cross_validate(&trainer, data, spec, &|done, _| progress(offset + done, total))?;
-        // `stance_eval::f_avg`, as in every report: 0 when no label but the neutral one exists.
-        let f_avg = neutral.as_deref().map(|neutral| f_avg(&report.pooled, neutral));
-        let score = match metric {
-            Metric::Accuracy => report.pooled.accuracy,
-            Metric::MacroF1 => report.pooled.macro_f1,
-            Metric::FAvg => f_avg.unwrap_or(0.0),
-        };
-        candidates.push(Candidate {
-            settings,
-            score,
-            accuracy: report.pooled.accuracy,
-            macro_f1: report.pooled.macro_f1,
-            f_avg,
-            fold_macro_f1: report.mean.macro_f1,
-            unconverged_folds: report.per_fold.iter().filter(|f| !f.converged).count(),
-            seconds: started.elapsed().as_secs_f64(),
-        });
-        first.get_or_insert(report);
+    if let Some(cap) = budget.candidates {
+        order.truncate(cap.max(1));
     }
-    let first = first.expect("a grid has at least one candidate");
-    // Strictly greater: the first of equal candidates wins, whatever the floating-point noise
-    // between runs would do to a sort.
-    let best =
-        (0..candidates.len())
-            .fold(0, |best, i| if candidates[i].score > candidates[best].score { i } else { best });
+
+    let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
+    let group_column = base.columns.group.as_deref().filter(|_| spec.grouped);
+    let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
+    let groups = group_column.zip(groups.as_deref());
+    let stance_targets =
+        base.columns.target.as_deref().map(|column| row_targets(data, Some(column), false)).transpose()?;
+    let (strategy, test_sets) = plan_folds(&label_ids, groups, spec.folds, spec.seed)?;
+    let k = test_sets.len();
+    let rungs = if exhaustive { vec![k] } else { rungs(k) };
+    // The clock share of the first rung: its folds against the later rungs' extra folds on a
+    // third, a ninth, … of its candidates.
+    let later: f64 =
+        (1..rungs.len()).map(|r| (rungs[r] - rungs[r - 1]) as f64 / (HALVING.pow(r as u32)) as f64).sum();
+    let first_share = rungs[0] as f64 / (rungs[0] as f64 + later);
+    let first_rung_seconds = budget.seconds.filter(|_| !exhaustive).map(|s| s * first_share);
+
+    let mut tried: Vec<Progress> = Vec::new();
+    let mut alive: Vec<usize> = Vec::new(); // indices into `tried`
+    let mut per_rung = Vec::with_capacity(rungs.len());
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let planned = |first: usize| -> usize {
+        let mut total = first * rungs[0];
+        let mut n = first;
+        for r in 1..rungs.len() {
+            n = n.div_ceil(HALVING);
+            total += n * (rungs[r] - rungs[r - 1]);
+        }
+        total
+    };
+    for (rung, &count) in rungs.iter().enumerate() {
+        let from = if rung == 0 { 0 } else { rungs[rung - 1] };
+        let folds: Vec<usize> = (from..count).collect();
+        let scoring: Vec<usize> = if rung == 0 { Vec::new() } else { alive.clone() };
+        let mut scored = Vec::new();
+        let mut queue = order.iter();
+        let mut next = 0;
+        loop {
+            let index = if rung == 0 {
+                // The first rung samples candidates while its share of the clock lasts (at
+                // least one per halving step, so a later rung has something to choose from).
+                let elapsed = started.elapsed().as_secs_f64();
+                let enough = tried.len() >= HALVING.pow(rungs.len() as u32 - 1);
+                if first_rung_seconds.is_some_and(|limit| elapsed > limit && enough) {
+                    break;
+                }
+                let Some(&candidate) = queue.next() else { break };
+                let settings = space[candidate].clone();
+                let run = configure(base, &settings)?;
+                tried.push(Progress { settings, run, outcomes: Vec::new(), seconds: 0.0 });
+                tried.len() - 1
+            } else {
+                let Some(&index) = scoring.get(next) else { break };
+                next += 1;
+                index
+            };
+            let estimate = if rung == 0 {
+                let per = started.elapsed().as_secs_f64() / tried.len() as f64;
+                let more = first_rung_seconds.map_or(order.len(), |limit| {
+                    tried.len()
+                        + ((limit - started.elapsed().as_secs_f64()).max(0.0) / per.max(1e-9)) as usize
+                });
+                planned(more.clamp(tried.len(), order.len()))
+            } else {
+                planned(tried.len())
+            };
+            let state = &mut tried[index];
+            let trainer = state.run.check()?;
+            let fold_data = FoldData {
+                spec: &state.run.targets,
+                texts: &texts,
+                label_ids: &label_ids,
+                labels: &labels,
+                stance_targets: stance_targets.as_deref(),
+                groups,
+            };
+            let clock = Instant::now();
+            let outcomes = run_folds(&trainer, &fold_data, &test_sets, &folds, &|_, _| {
+                let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress(done, estimate.max(done));
+            })?;
+            state.seconds += clock.elapsed().as_secs_f64();
+            state.outcomes.extend(outcomes);
+            scored.push(index);
+        }
+        per_rung.push(scored.len());
+        // The best third (the best of all on the last rung) goes on; ties in the order tried.
+        let score_of = |i: usize| summarize(&tried[i], &labels, neutral.as_deref(), metric).score;
+        let mut ranked = scored.clone();
+        ranked.sort_by(|&a, &b| score_of(b).total_cmp(&score_of(a)).then(a.cmp(&b)));
+        ranked.truncate(scored.len().div_ceil(HALVING).max(1));
+        alive = ranked;
+    }
+    let candidates: Vec<Candidate> =
+        tried.iter().map(|state| summarize(state, &labels, neutral.as_deref(), metric)).collect();
+    // The best of the last rung; strictly greater, so the first tried of equals wins.
+    let last: Vec<usize> = (0..candidates.len()).filter(|&i| candidates[i].folds == k).collect();
+    let best = last.iter().copied().fold(last[0], |best, i| {
+        if candidates[i].score > candidates[best].score {
+            i
+        } else {
+            best
+        }
+    });
+    let best_folds: Vec<Vec<&ScoredRow>> =
+        tried[best].outcomes.iter().map(|o| o.scored.iter().map(|(_, row)| row).collect()).collect();
+    let priors = choose_priors(&best_folds, &labels, neutral.as_deref(), metric);
     Ok(TuneReport {
+        priors,
         metric,
-        strategy: first.strategy,
-        folds: first.folds,
-        n: first.n,
+        strategy,
+        folds: k,
+        n: data.rows.len(),
         grid: grid.clone(),
+        search: SearchSummary {
+            space: space.len(),
+            tried: tried.len(),
+            rungs,
+            per_rung,
+            budget: *budget,
+            seconds: started.elapsed().as_secs_f64(),
+        },
         candidates,
         best,
     })
+}
+
+/// Refuses a metric the data cannot compute: F_avg needs a neutral label and a stance label
+/// besides it.
+pub fn check_metric(metric: Metric, labels: &[String], neutral: Option<&str>) -> Result<(), TrainError> {
+    if metric != Metric::FAvg {
+        return Ok(());
+    }
+    match neutral {
+        None => Err(TrainError::InvalidParam(format!(
+            "F_avg needs a neutral label; name it with --neutral-label (labels: {})",
+            labels.join(", ")
+        ))),
+        Some(neutral) if labels.iter().all(|l| l == neutral) => Err(TrainError::InvalidParam(format!(
+            "F_avg is the mean F1 of the stance labels, and the data has none besides the neutral label {neutral:?}"
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A candidate's pooled metrics over the folds it was scored on.
+fn summarize(state: &Progress, labels: &[String], neutral: Option<&str>, metric: Metric) -> Candidate {
+    let rows: Vec<&ScoredRow> =
+        state.outcomes.iter().flat_map(|o| o.scored.iter().map(|(_, row)| row)).collect();
+    let truth: Vec<usize> = rows.iter().map(|r| r.truth).collect();
+    let predicted: Vec<usize> = rows.iter().map(|r| r.predicted()).collect();
+    let pooled = Report::from_predictions_with_neutral(labels, &truth, &predicted, neutral);
+    let fold_macro: Vec<f64> = state.outcomes.iter().map(|o| o.summary.macro_f1).collect();
+    let score = metric.of(&pooled);
+    Candidate {
+        settings: state.settings.clone(),
+        folds: state.outcomes.len(),
+        score,
+        accuracy: pooled.accuracy,
+        macro_f1: pooled.macro_f1,
+        f_avg: pooled.f_avg,
+        fold_macro_f1: MeanStd::of(&fold_macro),
+        unconverged_folds: state.outcomes.iter().filter(|o| !o.summary.converged).count(),
+        seconds: state.seconds,
+    }
 }
 
 /// How a tuned model was picked, recorded under `training.options.tuned` in its file.
@@ -435,13 +650,31 @@ impl TuneReport {
         let mut trained = self.best().configure(base)?.run(data)?;
         let tuned = serde_json::to_value(self.record()).expect("the tuning record serializes");
         trained.model.training.options.extra.insert("tuned".into(), tuned);
+        if self.priors.kept {
+            trained.model.priors = Some(stance_model::Priors {
+                log_offsets: self.priors.log_offsets.clone(),
+                fitted_on: format!(
+                    "the {}-fold out-of-fold predictions of the search, maximising {} ({:.4} with, {:.4} \
+                     without, each fold decided by priors fitted on the others)",
+                    self.folds,
+                    self.metric.name(),
+                    self.priors.score_with,
+                    self.priors.score_without
+                ),
+            });
+            trained.model.format_version = trained.model.version_needed();
+        }
         Ok(trained)
     }
 
-    /// Candidate indices, best first (ties in grid order).
+    /// Candidate indices, best first: those scored on more folds first (successive halving's
+    /// later rungs), then by score, ties in the order tried.
     pub fn ranking(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.candidates.len()).collect();
-        order.sort_by(|&a, &b| self.candidates[b].score.total_cmp(&self.candidates[a].score).then(a.cmp(&b)));
+        let c = &self.candidates;
+        let mut order: Vec<usize> = (0..c.len()).collect();
+        order.sort_by(|&a, &b| {
+            c[b].folds.cmp(&c[a].folds).then(c[b].score.total_cmp(&c[a].score)).then(a.cmp(&b))
+        });
         order
     }
 
@@ -451,21 +684,52 @@ impl TuneReport {
             FoldStrategy::Grouped { column } => format!("{}-fold grouped by `{column}`", self.folds),
             FoldStrategy::Stratified { seed } => format!("{}-fold stratified (seed {seed})", self.folds),
         };
+        let search = &self.search;
         let mut out = format!(
-            "# Grid search\n\n{} candidates, {strategy} cross-validation over {} rows, maximising pooled \
-             out-of-fold {}.\n\n",
+            "# Grid search\n\n{} of {} candidates, {strategy} cross-validation over {} rows, maximising pooled \
+             out-of-fold {}",
             self.candidates.len(),
+            search.space,
             self.n,
             self.metric.name()
+        );
+        if search.rungs.len() > 1 {
+            let _ = write!(
+                out,
+                "; successive halving (candidates sampled with seed {}): {} rungs of {} folds, scoring {} \
+                 candidates",
+                search.budget.seed,
+                search.rungs.len(),
+                search.rungs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                search.per_rung.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            );
+        }
+        let _ = write!(out, "; {:.0} seconds.\n\n", search.seconds);
+        let p = &self.priors;
+        let _ = write!(
+            out,
+            "Class priors fitted to the winner's out-of-fold predictions: {} {:.3} with them (each fold \
+             decided by priors fitted on the others), {:.3} without; {}.\n\nThe space:\n\n",
+            self.metric.name(),
+            p.score_with,
+            p.score_without,
+            if p.kept { "kept in the model" } else { "not kept" }
+        );
+        for axis in &self.grid.axes {
+            let _ = writeln!(out, "- `--grid {}={}`", axis.name, axis.values.join(","));
+        }
+        out.push_str(
+            "\nCandidates scored on fewer folds were dropped by successive halving; their \
+                      figures are over those folds only.\n\n",
         );
         let names: Vec<&str> = self.grid.axes.iter().map(|a| a.name.as_str()).collect();
         out.push_str("| rank |");
         for name in &names {
             let _ = write!(out, " {name} |");
         }
-        out.push_str(" accuracy | macro-F1 | F_avg | fold macro-F1 | seconds |\n|---:|");
+        out.push_str(" folds | accuracy | macro-F1 | F_avg | fold macro-F1 | seconds |\n|---:|");
         out.push_str(&"---|".repeat(names.len()));
-        out.push_str("---:|---:|---:|---:|---:|\n");
+        out.push_str("---:|---:|---:|---:|---:|---:|\n");
         for (rank, &i) in self.ranking().iter().enumerate() {
             let c = &self.candidates[i];
             let mark = if i == self.best { " **best**" } else { "" };
@@ -475,7 +739,8 @@ impl TuneReport {
             }
             let _ = writeln!(
                 out,
-                " {:.3} | {:.3} | {} | {:.3} ± {:.3} | {:.1} |{}",
+                " {} | {:.3} | {:.3} | {} | {:.3} ± {:.3} | {:.1} |{}",
+                c.folds,
                 c.accuracy,
                 c.macro_f1,
                 c.f_avg.map_or("–".to_string(), |f| format!("{f:.3}")),
@@ -499,7 +764,7 @@ mod tests {
     use crate::data::{parse_labeled, Columns, InputFormat};
     use crate::trainer::TrainParams;
     use crate::FoldError;
-    use stance_eval::Report;
+    use stance_eval::{f_avg, Report};
 
     fn run() -> TrainingRun {
         TrainingRun {
@@ -619,10 +884,11 @@ mod tests {
         let spec = CvSpec { folds: 3, seed: 7, grouped: false };
         let grid = Grid::parse(&["alpha=0.01,100", "word_ngrams=1-1,1-2"], &run()).unwrap();
         let calls = std::sync::Mutex::new(Vec::new());
-        let report = tune(&run(), &grid, &data, &spec, Metric::MacroF1, &|done, total| {
-            calls.lock().unwrap().push((done, total))
-        })
-        .unwrap();
+        let report =
+            tune(&run(), &grid, &data, &spec, Metric::MacroF1, &Budget::EXHAUSTIVE, &|done, total| {
+                calls.lock().unwrap().push((done, total))
+            })
+            .unwrap();
         assert_eq!(report.candidates.len(), 4);
         assert_eq!(calls.lock().unwrap().len(), 12);
         assert!(calls.lock().unwrap().iter().all(|&(done, total)| done <= total && total == 12));
@@ -630,7 +896,8 @@ mod tests {
         assert!(report.candidates.iter().all(|c| c.score <= best.score));
         // Heavy regularisation flattens the model to (near) the majority class on 12 rows.
         assert!(best.settings[0].value == "0.01", "{:?}", report.candidates);
-        let again = tune(&run(), &grid, &data, &spec, Metric::MacroF1, &|_, _| {}).unwrap();
+        let again =
+            tune(&run(), &grid, &data, &spec, Metric::MacroF1, &Budget::EXHAUSTIVE, &|_, _| {}).unwrap();
         assert_eq!(again.best, report.best);
         assert_eq!(
             again.candidates.iter().map(|c| c.score).collect::<Vec<_>>(),
@@ -653,8 +920,50 @@ mod tests {
             &data(),
             &CvSpec { folds: 2, seed: 1, grouped: false },
             Metric::FAvg,
+            &Budget::EXHAUSTIVE,
             &|_, _| {},
         );
         assert!(err.is_ok(), "the data has a label named neutral");
+        let labels: Vec<String> = ["neutral", "support"].iter().map(|s| s.to_string()).collect();
+        assert!(check_metric(Metric::FAvg, &labels, None).is_err());
+        assert!(check_metric(Metric::FAvg, &labels[..1], Some("neutral")).is_err());
+        assert!(check_metric(Metric::FAvg, &labels, Some("neutral")).is_ok());
+        assert!(check_metric(Metric::MacroF1, &labels, None).is_ok());
+    }
+
+    #[test]
+    fn successive_halving_scores_fewer_candidates_on_more_folds() {
+        let data = data();
+        let spec = CvSpec { folds: 4, seed: 7, grouped: false };
+        let grid =
+            Grid::parse(&["alpha=0.01,0.1,1,10,100", "word_ngrams=1-1,1-2", "min_df=1,2"], &run()).unwrap();
+        assert_eq!(rungs(4), [1, 2, 4]);
+        assert_eq!(rungs(2), [1, 2]);
+        assert_eq!(rungs(25), [5, 13, 25]);
+        assert_eq!(rungs(5), [1, 3, 5]);
+        let budget = Budget { seconds: None, candidates: Some(18), seed: 3 };
+        let report = tune(&run(), &grid, &data, &spec, Metric::MacroF1, &budget, &|_, _| {}).unwrap();
+        // 18 of 20 sampled; a third go on each time: 18 on 1 fold, 6 on 2, 2 on all 4.
+        assert_eq!(report.search.space, 20);
+        assert_eq!((report.search.tried, report.candidates.len()), (18, 18));
+        assert_eq!(report.search.per_rung, [18, 6, 2]);
+        let on_all: Vec<&Candidate> = report.candidates.iter().filter(|c| c.folds == 4).collect();
+        assert_eq!(on_all.len(), 2);
+        assert_eq!(report.best().folds, 4);
+        assert!(on_all.iter().all(|c| c.score <= report.best().score));
+        // The ranking puts the fully scored candidates first.
+        let ranking = report.ranking();
+        assert!(ranking[..2].iter().all(|&i| report.candidates[i].folds == 4));
+        // The same seed and count: the same search.
+        let again = tune(&run(), &grid, &data, &spec, Metric::MacroF1, &budget, &|_, _| {}).unwrap();
+        assert_eq!(
+            again.candidates.iter().map(|c| &c.settings).collect::<Vec<_>>(),
+            report.candidates.iter().map(|c| &c.settings).collect::<Vec<_>>()
+        );
+        assert_eq!(again.best, report.best);
+        let markdown = report.to_markdown();
+        assert!(markdown.contains("18 of 20 candidates"), "{markdown}");
+        assert!(markdown.contains("3 rungs of 1, 2, 4 folds, scoring 18, 6, 2 candidates"), "{markdown}");
+        assert!(markdown.contains("- `--grid alpha=0.01,0.1,1,10,100`"), "{markdown}");
     }
 }

@@ -85,6 +85,7 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode> {
         check_outputs([out.as_deref()], force)?;
         let classifier = load_classifier(model.as_deref())?.with_min_confidence(min_confidence)?;
         let labeled = data.read(None)?;
+        warn_if_training_data(&classifier, &labeled);
         let options = EvaluateOptions { neutral_label, min_confidence: None };
         let evaluation = evaluate_articles(&classifier, &labeled, &articles, &options)?;
         let text = match format {
@@ -107,6 +108,7 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode> {
         );
     }
     let labeled = data.read(None)?;
+    warn_if_training_data(&classifier, &labeled);
     let options = EvaluateOptions { neutral_label, min_confidence };
     let evaluation = evaluate(&classifier, &labeled, &options)?;
     if let Some(file) = &report_file {
@@ -124,6 +126,24 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode> {
         )),
     };
     emit_report(&text, out.as_deref())
+}
+
+/// Warns on stderr when `data` is byte for byte the file the model was trained on (the model
+/// stores its SHA-256): its scores then measure memory, not accuracy.
+fn warn_if_training_data(classifier: &Classifier, data: &LabeledData) {
+    if evaluates_training_data(classifier.model(), data) {
+        eprintln!(
+            "stance: warning: evaluating on the training data: {} has the SHA-256 of the file the model was \
+             trained on, so these scores say how well it remembers, not how well it generalises \
+             (use stance cv for an honest estimate)",
+            data.path.display()
+        );
+    }
+}
+
+/// Whether `data` is the model's training file (same SHA-256).
+fn evaluates_training_data(model: &stance_model::ModelFile, data: &LabeledData) -> bool {
+    !data.sha256.is_empty() && model.training.data_sha256.eq_ignore_ascii_case(&data.sha256)
 }
 
 /// What `stance evaluate` computes besides the plain metrics.

@@ -6,19 +6,23 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use stance_train::{CvSpec, TrainingRun};
+use stance_train::{Budget, CvSpec, TrainingRun};
 
 use super::check_outputs;
 use crate::args::{CvArgs, DataArgs, ModelArgs, TargetArgs};
-use crate::progress;
+use crate::{progress, UsageError};
 
-/// Grid search: cross-validate every combination of the --grid values (on top of the other
-/// options), pick the best by --metric, train it on all the data and write the model plus
-/// the full results table (JSON and Markdown).
+/// Hyperparameter search by cross-validation: without --grid, a default space chosen from the
+/// data (regularisation, class weights, word and character n-grams, min-df, social-media
+/// normalisation for tweets, the target strategy when rows have targets) searched by successive
+/// halving within --budget; with --grid, exactly that grid. The best by --metric is trained on
+/// all the data; the model and the full results table (JSON and Markdown) are written.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  \
+#[command(after_help = "Examples:\n  \
+    stance tune --data train.tsv --target-col target --metric f-avg --out models/tuned.json\n  \
     stance tune --data data/labeled/peacekeepers.tsv --group-col article \\\n    \
     --grid c=1,10,30,100 --grid char-ngrams=none,2-5 --grid min-df=1,2 --out models/tuned.json\n\n\
+    The default space is listed in MODEL.tune.md as --grid flags: copy and narrow them.\n\n\
     Grid axes (NAME=V1,V2,…; repeat --grid for more axes):\n\
     alpha, c (= 1/alpha), word_ngrams, char_ngrams, min_df, max_features, tf, stem,\n\
     normalize (none, all, or e.g. urls+mentions+negation), hashtags (keep, split, strip),\n\
@@ -35,9 +39,16 @@ pub struct TuneArgs {
     /// Label meaning "no stance" (default: a label named neutral or none, if any).
     #[arg(long, value_name = "LABEL")]
     neutral_label: Option<String>,
-    /// One grid axis, NAME=V1,V2,… (repeatable).
+    /// One grid axis, NAME=V1,V2,… (repeatable); replaces the default search space.
     #[arg(long = "grid", value_name = "NAME=VALUES")]
     grid: Vec<String>,
+    /// Wall-clock time the search may take, e.g. 90s, 5m, 1h30m (the final fit not counted).
+    #[arg(long, value_name = "DURATION", default_value = "4m", value_parser = parse_duration)]
+    budget: f64,
+    /// Sample exactly N candidates, whatever the clock says: the search is then the same on
+    /// every machine.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    candidates: Option<u64>,
     /// What to maximise: pooled out-of-fold accuracy, macro-f1 or f-avg.
     #[arg(long, default_value = "macro-f1", value_parser = parse_metric)]
     metric: stance_train::Metric,
@@ -58,6 +69,38 @@ pub struct TuneArgs {
     model: ModelArgs,
 }
 
+/// Parses a duration: a number with a unit (s, m, h), several joined (`1h30m`), or a bare
+/// number of seconds; it must be positive.
+fn parse_duration(text: &str) -> std::result::Result<f64, String> {
+    let bad = || format!("{text:?} is not a duration; write e.g. 90s, 5m or 1h30m");
+    let mut seconds = 0.0;
+    let mut number = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1.0,
+            'm' => 60.0,
+            'h' => 3600.0,
+            _ => return Err(bad()),
+        };
+        seconds += number.parse::<f64>().map_err(|_| bad())? * unit;
+        number.clear();
+    }
+    if !number.is_empty() {
+        seconds += number.parse::<f64>().map_err(|_| bad())?;
+    }
+    if text.trim().is_empty() || !seconds.is_finite() {
+        return Err(bad());
+    }
+    if seconds <= 0.0 {
+        return Err(format!("the budget must be more than 0 seconds, got {text:?}"));
+    }
+    Ok(seconds)
+}
+
 fn parse_metric(name: &str) -> std::result::Result<stance_train::Metric, String> {
     stance_train::Metric::parse(name)
         .ok_or_else(|| format!("unknown metric {name:?}; use accuracy, macro-f1 or f-avg"))
@@ -65,8 +108,21 @@ fn parse_metric(name: &str) -> std::result::Result<stance_train::Metric, String>
 
 /// `stance tune`: search, then train the winner on everything with its cross-validation recorded.
 pub fn run(args: TuneArgs, quiet: bool) -> Result<ExitCode> {
-    let TuneArgs { data, group_col, neutral_label, grid, metric, out, results, force, cv, targets, model } =
-        args;
+    let TuneArgs {
+        data,
+        group_col,
+        neutral_label,
+        grid,
+        budget,
+        candidates,
+        metric,
+        out,
+        results,
+        force,
+        cv,
+        targets,
+        model,
+    } = args;
     let out = out.as_path();
     let prefix = results.unwrap_or_else(|| {
         let stem = out.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
@@ -89,17 +145,33 @@ pub fn run(args: TuneArgs, quiet: bool) -> Result<ExitCode> {
         calibration: None,
         topic_terms: Vec::new(),
     };
-    let grid = stance_train::Grid::parse(&grid, &base)?;
+    // A bad grid is a usage error, reported before the data is read.
+    let user_grid = (!grid.is_empty())
+        .then(|| stance_train::Grid::parse(&grid, &base))
+        .transpose()
+        .map_err(|e| UsageError(e.to_string()))?;
     let labeled = data.read(group_col.as_deref())?;
+    let labels = labeled.labels();
+    let neutral = stance_eval::resolve_neutral_label(&labels, base.neutral_label.as_deref())
+        .map_err(|e| UsageError(e.to_string()))?;
+    stance_train::check_metric(metric, &labels, neutral.as_deref()).map_err(|e| UsageError(e.to_string()))?;
+    let grid = match user_grid {
+        Some(grid) => grid,
+        None => stance_train::default_space_for(&labeled, &base).0,
+    };
     let spec = base.cross_validation.clone().expect("set above");
-    let candidates = grid.candidates().len();
-    let bar = progress::Progress::new(
-        (candidates * spec.folds) as u64,
-        &format!("folds ({candidates} candidates × {} folds)", spec.folds),
-        quiet,
-    );
-    let report = stance_train::tune(&base, &grid, &labeled, &spec, metric, &|done, _| bar.set(done as u64))
-        .map_err(|error| crate::hints::with_folds_hint(error, false))?;
+    let budget = Budget {
+        seconds: Some(budget),
+        candidates: candidates.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        seed: cv.seed,
+    };
+    let space = grid.candidates().len();
+    let bar = progress::Progress::new(0, &format!("folds (a space of {space} candidates)"), quiet);
+    let report = stance_train::tune(&base, &grid, &labeled, &spec, metric, &budget, &|done, total| {
+        bar.set_total(total as u64);
+        bar.set(done as u64);
+    })
+    .map_err(|error| crate::hints::with_folds_hint(error, false))?;
     bar.finish();
     let markdown = report.to_markdown();
     stance_model::write_atomically(&json_path, (serde_json::to_string_pretty(&report)? + "\n").as_bytes())
@@ -116,8 +188,9 @@ pub fn run(args: TuneArgs, quiet: bool) -> Result<ExitCode> {
     stdout.write_all(markdown.as_bytes())?;
     stdout.flush()?;
     eprintln!(
-        "best of {} candidates: {} (pooled {} {:.3}); wrote {}, {} and {}",
+        "best of {} candidates (of a space of {}): {} (pooled {} {:.3}); wrote {}, {} and {}",
         report.candidates.len(),
+        report.search.space,
         if best.settings.is_empty() {
             "the base options".to_string()
         } else {
