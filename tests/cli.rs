@@ -58,15 +58,18 @@ fn usize_of(value: &Value) -> usize {
 fn labeled_rows() -> Vec<[String; 4]> {
     let text = std::fs::read_to_string(LABELED).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("article\tsentence\ttext\tlabel\ttopic"));
+    assert_eq!(lines.next(), Some("article\tsentence\ttext\tlabel\ttopic\tholder\tholder_country"));
     lines
         .map(|line| {
             let fields: Vec<&str> = line.split('\t').collect();
-            assert_eq!(fields.len(), 5, "labeled row {line:?}");
+            assert_eq!(fields.len(), 7, "labeled row {line:?}");
             assert!(["target", "related", "other"].contains(&fields[4]), "topic of {line:?}");
             if fields[3] != "neutral" {
                 assert_eq!(fields[4], "target", "a stance row is about the target: {line:?}");
+            } else {
+                assert_eq!(fields[5..], ["", ""], "a neutral row has no holder: {line:?}");
             }
+            assert!(!fields[5].is_empty() || fields[6].is_empty(), "a country without a holder: {line:?}");
             [fields[0], fields[1], fields[2], fields[3]].map(str::to_owned)
         })
         .collect()
