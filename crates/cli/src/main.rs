@@ -8,6 +8,7 @@
 //! module under `cmd/` and maps errors to exit codes; each command's flags live beside its code.
 
 mod args;
+mod attribution;
 mod cmd;
 mod documents;
 mod progress;
@@ -50,6 +51,7 @@ enum Command {
     Train(cmd::train::TrainArgs),
     Classify(cmd::classify::ClassifyArgs),
     Explain(cmd::explain::ExplainArgs),
+    Holders(cmd::holders::HoldersArgs),
     Inspect(cmd::inspect::InspectArgs),
     Evaluate(cmd::evaluate::EvaluateArgs),
     Suggest(cmd::suggest::SuggestArgs),
@@ -128,6 +130,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train(args) => cmd::train::run(args, quiet),
         Command::Classify(args) => cmd::classify::run(args, quiet),
         Command::Explain(args) => cmd::explain::run(args),
+        Command::Holders(args) => cmd::holders::run(args, quiet),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Suggest(args) => cmd::suggest::run(args),

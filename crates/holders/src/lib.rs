@@ -23,9 +23,14 @@
 mod aliases;
 mod attribute;
 mod error;
+mod summary;
 mod tokens;
 mod words;
 
 pub use aliases::{AliasTable, Entry, EntryKind};
 pub use attribute::{Attribution, Cue, HolderFinder, HolderKind, Rule};
 pub use error::HolderError;
+pub use summary::{
+    article_holders, CorpusBuilder, CorpusHolders, CorpusRow, Example, HolderStance, MonthCounts,
+    StanceSentence,
+};

@@ -12,6 +12,7 @@ use stance_features::split_sentences;
 use stance_infer::Classifier;
 
 use super::{bind_target, load_classifier, parse_probability};
+use crate::attribution::{describe, Holders};
 use crate::documents::{sources, InvalidUtf8, Source};
 use crate::progress::Progress;
 use crate::records;
@@ -75,6 +76,10 @@ pub struct ClassifyArgs {
     /// Articles that are not valid UTF-8: decode with U+FFFD and warn, or skip as failed.
     #[arg(long, value_enum, default_value = "replace", value_name = "WHAT")]
     invalid_utf8: InvalidUtf8,
+    /// Extra holder aliases (lines `kind<TAB>name<TAB>country<TAB>variant|variant…`, as in
+    /// crates/holders/data/aliases.tsv), added to the built-in table.
+    #[arg(long, value_name = "FILE")]
+    aliases: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -116,6 +121,7 @@ pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
         target_field,
         min_confidence,
         invalid_utf8,
+        aliases,
     } = args;
     if target_field.is_some() && input_format != records::InputFormat::Jsonl {
         bail!("--target-field is for JSONL records; add --input-format jsonl");
@@ -126,6 +132,7 @@ pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
         Some(_) => classifier.with_target(target.as_deref())?,
         None => bind_target(classifier, target.as_deref())?,
     };
+    let holders = Holders::new(aliases.as_deref(), &classifier)?;
     let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
     if input_format == records::InputFormat::Jsonl {
         if format != OutputFormat::Jsonl {
@@ -141,13 +148,15 @@ pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
             invalid_utf8,
             explain: explain.then_some(top),
             quiet,
+            aliases: aliases.as_deref(),
         };
         return records::classify_records(&classifier, &inputs, &options);
     }
     if text_field.is_some() {
         bail!("--text-field is for JSONL records; add --input-format jsonl");
     }
-    classify(&classifier, &inputs, level, format, invalid_utf8, quiet, explain.then_some(top))
+    let options = BatchOptions { level, format, invalid_utf8, quiet, explain: explain.then_some(top) };
+    classify(&classifier, &holders, &inputs, &options)
 }
 
 /// At most this many documents are read, then processed in parallel, at a time.
@@ -273,16 +282,23 @@ pub(super) fn for_each_document(
 
 const NO_TEXT: &str = "empty or whitespace only";
 
-/// `stance classify` of text inputs.
-fn classify(
-    classifier: &Classifier,
-    inputs: &[PathBuf],
+/// How `classify` of text inputs runs.
+struct BatchOptions {
     level: Level,
     format: OutputFormat,
     invalid_utf8: InvalidUtf8,
     quiet: bool,
     explain: Option<usize>,
+}
+
+/// `stance classify` of text inputs.
+fn classify(
+    classifier: &Classifier,
+    holders: &Holders,
+    inputs: &[PathBuf],
+    options: &BatchOptions,
 ) -> Result<ExitCode> {
+    let BatchOptions { level, format, invalid_utf8, quiet, explain } = *options;
     if explain.is_some() {
         super::explain::check_classify_explain(level, format)?;
     }
@@ -296,6 +312,8 @@ fn classify(
                 if ranges.is_empty() {
                     return Ok(Err(NO_SENTENCE.into()));
                 }
+                let attributions = holders.attribute(text, &ranges);
+                let sentences: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
                 // One sentence at a time (what `classify_sentences` does), so an article with
                 // millions of sentences is never held as a list of predictions.
                 for (i, range) in ranges.into_iter().enumerate() {
@@ -308,14 +326,16 @@ fn classify(
                             Ok(explanation)
                         })
                         .transpose()?;
-                    let row = SentenceRow::predicted(&prediction, explanation.as_ref());
+                    let holder = holders.shown(&prediction, attributions[i].as_ref());
+                    let why = |a: &stance_holders::Attribution| describe(a, &sentences);
+                    let why = explain.map(|_| &why as &dyn Fn(&stance_holders::Attribution) -> String);
+                    let row =
+                        SentenceRow::predicted(&prediction, explanation.as_ref()).with_holder(holder, why);
                     writer.write(out, &source.name, &Row::Sentence(row))?;
                 }
             }
-            Level::Article => match classifier.classify_article(text) {
-                Ok(prediction) => {
-                    writer.write(out, &source.name, &Row::Article(ArticleRow::predicted(&prediction)))?
-                }
+            Level::Article => match article_with_holders(classifier, holders, text, classifier.target()) {
+                Ok(article) => writer.write(out, &source.name, &Row::Article(article.row()))?,
                 Err(error) => return Ok(Err(error.to_string())),
             },
             Level::Text => {
@@ -338,4 +358,52 @@ fn classify(
     })?;
     out.flush()?;
     Ok(code)
+}
+
+/// An article's prediction with the holders of its stance sentences.
+pub(crate) struct ArticleHolders {
+    pub prediction: stance_infer::ArticlePrediction,
+    /// Its stance sentences' predictions.
+    pub stance: Vec<stance_infer::SentencePrediction>,
+    /// Every sentence's holder (stance sentences' only).
+    pub attributions: Vec<Option<stance_holders::Attribution>>,
+    pub holders: Vec<stance_holders::HolderStance>,
+}
+
+impl ArticleHolders {
+    pub fn row(&self) -> ArticleRow<'_> {
+        ArticleRow::predicted(&self.prediction).with_holders(&self.holders, |sentence| {
+            self.attributions.get(sentence - 1).and_then(Option::as_ref)
+        })
+    }
+}
+
+/// Classifies an article about `target` and finds the holders of its stance sentences (only
+/// those are kept from the pass over its sentences).
+pub(crate) fn article_with_holders(
+    classifier: &Classifier,
+    holders: &Holders,
+    text: &str,
+    target: Option<&str>,
+) -> Result<ArticleHolders, stance_infer::InferError> {
+    let mut stance = Vec::new();
+    let prediction = classifier.classify_article_visiting(text, target, |p| {
+        if holders.is_stance(&p.label, p.on_topic) {
+            stance.push(p.clone());
+        }
+    })?;
+    let mut attributions = holders.attribute(text, &split_sentences(text));
+    // Only stance sentences show a holder.
+    let mut is_stance = vec![false; attributions.len()];
+    for p in &stance {
+        is_stance[p.sentence - 1] = true;
+    }
+    for (attribution, stance) in attributions.iter_mut().zip(is_stance) {
+        if !stance {
+            *attribution = None;
+        }
+    }
+    let (sentences, _) = holders.stance_sentences(&stance, &attributions);
+    let found = stance_holders::article_holders(holders.finder().aliases(), &sentences);
+    Ok(ArticleHolders { prediction, stance, attributions, holders: found })
 }

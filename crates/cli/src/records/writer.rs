@@ -20,7 +20,8 @@ use stance_model::Topicality;
 
 use super::fields::{parse_object, string_value, Fields};
 use super::RecordOptions;
-use crate::cmd::classify::Level;
+use crate::attribution::{describe, Holders};
+use crate::cmd::classify::{article_with_holders, Level};
 use crate::documents::InvalidUtf8;
 use crate::rows::{append_row, ArticleRow, Labels, Row, SentenceRow, TextRow, NO_SENTENCE};
 
@@ -51,7 +52,14 @@ fn added_keys(level: Level, explain: bool, topic: bool) -> Vec<String> {
     };
     let row = match level {
         Level::Text => Row::Text(TextRow::scored(&labels, &score, explanation)),
-        Level::Sentence => Row::Sentence(SentenceRow::streamed(1, &labels, &score, explanation)),
+        Level::Sentence => {
+            let row = SentenceRow::streamed(1, &labels, &score, explanation);
+            let why = |_: &stance_holders::Attribution| String::new();
+            Row::Sentence(row.with_holder(
+                None,
+                explain.then_some(&why as &dyn Fn(&stance_holders::Attribution) -> String),
+            ))
+        }
         Level::Article => Row::Article(ArticleRow::predicted(&article)),
     };
     let json = serde_json::to_string(&row).expect("a row serializes");
@@ -70,6 +78,7 @@ pub struct RecordWriter<'a> {
     /// The keys the rows add ([`added_keys`]).
     added: Vec<String>,
     labels: Labels,
+    holders: Holders,
 }
 
 impl<'a> RecordWriter<'a> {
@@ -92,6 +101,7 @@ impl<'a> RecordWriter<'a> {
             explain: options.explain,
             added,
             labels: Labels::new(classifier.labels()),
+            holders: Holders::new(options.aliases, classifier)?,
         })
     }
 
@@ -165,20 +175,26 @@ impl<'a> RecordWriter<'a> {
                 if ranges.is_empty() {
                     return Err(NO_SENTENCE.into());
                 }
-                for (i, range) in ranges.into_iter().enumerate() {
-                    let sentence = &text[range];
+                let attributions = self.holders.attribute(&text, &ranges);
+                let sentences: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
+                for (i, &sentence) in sentences.iter().enumerate() {
                     let score = score(sentence)?;
                     let explanation = self.explanation(sentence, target)?;
                     let fields = self.write_fields(out, &fields, Some((text_at, sentence)));
                     let row = SentenceRow::streamed(i + 1, &self.labels, &score, explanation.as_ref());
-                    append_row(out, fields, &Row::Sentence(row));
+                    let holder = attributions[i]
+                        .as_ref()
+                        .filter(|_| self.holders.is_stance(row.prediction.label, row.prediction.on_topic));
+                    let why = |a: &stance_holders::Attribution| describe(a, &sentences);
+                    let why = self.explain.map(|_| &why as &dyn Fn(&stance_holders::Attribution) -> String);
+                    append_row(out, fields, &Row::Sentence(row.with_holder(holder, why)));
                 }
             }
             Level::Article => {
-                let prediction =
-                    self.classifier.classify_article_for(&text, target).map_err(|e| e.to_string())?;
+                let article = article_with_holders(self.classifier, &self.holders, &text, target)
+                    .map_err(|e| e.to_string())?;
                 let fields = self.write_fields(out, &fields, None);
-                append_row(out, fields, &Row::Article(ArticleRow::predicted(&prediction)));
+                append_row(out, fields, &Row::Article(article.row()));
             }
         }
         Ok(())
@@ -252,6 +268,7 @@ mod tests {
             invalid_utf8: InvalidUtf8::Replace,
             explain,
             quiet: true,
+            aliases: None,
         };
         (classifier, options)
     }
@@ -332,6 +349,7 @@ mod tests {
             invalid_utf8: InvalidUtf8::Replace,
             explain: None,
             quiet: true,
+            aliases: None,
         };
         let error = RecordWriter::new(&classifier, &options).err().unwrap().to_string();
         assert!(error.starts_with("--text-field label is a key that --level text adds"), "{error}");
@@ -372,6 +390,7 @@ mod row_key_tests {
             invalid_utf8: InvalidUtf8::Replace,
             explain,
             quiet: true,
+            aliases: None,
         }
     }
 
@@ -396,19 +415,27 @@ mod row_key_tests {
         );
         assert_eq!(
             added_keys(Level::Sentence, false, true),
-            ["sentence", "label", "probabilities", "on_topic", "relevance"]
+            ["sentence", "holder", "holder_country", "label", "probabilities", "on_topic", "relevance"]
         );
         assert_eq!(
             added_keys(Level::Sentence, true, false),
-            ["sentence", "label", "probabilities", "explanation"]
+            [
+                "sentence",
+                "holder",
+                "holder_country",
+                "holder_explanation",
+                "label",
+                "probabilities",
+                "explanation"
+            ]
         );
         assert_eq!(
             added_keys(Level::Article, false, false),
-            ["label", "sentences", "shares", "top_sentences"]
+            ["label", "sentences", "shares", "top_sentences", "holders"]
         );
         assert_eq!(
             added_keys(Level::Article, false, true),
-            ["label", "sentences", "shares", "top_sentences", "on_topic"]
+            ["label", "sentences", "shares", "top_sentences", "holders", "on_topic"]
         );
     }
 
