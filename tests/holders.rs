@@ -112,3 +112,25 @@ fn explain_shows_the_words_that_decided_the_holder() {
         out.stdout
     );
 }
+
+#[test]
+fn evaluate_reports_holder_accuracy_for_data_with_holder_columns() {
+    let out = ok(stance().args(["evaluate", "--format", "json", "--data", LABELED]));
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    let holders = &report["holders"];
+    assert_eq!(holders["sentences"], 54, "every support/oppose row of the seed corpus");
+    // The goals of issue 15 on the seed corpus (the rules were developed on it: not held out).
+    assert!(f64_of(&holders["exact"]) >= 0.90, "{holders}");
+    assert!(f64_of(&holders["merged"]) >= f64_of(&holders["exact"]), "{holders}");
+    assert!(f64_of(&holders["country"]) >= 0.95, "{holders}");
+    let text = ok(stance().args(["evaluate", "--data", LABELED])).stdout;
+    assert!(text.contains("holders of the 54 gold stance rows (rules, not the model): exact "), "{text}");
+    let dir = tmp();
+    let plain = dir.path().join("plain.tsv");
+    std::fs::write(&plain, "text\tlabel\nRussia rejects troops.\toppose\n").unwrap();
+    let report: Value = serde_json::from_str(
+        &ok(stance().args(["evaluate", "--format", "json", "--data"]).arg(&plain)).stdout,
+    )
+    .unwrap();
+    assert!(report.get("holders").is_none(), "no holder columns, no holder accuracy");
+}

@@ -23,6 +23,7 @@
 mod aliases;
 mod attribute;
 mod error;
+mod evaluation;
 mod summary;
 mod tokens;
 mod words;
@@ -30,6 +31,7 @@ mod words;
 pub use aliases::{AliasTable, Entry, EntryKind};
 pub use attribute::{Attribution, Cue, HolderFinder, HolderKind, Rule};
 pub use error::HolderError;
+pub use evaluation::{holder_accuracy, GoldArticle, HolderAccuracy};
 pub use summary::{
     article_holders, CorpusBuilder, CorpusHolders, CorpusRow, Example, HolderStance, MonthCounts,
     StanceSentence,
