@@ -7,7 +7,7 @@
 //!   (null unless an on-topic stance sentence has an identifiable holder), `holder_explanation`
 //!   with `--explain`, then a [`TextRow`]'s keys;
 //! - [`ArticleRow`] (`--level article`): `label`, `sentences`, `shares`, `top_sentences` (as
-//!   sentence rows), `holders` ([`HolderRow`]s), then `on_topic` for a model that knows its
+//!   sentence rows), `holders` (`HolderStance`s), then `on_topic` for a model that knows its
 //!   topic.
 //!
 //! A row's JSON object is its serde serialization: its keys are its field names, in order, an
@@ -229,7 +229,7 @@ pub struct ArticleRow<'a> {
     /// The most confident stance sentences, best first.
     pub top_sentences: Vec<SentenceRow<'a>>,
     /// The holders of its stance sentences, most sentences first.
-    pub holders: Vec<HolderRow<'a>>,
+    pub holders: &'a [HolderStance],
     /// Whether any sentence is about the target (a model with a relevance section).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_topic: Option<bool>,
@@ -243,7 +243,7 @@ impl<'a> ArticleRow<'a> {
             sentences: p.sentences,
             shares: &p.shares,
             top_sentences: p.top_sentences.iter().map(|s| SentenceRow::predicted(s, None)).collect(),
-            holders: Vec::new(),
+            holders: &[],
             on_topic: p.on_topic,
         }
     }
@@ -255,7 +255,7 @@ impl<'a> ArticleRow<'a> {
         holders: &'a [HolderStance],
         holder_of: impl Fn(usize) -> Option<&'a Attribution>,
     ) -> Self {
-        self.holders = holders.iter().map(HolderRow::of).collect();
+        self.holders = holders;
         self.top_sentences = self
             .top_sentences
             .into_iter()
@@ -268,53 +268,11 @@ impl<'a> ArticleRow<'a> {
     }
 }
 
-/// One holder of an article: its stance sentences per label and its most confident one.
-#[derive(Debug, Clone, Serialize)]
-pub struct HolderRow<'a> {
-    /// The holder as the article names it.
-    pub holder: &'a str,
-    /// Its country.
-    pub country: Option<&'a str>,
-    /// Its stance sentences per label.
-    pub counts: &'a BTreeMap<String, usize>,
-    /// Its most confident stance sentence.
-    pub best_sentence: BestSentence<'a>,
-}
-
-/// A holder's most confident stance sentence.
-#[derive(Debug, Clone, Serialize)]
-pub struct BestSentence<'a> {
-    /// 1-based position in the article.
-    pub sentence: usize,
-    /// The sentence.
-    pub text: &'a str,
-    /// Its label.
-    pub label: &'a str,
-    /// The label's probability.
-    pub confidence: f64,
-}
-
-impl<'a> HolderRow<'a> {
-    fn of(h: &'a HolderStance) -> Self {
-        HolderRow {
-            holder: &h.holder,
-            country: h.country.as_deref(),
-            counts: &h.counts,
-            best_sentence: BestSentence {
-                sentence: h.best.sentence,
-                text: &h.best.text,
-                label: &h.best.label,
-                confidence: h.best.confidence,
-            },
-        }
-    }
-
-    /// "Sergei Lavrov (Russia): oppose 3, support 1".
-    fn summary(&self) -> String {
-        let counts: Vec<String> = self.counts.iter().map(|(label, n)| format!("{label} {n}")).collect();
-        let holder = holder_label(Some(self.holder), self.country).unwrap_or_default();
-        format!("{holder}: {}", counts.join(", "))
-    }
+/// "Sergei Lavrov (Russia): oppose 3, support 1".
+fn holder_summary(h: &HolderStance) -> String {
+    let counts: Vec<String> = h.counts.iter().map(|(label, n)| format!("{label} {n}")).collect();
+    let holder = holder_label(Some(&h.holder), h.country.as_deref()).unwrap_or_default();
+    format!("{holder}: {}", counts.join(", "))
 }
 
 /// "Sergei Lavrov (Russia)", or nothing without a holder.
@@ -447,7 +405,7 @@ impl RowWriter {
                 shares.extend(a.on_topic.map(|on| on.to_string()));
                 let top =
                     a.top_sentences.first().map_or(String::new(), |s| tsv_field(s.text.unwrap_or_default()));
-                let holders: Vec<String> = a.holders.iter().map(HolderRow::summary).collect();
+                let holders: Vec<String> = a.holders.iter().map(holder_summary).collect();
                 writeln!(
                     out,
                     "{}\t{}\t{}\t{}\t{}\t{}",
@@ -516,7 +474,7 @@ impl RowWriter {
                     )?;
                 }
                 if !a.holders.is_empty() {
-                    let holders: Vec<String> = a.holders.iter().map(HolderRow::summary).collect();
+                    let holders: Vec<String> = a.holders.iter().map(holder_summary).collect();
                     writeln!(out, "    holders: {}", holders.join("; "))?;
                 }
             }

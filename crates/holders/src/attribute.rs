@@ -149,6 +149,7 @@ impl Sentence<'_> {
         t.is_word
             && t.capitalised(self.text)
             && !is_in(NOT_NAMES, &self.lower[i])
+            && !is_in(ADJUNCT_STARTS, &self.lower[i])
             && !is_in(PERSON_TITLES, &self.lower[i])
             && !is_in(TITLE_QUALIFIERS, &self.lower[i])
             && !self.word(i).chars().all(|c| c.is_ascii_digit())

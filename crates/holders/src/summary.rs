@@ -24,9 +24,10 @@ pub struct StanceSentence<'a> {
 }
 
 /// A holder's most confident sentence.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Example {
-    /// The article it is in (empty within one article).
+    /// The article it is in (empty, and left out of JSON, within one article).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub article: String,
     /// 1-based position in the article.
     pub sentence: usize,
@@ -39,7 +40,7 @@ pub struct Example {
 }
 
 /// One holder's stance in an article.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct HolderStance {
     /// The holder as the article names it.
     pub holder: String,
@@ -48,6 +49,7 @@ pub struct HolderStance {
     /// Stance sentences per label.
     pub counts: BTreeMap<String, usize>,
     /// Its most confident stance sentence.
+    #[serde(rename = "best_sentence")]
     pub best: Example,
 }
 
@@ -124,7 +126,7 @@ impl CorpusRow {
 }
 
 /// A country's stance sentences in one month.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MonthCounts {
     /// The country.
     pub country: String,

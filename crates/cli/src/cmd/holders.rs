@@ -242,7 +242,9 @@ fn jsonl_article(
     let object = record.as_object().ok_or("not a JSON object")?;
     let text = match object.get(text_field) {
         Some(serde_json::Value::String(text)) => text,
-        Some(other) => return Err(format!("field \"{text_field}\" is {}, not a string", kind(other))),
+        Some(other) => {
+            return Err(format!("field \"{text_field}\" is {}, not a string", stance_train::json_kind(other)))
+        }
         None => return Err(format!("no field \"{text_field}\" (--text-field)")),
     };
     let (date, warning) = match object.get(date_field) {
@@ -251,20 +253,14 @@ fn jsonl_article(
             Some(date) => (Some(date), None),
             None => (None, Some(format!("{name}: {}", undated(value)))),
         },
-        Some(other) => return Err(format!("field \"{date_field}\" is {}, not a string date", kind(other))),
+        Some(other) => {
+            return Err(format!(
+                "field \"{date_field}\" is {}, not a string date",
+                stance_train::json_kind(other)
+            ))
+        }
     };
     article_line(classifier, holders, name, text, date, warning)
-}
-
-fn kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
 }
 
 fn undated(value: &str) -> String {
@@ -342,23 +338,7 @@ struct RowJson<'a> {
     articles: usize,
     first_article: &'a str,
     last_article: &'a str,
-    example: ExampleJson<'a>,
-}
-
-#[derive(Serialize)]
-struct ExampleJson<'a> {
-    article: &'a str,
-    sentence: usize,
-    text: &'a str,
-    label: &'a str,
-    confidence: f64,
-}
-
-#[derive(Serialize)]
-struct MonthJson<'a> {
-    country: &'a str,
-    month: &'a str,
-    counts: &'a std::collections::BTreeMap<String, usize>,
+    example: &'a stance_holders::Example,
 }
 
 #[derive(Serialize)]
@@ -369,7 +349,7 @@ struct TableJson<'a> {
     unattributed: usize,
     holders: Vec<RowJson<'a>>,
     countries: Vec<RowJson<'a>>,
-    timeline: Vec<MonthJson<'a>>,
+    timeline: &'a [stance_holders::MonthCounts],
 }
 
 fn row_json<'a>(row: &'a CorpusRow, labels: &'a [String]) -> RowJson<'a> {
@@ -381,13 +361,7 @@ fn row_json<'a>(row: &'a CorpusRow, labels: &'a [String]) -> RowJson<'a> {
         articles: row.articles,
         first_article: &row.first_article,
         last_article: &row.last_article,
-        example: ExampleJson {
-            article: &row.example.article,
-            sentence: row.example.sentence,
-            text: &row.example.text,
-            label: &row.example.label,
-            confidence: row.example.confidence,
-        },
+        example: &row.example,
     }
 }
 
@@ -403,9 +377,7 @@ fn render(table: &CorpusHolders, format: HoldersFormat, args: &HoldersArgs, inpu
                 unattributed: table.unattributed,
                 holders: table.holders.iter().map(|r| row_json(r, &table.labels)).collect(),
                 countries: table.countries.iter().map(|r| row_json(r, &table.labels)).collect(),
-                timeline: (table.timeline.iter())
-                    .map(|m| MonthJson { country: &m.country, month: &m.month, counts: &m.counts })
-                    .collect(),
+                timeline: &table.timeline,
             };
             serde_json::to_string_pretty(&json).expect("the table serializes") + "\n"
         }
