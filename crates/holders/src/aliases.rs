@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use crate::error::HolderError;
 use crate::tokens::normalise_word;
+use crate::words::FnvBuild;
 
 /// The compiled-in table.
 const BUILTIN: &str = include_str!("../data/aliases.tsv");
@@ -63,9 +64,12 @@ pub struct Entry {
 pub struct AliasTable {
     entries: Vec<Entry>,
     /// Normalised variant words → entry index; a later line wins over an earlier one.
-    variants: HashMap<Vec<String>, usize>,
+    variants: HashMap<Vec<String>, usize, FnvBuild>,
     /// The longest variant, in words.
     longest: usize,
+    /// First words of variants (a possessive `'s` dropped) → the longest such variant, so
+    /// most words of a text are passed over with one look-up.
+    first_words: HashMap<String, usize, FnvBuild>,
 }
 
 impl AliasTable {
@@ -133,6 +137,9 @@ impl AliasTable {
                     return Err(error(format!("variant `{name}` has no word")));
                 }
                 self.longest = self.longest.max(words.len());
+                let first = words[0].strip_suffix("'s").unwrap_or(&words[0]).to_owned();
+                let longest = self.first_words.entry(first).or_insert(0);
+                *longest = (*longest).max(words.len());
                 self.variants.insert(words, entry);
             }
         }
@@ -141,7 +148,22 @@ impl AliasTable {
 
     /// The entry of exactly these normalised words, if any.
     pub(crate) fn lookup(&self, words: &[String]) -> Option<&Entry> {
-        self.variants.get(words).map(|&i| &self.entries[i])
+        self.lookup_index(words).map(|i| &self.entries[i])
+    }
+
+    /// The index of the entry of exactly these normalised words, if any.
+    pub(crate) fn lookup_index(&self, words: &[String]) -> Option<usize> {
+        self.variants.get(words).copied()
+    }
+
+    /// The entry at an index [`AliasTable::lookup_index`] gave.
+    pub(crate) fn entry_at(&self, index: usize) -> &Entry {
+        &self.entries[index]
+    }
+
+    /// The longest variant starting with this (normalised, possessive-free) word; 0: none.
+    pub(crate) fn longest_from(&self, first: &str) -> usize {
+        self.first_words.get(first).copied().unwrap_or(0)
     }
 
     /// The longest variant, in words.

@@ -137,6 +137,8 @@ struct Sentence<'a> {
     start: usize,
     /// A quotation is open at the start of the sentence.
     open_at_start: bool,
+    /// Per token: the longest alias-table name starting there (entry index, length in tokens).
+    entries: Vec<Option<(usize, usize)>>,
 }
 
 impl Sentence<'_> {
@@ -148,10 +150,10 @@ impl Sentence<'_> {
         let t = &self.tokens[i];
         t.is_word
             && t.capitalised(self.text)
-            && !is_in(NOT_NAMES, &self.lower[i])
-            && !is_in(ADJUNCT_STARTS, &self.lower[i])
-            && !is_in(PERSON_TITLES, &self.lower[i])
-            && !is_in(TITLE_QUALIFIERS, &self.lower[i])
+            && !is_in(&NOT_NAMES, &self.lower[i])
+            && !is_in(&ADJUNCT_STARTS, &self.lower[i])
+            && !is_in(&PERSON_TITLES, &self.lower[i])
+            && !is_in(&TITLE_QUALIFIERS, &self.lower[i])
             && !self.word(i).chars().all(|c| c.is_ascii_digit())
     }
 
@@ -201,7 +203,7 @@ impl HolderFinder {
     /// Every sentence is attributed, since later ones refer back to earlier ones; a caller
     /// keeps those of the stance sentences.
     pub fn attribute_article(&self, sentences: &[&str]) -> Vec<Option<Attribution>> {
-        let analysed = analyse(sentences);
+        let analysed = analyse(&self.aliases, sentences);
         let people = self.learn_people(&analysed);
         let mut state = State::default();
         let mut found: Vec<Option<Attribution>> = Vec::with_capacity(sentences.len());
@@ -220,7 +222,7 @@ impl HolderFinder {
                 // "the minister said" of an unnamed minister: a later "he" is the same speaker.
                 let cue_words = &sentence.text[a.cue.span.clone()];
                 let titled = a.rule == Rule::Title
-                    && cue_words.split_whitespace().any(|w| is_in(PERSON_TITLES, &normalise_word(w)));
+                    && cue_words.split_whitespace().any(|w| is_in(&PERSON_TITLES, &normalise_word(w)));
                 remember(&mut state, a, titled);
             }
             all_quoted.push(
@@ -316,15 +318,7 @@ impl HolderFinder {
 
     /// The longest alias-table entry starting at token `i`, with its length in tokens.
     fn table_entry_at(&self, s: &Sentence<'_>, i: usize) -> Option<(&Entry, usize)> {
-        let longest = self.aliases.longest().min(s.tokens.len() - i);
-        (1..=longest).rev().find_map(|len| {
-            let mut words: Vec<String> = s.lower[i..i + len].to_vec();
-            self.aliases.lookup(&words).map(|e| (e, len)).or_else(|| {
-                let last = &s.tokens[i + len - 1];
-                last.possessive.then(|| words[len - 1].push_str("'s"))?;
-                self.aliases.lookup(&words).map(|e| (e, len))
-            })
-        })
+        s.entries[i].map(|(entry, len)| (self.aliases.entry_at(entry), len))
     }
 
     /// The entry of a table name ending at token `end - 1` (exclusive `end`), with its start.
@@ -344,12 +338,12 @@ impl HolderFinder {
         let mut j = name_start;
         while j > s.start {
             let word = &s.lower[j - 1];
-            if is_in(PERSON_TITLES, word) || is_in(TITLE_QUALIFIERS, word) && !phrase.is_empty() {
+            if is_in(&PERSON_TITLES, word) || is_in(&TITLE_QUALIFIERS, word) && !phrase.is_empty() {
                 if word != "sir" {
                     phrase.insert(0, word);
                 }
                 j -= 1;
-            } else if is_in(TITLE_QUALIFIERS, word) || is_in(BODIES, word) {
+            } else if is_in(&TITLE_QUALIFIERS, word) || is_in(&BODIES, word) {
                 j -= 1;
             } else if let Some((entry, start)) = self.table_entry_ending(s, j) {
                 if !is_countryish(entry) {
@@ -460,7 +454,7 @@ impl HolderFinder {
                 // An organisation: a capitalised span with connectors, or one before "party".
                 let org_end = self.organisation_end(s, i);
                 if let Some(org_end) = org_end {
-                    let named_end = if is_in(&["party", "movement", "bloc"], &s.lower[org_end - 1])
+                    let named_end = if one_of(&["party", "movement", "bloc"], &s.lower[org_end - 1])
                         && !s.tokens[org_end - 1].capitalised(s.text)
                     {
                         org_end - 1
@@ -480,7 +474,7 @@ impl HolderFinder {
                 i = end;
                 continue;
             }
-            if is_in(PERSON_PRONOUNS, &s.lower[i]) {
+            if is_in(&PERSON_PRONOUNS, &s.lower[i]) {
                 mentions.push(Mention { tokens: i..i + 1, referent: Referent::Pronoun, object });
                 i += 1;
                 continue;
@@ -499,7 +493,7 @@ impl HolderFinder {
     fn modifier_start(&self, s: &Sentence<'_>, name_start: usize) -> usize {
         let mut j = name_start;
         while j > s.start
-            && (is_in(PERSON_TITLES, &s.lower[j - 1]) || is_in(TITLE_QUALIFIERS, &s.lower[j - 1]))
+            && (is_in(&PERSON_TITLES, &s.lower[j - 1]) || is_in(&TITLE_QUALIFIERS, &s.lower[j - 1]))
         {
             j -= 1;
         }
@@ -511,11 +505,11 @@ impl HolderFinder {
         let mut j = from;
         let mut titled = false;
         while j < s.tokens.len()
-            && (is_in(PERSON_TITLES, &s.lower[j])
-                || is_in(TITLE_QUALIFIERS, &s.lower[j])
-                || is_in(BODIES, &s.lower[j]))
+            && (is_in(&PERSON_TITLES, &s.lower[j])
+                || is_in(&TITLE_QUALIFIERS, &s.lower[j])
+                || is_in(&BODIES, &s.lower[j]))
         {
-            titled |= is_in(PERSON_TITLES, &s.lower[j]);
+            titled |= is_in(&PERSON_TITLES, &s.lower[j]);
             j += 1;
         }
         titled && j < s.tokens.len() && s.is_name_word(j)
@@ -527,13 +521,13 @@ impl HolderFinder {
         let mut j = from;
         while j < s.tokens.len()
             && s.tokens[j].is_word
-            && !is_in(BODIES, &s.lower[j])
-            && (is_in(TITLE_QUALIFIERS, &s.lower[j])
-                || is_in(PERSON_TITLES, &s.lower[j]) && s.tokens[j].possessive)
+            && !is_in(&BODIES, &s.lower[j])
+            && (is_in(&TITLE_QUALIFIERS, &s.lower[j])
+                || is_in(&PERSON_TITLES, &s.lower[j]) && s.tokens[j].possessive)
         {
             j += 1;
         }
-        (j < s.tokens.len() && is_in(BODIES, &s.lower[j]) && !self.person_follows(s, from)).then_some(j + 1)
+        (j < s.tokens.len() && is_in(&BODIES, &s.lower[j]) && !self.person_follows(s, from)).then_some(j + 1)
     }
 
     /// A capitalised organisation name starting at `i` ("Party for Freedom", "Communist
@@ -544,11 +538,11 @@ impl HolderFinder {
         while j < s.tokens.len() && s.tokens[j].is_word {
             let lower = &s.lower[j];
             let capital = s.tokens[j].capitalised(s.text);
-            if capital && (end.is_some() || is_in(ORGANISATION_WORDS, lower)) {
+            if capital && (end.is_some() || is_in(&ORGANISATION_WORDS, lower)) {
                 end = Some(j + 1);
-            } else if !capital && is_in(&["party", "movement"], lower) && j > i {
+            } else if !capital && one_of(&["party", "movement"], lower) && j > i {
                 return Some(j + 1);
-            } else if !(capital || (is_in(&["of", "for", "the"], lower) && j > i)) {
+            } else if !(capital || (one_of(&["of", "for", "the"], lower) && j > i)) {
                 break;
             }
             if s.tokens[j].possessive {
@@ -564,26 +558,26 @@ impl HolderFinder {
     /// word, and whether it is a body.
     fn title_at(&self, s: &Sentence<'_>, i: usize) -> Option<(usize, String, bool)> {
         let mut j = i;
-        if is_in(DETERMINERS, &s.lower[j]) {
+        if is_in(&DETERMINERS, &s.lower[j]) {
             j += 1;
         }
         let phrase_start = j;
         let phrase = |end: usize| s.lower[phrase_start..end].join(" ");
         while j < s.tokens.len() && s.tokens[j].is_word {
             let lower = &s.lower[j];
-            if is_in(BODIES, lower) && !s.tokens[j].possessive {
+            if is_in(&BODIES, lower) && !s.tokens[j].possessive {
                 if j + 1 < s.tokens.len() && s.is_name_word(j + 1) {
                     return None;
                 }
                 return Some((j + 1, lower.clone(), true));
             }
-            if is_in(PERSON_TITLES, lower) {
+            if is_in(&PERSON_TITLES, lower) {
                 if s.tokens[j].possessive {
                     j += 1;
                     continue;
                 }
                 if j + 1 < s.tokens.len()
-                    && (is_in(BODIES, &s.lower[j + 1]) || is_in(PERSON_TITLES, &s.lower[j + 1]))
+                    && (is_in(&BODIES, &s.lower[j + 1]) || is_in(&PERSON_TITLES, &s.lower[j + 1]))
                 {
                     j += 1;
                     continue;
@@ -593,7 +587,7 @@ impl HolderFinder {
                 }
                 return Some((j + 1, phrase(j + 1), false));
             }
-            if is_in(TITLE_QUALIFIERS, lower) && !s.tokens[j].capitalised(s.text) {
+            if is_in(&TITLE_QUALIFIERS, lower) && !s.tokens[j].capitalised(s.text) {
                 j += 1;
                 continue;
             }
@@ -621,9 +615,9 @@ impl HolderFinder {
         // A reporting verb with a holder before it ("Lavrov said", "X, the leader of Y, said")
         // or after it ("said Peskov").
         let has_speech =
-            (clause..s.tokens.len()).any(|k| !s.tokens[k].quoted && is_in(SPEECH_VERBS, &s.lower[k]));
+            (clause..s.tokens.len()).any(|k| !s.tokens[k].quoted && is_in(&SPEECH_VERBS, &s.lower[k]));
         for k in clause..s.tokens.len() {
-            if s.tokens[k].quoted || !is_in(SPEECH_VERBS, &s.lower[k]) {
+            if s.tokens[k].quoted || !is_in(&SPEECH_VERBS, &s.lower[k]) {
                 continue;
             }
             let (direct, parenthesis) = subject_end_before(s, k);
@@ -648,13 +642,13 @@ impl HolderFinder {
             .or_else(|| {
                 unquoted.iter().find(|m| {
                     m.tokens.start == k + 1
-                        && is_in(INVERTED_VERBS, &s.lower[k])
+                        && is_in(&INVERTED_VERBS, &s.lower[k])
                         && !matches!(m.referent, Referent::Unknown(_))
                 })
             });
             // "which Kyiv sees": a relative clause's subject holds no position of the sentence.
             let chosen =
-                chosen.filter(|m| m.tokens.start == 0 || !is_in(RELATIVES, &s.lower[m.tokens.start - 1]));
+                chosen.filter(|m| m.tokens.start == 0 || !is_in(&RELATIVES, &s.lower[m.tokens.start - 1]));
             // "Britain and France signed": the first of coordinated holders.
             let chosen = chosen.map(|m| first_of_coordination(s, &unquoted, m));
             if let Some(m) = chosen {
@@ -667,7 +661,7 @@ impl HolderFinder {
         // The subject of the main clause, before any "that" or "whether" clause.
         // A news outlet's report ("The Telegraph reported that Macron …") is the exception.
         let subordinate = (clause..s.tokens.len())
-            .find(|&i| !s.tokens[i].quoted && is_in(SUBORDINATORS, &s.lower[i]))
+            .find(|&i| !s.tokens[i].quoted && is_in(&SUBORDINATORS, &s.lower[i]))
             .filter(|&at| !mentions.iter().any(|m| m.referent == Referent::Media && m.tokens.start < at));
         let first = unquoted.iter().find(|m| {
             !m.object
@@ -757,8 +751,8 @@ impl HolderFinder {
 
 /// The token at `i` follows a preposition ("to Ukraine", "in the Kremlin").
 fn after_preposition(s: &Sentence<'_>, i: usize) -> bool {
-    i > 0 && is_in(OBJECT_PREPOSITIONS, &s.lower[i - 1])
-        || i > 1 && s.lower[i - 1] == "the" && is_in(OBJECT_PREPOSITIONS, &s.lower[i - 2])
+    i > 0 && is_in(&OBJECT_PREPOSITIONS, &s.lower[i - 1])
+        || i > 1 && s.lower[i - 1] == "the" && is_in(&OBJECT_PREPOSITIONS, &s.lower[i - 2])
 }
 
 /// Updates what later sentences refer back to; `person_like`: the holder was named by a
@@ -775,7 +769,29 @@ fn remember(state: &mut State, a: &Attribution, person_like: bool) {
     state.last_holder = Some((holder, at));
 }
 
-fn analyse<'a>(sentences: &[&'a str]) -> Vec<Sentence<'a>> {
+/// The longest alias-table name starting at token `i`: (entry index, length in tokens). A
+/// possessive last word matches a variant with or without its `'s`.
+fn entry_starting(
+    aliases: &AliasTable,
+    tokens: &[Token],
+    lower: &[String],
+    i: usize,
+) -> Option<(usize, usize)> {
+    let longest = aliases.longest_from(&lower[i]).min(tokens.len() - i);
+    (1..=longest).rev().find_map(|len| {
+        let words = &lower[i..i + len];
+        aliases.lookup_index(words).map(|e| (e, len)).or_else(|| {
+            if !tokens[i + len - 1].possessive {
+                return None;
+            }
+            let mut words = words.to_vec();
+            words[len - 1].push_str("'s");
+            aliases.lookup_index(&words).map(|e| (e, len))
+        })
+    })
+}
+
+fn analyse<'a>(aliases: &AliasTable, sentences: &[&'a str]) -> Vec<Sentence<'a>> {
     let mut open = false;
     sentences
         .iter()
@@ -785,7 +801,10 @@ fn analyse<'a>(sentences: &[&'a str]) -> Vec<Sentence<'a>> {
             open = mark_quotes(text, &mut tokens, open);
             let lower: Vec<String> = tokens.iter().map(|t| normalise_word(t.word(text))).collect();
             let start = dateline_end(text, &tokens);
-            Sentence { text, tokens, lower, start, open_at_start }
+            let entries = (0..tokens.len())
+                .map(|i| if tokens[i].is_word { entry_starting(aliases, &tokens, &lower, i) } else { None })
+                .collect();
+            Sentence { text, tokens, lower, start, open_at_start, entries }
         })
         .collect()
 }
@@ -813,7 +832,7 @@ fn dateline_end(text: &str, tokens: &[Token]) -> usize {
 fn main_clause_start(s: &Sentence<'_>) -> usize {
     let first = (s.start..s.tokens.len()).find(|&i| s.tokens[i].is_word);
     let Some(first) = first else { return s.start };
-    if !is_in(ADJUNCT_STARTS, &s.lower[first]) {
+    if !is_in(&ADJUNCT_STARTS, &s.lower[first]) {
         return s.start;
     }
     (first..s.tokens.len().min(first + 30))
@@ -826,7 +845,7 @@ fn main_clause_start(s: &Sentence<'_>) -> usize {
 /// the leader of the party,"), whose opening comma a holder may end at.
 fn subject_end_before(s: &Sentence<'_>, verb: usize) -> (usize, Option<Range<usize>>) {
     let mut j = verb;
-    while j > s.start && is_in(BETWEEN_SUBJECT_AND_VERB, &s.lower[j - 1]) {
+    while j > s.start && is_in(&BETWEEN_SUBJECT_AND_VERB, &s.lower[j - 1]) {
         j -= 1;
     }
     let mut parenthesis = None;
@@ -855,17 +874,17 @@ fn first_of_coordination<'m>(s: &Sentence<'_>, mentions: &[&'m Mention], mut m: 
 
 fn speech_follows(s: &Sentence<'_>, from: usize) -> bool {
     let mut j = from;
-    while j < s.tokens.len() && is_in(BETWEEN_SUBJECT_AND_VERB, &s.lower[j]) {
+    while j < s.tokens.len() && is_in(&BETWEEN_SUBJECT_AND_VERB, &s.lower[j]) {
         j += 1;
     }
-    j < s.tokens.len() && is_in(SPEECH_VERBS, &s.lower[j])
+    j < s.tokens.len() && is_in(&SPEECH_VERBS, &s.lower[j])
 }
 
 /// ", the leader of …" or ", a former NATO general," after a name.
 fn appositive_follows(s: &Sentence<'_>, from: usize) -> bool {
     from + 1 < s.tokens.len()
         && &s.text[s.tokens[from].span.clone()] == ","
-        && (is_in(DETERMINERS, &s.lower[from + 1]) || is_in(PERSON_TITLES, &s.lower[from + 1]))
+        && (is_in(&DETERMINERS, &s.lower[from + 1]) || is_in(&PERSON_TITLES, &s.lower[from + 1]))
 }
 
 fn is_countryish(entry: &Entry) -> bool {
@@ -876,7 +895,7 @@ fn is_countryish(entry: &Entry) -> bool {
 }
 
 fn is_organisation(words: &[String]) -> bool {
-    words.iter().any(|w| is_in(ORGANISATION_WORDS, w))
+    words.iter().any(|w| is_in(&ORGANISATION_WORDS, w))
 }
 
 fn country_holder(country: String) -> Holder {

@@ -34,6 +34,9 @@ const APOSTROPHES: [char; 4] = ['\'', '’', '´', 'ʼ'];
 
 /// Lower case, apostrophes unified, so table variants and text compare.
 pub(crate) fn normalise_word(word: &str) -> String {
+    if word.bytes().all(|b| b.is_ascii() && b != b'\'') {
+        return word.to_ascii_lowercase();
+    }
     word.chars()
         .map(|c| if APOSTROPHES.contains(&c) { '\'' } else { c })
         .flat_map(char::to_lowercase)

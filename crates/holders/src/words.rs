@@ -1,8 +1,11 @@
 //! The closed word lists the rules use: reporting verbs, titles, bodies of government,
 //! organisation words, function words. Lower case.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 /// Verbs that report a position when their subject is a holder ("Lavrov said", "said Peskov").
-pub(crate) const SPEECH_VERBS: &[&str] = &[
+pub(crate) static SPEECH_VERBS: WordList = WordList::new(&[
     "said",
     "says",
     "say",
@@ -104,10 +107,10 @@ pub(crate) const SPEECH_VERBS: &[&str] = &[
     "ruled",
     "blocked",
     "vetoed",
-];
+]);
 
 /// Words allowed between a holder and its reporting verb ("Lavrov has previously said").
-pub(crate) const BETWEEN_SUBJECT_AND_VERB: &[&str] = &[
+pub(crate) static BETWEEN_SUBJECT_AND_VERB: WordList = WordList::new(&[
     "has",
     "have",
     "had",
@@ -137,11 +140,11 @@ pub(crate) const BETWEEN_SUBJECT_AND_VERB: &[&str] = &[
     "once",
     "would",
     "will",
-];
+]);
 
 /// Titles of a person ("Foreign Minister", "spokeswoman"); before a name they are modifiers,
 /// alone ("the minister said") they refer back to a person.
-pub(crate) const PERSON_TITLES: &[&str] = &[
+pub(crate) static PERSON_TITLES: WordList = WordList::new(&[
     "president",
     "president-elect",
     "minister",
@@ -173,10 +176,10 @@ pub(crate) const PERSON_TITLES: &[&str] = &[
     "mp",
     "governor",
     "head",
-];
+]);
 
 /// Words that qualify a title or a body ("Foreign Minister", "prime minister's office").
-pub(crate) const TITLE_QUALIFIERS: &[&str] = &[
+pub(crate) static TITLE_QUALIFIERS: WordList = WordList::new(&[
     "foreign",
     "defence",
     "defense",
@@ -207,11 +210,11 @@ pub(crate) const TITLE_QUALIFIERS: &[&str] = &[
     "us",
     "of",
     "russian-backed",
-];
+]);
 
 /// Bodies of a state: with a country ("Russian embassy", "Romania's council") they are the
 /// country; alone ("the council said") they refer back to the last holder's country.
-pub(crate) const BODIES: &[&str] = &[
+pub(crate) static BODIES: WordList = WordList::new(&[
     "government",
     "cabinet",
     "ministry",
@@ -230,10 +233,10 @@ pub(crate) const BODIES: &[&str] = &[
     "delegation",
     "legislature",
     "kremlin",
-];
+]);
 
 /// Words of an organisation's name: a capitalised span with one is no person.
-pub(crate) const ORGANISATION_WORDS: &[&str] = &[
+pub(crate) static ORGANISATION_WORDS: WordList = WordList::new(&[
     "party",
     "alliance",
     "bloc",
@@ -287,11 +290,11 @@ pub(crate) const ORGANISATION_WORDS: &[&str] = &[
     "corporation",
     "company",
     "club",
-];
+]);
 
 /// Capitalised words that never start a name: function words, months, weekdays, headings
 /// (and the [`ADJUNCT_STARTS`]).
-pub(crate) const NOT_NAMES: &[&str] = &[
+pub(crate) static NOT_NAMES: WordList = WordList::new(&[
     "the",
     "a",
     "an",
@@ -407,11 +410,11 @@ pub(crate) const NOT_NAMES: &[&str] = &[
     "into",
     "over",
     "against",
-];
+]);
 
 /// Starts of a leading adjunct ("Speaking in Paris, Zelensky said"): the main clause begins
 /// after its comma.
-pub(crate) const ADJUNCT_STARTS: &[&str] = &[
+pub(crate) static ADJUNCT_STARTS: WordList = WordList::new(&[
     "in",
     "at",
     "on",
@@ -447,10 +450,10 @@ pub(crate) const ADJUNCT_STARTS: &[&str] = &[
     "moreover",
     "nevertheless",
     "but",
-];
+]);
 
 /// Prepositions that make the following country an object, not a holder ("troops to Ukraine").
-pub(crate) const OBJECT_PREPOSITIONS: &[&str] = &[
+pub(crate) static OBJECT_PREPOSITIONS: WordList = WordList::new(&[
     "in",
     "to",
     "into",
@@ -477,25 +480,73 @@ pub(crate) const OBJECT_PREPOSITIONS: &[&str] = &[
     "beyond",
     "under",
     "without",
-];
+]);
 
 /// Determiners and possessives before a title or body ("the minister", "its leader").
-pub(crate) const DETERMINERS: &[&str] = &["the", "a", "an", "its", "his", "her", "their", "several", "some"];
+pub(crate) static DETERMINERS: WordList =
+    WordList::new(&["the", "a", "an", "its", "his", "her", "their", "several", "some"]);
 
 /// Pronouns that refer back to the last person holder.
-pub(crate) const PERSON_PRONOUNS: &[&str] = &["he", "she"];
+pub(crate) static PERSON_PRONOUNS: WordList = WordList::new(&["he", "she"]);
 
-pub(crate) fn is_in(list: &[&str], word: &str) -> bool {
-    list.contains(&word)
+/// A closed list of words, looked up through a hash set built on first use (the rules ask
+/// for every token of every article).
+pub(crate) struct WordList {
+    words: &'static [&'static str],
+    set: OnceLock<HashSet<&'static str, FnvBuild>>,
+}
+
+impl WordList {
+    const fn new(words: &'static [&'static str]) -> Self {
+        Self { words, set: OnceLock::new() }
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        self.set.get_or_init(|| self.words.iter().copied().collect()).contains(word)
+    }
+}
+
+/// `word` is one of the `list`.
+pub(crate) fn is_in(list: &WordList, word: &str) -> bool {
+    list.contains(word)
+}
+
+/// `word` is one of a few words written at the call.
+pub(crate) fn one_of(words: &[&str], word: &str) -> bool {
+    words.contains(&word)
 }
 
 /// Words that open a relative clause ("which Kyiv sees").
-pub(crate) const RELATIVES: &[&str] = &["which", "who", "whom", "whose", "that", "where"];
+pub(crate) static RELATIVES: WordList = WordList::new(&["which", "who", "whom", "whose", "that", "where"]);
 
 /// Reporting verbs that may come before their holder ("said Peskov").
-pub(crate) const INVERTED_VERBS: &[&str] = &["said", "says", "added", "adds", "wrote", "warned", "told"];
+pub(crate) static INVERTED_VERBS: WordList =
+    WordList::new(&["said", "says", "added", "adds", "wrote", "warned", "told"]);
 
 /// Words that open a clause whose subject is not the sentence's holder ("lawmakers questioned
 /// whether Finland can afford it").
-pub(crate) const SUBORDINATORS: &[&str] =
-    &["that", "whether", "if", "because", "although", "though", "while"];
+pub(crate) static SUBORDINATORS: WordList =
+    WordList::new(&["that", "whether", "if", "because", "although", "though", "while"]);
+
+/// FNV-1a: the word sets and the alias table hash short words millions of times, where the
+/// standard SipHash (made to resist hash flooding, which closed lists need not) dominates.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+/// Builds [`Fnv`] hashers.
+pub(crate) type FnvBuild = std::hash::BuildHasherDefault<Fnv>;

@@ -41,13 +41,23 @@ pub fn holders_text(table: &CorpusHolders) -> String {
     for (title, rows) in [("holder", &table.holders), ("country", &table.countries)] {
         let _ = writeln!(out);
         let width = rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(0).max(title.len());
-        let mut header = format!("{title:<width$}  {:<16}", "country");
+        // A country row's country is itself.
+        let with_country = title == "holder";
+        let mut header = if with_country {
+            format!("{title:<width$}  {:<16}", "country")
+        } else {
+            format!("{title:<width$}")
+        };
         for label in &table.labels {
             let _ = write!(header, "  {label:>12}");
         }
         let _ = writeln!(out, "{header}  articles  first .. last");
         for row in rows {
-            let mut line = format!("{:<width$}  {:<16}", row.name, row.country.as_deref().unwrap_or("-"));
+            let mut line = if with_country {
+                format!("{:<width$}  {:<16}", row.name, row.country.as_deref().unwrap_or("-"))
+            } else {
+                format!("{:<width$}", row.name)
+            };
             for cell in counts_text(row, &table.labels) {
                 let _ = write!(line, "  {cell:>12}");
             }
