@@ -58,15 +58,18 @@ fn usize_of(value: &Value) -> usize {
 fn labeled_rows() -> Vec<[String; 4]> {
     let text = std::fs::read_to_string(LABELED).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("article\tsentence\ttext\tlabel\ttopic"));
+    assert_eq!(lines.next(), Some("article\tsentence\ttext\tlabel\ttopic\tholder\tholder_country"));
     lines
         .map(|line| {
             let fields: Vec<&str> = line.split('\t').collect();
-            assert_eq!(fields.len(), 5, "labeled row {line:?}");
+            assert_eq!(fields.len(), 7, "labeled row {line:?}");
             assert!(["target", "related", "other"].contains(&fields[4]), "topic of {line:?}");
             if fields[3] != "neutral" {
                 assert_eq!(fields[4], "target", "a stance row is about the target: {line:?}");
+            } else {
+                assert_eq!(fields[5..], ["", ""], "a neutral row has no holder: {line:?}");
             }
+            assert!(!fields[5].is_empty() || fields[6].is_empty(), "a country without a holder: {line:?}");
             [fields[0], fields[1], fields[2], fields[3]].map(str::to_owned)
         })
         .collect()
@@ -110,7 +113,17 @@ fn check_sentence_row(row: &Value) {
     if row.get("on_topic").is_some() {
         assert_eq!(
             keys(row),
-            set(["article", "sentence", "text", "label", "probabilities", "on_topic", "relevance"]),
+            set([
+                "article",
+                "sentence",
+                "text",
+                "holder",
+                "holder_country",
+                "label",
+                "probabilities",
+                "on_topic",
+                "relevance"
+            ]),
             "{row}"
         );
         assert!((0.0..=1.0).contains(&f64_of(&row["relevance"])), "{row}");
@@ -118,8 +131,17 @@ fn check_sentence_row(row: &Value) {
             assert_eq!(row["label"], "neutral", "off the topic is never a stance: {row}");
         }
     } else {
-        assert_eq!(keys(row), set(["article", "sentence", "text", "label", "probabilities"]), "{row}");
+        assert_eq!(
+            keys(row),
+            set(["article", "sentence", "text", "holder", "holder_country", "label", "probabilities"]),
+            "{row}"
+        );
     }
+    // Only a stance sentence has a holder; a country only comes with a holder.
+    if row["label"] == "neutral" {
+        assert!(row["holder"].is_null() && row["holder_country"].is_null(), "{row}");
+    }
+    assert!(!row["holder"].is_null() || row["holder_country"].is_null(), "{row}");
     assert!(usize_of(&row["sentence"]) >= 1, "{row}");
     assert!(!row["text"].as_str().unwrap().is_empty(), "{row}");
     let label = row["label"].as_str().unwrap();
@@ -229,13 +251,13 @@ fn classify_sentence_level_tsv_and_text() {
     let mut lines = tsv.stdout.lines();
     assert_eq!(
         lines.next(),
-        Some("article\tsentence\tlabel\tp_neutral\tp_oppose\tp_support\ton_topic\trelevance\ttext")
+        Some("article\tsentence\tlabel\tp_neutral\tp_oppose\tp_support\ton_topic\trelevance\tholder\tholder_country\ttext")
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
     assert_eq!(rows.len(), 169);
     for (row, [article, sentence, text, _]) in rows.iter().zip(labeled_rows()) {
-        assert_eq!(row.len(), 9, "{row:?}");
-        assert_eq!((row[0], row[1], row[8]), (article.as_str(), sentence.as_str(), text.as_str()));
+        assert_eq!(row.len(), 11, "{row:?}");
+        assert_eq!((row[0], row[1], row[10]), (article.as_str(), sentence.as_str(), text.as_str()));
         assert!(["true", "false"].contains(&row[6]), "{row:?}");
         assert!(LABELS.contains(&row[2]));
         let p: Vec<f64> = row[3..6].iter().map(|v| v.parse().unwrap()).collect();
@@ -243,8 +265,15 @@ fn classify_sentence_level_tsv_and_text() {
         assert!((p.iter().sum::<f64>() - 1.0).abs() <= 2e-4, "{row:?}");
     }
 
+    // "…, Foreign Minister Sergei Lavrov has said." (000 #1) is Lavrov's, of Russia.
+    assert_eq!((rows[0][8], rows[0][9]), ("Sergei Lavrov", "Russia"));
     let text = ok(stance().args(["classify", "--format", "text", CORPUS]));
     assert_eq!(text.stdout.lines().count(), 169);
+    assert!(
+        text.stdout.lines().next().unwrap().ends_with("has said.  — Sergei Lavrov (Russia)"),
+        "{}",
+        text.stdout
+    );
     assert!(text.stdout.starts_with("000_bf325d4e0de918fa.txt:1 "), "{}", text.stdout);
 }
 
@@ -258,7 +287,7 @@ fn classify_article_level_jsonl_agrees_with_sentence_level() {
     for (row, name) in articles.iter().zip(ARTICLES) {
         assert_eq!(
             keys(row),
-            set(["article", "label", "sentences", "shares", "top_sentences", "on_topic"]),
+            set(["article", "label", "sentences", "shares", "top_sentences", "holders", "on_topic"]),
             "{row}"
         );
         assert_eq!(row["on_topic"], true, "every seed article is about the target");
@@ -277,6 +306,13 @@ fn classify_article_level_jsonl_agrees_with_sentence_level() {
             assert!((share - k as f64 / n as f64).abs() <= 1e-12, "{name} {label}: {share} vs {k}/{n}");
         }
 
+        // Holders: their counts are the sentence rows' stance sentences with a holder.
+        let held: u64 = (row["holders"].as_array().unwrap().iter())
+            .flat_map(|h| h["counts"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()))
+            .sum();
+        let with_holder = mine.iter().filter(|s| !s["holder"].is_null()).count() as u64;
+        assert_eq!(held, with_holder, "{row}");
+
         // Evidence: at most 3 stance-taking sentences, most confident first, each one of the
         // article's own sentence predictions.
         let top = row["top_sentences"].as_array().unwrap();
@@ -287,10 +323,22 @@ fn classify_article_level_jsonl_agrees_with_sentence_level() {
         for t in top {
             assert_eq!(
                 keys(t),
-                set(["sentence", "text", "label", "probabilities", "on_topic", "relevance"]),
+                set([
+                    "sentence",
+                    "text",
+                    "holder",
+                    "holder_country",
+                    "label",
+                    "probabilities",
+                    "on_topic",
+                    "relevance"
+                ]),
                 "{t}"
             );
             assert_ne!(t["label"], "neutral", "{t}");
+            // A top sentence's holder is the one its sentence-level row shows.
+            let own = mine.iter().find(|s| s["sentence"] == t["sentence"]).unwrap();
+            assert_eq!((&t["holder"], &t["holder_country"]), (&own["holder"], &own["holder_country"]), "{t}");
             let confidence = f64_of(&t["probabilities"][t["label"].as_str().unwrap()]);
             assert!(confidence <= last, "top_sentences not sorted by confidence: {row}");
             last = confidence;
@@ -310,14 +358,15 @@ fn classify_article_level_tsv_and_text() {
     let mut lines = tsv.stdout.lines();
     assert_eq!(
         lines.next(),
-        Some("article\tlabel\tsentences\tshare_neutral\tshare_oppose\tshare_support\ton_topic\ttop_sentence")
+        Some("article\tlabel\tsentences\tshare_neutral\tshare_oppose\tshare_support\ton_topic\tholders\ttop_sentence")
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
     assert_eq!(rows.len(), 5);
     let counts = sentences_per_article();
     for (row, name) in rows.iter().zip(ARTICLES) {
-        assert_eq!(row.len(), 8, "{row:?}");
+        assert_eq!(row.len(), 9, "{row:?}");
         assert_eq!(row[6], "true", "{row:?}");
+        assert!(row[7].contains("(Russia): oppose"), "every seed article has a Russian holder: {row:?}");
         assert_eq!(row[0], name);
         assert!(LABELS.contains(&row[1]));
         assert_eq!(row[2].parse::<usize>().unwrap(), counts[name]);

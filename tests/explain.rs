@@ -206,6 +206,9 @@ fn classify_explain_jsonl_adds_an_explanation_per_row() {
         assert!(plain.get("explanation").is_none(), "no explanation without --explain");
         let mut without = row.clone();
         let explanation = without.as_object_mut().unwrap().remove("explanation").expect("explanation key");
+        let why =
+            without.as_object_mut().unwrap().remove("holder_explanation").expect("holder_explanation key");
+        assert_eq!(why.is_null(), plain["holder"].is_null(), "a holder is explained: {row}");
         assert_eq!(&without, plain, "the rest of the row is unchanged");
         let per_label = explanation.as_array().unwrap();
         assert_eq!(per_label.len(), 3);

@@ -95,7 +95,19 @@ fn sentence_level_gives_one_line_per_sentence_like_text_input() {
     assert_eq!((ids, numbers), (vec![0, 1, 2, 3, 3], vec![1, 1, 1, 1, 2]));
     assert_eq!(
         keys(&rows[4]),
-        ["id", "label", "meta", "on_topic", "probabilities", "relevance", "sentence", "text"].into()
+        [
+            "id",
+            "holder",
+            "holder_country",
+            "label",
+            "meta",
+            "on_topic",
+            "probabilities",
+            "relevance",
+            "sentence",
+            "text"
+        ]
+        .into()
     );
     let plain = jsonl(&ok(stance().args(["classify", "-"]).write_stdin(SENTENCES[3])).stdout);
     for (row, plain) in rows[3..].iter().zip(&plain) {

@@ -7,6 +7,7 @@ mod common;
 mod evaluation;
 mod explain;
 mod hardening;
+mod holders;
 mod normalize;
 mod report;
 mod solver;

@@ -628,13 +628,15 @@ fn train(
     let features = FeatureConfig {
         lowercase,
         stemmer: if stem { Stemmer::Snowball { language: Language::English } } else { Stemmer::None },
-        word_ngrams: ngram_range(word_ngrams, "word_ngrams", "1-2")?,
-        char_ngrams: ngram_range(char_ngrams, "char_ngrams", "none")?,
+        extractors: stance_features::Extractor::ngrams(
+            ngram_range(word_ngrams, "word_ngrams", "1-2")?,
+            ngram_range(char_ngrams, "char_ngrams", "none")?,
+        ),
         min_df,
         max_features,
         ..FeatureConfig::default()
     };
-    if features.word_ngrams.is_none() && features.char_ngrams.is_none() {
+    if features.word_ngrams().is_none() && features.char_ngrams().is_none() {
         return Err(PyValueError::new_err(
             "word_ngrams and char_ngrams are both None: there would be no features",
         ));
@@ -733,6 +735,7 @@ fn labeled_data(
             group: trimmed(groups.as_ref().map(|g| &g[i])),
             target: trimmed(targets.as_ref().map(|t| &t[i])),
             topic: trimmed(topics.as_ref().map(|t| &t[i])),
+            id: None,
             line: i + 1,
         };
         tsv.push_str(&row.text);

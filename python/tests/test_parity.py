@@ -8,6 +8,21 @@ import stance
 from conftest import CORPUS, LABELED, cli, corpus_files, jsonl, labeled_rows
 
 
+# Stance holders (`holder`, `holder_country`, an article's `holders`) are computed by the CLI
+# only: the package does not attribute holders yet, so the CLI's rows are compared without them.
+HOLDER_KEYS = ("holder", "holder_country", "holders")
+
+
+def without_holders(rows):
+    for row in rows:
+        for key in HOLDER_KEYS:
+            row.pop(key, None)
+        for sentence in row.get("top_sentences", []):
+            for key in HOLDER_KEYS:
+                sentence.pop(key, None)
+    return rows
+
+
 def python_rows(level):
     files = corpus_files()
     texts = [p.read_text(encoding="utf-8") for p in files]
@@ -18,7 +33,7 @@ def python_rows(level):
 
 
 def test_sentence_rows_match_the_cli_on_the_seed_corpus():
-    expected = jsonl(cli("classify", str(CORPUS), "--format", "jsonl").stdout)
+    expected = without_holders(jsonl(cli("classify", str(CORPUS), "--format", "jsonl").stdout))
     got = python_rows("sentence")
     assert len(expected) > 100
     assert got == expected
@@ -27,7 +42,7 @@ def test_sentence_rows_match_the_cli_on_the_seed_corpus():
 
 
 def test_article_rows_match_the_cli_on_the_seed_corpus():
-    expected = jsonl(cli("classify", str(CORPUS), "--level", "article", "--format", "jsonl").stdout)
+    expected = without_holders(jsonl(cli("classify", str(CORPUS), "--level", "article", "--format", "jsonl").stdout))
     assert python_rows("article") == expected
 
 
@@ -49,6 +64,8 @@ def test_text_rows_match_the_cli_jsonl_stage_on_the_labeled_sentences():
 def test_evaluate_is_the_object_of_evaluate_format_json():
     rows = labeled_rows()
     expected = json.loads(cli("evaluate", "--data", str(LABELED), "--format", "json").stdout)
+    # Holder accuracy comes from the data's holder columns, which the package does not read.
+    assert expected.pop("holders")["sentences"] > 0
     got = stance.Classifier.default().evaluate([r["text"] for r in rows], [r["label"] for r in rows])
     assert got["data"] == "<python>" and expected["data"] == str(LABELED)
     assert got["model"] == expected["model"] == stance.DEFAULT_MODEL_NAME

@@ -9,6 +9,7 @@
 //! module under `cmd/` and maps errors to exit codes; each command's flags live beside its code.
 
 mod args;
+mod attribution;
 mod cmd;
 mod documents;
 mod hints;
@@ -69,6 +70,7 @@ enum Command {
     Train(cmd::train::TrainArgs),
     Classify(cmd::classify::ClassifyArgs),
     Explain(cmd::explain::ExplainArgs),
+    Holders(cmd::holders::HoldersArgs),
     Inspect(cmd::inspect::InspectArgs),
     Evaluate(cmd::evaluate::EvaluateArgs),
     Suggest(cmd::suggest::SuggestArgs),
@@ -153,6 +155,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train(args) => cmd::train::run(args, quiet),
         Command::Classify(args) => cmd::classify::run(args, quiet),
         Command::Explain(args) => cmd::explain::run(args),
+        Command::Holders(args) => cmd::holders::run(args, quiet),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Suggest(args) => cmd::suggest::run(args),

@@ -4,9 +4,12 @@
 //! - [`TextRow`] (`--level text`): `label`, `probabilities`, then `on_topic` and `relevance`
 //!   for a model that knows its topic, then `top_k` with `--top-k`, then `explanation` with
 //!   `--explain`;
-//! - [`SentenceRow`] (`--level sentence`): `sentence`, `text`, then a [`TextRow`]'s keys;
+//! - [`SentenceRow`] (`--level sentence`): `sentence`, `text`, `holder` and `holder_country`
+//!   (null unless an on-topic stance sentence has an identifiable holder), `holder_explanation`
+//!   with `--explain`, then a [`TextRow`]'s keys;
 //! - [`ArticleRow`] (`--level article`): `label`, `sentences`, `shares`, `top_sentences` (as
-//!   sentence rows), then `on_topic` for a model that knows its topic.
+//!   sentence rows), `holders` (`HolderStance`s), then `on_topic` for a model that knows its
+//!   topic.
 //!
 //! A row's JSON object is its serde serialization: its keys are its field names, in order, an
 //! absent optional field has none. `--format json` is the rows of `--format jsonl` as one JSON
@@ -25,6 +28,7 @@ use std::io::Write;
 use anyhow::Result;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use stance_holders::{Attribution, HolderStance};
 use stance_infer::{ArticlePrediction, Explanation, Score, SentencePrediction, UNDECIDED};
 
 use crate::cmd::classify::{Level, OutputFormat};
@@ -204,6 +208,14 @@ pub struct SentenceRow<'a> {
     /// The sentence; `None` in a streamed record, whose text field holds it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<&'a str>,
+    /// Who holds the position of an on-topic stance sentence (null when not one, or when no
+    /// holder is identifiable).
+    pub holder: Option<&'a str>,
+    /// The holder's country (null without a holder, or for an international body).
+    pub holder_country: Option<&'a str>,
+    /// With `--explain`: the rule and the words that decided the holder (null without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder_explanation: Option<Option<String>>,
     /// Its prediction.
     #[serde(flatten)]
     pub prediction: TextRow<'a>,
@@ -215,8 +227,24 @@ impl<'a> SentenceRow<'a> {
         SentenceRow {
             sentence: p.sentence,
             text: Some(&p.text),
+            holder: None,
+            holder_country: None,
+            holder_explanation: None,
             prediction: TextRow::predicted(p, explanation),
         }
+    }
+
+    /// The row with its holder (of a stance sentence); with `explanation` (`--explain`),
+    /// what decided it.
+    pub fn with_holder(
+        mut self,
+        holder: Option<&'a Attribution>,
+        explanation: Option<&dyn Fn(&Attribution) -> String>,
+    ) -> Self {
+        self.holder = holder.map(|a| a.holder.as_str());
+        self.holder_country = holder.and_then(|a| a.country.as_deref());
+        self.holder_explanation = explanation.map(|explain| holder.map(explain));
+        self
     }
 
     /// The row of sentence number `sentence` of a streamed record, from its score: no `text`
@@ -227,7 +255,14 @@ impl<'a> SentenceRow<'a> {
         score: &'a Score,
         explanation: Option<&'a Explanation>,
     ) -> Self {
-        SentenceRow { sentence, text: None, prediction: TextRow::scored(labels, score, explanation) }
+        SentenceRow {
+            sentence,
+            text: None,
+            holder: None,
+            holder_country: None,
+            holder_explanation: None,
+            prediction: TextRow::scored(labels, score, explanation),
+        }
     }
 
     /// The row with its `k` most probable labels listed (`--top-k`), if `k` is given.
@@ -248,6 +283,8 @@ pub struct ArticleRow<'a> {
     pub shares: &'a BTreeMap<String, f64>,
     /// The most confident stance sentences, best first.
     pub top_sentences: Vec<SentenceRow<'a>>,
+    /// The holders of its stance sentences, most sentences first.
+    pub holders: &'a [HolderStance],
     /// Whether any sentence is about the target (a model with a relevance section).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_topic: Option<bool>,
@@ -261,9 +298,45 @@ impl<'a> ArticleRow<'a> {
             sentences: p.sentences,
             shares: &p.shares,
             top_sentences: p.top_sentences.iter().map(|s| SentenceRow::predicted(s, None)).collect(),
+            holders: &[],
             on_topic: p.on_topic,
         }
     }
+
+    /// The row with its holders, and each top sentence's holder (`holder_of` a 1-based
+    /// sentence number).
+    pub fn with_holders(
+        mut self,
+        holders: &'a [HolderStance],
+        holder_of: impl Fn(usize) -> Option<&'a Attribution>,
+    ) -> Self {
+        self.holders = holders;
+        self.top_sentences = self
+            .top_sentences
+            .into_iter()
+            .map(|s| {
+                let h = holder_of(s.sentence);
+                s.with_holder(h, None)
+            })
+            .collect();
+        self
+    }
+}
+
+/// "Sergei Lavrov (Russia): oppose 3, support 1".
+fn holder_summary(h: &HolderStance) -> String {
+    let counts: Vec<String> = h.counts.iter().map(|(label, n)| format!("{label} {n}")).collect();
+    let holder = holder_label(Some(&h.holder), h.country.as_deref()).unwrap_or_default();
+    format!("{holder}: {}", counts.join(", "))
+}
+
+/// "Sergei Lavrov (Russia)", or nothing without a holder.
+fn holder_label(holder: Option<&str>, country: Option<&str>) -> Option<String> {
+    let holder = holder?;
+    Some(match country {
+        Some(country) if country != holder => format!("{holder} ({country})"),
+        _ => holder.to_owned(),
+    })
 }
 
 /// A row of any level.
@@ -377,9 +450,11 @@ impl RowWriter {
                     columns.extend([format!("top{rank}"), format!("p_top{rank}")]);
                 }
                 match level {
-                    Level::Sentence => {
-                        writeln!(out, "article\tsentence\tlabel\t{}\ttext", columns.join("\t"))?
-                    }
+                    Level::Sentence => writeln!(
+                        out,
+                        "article\tsentence\tlabel\t{}\tholder\tholder_country\ttext",
+                        columns.join("\t")
+                    )?,
                     _ => writeln!(out, "article\tlabel\t{}", columns.join("\t"))?,
                 }
             }
@@ -388,7 +463,7 @@ impl RowWriter {
                 if topic {
                     columns.push("on_topic".to_owned());
                 }
-                writeln!(out, "article\tlabel\tsentences\t{}\ttop_sentence", columns.join("\t"))?
+                writeln!(out, "article\tlabel\tsentences\t{}\tholders\ttop_sentence", columns.join("\t"))?
             }
         }
         Ok(())
@@ -439,11 +514,13 @@ impl RowWriter {
         match row {
             Row::Sentence(s) => writeln!(
                 out,
-                "{}\t{}\t{}\t{}\t{}",
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 tsv_field(article),
                 s.sentence,
                 s.prediction.label,
                 self.probability_columns(&s.prediction).join("\t"),
+                tsv_field(s.holder.unwrap_or_default()),
+                tsv_field(s.holder_country.unwrap_or_default()),
                 tsv_field(s.text.unwrap_or_default())
             )?,
             Row::Text(t) => writeln!(
@@ -459,13 +536,15 @@ impl RowWriter {
                 shares.extend(a.on_topic.map(|on| on.to_string()));
                 let top =
                     a.top_sentences.first().map_or(String::new(), |s| tsv_field(s.text.unwrap_or_default()));
+                let holders: Vec<String> = a.holders.iter().map(holder_summary).collect();
                 writeln!(
                     out,
-                    "{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}",
                     tsv_field(article),
                     a.label,
                     a.sentences,
                     shares.join("\t"),
+                    tsv_field(&holders.join("; ")),
                     top
                 )?;
             }
@@ -478,15 +557,20 @@ impl RowWriter {
             Row::Sentence(s) => {
                 let p = &s.prediction;
                 let mark = if p.on_topic == Some(false) { "[off-topic] " } else { "" };
+                let holder =
+                    holder_label(s.holder, s.holder_country).map_or(String::new(), |h| format!("  — {h}"));
                 writeln!(
                     out,
-                    "{article}:{:<3} {:<8} {:.2}{}  {mark}{}",
+                    "{article}:{:<3} {:<8} {:.2}{}  {mark}{}{holder}",
                     s.sentence,
                     p.label,
                     p.confidence(),
                     Self::top_k_text(p),
                     s.text.unwrap_or_default()
                 )?;
+                if let Some(Some(why)) = &s.holder_explanation {
+                    writeln!(out, "    holder by {why}")?;
+                }
                 if let Some(explanation) = p.explanation {
                     crate::cmd::explain::write_predicted(out, explanation, "    ")?;
                 }
@@ -516,14 +600,20 @@ impl RowWriter {
                     shares.join(", ")
                 )?;
                 for s in &a.top_sentences {
+                    let holder = holder_label(s.holder, s.holder_country)
+                        .map_or(String::new(), |h| format!("  — {h}"));
                     writeln!(
                         out,
-                        "    {:<8} {:.2}  #{:<3} {}",
+                        "    {:<8} {:.2}  #{:<3} {}{holder}",
                         s.prediction.label,
                         s.prediction.confidence(),
                         s.sentence,
                         s.text.unwrap_or_default()
                     )?;
+                }
+                if !a.holders.is_empty() {
+                    let holders: Vec<String> = a.holders.iter().map(holder_summary).collect();
+                    writeln!(out, "    holders: {}", holders.join("; "))?;
                 }
             }
         }
@@ -591,18 +681,18 @@ mod tests {
             assert_eq!(
                 written(OutputFormat::Jsonl, &row),
                 format!(
-                    r#"{{"article":"a.txt","sentence":2,"text":"Troops go.","label":"oppose",{PROBABILITIES}{relevance}}}"#
+                    r#"{{"article":"a.txt","sentence":2,"text":"Troops go.","holder":null,"holder_country":null,"label":"oppose",{PROBABILITIES}{relevance}}}"#
                 ) + "\n"
             );
             let (columns, values) =
                 if topic { ("\ton_topic\trelevance", "\tfalse\t0.1250") } else { ("", "") };
             assert_eq!(
                 header(OutputFormat::Tsv, Level::Sentence, topic),
-                format!("article\tsentence\tlabel\tp_support\tp_oppose\tp_neutral{columns}\ttext\n")
+                format!("article\tsentence\tlabel\tp_support\tp_oppose\tp_neutral{columns}\tholder\tholder_country\ttext\n")
             );
             assert_eq!(
                 written(OutputFormat::Tsv, &row),
-                format!("a.txt\t2\toppose\t0.2500\t0.5000\t0.2500{values}\tTroops go.\n")
+                format!("a.txt\t2\toppose\t0.2500\t0.5000\t0.2500{values}\t\t\tTroops go.\n")
             );
             let mark = if topic { "[off-topic] " } else { "" };
             assert_eq!(
@@ -652,17 +742,17 @@ mod tests {
             assert_eq!(
                 written(OutputFormat::Jsonl, &row),
                 format!(
-                    r#"{{"article":"a.txt","label":"oppose","sentences":4,"shares":{{"neutral":0.5,"oppose":0.25,"support":0.25}},"top_sentences":[{{"sentence":2,"text":"Troops go.","label":"oppose",{PROBABILITIES}{relevance}}}]{on_topic}}}"#
+                    r#"{{"article":"a.txt","label":"oppose","sentences":4,"shares":{{"neutral":0.5,"oppose":0.25,"support":0.25}},"top_sentences":[{{"sentence":2,"text":"Troops go.","holder":null,"holder_country":null,"label":"oppose",{PROBABILITIES}{relevance}}}],"holders":[]{on_topic}}}"#
                 ) + "\n"
             );
             let (column, value) = if topic { ("\ton_topic", "\tfalse") } else { ("", "") };
             assert_eq!(
                 header(OutputFormat::Tsv, Level::Article, topic),
-                format!("article\tlabel\tsentences\tshare_support\tshare_oppose\tshare_neutral{column}\ttop_sentence\n")
+                format!("article\tlabel\tsentences\tshare_support\tshare_oppose\tshare_neutral{column}\tholders\ttop_sentence\n")
             );
             assert_eq!(
                 written(OutputFormat::Tsv, &row),
-                format!("a.txt\toppose\t4\t0.2500\t0.2500\t0.5000{value}\tTroops go.\n")
+                format!("a.txt\toppose\t4\t0.2500\t0.2500\t0.5000{value}\t\tTroops go.\n")
             );
             let mark = if topic { " (off-topic)" } else { "" };
             assert_eq!(
@@ -737,8 +827,8 @@ mod tests {
         writer.write(&mut out, "a.txt", &row).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "article\tsentence\tlabel\tp_support\tp_oppose\tp_neutral\ttop1\tp_top1\ttop2\tp_top2\ttext\n\
-             a.txt\t2\toppose\t0.2500\t0.5000\t0.2500\toppose\t0.5000\tneutral\t0.2500\tTroops go.\n"
+            "article\tsentence\tlabel\tp_support\tp_oppose\tp_neutral\ttop1\tp_top1\ttop2\tp_top2\tholder\tholder_country\ttext\n\
+             a.txt\t2\toppose\t0.2500\t0.5000\t0.2500\toppose\t0.5000\tneutral\t0.2500\t\t\tTroops go.\n"
         );
         assert_eq!(
             written(OutputFormat::Text, &row),

@@ -320,6 +320,18 @@ impl Classifier {
         text: &str,
         target: Option<&str>,
     ) -> Result<ArticlePrediction, InferError> {
+        self.classify_article_visiting(text, target, |_| {})
+    }
+
+    /// [`Classifier::classify_article_for`], showing `visit` every sentence's prediction on
+    /// the way (for what a caller collects per sentence, such as stance holders), without
+    /// keeping them all.
+    pub fn classify_article_visiting(
+        &self,
+        text: &str,
+        target: Option<&str>,
+        mut visit: impl FnMut(&SentencePrediction),
+    ) -> Result<ArticlePrediction, InferError> {
         let route = self.route(target)?;
         // One sentence at a time: only the counts, evidence and the best few stance sentences
         // are kept, so a huge article needs no list of all its predictions.
@@ -334,6 +346,7 @@ impl Classifier {
         };
         for (i, range) in split_sentences(text).into_iter().enumerate() {
             let prediction = self.predict(&route, i + 1, &text[range]);
+            visit(&prediction);
             n_sentences += 1;
             on_topic |= prediction.on_topic == Some(true);
             let Some(index) = labels.iter().position(|l| *l == prediction.label) else {

@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// Inline style sheet: system fonts only, light colour scheme, two-column layout that wraps.
-const CSS: &str = "\
+pub(crate) const CSS: &str = "\
 :root{color-scheme:light;--ink:#1f2328;--muted:#59636e;--line:#d8dee4;--bg:#f6f8fa;--card:#fff}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}

@@ -28,11 +28,13 @@ use std::path::Path;
 use stance_eval::{ClassMetrics, CvReport, Evaluation, FoldStrategy, FoldSummary, Report, TemperatureEffect};
 
 mod charts;
+mod holders;
 mod html;
 mod markdown;
 mod svg;
 mod text;
 
+pub use holders::{holders_html, holders_markdown, holders_text};
 pub use text::{article_evaluation_text, cv_text, evaluation_text, per_target_text, report_text};
 
 /// Everything one report page shows.

@@ -1000,7 +1000,8 @@ fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
-fn json_kind(v: &serde_json::Value) -> &'static str {
+/// What a JSON value is, for messages: "null", "a number", "an object", ….
+pub fn json_kind(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a boolean",

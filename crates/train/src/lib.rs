@@ -40,9 +40,9 @@ pub use calibration::{
 };
 pub use cv::{cross_validate, cross_validate_targets, cross_validate_with_progress};
 pub use data::{
-    parse_labeled, parse_labeled_with_encoding, read_labeled, read_labeled_with, read_labeled_with_encoding,
-    read_unlabeled, Columns, DataError, InputFormat, LabeledData, LabeledRow, ReadOptions, TextEncoding,
-    FASTTEXT_LABEL, SEMEVAL_HEADER,
+    json_kind, parse_labeled, parse_labeled_with_encoding, read_labeled, read_labeled_with,
+    read_labeled_with_encoding, read_unlabeled, Columns, DataError, InputFormat, LabeledData, LabeledRow,
+    ReadOptions, TextEncoding, FASTTEXT_LABEL, SEMEVAL_HEADER,
 };
 pub use error::TrainError;
 pub use folds::{group_k_fold, stratified_k_fold, train_indices, FoldError};

@@ -14,6 +14,7 @@ use stance_infer::Classifier;
 
 use super::{bind_target, load_classifier, parse_probability};
 use crate::args::WalkArgs;
+use crate::attribution::{describe, Holders};
 use crate::documents::{sources, InvalidUtf8, Looking, Source, Walk};
 use crate::progress::Progress;
 use crate::records;
@@ -83,6 +84,10 @@ pub struct ClassifyArgs {
     invalid_utf8: InvalidUtf8,
     #[command(flatten)]
     walk: WalkArgs,
+    /// Extra holder aliases (lines `kind<TAB>name<TAB>country<TAB>variant|variant…`, as in
+    /// crates/holders/data/aliases.tsv), added to the built-in table.
+    #[arg(long, value_name = "FILE")]
+    aliases: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,6 +133,7 @@ pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
         invalid_utf8,
         walk,
         top_k,
+        aliases,
     } = args;
     let top_k = top_k.map(usize::from);
     if target_field.is_some() && input_format != records::InputFormat::Jsonl {
@@ -162,6 +168,7 @@ pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
             "stance: reading {what} from stdin (end with Ctrl-D); name files or directories to classify them"
         );
     }
+    let holders = Holders::new(aliases.as_deref(), &classifier)?;
     let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
     if input_format == records::InputFormat::Jsonl {
         if format != OutputFormat::Jsonl {
@@ -180,6 +187,7 @@ pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
             explain: explain.then_some(top),
             top_k,
             quiet,
+            aliases: aliases.as_deref(),
         };
         return records::classify_records(&classifier, &inputs, &walk, &options);
     }
@@ -187,7 +195,7 @@ pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
         bail!("--text-field is for JSONL records; add --input-format jsonl");
     }
     let output = Output { level, format, top_k, explain: explain.then_some(top) };
-    classify(&classifier, &inputs, &walk, &output, invalid_utf8, quiet)
+    classify(&classifier, &holders, &inputs, &walk, &output, invalid_utf8, quiet)
 }
 
 /// At most this many documents are read, then processed in parallel, at a time.
@@ -333,6 +341,7 @@ struct Output {
 /// `stance classify` of text inputs.
 fn classify(
     classifier: &Classifier,
+    holders: &Holders,
     inputs: &[PathBuf],
     walk: &Arc<Walk>,
     output: &Output,
@@ -354,6 +363,8 @@ fn classify(
                 if ranges.is_empty() {
                     return Ok(Err(NO_SENTENCE.into()));
                 }
+                let attributions = holders.attribute(text, &ranges);
+                let sentences: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
                 // One sentence at a time (what `classify_sentences` does), so an article with
                 // millions of sentences is never held as a list of predictions.
                 for (i, range) in ranges.into_iter().enumerate() {
@@ -366,14 +377,17 @@ fn classify(
                             Ok(explanation)
                         })
                         .transpose()?;
-                    let row = SentenceRow::predicted(&prediction, explanation.as_ref()).with_top_k(top_k);
+                    let holder = holders.shown(&prediction, attributions[i].as_ref());
+                    let why = |a: &stance_holders::Attribution| describe(a, &sentences);
+                    let why = explain.map(|_| &why as &dyn Fn(&stance_holders::Attribution) -> String);
+                    let row = SentenceRow::predicted(&prediction, explanation.as_ref())
+                        .with_top_k(top_k)
+                        .with_holder(holder, why);
                     writer.write(out, &source.name, &Row::Sentence(row))?;
                 }
             }
-            Level::Article => match classifier.classify_article(text) {
-                Ok(prediction) => {
-                    writer.write(out, &source.name, &Row::Article(ArticleRow::predicted(&prediction)))?
-                }
+            Level::Article => match article_with_holders(classifier, holders, text, classifier.target()) {
+                Ok(article) => writer.write(out, &source.name, &Row::Article(article.row()))?,
                 Err(error) => return Ok(Err(error.to_string())),
             },
             Level::Text => {
@@ -396,4 +410,52 @@ fn classify(
     })?;
     out.finish()?;
     Ok(code)
+}
+
+/// An article's prediction with the holders of its stance sentences.
+pub(crate) struct ArticleHolders {
+    pub prediction: stance_infer::ArticlePrediction,
+    /// Its stance sentences' predictions.
+    pub stance: Vec<stance_infer::SentencePrediction>,
+    /// Every sentence's holder (stance sentences' only).
+    pub attributions: Vec<Option<stance_holders::Attribution>>,
+    pub holders: Vec<stance_holders::HolderStance>,
+}
+
+impl ArticleHolders {
+    pub fn row(&self) -> ArticleRow<'_> {
+        ArticleRow::predicted(&self.prediction).with_holders(&self.holders, |sentence| {
+            self.attributions.get(sentence - 1).and_then(Option::as_ref)
+        })
+    }
+}
+
+/// Classifies an article about `target` and finds the holders of its stance sentences (only
+/// those are kept from the pass over its sentences).
+pub(crate) fn article_with_holders(
+    classifier: &Classifier,
+    holders: &Holders,
+    text: &str,
+    target: Option<&str>,
+) -> Result<ArticleHolders, stance_infer::InferError> {
+    let mut stance = Vec::new();
+    let prediction = classifier.classify_article_visiting(text, target, |p| {
+        if holders.is_stance(&p.label, p.on_topic) {
+            stance.push(p.clone());
+        }
+    })?;
+    let mut attributions = holders.attribute(text, &split_sentences(text));
+    // Only stance sentences show a holder.
+    let mut is_stance = vec![false; attributions.len()];
+    for p in &stance {
+        is_stance[p.sentence - 1] = true;
+    }
+    for (attribution, stance) in attributions.iter_mut().zip(is_stance) {
+        if !stance {
+            *attribution = None;
+        }
+    }
+    let (sentences, _) = holders.stance_sentences(&stance, &attributions);
+    let found = stance_holders::article_holders(holders.finder().aliases(), &sentences);
+    Ok(ArticleHolders { prediction, stance, attributions, holders: found })
 }

@@ -58,6 +58,17 @@ pub enum EvaluateLevel {
     Article,
 }
 
+/// `stance evaluate --format json`: the evaluation summary (shared with the Python package)
+/// and, for data with holder columns, the holder accuracy.
+#[derive(Serialize)]
+struct EvaluateJson<'a> {
+    #[serde(flatten)]
+    summary: EvaluationSummary<'a>,
+    /// Holder accuracy on the gold stance rows, for data with `holder` and `holder_country`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    holders: Option<stance_holders::HolderAccuracy>,
+}
+
 /// Pretty JSON with every object's keys in sorted order (through [`serde_json::Value`], whose
 /// maps are sorted), as `evaluate --format json` has always printed them.
 fn sorted_json(value: &impl Serialize) -> Result<String> {
@@ -114,16 +125,27 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode> {
     if let Some(file) = &report_file {
         file.write_evaluation(model.as_deref(), &labeled.path, &evaluation)?;
     }
-    let json =
+    let neutral = self::neutral_label(&classifier, &options)?;
+    let holders = gold_holders(&labeled.path, &data.text_col, &data.label_col, neutral.as_deref())?;
+    let summary =
         EvaluationSummary::new(&evaluation, labeled.path.display().to_string(), model_name(model.as_deref()));
+    let json = EvaluateJson { summary, holders };
+    let holder_lines = holders.map_or(String::new(), |h| {
+        format!(
+            "\nholders of the {} gold stance rows (rules, not the model): exact {:.3}, after alias merging {:.3}, country {:.3}\n",
+            h.sentences, h.exact, h.merged, h.country
+        )
+    });
     let text = match format {
-        ReportFormat::Text => stance_report::evaluation_text(&evaluation),
+        ReportFormat::Text => stance_report::evaluation_text(&evaluation) + &holder_lines,
         ReportFormat::Json => sorted_json(&json)?,
-        ReportFormat::Markdown => stance_report::render_markdown(&report_file::evaluation_page(
-            model.as_deref(),
-            &labeled.path,
-            &evaluation,
-        )),
+        ReportFormat::Markdown => {
+            stance_report::render_markdown(&report_file::evaluation_page(
+                model.as_deref(),
+                &labeled.path,
+                &evaluation,
+            )) + &holder_lines
+        }
     };
     emit_report(&text, out.as_deref())
 }
@@ -144,6 +166,53 @@ fn warn_if_training_data(classifier: &Classifier, data: &LabeledData) {
 /// Whether `data` is the model's training file (same SHA-256).
 fn evaluates_training_data(model: &stance_model::ModelFile, data: &LabeledData) -> bool {
     !data.sha256.is_empty() && model.training.data_sha256.eq_ignore_ascii_case(&data.sha256)
+}
+
+/// Holder accuracy for a TSV file with `article`, `holder` and `holder_country` columns (as
+/// `data/labeled/peacekeepers.tsv`): each article's rows in file order are its sentences, and
+/// its rows whose label is not `neutral` are scored. `None` for data without those columns.
+fn gold_holders(
+    path: &Path,
+    text_col: &str,
+    label_col: &str,
+    neutral: Option<&str>,
+) -> Result<Option<stance_holders::HolderAccuracy>> {
+    if path.extension().is_none_or(|e| !e.eq_ignore_ascii_case("tsv")) {
+        return Ok(None);
+    }
+    let content = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut lines = content.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
+    let column = |name: &str| header.iter().position(|c| *c == name);
+    let (Some(article), Some(text), Some(label), Some(holder), Some(country)) =
+        (column("article"), column(text_col), column(label_col), column("holder"), column("holder_country"))
+    else {
+        return Ok(None);
+    };
+    let mut articles: Vec<(String, stance_holders::GoldArticle)> = Vec::new();
+    for (index, line) in lines.enumerate() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let field = |i: usize| {
+            fields
+                .get(i)
+                .copied()
+                .ok_or_else(|| anyhow!("{}:{}: no column {}", path.display(), index + 2, header[i]))
+        };
+        let name = field(article)?;
+        if articles.last().is_none_or(|(last, _)| last != name) {
+            articles.push((name.to_owned(), stance_holders::GoldArticle::default()));
+        }
+        let gold = &mut articles.last_mut().expect("just pushed").1;
+        gold.sentences.push(field(text)?.to_owned());
+        let stance = Some(field(label)?) != neutral;
+        gold.gold.push(
+            stance
+                .then(|| Ok::<_, anyhow::Error>((field(holder)?.to_owned(), field(country)?.to_owned())))
+                .transpose()?,
+        );
+    }
+    let articles: Vec<stance_holders::GoldArticle> = articles.into_iter().map(|(_, a)| a).collect();
+    Ok(Some(stance_holders::holder_accuracy(&stance_holders::HolderFinder::default(), &articles)))
 }
 
 /// What `stance evaluate` computes besides the plain metrics.

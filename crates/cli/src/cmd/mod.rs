@@ -6,6 +6,7 @@ pub mod classify;
 pub mod cv;
 pub mod evaluate;
 pub mod explain;
+pub mod holders;
 pub mod inspect;
 pub mod sentences;
 pub mod suggest;

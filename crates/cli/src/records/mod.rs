@@ -48,4 +48,6 @@ pub struct RecordOptions<'a> {
     pub top_k: Option<usize>,
     /// No progress counter.
     pub quiet: bool,
+    /// A user's holder alias file, added to the built-in table.
+    pub aliases: Option<&'a std::path::Path>,
 }

@@ -20,7 +20,8 @@ use stance_model::Topicality;
 
 use super::fields::{parse_object, string_value, Fields};
 use super::RecordOptions;
-use crate::cmd::classify::Level;
+use crate::attribution::{describe, Holders};
+use crate::cmd::classify::{article_with_holders, Level};
 use crate::documents::InvalidUtf8;
 use crate::rows::{append_row, ArticleRow, Labels, Row, SentenceRow, TextRow, NO_SENTENCE};
 
@@ -52,7 +53,12 @@ fn added_keys(level: Level, explain: bool, topic: bool, top_k: Option<usize>) ->
     let row = match level {
         Level::Text => Row::Text(TextRow::scored(&labels, &score, explanation).with_top_k(top_k)),
         Level::Sentence => {
-            Row::Sentence(SentenceRow::streamed(1, &labels, &score, explanation).with_top_k(top_k))
+            let row = SentenceRow::streamed(1, &labels, &score, explanation).with_top_k(top_k);
+            let why = |_: &stance_holders::Attribution| String::new();
+            Row::Sentence(row.with_holder(
+                None,
+                explain.then_some(&why as &dyn Fn(&stance_holders::Attribution) -> String),
+            ))
         }
         Level::Article => Row::Article(ArticleRow::predicted(&article)),
     };
@@ -73,6 +79,7 @@ pub struct RecordWriter<'a> {
     /// The keys the rows add ([`added_keys`]).
     added: Vec<String>,
     labels: Labels,
+    holders: Holders,
 }
 
 impl<'a> RecordWriter<'a> {
@@ -97,6 +104,7 @@ impl<'a> RecordWriter<'a> {
             top_k: options.top_k,
             added,
             labels: Labels::new(classifier.labels()),
+            holders: Holders::new(options.aliases, classifier)?,
         })
     }
 
@@ -170,21 +178,27 @@ impl<'a> RecordWriter<'a> {
                 if ranges.is_empty() {
                     return Err(NO_SENTENCE.into());
                 }
-                for (i, range) in ranges.into_iter().enumerate() {
-                    let sentence = &text[range];
+                let attributions = self.holders.attribute(&text, &ranges);
+                let sentences: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
+                for (i, &sentence) in sentences.iter().enumerate() {
                     let score = score(sentence)?;
                     let explanation = self.explanation(sentence, target)?;
                     let fields = self.write_fields(out, &fields, Some((text_at, sentence)));
                     let row = SentenceRow::streamed(i + 1, &self.labels, &score, explanation.as_ref())
                         .with_top_k(self.top_k);
-                    append_row(out, fields, &Row::Sentence(row));
+                    let holder = attributions[i]
+                        .as_ref()
+                        .filter(|_| self.holders.is_stance(row.prediction.label, row.prediction.on_topic));
+                    let why = |a: &stance_holders::Attribution| describe(a, &sentences);
+                    let why = self.explain.map(|_| &why as &dyn Fn(&stance_holders::Attribution) -> String);
+                    append_row(out, fields, &Row::Sentence(row.with_holder(holder, why)));
                 }
             }
             Level::Article => {
-                let prediction =
-                    self.classifier.classify_article_for(&text, target).map_err(|e| e.to_string())?;
+                let article = article_with_holders(self.classifier, &self.holders, &text, target)
+                    .map_err(|e| e.to_string())?;
                 let fields = self.write_fields(out, &fields, None);
-                append_row(out, fields, &Row::Article(ArticleRow::predicted(&prediction)));
+                append_row(out, fields, &Row::Article(article.row()));
             }
         }
         Ok(())
@@ -259,6 +273,7 @@ mod tests {
             top_k: None,
             explain,
             quiet: true,
+            aliases: None,
         };
         (classifier, options)
     }
@@ -340,6 +355,7 @@ mod tests {
             top_k: None,
             explain: None,
             quiet: true,
+            aliases: None,
         };
         let error = RecordWriter::new(&classifier, &options).err().unwrap().to_string();
         assert!(error.starts_with("--text-field label is a key that --level text adds"), "{error}");
@@ -381,6 +397,7 @@ mod row_key_tests {
             top_k: None,
             explain,
             quiet: true,
+            aliases: None,
         }
     }
 
@@ -406,19 +423,27 @@ mod row_key_tests {
         );
         assert_eq!(
             added_keys(Level::Sentence, false, true, None),
-            ["sentence", "label", "probabilities", "on_topic", "relevance"]
+            ["sentence", "holder", "holder_country", "label", "probabilities", "on_topic", "relevance"]
         );
         assert_eq!(
             added_keys(Level::Sentence, true, false, None),
-            ["sentence", "label", "probabilities", "explanation"]
+            [
+                "sentence",
+                "holder",
+                "holder_country",
+                "holder_explanation",
+                "label",
+                "probabilities",
+                "explanation"
+            ]
         );
         assert_eq!(
             added_keys(Level::Article, false, false, None),
-            ["label", "sentences", "shares", "top_sentences"]
+            ["label", "sentences", "shares", "top_sentences", "holders"]
         );
         assert_eq!(
             added_keys(Level::Article, false, true, None),
-            ["label", "sentences", "shares", "top_sentences", "on_topic"]
+            ["label", "sentences", "shares", "top_sentences", "holders", "on_topic"]
         );
     }
 

@@ -1,0 +1,249 @@
+//! The alias table: names of countries, capitals, demonyms, institutions, organisations,
+//! people and news outlets, each with its canonical name and country. It merges name variants
+//! (`Sergey Lavrov`, `Lavrov`, `Russia's top diplomat` → `Sergei Lavrov`) and maps holders to
+//! countries. A curated table is compiled in (`data/aliases.tsv`); a user's file in the same
+//! format extends it.
+
+use std::collections::HashMap;
+
+use crate::error::HolderError;
+use crate::tokens::normalise_word;
+use crate::words::FnvBuild;
+
+/// The compiled-in table.
+const BUILTIN: &str = include_str!("../data/aliases.tsv");
+
+/// What a name stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    /// A country; its canonical name is the holder.
+    Country,
+    /// A capital city standing for its government ("Moscow has warned").
+    Capital,
+    /// An adjective of a country ("Russian embassy").
+    Demonym,
+    /// A building or office that keeps its own name (the Kremlin).
+    Institution,
+    /// A party, alliance or international body that keeps its own name.
+    Organisation,
+    /// One person's name variants.
+    Person,
+    /// A news outlet: reports positions, never holds one.
+    Media,
+}
+
+impl EntryKind {
+    fn parse(word: &str) -> Option<Self> {
+        Some(match word {
+            "country" => EntryKind::Country,
+            "capital" => EntryKind::Capital,
+            "demonym" => EntryKind::Demonym,
+            "institution" => EntryKind::Institution,
+            "organisation" | "organization" => EntryKind::Organisation,
+            "person" => EntryKind::Person,
+            "media" => EntryKind::Media,
+            _ => return None,
+        })
+    }
+}
+
+/// One line of the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// What the name stands for.
+    pub kind: EntryKind,
+    /// The name every variant merges into.
+    pub canonical: String,
+    /// The holder's country, if it has one.
+    pub country: Option<String>,
+}
+
+/// Names → entries, matched on normalised word sequences (case, apostrophes and accents of
+/// possessives ignored).
+#[derive(Debug, Clone, Default)]
+pub struct AliasTable {
+    entries: Vec<Entry>,
+    /// Normalised variant words → entry index; a later line wins over an earlier one.
+    variants: HashMap<Vec<String>, usize, FnvBuild>,
+    /// The longest variant, in words.
+    longest: usize,
+    /// First words of variants (a possessive `'s` dropped) → the longest such variant, so
+    /// most words of a text are passed over with one look-up.
+    first_words: HashMap<String, usize, FnvBuild>,
+}
+
+impl AliasTable {
+    /// The curated table shipped with the crate.
+    pub fn builtin() -> Self {
+        Self::parse("<built-in aliases>", BUILTIN).expect("the built-in alias table parses")
+    }
+
+    /// Parses a table; `source_name` names it in errors (`file:line: …`).
+    pub fn parse(source_name: &str, text: &str) -> Result<Self, HolderError> {
+        let mut table = AliasTable::default();
+        table.extend_from(source_name, text)?;
+        Ok(table)
+    }
+
+    /// Adds the lines of another table (a user's file); its names win over earlier ones.
+    pub fn extend_from(&mut self, source_name: &str, text: &str) -> Result<(), HolderError> {
+        for (index, raw) in text.lines().enumerate() {
+            let error = |message: String| HolderError::AliasLine {
+                source_name: source_name.to_owned(),
+                line: index + 1,
+                message,
+            };
+            let line = raw.trim_end_matches('\r');
+            if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            if fields.len() != 4 {
+                return Err(error(format!(
+                    "expected 4 tab-separated fields (kind, name, country, variants), found {}",
+                    fields.len()
+                )));
+            }
+            let kind = EntryKind::parse(fields[0].trim()).ok_or_else(|| {
+                error(format!(
+                    "unknown kind `{}` (country, capital, demonym, institution, organisation, person, media)",
+                    fields[0].trim()
+                ))
+            })?;
+            let canonical = fields[1].trim();
+            if canonical.is_empty() {
+                return Err(error("empty name".to_owned()));
+            }
+            let country = Some(fields[2].trim()).filter(|c| !c.is_empty()).map(str::to_owned);
+            if matches!(kind, EntryKind::Country | EntryKind::Capital | EntryKind::Demonym)
+                && country.is_none()
+            {
+                return Err(error(format!("a {} needs its country", fields[0].trim())));
+            }
+            let entry = self.entries.len();
+            self.entries.push(Entry { kind, canonical: canonical.to_owned(), country });
+            let mut names: Vec<&str> =
+                fields[3].split('|').map(str::trim).filter(|v| !v.is_empty()).collect();
+            // A demonym's or capital's canonical name is its country, not one of its variants.
+            if !matches!(kind, EntryKind::Demonym | EntryKind::Capital) {
+                names.push(canonical);
+            }
+            if names.is_empty() {
+                return Err(error("no variant".to_owned()));
+            }
+            for name in names {
+                let words = variant_words(name);
+                if !words.iter().any(|w| w.chars().any(char::is_alphanumeric)) {
+                    return Err(error(format!("variant `{name}` has no word")));
+                }
+                self.longest = self.longest.max(words.len());
+                let first = words[0].strip_suffix("'s").unwrap_or(&words[0]).to_owned();
+                let longest = self.first_words.entry(first).or_insert(0);
+                *longest = (*longest).max(words.len());
+                self.variants.insert(words, entry);
+            }
+        }
+        Ok(())
+    }
+
+    /// The entry of exactly these normalised words, if any.
+    pub(crate) fn lookup(&self, words: &[String]) -> Option<&Entry> {
+        self.lookup_index(words).map(|i| &self.entries[i])
+    }
+
+    /// The index of the entry of exactly these normalised words, if any.
+    pub(crate) fn lookup_index(&self, words: &[String]) -> Option<usize> {
+        self.variants.get(words).copied()
+    }
+
+    /// The entry at an index [`AliasTable::lookup_index`] gave.
+    pub(crate) fn entry_at(&self, index: usize) -> &Entry {
+        &self.entries[index]
+    }
+
+    /// The longest variant starting with this (normalised, possessive-free) word; 0: none.
+    pub(crate) fn longest_from(&self, first: &str) -> usize {
+        self.first_words.get(first).copied().unwrap_or(0)
+    }
+
+    /// The longest variant, in words.
+    pub(crate) fn longest(&self) -> usize {
+        self.longest
+    }
+
+    /// The entry a name (as written) belongs to, if the table knows it.
+    pub fn entry(&self, name: &str) -> Option<&Entry> {
+        self.lookup(&variant_words(name))
+    }
+
+    /// The name `name` merges into: its entry's canonical name, or itself.
+    pub fn canonical(&self, name: &str) -> String {
+        self.entry(name).map_or_else(|| name.to_owned(), |e| e.canonical.clone())
+    }
+}
+
+/// How many words a name has, as the tokenizer splits it.
+pub(crate) fn word_count(name: &str) -> usize {
+    variant_words(name).len()
+}
+
+/// A variant's normalised words, split as the tokenizer splits text.
+fn variant_words(name: &str) -> Vec<String> {
+    crate::tokens::tokenize(name)
+        .iter()
+        .map(|t| {
+            let mut word = normalise_word(t.word(name));
+            if t.possessive {
+                word.push_str("'s");
+            }
+            word
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_table_merges_lavrov_variants() {
+        let table = AliasTable::builtin();
+        for name in
+            ["Lavrov", "Sergey Lavrov", "sergei lavrov", "Russia's top diplomat", "Russia’s top diplomat"]
+        {
+            assert_eq!(table.canonical(name), "Sergei Lavrov", "{name}");
+        }
+        assert_eq!(table.entry("Moscow").unwrap().country.as_deref(), Some("Russia"));
+        assert_eq!(table.entry("the Kremlin").unwrap().kind, EntryKind::Institution);
+        assert_eq!(table.canonical("Someone Else"), "Someone Else");
+    }
+
+    #[test]
+    fn a_user_file_extends_and_overrides() {
+        let mut table = AliasTable::builtin();
+        table
+            .extend_from("mine.tsv", "# comment\n\nperson\tKaja Kallas\tEstonia\tKallas|Kaja Kallas\n")
+            .unwrap();
+        assert_eq!(table.canonical("Kallas"), "Kaja Kallas");
+        assert_eq!(table.entry("kallas").unwrap().country.as_deref(), Some("Estonia"));
+    }
+
+    #[test]
+    fn malformed_lines_name_source_and_line() {
+        let cases = [
+            ("country\tX\n", 1, "expected 4 tab-separated fields"),
+            ("\nfriend\tX\t\tX\n", 2, "unknown kind `friend`"),
+            ("person\t \t\tX\n", 1, "empty name"),
+            ("# c\ncountry\tAtlantis\t\tAtlantis\n", 2, "needs its country"),
+            ("person\tA\t\t ?? \n", 1, "has no word"),
+            ("demonym\tFrance\tFrance\t\n", 1, "no variant"),
+        ];
+        for (text, line, message) in cases {
+            let error = AliasTable::parse("mine.tsv", text).unwrap_err();
+            let HolderError::AliasLine { source_name, line: at, message: got } = &error;
+            assert_eq!((source_name.as_str(), *at), ("mine.tsv", line), "{text:?}");
+            assert!(got.contains(message), "{got}");
+            assert!(error.to_string().starts_with(&format!("mine.tsv:{line}: ")));
+        }
+    }
+}

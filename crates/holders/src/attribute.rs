@@ -1,0 +1,1095 @@
+//! Holder attribution for the sentences of one article: who holds the position each sentence
+//! states or reports.
+//!
+//! The rules, in order: a reporting verb next to a name ("Lavrov said", "said Peskov", "Spain
+//! says", "…, Foreign Minister Sergei Lavrov has said"); else the subject of the main clause (a
+//! leading "Speaking in Paris," or "According to AP," skipped; countries after a preposition are
+//! objects, "troops to Ukraine"); "he"/"she" resolve to the last person holder, "the minister"
+//! to the article's person with that title (else the last holder), "the council" or "government
+//! sources" to the last holder's country; a sentence wholly inside a quotation takes the speaker
+//! named where the quotation closes, or the previous sentence's holder. Names are completed from
+//! the whole article ("Fico" in a headline → "Robert Fico"), titles, demonyms and institutions
+//! before a name give its country ("Kremlin spokesman Dmitry Peskov" → Russia).
+
+use std::ops::Range;
+
+use crate::aliases::{AliasTable, Entry, EntryKind};
+use crate::tokens::{mark_quotes, normalise_word, tokenize, Token};
+use crate::words::*;
+
+/// What kind of holder a name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HolderKind {
+    /// A named person.
+    Person,
+    /// A country or its government.
+    Country,
+    /// A building or office that keeps its name (the Kremlin).
+    Institution,
+    /// A party, alliance or other organisation.
+    Organisation,
+}
+
+/// Which rule decided a holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// A reporting verb next to the holder.
+    Speech,
+    /// The subject of the main clause.
+    Subject,
+    /// "he" or "she": the last person holder.
+    Pronoun,
+    /// A title or body without a name ("the minister", "the council").
+    Title,
+    /// Inside a quotation whose speaker another sentence names.
+    Quotation,
+}
+
+impl Rule {
+    /// A short name for explanations.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rule::Speech => "reporting verb",
+            Rule::Subject => "subject",
+            Rule::Pronoun => "pronoun",
+            Rule::Title => "title",
+            Rule::Quotation => "quotation",
+        }
+    }
+}
+
+/// Where the words that decided a holder are: a sentence (0-based) and a byte range in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cue {
+    /// 0-based index of the sentence in the article.
+    pub sentence: usize,
+    /// Byte range in that sentence.
+    pub span: Range<usize>,
+}
+
+/// The holder of one sentence's position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribution {
+    /// The holder's name: a person's fullest name in the article, a country's canonical name,
+    /// an institution's or organisation's name.
+    pub holder: String,
+    /// The holder's country, if it has one.
+    pub country: Option<String>,
+    /// What kind of holder it is.
+    pub kind: HolderKind,
+    /// The rule that decided it.
+    pub rule: Rule,
+    /// The words that decided it.
+    pub cue: Cue,
+    /// For a pronoun, title or quotation: where the holder was named.
+    pub antecedent: Option<Cue>,
+}
+
+/// A holder as the rules pass it around.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Holder {
+    name: String,
+    country: Option<String>,
+    kind: HolderKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Referent {
+    Holder(Holder),
+    /// A person learnt from the article (index into [`Names`]).
+    Person(usize),
+    Pronoun,
+    /// A title ("the minister") or, with `body`, a body of state ("the council").
+    Title {
+        title: String,
+        body: bool,
+    },
+    /// A capitalised name the rules know nothing about ("Podemos", "Tisza").
+    Unknown(String),
+    /// A news outlet: it reports positions ("The Telegraph reported that …"), holds none.
+    Media,
+}
+
+#[derive(Debug, Clone)]
+struct Mention {
+    tokens: Range<usize>,
+    referent: Referent,
+    /// Preceded by a preposition ("troops to Ukraine").
+    object: bool,
+}
+
+/// A person named in the article.
+#[derive(Debug, Clone)]
+struct Person {
+    full: String,
+    words: Vec<String>,
+    country: Option<String>,
+    titles: Vec<String>,
+    first_sentence: usize,
+}
+
+/// One sentence, tokenized.
+struct Sentence<'a> {
+    text: &'a str,
+    tokens: Vec<Token>,
+    lower: Vec<String>,
+    /// First token after a dateline ("THE HAGUE —").
+    start: usize,
+    /// A quotation is open at the start of the sentence.
+    open_at_start: bool,
+    /// Per token: the longest alias-table name starting there (entry index, length in tokens).
+    entries: Vec<Option<(usize, usize)>>,
+}
+
+impl Sentence<'_> {
+    fn word(&self, i: usize) -> &str {
+        self.tokens[i].word(self.text)
+    }
+
+    fn is_name_word(&self, i: usize) -> bool {
+        let t = &self.tokens[i];
+        t.is_word
+            && t.capitalised(self.text)
+            && !is_in(&NOT_NAMES, &self.lower[i])
+            && !is_in(&ADJUNCT_STARTS, &self.lower[i])
+            && !is_in(&PERSON_TITLES, &self.lower[i])
+            && !is_in(&TITLE_QUALIFIERS, &self.lower[i])
+            && !self.word(i).chars().all(|c| c.is_ascii_digit())
+    }
+
+    fn unquoted_words(&self) -> impl Iterator<Item = usize> + '_ {
+        (self.start..self.tokens.len()).filter(|&i| self.tokens[i].is_word && !self.tokens[i].quoted)
+    }
+
+    /// The text of a name span without a final possessive ending.
+    fn name_text(&self, tokens: Range<usize>) -> String {
+        let last = &self.tokens[tokens.end - 1];
+        self.text[self.tokens[tokens.start].span.start..last.span.start + last.word_len].to_owned()
+    }
+}
+
+/// Attributes holders with an alias table.
+#[derive(Debug, Clone)]
+pub struct HolderFinder {
+    aliases: AliasTable,
+}
+
+impl Default for HolderFinder {
+    fn default() -> Self {
+        Self::new(AliasTable::builtin())
+    }
+}
+
+/// What the rules remember from earlier sentences.
+#[derive(Default)]
+struct State {
+    last_holder: Option<(Holder, Cue)>,
+    last_person: Option<(Holder, Cue)>,
+    last_country: Option<String>,
+}
+
+impl HolderFinder {
+    /// A finder with this alias table.
+    pub fn new(aliases: AliasTable) -> Self {
+        Self { aliases }
+    }
+
+    /// Its alias table.
+    pub fn aliases(&self) -> &AliasTable {
+        &self.aliases
+    }
+
+    /// The holder of every sentence of an article, in order (`None`: nothing identifiable).
+    /// Every sentence is attributed, since later ones refer back to earlier ones; a caller
+    /// keeps those of the stance sentences.
+    pub fn attribute_article(&self, sentences: &[&str]) -> Vec<Option<Attribution>> {
+        let analysed = analyse(&self.aliases, sentences);
+        let people = self.learn_people(&analysed);
+        let mut state = State::default();
+        let mut found: Vec<Option<Attribution>> = Vec::with_capacity(sentences.len());
+        let mut all_quoted = Vec::with_capacity(sentences.len());
+        for (index, sentence) in analysed.iter().enumerate() {
+            let mentions = self.mentions(sentence, &people);
+            let attribution = self.decide(index, sentence, &mentions, &people, &state);
+            for m in mentions.iter().filter(|m| !m.object) {
+                if let Some(country) = self.country_of_referent(&m.referent, &people) {
+                    if !matches!(m.referent, Referent::Person(_)) {
+                        state.last_country = Some(country);
+                    }
+                }
+            }
+            if let Some(a) = &attribution {
+                // "the minister said" of an unnamed minister: a later "he" is the same speaker.
+                let cue_words = &sentence.text[a.cue.span.clone()];
+                let titled = a.rule == Rule::Title
+                    && cue_words.split_whitespace().any(|w| is_in(&PERSON_TITLES, &normalise_word(w)));
+                remember(&mut state, a, titled);
+            }
+            all_quoted.push(
+                sentence.unquoted_words().next().is_none() && sentence.tokens.iter().any(|t| t.is_word),
+            );
+            found.push(attribution);
+        }
+        // Sentences wholly inside a quotation: the speaker named where it closes, else the
+        // previous sentence's holder (a quotation continuing after "…, the minister said.").
+        for index in 0..found.len() {
+            if found[index].is_some() || !all_quoted[index] {
+                continue;
+            }
+            let closing = (index + 1..found.len())
+                .take_while(|&j| analysed[j].open_at_start)
+                .find_map(|j| found[j].as_ref().filter(|_| !all_quoted[j]));
+            let source = closing.or(index.checked_sub(1).and_then(|p| found[p].as_ref()));
+            if let Some(source) = source.cloned() {
+                found[index] = Some(Attribution {
+                    rule: Rule::Quotation,
+                    antecedent: Some(source.cue.clone()),
+                    cue: source.cue,
+                    ..source
+                });
+            }
+        }
+        found
+    }
+
+    /// The people the article names with a title, a known name, or as the subject of a
+    /// reporting verb; names are merged by their last words ("Lavrov" into "Sergei Lavrov").
+    fn learn_people(&self, sentences: &[Sentence<'_>]) -> Vec<Person> {
+        let mut people: Vec<Person> = Vec::new();
+        let mut last_country: Option<String> = None;
+        for (index, s) in sentences.iter().enumerate() {
+            let mut i = s.start;
+            while i < s.tokens.len() {
+                if !s.is_name_word(i)
+                    || self.table_entry_at(s, i).is_some_and(|(e, _)| e.kind != EntryKind::Person)
+                {
+                    i += 1;
+                    continue;
+                }
+                let end = self.name_end(s, i);
+                let words: Vec<String> = s.lower[i..end].to_vec();
+                let (titles, modifier_country) = self.modifiers(s, i);
+                let known = self.aliases.lookup(&words).filter(|e| e.kind == EntryKind::Person);
+                let reported =
+                    (2..=3).contains(&(end - i)) && (speech_follows(s, end) || appositive_follows(s, end));
+                if !is_organisation(&words)
+                    && (known.is_some()
+                        || !titles.is_empty()
+                        || reported
+                        || modifier_country.is_some() && end - i >= 2)
+                {
+                    let country = modifier_country
+                        .or_else(|| known.and_then(|e| e.country.clone()))
+                        .or_else(|| self.subject_countries(s).into_iter().next())
+                        .or_else(|| last_country.clone());
+                    let full = s.name_text(i..end);
+                    learn(&mut people, Person { full, words, country, titles, first_sentence: index });
+                }
+                i = end;
+            }
+            if let Some(country) = self.subject_countries(s).pop() {
+                last_country = Some(country);
+            }
+        }
+        // A known person the article names by surname only takes the table's full name.
+        for person in &mut people {
+            if let Some(entry) = self.aliases.lookup(&person.words).filter(|e| e.kind == EntryKind::Person) {
+                if crate::aliases::word_count(&entry.canonical) > person.words.len() {
+                    person.full = entry.canonical.clone();
+                }
+            }
+        }
+        people
+    }
+
+    /// The end (exclusive) of the name span starting at `i`.
+    fn name_end(&self, s: &Sentence<'_>, i: usize) -> usize {
+        let mut end = i + 1;
+        while !s.tokens[end - 1].possessive
+            && end < s.tokens.len()
+            && s.is_name_word(end)
+            && !self.table_entry_at(s, end).is_some_and(|(e, _)| is_countryish(e))
+            && end - i < 4
+        {
+            end += 1;
+        }
+        end
+    }
+
+    /// The longest alias-table entry starting at token `i`, with its length in tokens.
+    fn table_entry_at(&self, s: &Sentence<'_>, i: usize) -> Option<(&Entry, usize)> {
+        s.entries[i].map(|(entry, len)| (self.aliases.entry_at(entry), len))
+    }
+
+    /// The entry of a table name ending at token `end - 1` (exclusive `end`), with its start.
+    fn table_entry_ending(&self, s: &Sentence<'_>, end: usize) -> Option<(&Entry, usize)> {
+        (1..=self.aliases.longest().min(end)).rev().find_map(|len| {
+            let start = end - len;
+            self.table_entry_at(s, start).filter(|&(_, l)| l == len).map(|(e, _)| (e, start))
+        })
+    }
+
+    /// Titles and the country before a name ("Russian Foreign Minister", "Kremlin
+    /// spokesman"); a title is the phrase of its qualifiers and title words ("foreign minister").
+    fn modifiers(&self, s: &Sentence<'_>, name_start: usize) -> (Vec<String>, Option<String>) {
+        let mut titles = Vec::new();
+        let mut country = None;
+        let mut phrase: Vec<&str> = Vec::new();
+        let mut j = name_start;
+        while j > s.start {
+            let word = &s.lower[j - 1];
+            if is_in(&PERSON_TITLES, word) || is_in(&TITLE_QUALIFIERS, word) && !phrase.is_empty() {
+                if word != "sir" {
+                    phrase.insert(0, word);
+                }
+                j -= 1;
+            } else if is_in(&TITLE_QUALIFIERS, word) || is_in(&BODIES, word) {
+                j -= 1;
+            } else if let Some((entry, start)) = self.table_entry_ending(s, j) {
+                if !is_countryish(entry) {
+                    break;
+                }
+                country = country.or_else(|| entry.country.clone());
+                j = start;
+            } else {
+                break;
+            }
+        }
+        if !phrase.is_empty() {
+            titles.push(phrase.join(" "));
+        }
+        (titles, country)
+    }
+
+    /// The countries a sentence names outside prepositional phrases ("Finland is ready", not
+    /// "troops to Ukraine"), in order: the countries its people may speak for.
+    fn subject_countries(&self, s: &Sentence<'_>) -> Vec<String> {
+        let mut countries = Vec::new();
+        let mut i = s.start;
+        while i < s.tokens.len() {
+            match self.table_entry_at(s, i) {
+                Some((entry, len)) => {
+                    if is_countryish(entry) && !after_preposition(s, i) {
+                        countries.extend(entry.country.clone());
+                    }
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+        countries
+    }
+
+    /// Every mention of a possible holder in the sentence, in order.
+    fn mentions(&self, s: &Sentence<'_>, people: &[Person]) -> Vec<Mention> {
+        let mut mentions = Vec::new();
+        let mut i = s.start;
+        while i < s.tokens.len() {
+            if !s.tokens[i].is_word {
+                i += 1;
+                continue;
+            }
+            let object = after_preposition(s, i);
+            if let Some((entry, len)) = self.table_entry_at(s, i) {
+                let after = i + len;
+                match entry.kind {
+                    EntryKind::Media => {
+                        mentions.push(Mention { tokens: i..after, referent: Referent::Media, object })
+                    }
+                    EntryKind::Person => {
+                        let referent = match find_person(people, &s.lower[i..after]) {
+                            Some(p) => Referent::Person(p),
+                            None => Referent::Holder(holder_of(entry)),
+                        };
+                        mentions.push(Mention { tokens: i..after, referent, object });
+                    }
+                    EntryKind::Demonym => {
+                        if let Some(end) = self.body_after(s, after) {
+                            let holder =
+                                country_holder(entry.country.clone().expect("a demonym has a country"));
+                            mentions.push(Mention {
+                                tokens: i..end,
+                                referent: Referent::Holder(holder),
+                                object,
+                            });
+                            i = end;
+                            continue;
+                        }
+                    }
+                    _ => {
+                        if !self.person_follows(s, after) {
+                            let mut end = after;
+                            // "Romania's Supreme Defence Council": the country's body is the country.
+                            if s.tokens[after - 1].possessive && is_countryish(entry) {
+                                while end < s.tokens.len()
+                                    && s.tokens[end].is_word
+                                    && s.tokens[end].capitalised(s.text)
+                                {
+                                    end += 1;
+                                }
+                            }
+                            mentions.push(Mention {
+                                tokens: i..end,
+                                referent: Referent::Holder(holder_of(entry)),
+                                object,
+                            });
+                            i = end;
+                            continue;
+                        }
+                    }
+                }
+                i = after;
+                continue;
+            }
+            if s.is_name_word(i) {
+                let end = self.name_end(s, i);
+                let words = &s.lower[i..end];
+                if let Some(p) = find_person(people, words).filter(|_| !is_organisation(words)) {
+                    let (titles, _) = self.modifiers(s, i);
+                    let start = if titles.is_empty() { i } else { self.modifier_start(s, i) };
+                    mentions.push(Mention { tokens: start..end, referent: Referent::Person(p), object });
+                    i = end;
+                    continue;
+                }
+                // An organisation: a capitalised span with connectors, or one before "party".
+                let org_end = self.organisation_end(s, i);
+                if let Some(org_end) = org_end {
+                    let named_end = if one_of(&["party", "movement", "bloc"], &s.lower[org_end - 1])
+                        && !s.tokens[org_end - 1].capitalised(s.text)
+                    {
+                        org_end - 1
+                    } else {
+                        org_end
+                    };
+                    let name = s.name_text(i..named_end.max(i + 1));
+                    mentions.push(Mention { tokens: i..org_end, referent: Referent::Unknown(name), object });
+                    i = org_end;
+                    continue;
+                }
+                mentions.push(Mention {
+                    tokens: i..end,
+                    referent: Referent::Unknown(s.name_text(i..end)),
+                    object,
+                });
+                i = end;
+                continue;
+            }
+            if is_in(&PERSON_PRONOUNS, &s.lower[i]) {
+                mentions.push(Mention { tokens: i..i + 1, referent: Referent::Pronoun, object });
+                i += 1;
+                continue;
+            }
+            if let Some((end, title, body)) = self.title_at(s, i) {
+                mentions.push(Mention { tokens: i..end, referent: Referent::Title { title, body }, object });
+                i = end;
+                continue;
+            }
+            i += 1;
+        }
+        mentions
+    }
+
+    /// Where the titles before a name start.
+    fn modifier_start(&self, s: &Sentence<'_>, name_start: usize) -> usize {
+        let mut j = name_start;
+        while j > s.start
+            && (is_in(&PERSON_TITLES, &s.lower[j - 1]) || is_in(&TITLE_QUALIFIERS, &s.lower[j - 1]))
+        {
+            j -= 1;
+        }
+        j
+    }
+
+    /// A person's name follows after titles ("Kremlin spokesman Dmitry Peskov").
+    fn person_follows(&self, s: &Sentence<'_>, from: usize) -> bool {
+        let mut j = from;
+        let mut titled = false;
+        while j < s.tokens.len()
+            && (is_in(&PERSON_TITLES, &s.lower[j])
+                || is_in(&TITLE_QUALIFIERS, &s.lower[j])
+                || is_in(&BODIES, &s.lower[j]))
+        {
+            titled |= is_in(&PERSON_TITLES, &s.lower[j]);
+            j += 1;
+        }
+        titled && j < s.tokens.len() && s.is_name_word(j)
+    }
+
+    /// After a demonym: qualifiers then a body of state not followed by a name ("Russian
+    /// foreign ministry", "Greek officials"); the end of the body.
+    fn body_after(&self, s: &Sentence<'_>, from: usize) -> Option<usize> {
+        let mut j = from;
+        while j < s.tokens.len()
+            && s.tokens[j].is_word
+            && !is_in(&BODIES, &s.lower[j])
+            && (is_in(&TITLE_QUALIFIERS, &s.lower[j])
+                || is_in(&PERSON_TITLES, &s.lower[j]) && s.tokens[j].possessive)
+        {
+            j += 1;
+        }
+        (j < s.tokens.len() && is_in(&BODIES, &s.lower[j]) && !self.person_follows(s, from)).then_some(j + 1)
+    }
+
+    /// A capitalised organisation name starting at `i` ("Party for Freedom", "Communist
+    /// Party", "AUR party"): its end.
+    fn organisation_end(&self, s: &Sentence<'_>, i: usize) -> Option<usize> {
+        let mut j = i;
+        let mut end = None;
+        while j < s.tokens.len() && s.tokens[j].is_word {
+            let lower = &s.lower[j];
+            let capital = s.tokens[j].capitalised(s.text);
+            if capital && (end.is_some() || is_in(&ORGANISATION_WORDS, lower)) {
+                end = Some(j + 1);
+            } else if !capital && one_of(&["party", "movement"], lower) && j > i {
+                return Some(j + 1);
+            } else if !(capital || (one_of(&["of", "for", "the"], lower) && j > i)) {
+                break;
+            }
+            if s.tokens[j].possessive {
+                break;
+            }
+            j += 1;
+        }
+        end
+    }
+
+    /// A title or body without a name at `i` ("the minister", "government sources", "its
+    /// leader", "prime minister's office"): its end, the title phrase ("defence minister") or body
+    /// word, and whether it is a body.
+    fn title_at(&self, s: &Sentence<'_>, i: usize) -> Option<(usize, String, bool)> {
+        let mut j = i;
+        if is_in(&DETERMINERS, &s.lower[j]) {
+            j += 1;
+        }
+        let phrase_start = j;
+        let phrase = |end: usize| s.lower[phrase_start..end].join(" ");
+        while j < s.tokens.len() && s.tokens[j].is_word {
+            let lower = &s.lower[j];
+            if is_in(&BODIES, lower) && !s.tokens[j].possessive {
+                if j + 1 < s.tokens.len() && s.is_name_word(j + 1) {
+                    return None;
+                }
+                return Some((j + 1, lower.clone(), true));
+            }
+            if is_in(&PERSON_TITLES, lower) {
+                if s.tokens[j].possessive {
+                    j += 1;
+                    continue;
+                }
+                if j + 1 < s.tokens.len()
+                    && (is_in(&BODIES, &s.lower[j + 1]) || is_in(&PERSON_TITLES, &s.lower[j + 1]))
+                {
+                    j += 1;
+                    continue;
+                }
+                if j + 1 < s.tokens.len() && s.is_name_word(j + 1) {
+                    return None;
+                }
+                return Some((j + 1, phrase(j + 1), false));
+            }
+            if is_in(&TITLE_QUALIFIERS, lower) && !s.tokens[j].capitalised(s.text) {
+                j += 1;
+                continue;
+            }
+            break;
+        }
+        None
+    }
+
+    /// The holder of one sentence from its own words (quotations filled in later).
+    fn decide(
+        &self,
+        index: usize,
+        s: &Sentence<'_>,
+        mentions: &[Mention],
+        people: &[Person],
+        state: &State,
+    ) -> Option<Attribution> {
+        let clause = main_clause_start(s);
+        let unquoted: Vec<&Mention> = mentions
+            .iter()
+            .filter(|m| {
+                !s.tokens[m.tokens.start].quoted && m.tokens.start >= clause && m.referent != Referent::Media
+            })
+            .collect();
+        // A reporting verb with a holder before it ("Lavrov said", "X, the leader of Y, said")
+        // or after it ("said Peskov").
+        let has_speech =
+            (clause..s.tokens.len()).any(|k| !s.tokens[k].quoted && is_in(&SPEECH_VERBS, &s.lower[k]));
+        for k in clause..s.tokens.len() {
+            if s.tokens[k].quoted || !is_in(&SPEECH_VERBS, &s.lower[k]) {
+                continue;
+            }
+            let (direct, parenthesis) = subject_end_before(s, k);
+            let before = |m: &&&Mention| {
+                !m.object
+                    && (m.tokens.end == direct
+                        || parenthesis.as_ref().is_some_and(|p| m.tokens.end == p.start))
+            };
+            // "Its leader, Michal Simecka, said", "The main opposition party, Tisza, said": the
+            // name in the parenthesis.
+            let named_inside = |m: &&&Mention| {
+                parenthesis.as_ref().is_some_and(|p| m.tokens == (p.start + 1..p.end))
+                    && matches!(m.referent, Referent::Person(_) | Referent::Unknown(_) | Referent::Holder(_))
+            };
+            let chosen = match unquoted.iter().find(before) {
+                Some(m) if matches!(m.referent, Referent::Title { .. }) => {
+                    unquoted.iter().find(named_inside).or(Some(m))
+                }
+                Some(m) => Some(m),
+                None => unquoted.iter().find(named_inside),
+            }
+            .or_else(|| {
+                unquoted.iter().find(|m| {
+                    m.tokens.start == k + 1
+                        && is_in(&INVERTED_VERBS, &s.lower[k])
+                        && !matches!(m.referent, Referent::Unknown(_))
+                })
+            });
+            // "which Kyiv sees": a relative clause's subject holds no position of the sentence.
+            let chosen =
+                chosen.filter(|m| m.tokens.start == 0 || !is_in(&RELATIVES, &s.lower[m.tokens.start - 1]));
+            // "Britain and France signed": the first of coordinated holders.
+            let chosen = chosen.map(|m| first_of_coordination(s, &unquoted, m));
+            if let Some(m) = chosen {
+                let cue_tokens = m.tokens.start.min(k)..m.tokens.end.max(k + 1);
+                if let Some(a) = self.resolve(index, s, m, cue_tokens, Rule::Speech, people, state) {
+                    return Some(a);
+                }
+            }
+        }
+        // The subject of the main clause, before any "that" or "whether" clause.
+        // A news outlet's report ("The Telegraph reported that Macron …") is the exception.
+        let subordinate = (clause..s.tokens.len())
+            .find(|&i| !s.tokens[i].quoted && is_in(&SUBORDINATORS, &s.lower[i]))
+            .filter(|&at| !mentions.iter().any(|m| m.referent == Referent::Media && m.tokens.start < at));
+        let first = unquoted.iter().find(|m| {
+            !m.object
+                && subordinate.is_none_or(|at| m.tokens.start < at)
+                && match m.referent {
+                    Referent::Unknown(_) => has_speech && m.tokens.start <= clause + 1,
+                    Referent::Pronoun => m.tokens.start <= clause + 1,
+                    _ => true,
+                }
+        })?;
+        self.resolve(index, s, first, first.tokens.clone(), Rule::Subject, people, state)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resolve(
+        &self,
+        index: usize,
+        s: &Sentence<'_>,
+        mention: &Mention,
+        cue_tokens: Range<usize>,
+        rule: Rule,
+        people: &[Person],
+        state: &State,
+    ) -> Option<Attribution> {
+        let cue = Cue {
+            sentence: index,
+            span: s.tokens[cue_tokens.start].span.start..s.tokens[cue_tokens.end - 1].span.end,
+        };
+        let made = |holder: Holder, rule: Rule, antecedent: Option<Cue>| Attribution {
+            holder: holder.name,
+            country: holder.country,
+            kind: holder.kind,
+            rule,
+            cue: cue.clone(),
+            antecedent,
+        };
+        match &mention.referent {
+            Referent::Holder(h) => Some(made(h.clone(), rule, None)),
+            Referent::Person(p) => Some(made(person_holder(&people[*p]), rule, None)),
+            Referent::Pronoun => {
+                let (h, at) = state.last_person.clone()?;
+                Some(made(h, Rule::Pronoun, Some(at)))
+            }
+            Referent::Title { title, body: false } => {
+                let bare = !title.contains(' ');
+                let titled = people
+                    .iter()
+                    .filter(|p| {
+                        p.titles
+                            .iter()
+                            .any(|t| t == title || bare && t.rsplit(' ').next() == Some(title.as_str()))
+                    })
+                    .min_by_key(|p| (p.first_sentence > index, p.first_sentence.abs_diff(index)));
+                if let Some(p) = titled {
+                    return Some(made(person_holder(p), Rule::Title, None));
+                }
+                let (h, at) = state.last_holder.clone()?;
+                Some(made(h, Rule::Title, Some(at)))
+            }
+            Referent::Title { body: true, .. } => {
+                let (h, at) = state.last_holder.clone()?;
+                let country = h.country.clone()?;
+                Some(made(country_holder(country), Rule::Title, Some(at)))
+            }
+            Referent::Media => None,
+            Referent::Unknown(name) => {
+                let country = state
+                    .last_holder
+                    .as_ref()
+                    .and_then(|(h, _)| h.country.clone())
+                    .or_else(|| state.last_country.clone());
+                Some(made(Holder { name: name.clone(), country, kind: HolderKind::Organisation }, rule, None))
+            }
+        }
+    }
+
+    fn country_of_referent(&self, referent: &Referent, people: &[Person]) -> Option<String> {
+        match referent {
+            Referent::Holder(h) if h.kind == HolderKind::Country || h.kind == HolderKind::Institution => {
+                h.country.clone()
+            }
+            Referent::Person(p) => people[*p].country.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// The token at `i` follows a preposition ("to Ukraine", "in the Kremlin").
+fn after_preposition(s: &Sentence<'_>, i: usize) -> bool {
+    i > 0 && is_in(&OBJECT_PREPOSITIONS, &s.lower[i - 1])
+        || i > 1 && s.lower[i - 1] == "the" && is_in(&OBJECT_PREPOSITIONS, &s.lower[i - 2])
+}
+
+/// Updates what later sentences refer back to; `person_like`: the holder was named by a
+/// person's title ("the minister"), so "he" may refer to it.
+fn remember(state: &mut State, a: &Attribution, person_like: bool) {
+    let holder = Holder { name: a.holder.clone(), country: a.country.clone(), kind: a.kind };
+    let at = a.antecedent.clone().unwrap_or_else(|| a.cue.clone());
+    if a.kind == HolderKind::Person || person_like {
+        state.last_person = Some((holder.clone(), at.clone()));
+    }
+    if let Some(country) = &a.country {
+        state.last_country = Some(country.clone());
+    }
+    state.last_holder = Some((holder, at));
+}
+
+/// The longest alias-table name starting at token `i`: (entry index, length in tokens). A
+/// possessive last word matches a variant with or without its `'s`.
+fn entry_starting(
+    aliases: &AliasTable,
+    tokens: &[Token],
+    lower: &[String],
+    i: usize,
+) -> Option<(usize, usize)> {
+    let longest = aliases.longest_from(&lower[i]).min(tokens.len() - i);
+    (1..=longest).rev().find_map(|len| {
+        let words = &lower[i..i + len];
+        aliases.lookup_index(words).map(|e| (e, len)).or_else(|| {
+            if !tokens[i + len - 1].possessive {
+                return None;
+            }
+            let mut words = words.to_vec();
+            words[len - 1].push_str("'s");
+            aliases.lookup_index(&words).map(|e| (e, len))
+        })
+    })
+}
+
+fn analyse<'a>(aliases: &AliasTable, sentences: &[&'a str]) -> Vec<Sentence<'a>> {
+    let mut open = false;
+    sentences
+        .iter()
+        .map(|&text| {
+            let mut tokens = tokenize(text);
+            let open_at_start = open;
+            open = mark_quotes(text, &mut tokens, open);
+            let lower: Vec<String> = tokens.iter().map(|t| normalise_word(t.word(text))).collect();
+            let start = dateline_end(text, &tokens);
+            let entries = (0..tokens.len())
+                .map(|i| if tokens[i].is_word { entry_starting(aliases, &tokens, &lower, i) } else { None })
+                .collect();
+            Sentence { text, tokens, lower, start, open_at_start, entries }
+        })
+        .collect()
+}
+
+/// "THE HAGUE —", "MOSCOW/WASHINGTON:": upper-case words then a dash or colon open a wire
+/// story; the sentence starts after them.
+fn dateline_end(text: &str, tokens: &[Token]) -> usize {
+    for (i, t) in tokens.iter().enumerate().take(6) {
+        let mark = &text[t.span.clone()];
+        if !t.is_word && ["—", "–", ":", "-"].contains(&mark) {
+            let upper = tokens[..i].iter().filter(|t| t.is_word).all(|t| {
+                let w = t.word(text);
+                w.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !w.chars().any(char::is_lowercase)
+            });
+            return if i > 0 && upper { i + 1 } else { 0 };
+        }
+        if !t.is_word && mark != "/" && mark != "," {
+            return 0;
+        }
+    }
+    0
+}
+
+/// After a leading adjunct and its comma ("Speaking in Paris, …"), else the first token.
+fn main_clause_start(s: &Sentence<'_>) -> usize {
+    let first = (s.start..s.tokens.len()).find(|&i| s.tokens[i].is_word);
+    let Some(first) = first else { return s.start };
+    if !is_in(&ADJUNCT_STARTS, &s.lower[first]) {
+        return s.start;
+    }
+    (first..s.tokens.len().min(first + 30))
+        .find(|&i| !s.tokens[i].quoted && &s.text[s.tokens[i].span.clone()] == ",")
+        .map_or(s.start, |comma| comma + 1)
+}
+
+/// Where a holder before the reporting verb at `verb` may end: right before it (auxiliaries
+/// and days skipped); and the tokens of a parenthesis between commas right before it (",
+/// the leader of the party,"), whose opening comma a holder may end at.
+fn subject_end_before(s: &Sentence<'_>, verb: usize) -> (usize, Option<Range<usize>>) {
+    let mut j = verb;
+    while j > s.start && is_in(&BETWEEN_SUBJECT_AND_VERB, &s.lower[j - 1]) {
+        j -= 1;
+    }
+    let mut parenthesis = None;
+    if j > s.start && &s.text[s.tokens[j - 1].span.clone()] == "," {
+        let comma = j - 1;
+        if let Some(open) = (comma.saturating_sub(16).max(s.start)..comma)
+            .rev()
+            .find(|&i| &s.text[s.tokens[i].span.clone()] == ",")
+        {
+            parenthesis = Some(open..comma);
+        }
+    }
+    (j, parenthesis)
+}
+
+/// The first of holders joined by "and" that end with `m` ("Britain and France").
+fn first_of_coordination<'m>(s: &Sentence<'_>, mentions: &[&'m Mention], mut m: &'m Mention) -> &'m Mention {
+    while m.tokens.start >= 2 && s.lower[m.tokens.start - 1] == "and" {
+        match mentions.iter().find(|other| other.tokens.end == m.tokens.start - 1) {
+            Some(other) => m = other,
+            None => break,
+        }
+    }
+    m
+}
+
+fn speech_follows(s: &Sentence<'_>, from: usize) -> bool {
+    let mut j = from;
+    while j < s.tokens.len() && is_in(&BETWEEN_SUBJECT_AND_VERB, &s.lower[j]) {
+        j += 1;
+    }
+    j < s.tokens.len() && is_in(&SPEECH_VERBS, &s.lower[j])
+}
+
+/// ", the leader of …" or ", a former NATO general," after a name.
+fn appositive_follows(s: &Sentence<'_>, from: usize) -> bool {
+    from + 1 < s.tokens.len()
+        && &s.text[s.tokens[from].span.clone()] == ","
+        && (is_in(&DETERMINERS, &s.lower[from + 1]) || is_in(&PERSON_TITLES, &s.lower[from + 1]))
+}
+
+fn is_countryish(entry: &Entry) -> bool {
+    matches!(
+        entry.kind,
+        EntryKind::Country | EntryKind::Capital | EntryKind::Demonym | EntryKind::Institution
+    )
+}
+
+fn is_organisation(words: &[String]) -> bool {
+    words.iter().any(|w| is_in(&ORGANISATION_WORDS, w))
+}
+
+fn country_holder(country: String) -> Holder {
+    Holder { name: country.clone(), country: Some(country), kind: HolderKind::Country }
+}
+
+fn holder_of(entry: &Entry) -> Holder {
+    let kind = match entry.kind {
+        EntryKind::Country | EntryKind::Capital | EntryKind::Demonym => HolderKind::Country,
+        EntryKind::Institution => HolderKind::Institution,
+        EntryKind::Person => HolderKind::Person,
+        EntryKind::Organisation | EntryKind::Media => HolderKind::Organisation,
+    };
+    Holder { name: entry.canonical.clone(), country: entry.country.clone(), kind }
+}
+
+fn person_holder(p: &Person) -> Holder {
+    Holder { name: p.full.clone(), country: p.country.clone(), kind: HolderKind::Person }
+}
+
+/// The article's person these words name: the whole name, or its last word(s).
+fn find_person(people: &[Person], words: &[String]) -> Option<usize> {
+    people.iter().position(|p| p.words.ends_with(words))
+}
+
+/// Adds a person, merging it with one whose name ends the same way.
+fn learn(people: &mut Vec<Person>, person: Person) {
+    let same =
+        people.iter().position(|p| p.words.ends_with(&person.words) || person.words.ends_with(&p.words));
+    match same {
+        Some(i) => {
+            let known = &mut people[i];
+            if person.words.len() > known.words.len() {
+                known.full = person.full;
+                known.words = person.words;
+            }
+            known.country = known.country.take().or(person.country);
+            for title in person.titles {
+                if !known.titles.contains(&title) {
+                    known.titles.push(title);
+                }
+            }
+        }
+        None => people.push(person),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holders(sentences: &[&str]) -> Vec<Option<(String, Option<String>)>> {
+        HolderFinder::default()
+            .attribute_article(sentences)
+            .into_iter()
+            .map(|a| a.map(|a| (a.holder, a.country)))
+            .collect()
+    }
+
+    fn one(holder: &str, country: &str) -> Option<(String, Option<String>)> {
+        Some((holder.to_owned(), Some(country.to_owned()).filter(|c| !c.is_empty())))
+    }
+
+    #[test]
+    fn a_titled_name_with_a_demonym() {
+        assert_eq!(
+            holders(&["Russian Foreign Minister Sergei Lavrov said Western troops would be unacceptable."]),
+            [one("Sergei Lavrov", "Russia")]
+        );
+        assert_eq!(holders(&["Estonia is prepared to send soldiers."]), [one("Estonia", "Estonia")]);
+        assert_eq!(holders(&["The Kremlin said it was too early."]), [one("Kremlin", "Russia")]);
+    }
+
+    #[test]
+    fn trailing_attribution_beats_the_subject() {
+        assert_eq!(
+            holders(&["Russia is against the deployment, Foreign Minister Sergei Lavrov has said."]),
+            [one("Sergei Lavrov", "Russia")]
+        );
+        assert_eq!(
+            holders(&["“I leave this without comment,” said Kremlin spokesman Dmitry Peskov."]),
+            [one("Dmitry Peskov", "Russia")]
+        );
+    }
+
+    #[test]
+    fn pronouns_titles_and_quotations_refer_back() {
+        let article = [
+            "Slovak Prime Minister Robert Fico said his government would not send troops.",
+            "He called the plan a dangerous fantasy.",
+            "“Slovak soldiers are here to protect Slovakia and nowhere else.",
+            "They will not be sent to Ukraine,” the prime minister added.",
+            "Nothing was decided about the troops.",
+        ];
+        assert_eq!(
+            holders(&article),
+            [
+                one("Robert Fico", "Slovakia"),
+                one("Robert Fico", "Slovakia"),
+                one("Robert Fico", "Slovakia"),
+                one("Robert Fico", "Slovakia"),
+                None
+            ]
+        );
+        let found = HolderFinder::default().attribute_article(&article);
+        assert_eq!(found[1].as_ref().unwrap().rule, Rule::Pronoun);
+        assert_eq!(found[2].as_ref().unwrap().rule, Rule::Quotation);
+        assert_eq!(found[2].as_ref().unwrap().cue.sentence, 3);
+    }
+
+    #[test]
+    fn a_surname_in_a_headline_is_completed_from_the_article() {
+        assert_eq!(
+            holders(&[
+                "Fico: no Slovak soldier will go",
+                "BRATISLAVA — Slovak Prime Minister Robert Fico said no."
+            ]),
+            [one("Robert Fico", "Slovakia"), one("Robert Fico", "Slovakia")]
+        );
+    }
+
+    #[test]
+    fn leading_adjuncts_objects_and_bodies() {
+        assert_eq!(
+            holders(&["Speaking in Paris, Zelensky said allies were ready."]),
+            [one("Volodymyr Zelensky", "Ukraine")]
+        );
+        assert_eq!(
+            holders(&["Efforts to send troops to Ukraine met a sharp response from Moscow."]),
+            [one("Russia", "Russia")]
+        );
+        assert_eq!(
+            holders(&["The Russian embassy in Brussels said the soldiers would be targets."]),
+            [one("Russia", "Russia")]
+        );
+        assert_eq!(
+            holders(&["Japan weighs sending troops.", "The defence ministry said it would study the law."]),
+            [one("Japan", "Japan"), one("Japan", "Japan")]
+        );
+        assert_eq!(holders(&["Some lawmakers have questioned the plan."]), [None]);
+    }
+
+    #[test]
+    fn unknown_parties_take_the_last_country() {
+        assert_eq!(
+            holders(&["Portugal will send troops.", "The Communist Party said it would vote against."]),
+            [one("Portugal", "Portugal"), one("Communist Party", "Portugal")]
+        );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn article() -> impl Strategy<Value = Vec<String>> {
+        let word = prop_oneof![
+            Just("Lavrov".to_owned()),
+            Just("said".to_owned()),
+            Just("he".to_owned()),
+            Just("the minister".to_owned()),
+            Just("Russia’s".to_owned()),
+            Just("“".to_owned()),
+            Just("”".to_owned()),
+            Just("\"".to_owned()),
+            Just(",".to_owned()),
+            Just("Kremlin spokesman".to_owned()),
+            Just("MOSCOW —".to_owned()),
+            "[A-Za-z’'´.\\-]{1,8}",
+            "\\PC{0,6}",
+        ];
+        prop::collection::vec(prop::collection::vec(word, 0..14).prop_map(|w| w.join(" ")), 0..6)
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_cues_are_in_their_sentences(sentences in article()) {
+            let refs: Vec<&str> = sentences.iter().map(String::as_str).collect();
+            let found = HolderFinder::default().attribute_article(&refs);
+            prop_assert_eq!(found.len(), refs.len());
+            for a in found.into_iter().flatten() {
+                prop_assert!(!a.holder.trim().is_empty());
+                for cue in std::iter::once(&a.cue).chain(a.antecedent.as_ref()) {
+                    let sentence = refs[cue.sentence];
+                    prop_assert!(sentence.get(cue.span.clone()).is_some_and(|t| !t.is_empty()), "{:?} in {:?}", cue, sentence);
+                }
+                // A person's name is written as the article or the alias table spells it.
+                if a.kind == HolderKind::Person {
+                    let table = AliasTable::builtin();
+                    prop_assert!(refs.iter().any(|s| s.contains(&a.holder)) || table.entry(&a.holder).is_some(), "{}", a.holder);
+                }
+            }
+        }
+    }
+}

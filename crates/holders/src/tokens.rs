@@ -1,0 +1,172 @@
+//! Words and punctuation of a sentence with their byte ranges, possessives (`Russia’s`)
+//! marked, and whether each token is inside a quotation.
+
+use std::ops::Range;
+
+/// One word or punctuation mark of a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Token {
+    /// Byte range of the token in its sentence, the possessive ending included.
+    pub span: Range<usize>,
+    /// Byte length of the word without its possessive ending.
+    pub word_len: usize,
+    /// The word ends in `'s` (any apostrophe).
+    pub possessive: bool,
+    /// A word (letters or digits), not a punctuation mark.
+    pub is_word: bool,
+    /// Inside a quotation of more than a few words.
+    pub quoted: bool,
+}
+
+impl Token {
+    /// The word without its possessive ending.
+    pub fn word<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.span.start..self.span.start + self.word_len]
+    }
+
+    /// Starts with an upper-case letter.
+    pub fn capitalised(&self, text: &str) -> bool {
+        self.word(text).chars().next().is_some_and(char::is_uppercase)
+    }
+}
+
+const APOSTROPHES: [char; 4] = ['\'', '’', '´', 'ʼ'];
+
+/// Lower case, apostrophes unified, so table variants and text compare.
+pub(crate) fn normalise_word(word: &str) -> String {
+    if word.bytes().all(|b| b.is_ascii() && b != b'\'') {
+        return word.to_ascii_lowercase();
+    }
+    word.chars()
+        .map(|c| if APOSTROPHES.contains(&c) { '\'' } else { c })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Splits `text` into words (letters and digits, with inner hyphens, dots and apostrophes) and
+/// single punctuation marks.
+pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if !c.is_alphanumeric() {
+            tokens.push(Token {
+                span: start..start + c.len_utf8(),
+                word_len: c.len_utf8(),
+                possessive: false,
+                is_word: false,
+                quoted: false,
+            });
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < chars.len() {
+            let c = chars[j].1;
+            let joins = ['-', '.'].contains(&c) || APOSTROPHES.contains(&c);
+            if c.is_alphanumeric() || (joins && chars.get(j + 1).is_some_and(|&(_, n)| n.is_alphanumeric())) {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let end = chars.get(j).map_or(text.len(), |&(at, _)| at);
+        let word = &text[start..end];
+        // A possessive: the word ends in an apostrophe and `s`.
+        let possessive =
+            word.len() > 2 && word.ends_with(['s', 'S']) && word[..word.len() - 1].ends_with(APOSTROPHES);
+        let word_len = if possessive {
+            let apostrophe = word[..word.len() - 1].chars().next_back().map_or(1, char::len_utf8);
+            word.len() - 1 - apostrophe
+        } else {
+            word.len()
+        };
+        tokens.push(Token { span: start..end, word_len, possessive, is_word: true, quoted: false });
+        i = j;
+    }
+    tokens
+}
+
+/// Marks the tokens inside quotations, `open` saying whether a quotation is open at the start of
+/// the sentence; returns whether one is open at its end. Double quotes only (single ones are
+/// apostrophes too often); a quotation that opens and closes within the sentence around at most
+/// [`SCARE_QUOTE_WORDS`] words is a name or scare quote ("the so-called “Coalition of the
+/// Willing”"), not speech, so its words stay unquoted.
+pub(crate) fn mark_quotes(text: &str, tokens: &mut [Token], open: bool) -> bool {
+    let mut inside = open;
+    let mut opened_at: Option<usize> = None;
+    for i in 0..tokens.len() {
+        let mark = &text[tokens[i].span.clone()];
+        let (opens, closes) = match mark {
+            "“" | "«" | "„" => (true, false),
+            "”" | "»" => (false, true),
+            "\"" => (!inside, inside),
+            _ => (false, false),
+        };
+        if opens && !inside {
+            inside = true;
+            opened_at = Some(i);
+        } else if closes && inside {
+            inside = false;
+            if let Some(from) = opened_at.take() {
+                let words = tokens[from..i].iter().filter(|t| t.is_word).count();
+                if words <= SCARE_QUOTE_WORDS {
+                    tokens[from..i].iter_mut().for_each(|t| t.quoted = false);
+                }
+            }
+        } else if inside && !opens {
+            tokens[i].quoted = true;
+        }
+    }
+    // A quotation still open at the end carries over: not a scare quote.
+    inside
+}
+
+/// Quotations of at most this many words within one sentence are names, not speech.
+pub(crate) const SCARE_QUOTE_WORDS: usize = 5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<&str> {
+        tokenize(text).iter().map(|t| t.word(text)).collect()
+    }
+
+    #[test]
+    fn words_possessives_and_punctuation() {
+        assert_eq!(
+            words("Russia’s U.S. ally, Lavrov's \"x\""),
+            ["Russia", "U.S", ".", "ally", ",", "Lavrov", "\"", "x", "\""]
+        );
+        let text = "Poland’s Moscow´s";
+        let tokens = tokenize(text);
+        assert!(tokens.iter().all(|t| t.possessive));
+        assert_eq!(&text[tokens[1].span.clone()], "Moscow´s");
+        assert!(!tokenize("its")[0].possessive);
+        assert_eq!(normalise_word("Russia’S"), "russia's");
+    }
+
+    #[test]
+    fn quotations_and_scare_quotes() {
+        let text = "“We see no room for it,” Lavrov said of the “Coalition of the Willing.”";
+        let mut tokens = tokenize(text);
+        assert!(!mark_quotes(text, &mut tokens, false));
+        let quoted: Vec<&str> =
+            tokens.iter().filter(|t| t.quoted && t.is_word).map(|t| t.word(text)).collect();
+        assert_eq!(quoted, ["We", "see", "no", "room", "for", "it"]);
+        let text = "It is unacceptable,” he added.";
+        let mut tokens = tokenize(text);
+        assert!(!mark_quotes(text, &mut tokens, true));
+        assert!(tokens[0].quoted && !tokens.last().unwrap().quoted);
+        let text = "“All these units will be targets of the Russian army.";
+        let mut tokens = tokenize(text);
+        assert!(mark_quotes(text, &mut tokens, false));
+    }
+}
