@@ -1410,7 +1410,7 @@ fn repository_files_exist() {
 fn frozen_models_of_every_format_score_as_they_did() {
     let general = "Russia rejects foreign troops. Talks resume in Geneva. London supports sending troops. \
                    The football match ended in a draw.\n";
-    let cases: [(&str, u64, Option<&str>, &str); 5] = [
+    let cases: [(&str, u64, Option<&str>, &str); 6] = [
         ("model-v1", 1, None, general),
         ("model-v2", 2, None, general),
         ("model-v2-tuned", 2, None, general),
@@ -1421,6 +1421,7 @@ fn frozen_models_of_every_format_score_as_they_did() {
             "Voters want to open new pits at last. The city rejects new pits.\n",
         ),
         ("model-v4", 4, None, general),
+        ("model-v5-held-out", 5, None, general),
     ];
     for (name, version, target, input) in cases {
         let path = fixture(&format!("{name}.json"));

@@ -1,13 +1,14 @@
 //! The end-to-end tests: one binary (as ripgrep does) so the `stance` binary and the helpers
 //! in `common` are built and linked once, and a new test file is one `mod` line here.
 
-mod common;
 mod cli;
+mod common;
 mod evaluation;
 mod explain;
 mod hardening;
 mod normalize;
 mod report;
+mod scale;
 mod solver;
 mod stream;
 mod suggest;

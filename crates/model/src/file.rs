@@ -19,9 +19,9 @@ pub const FORMAT: &str = "stance-model";
 /// The newest format version this build reads and writes. Version 2 added the `checksum`
 /// field, version 3 the optional `targets` section, version 4 the optional `relevance` section
 /// (and is the version that names text normalisation, feature hashing and calibration, which
-/// earlier builds cannot read). A file is stamped with the oldest version that describes it
+/// earlier builds cannot read), version 5 the held-out estimate of large-data training. A file is stamped with the oldest version that describes it
 /// ([`ModelFile::version_needed`]), so a plain pooled model stays format 2.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 
@@ -172,10 +172,13 @@ impl ModelFile {
         self.relevance.as_ref().map(|r| TopicScorer::new(r, &self.features)).transpose()
     }
 
-    /// The oldest format version that can describe this model: 4 with a section that format
-    /// 3 builds cannot read (relevance, text normalisation, feature hashing, calibration), 3
+    /// The oldest format version that can describe this model: 5 with a held-out estimate, 4
+    /// with a section that format 3 builds cannot read (relevance, text normalisation, feature hashing, calibration), 3
     /// with a targets section, 2 otherwise.
     pub fn version_needed(&self) -> u32 {
+        if self.training.held_out.is_some() || self.training.options.held_out.is_some() {
+            return 5;
+        }
         let config = self.features.config();
         let needs_4 = self.relevance.is_some()
             || self.calibration.is_some()
@@ -349,6 +352,7 @@ mod tests {
                     converged: true,
                 },
                 cross_validation: None,
+                held_out: None,
             },
             calibration: None,
             checksum: None,

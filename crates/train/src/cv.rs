@@ -77,12 +77,7 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
             )));
         }
     }
-    let (strategy, test_sets) = match groups {
-        Some((column, groups)) => {
-            (FoldStrategy::Grouped { column: column.to_owned() }, group_k_fold(groups, folds)?)
-        }
-        None => (FoldStrategy::Stratified { seed }, stratified_k_fold(targets, folds, seed)?),
-    };
+    let (strategy, test_sets) = test_sets(targets, groups, folds, seed)?;
     let done = Mutex::new(0);
     let outcomes: Vec<Result<FoldOutcome, TrainError>> = test_sets
         .par_iter()
@@ -132,6 +127,61 @@ pub fn cross_validate_targets<S: AsRef<str> + Sync>(
         out_of_fold,
         fold_reports,
     })
+}
+
+/// The folds' test sets: by groups when there are some, else stratified by label and
+/// shuffled with `seed`.
+fn test_sets(
+    targets: &[usize],
+    groups: Option<(&str, &[String])>,
+    folds: usize,
+    seed: u64,
+) -> Result<(FoldStrategy, Vec<Vec<usize>>), TrainError> {
+    Ok(match groups {
+        Some((column, groups)) => {
+            (FoldStrategy::Grouped { column: column.to_owned() }, group_k_fold(groups, folds)?)
+        }
+        None => (FoldStrategy::Stratified { seed }, stratified_k_fold(targets, folds, seed)?),
+    })
+}
+
+/// The outcome of [`held_out_estimate`]: the first fold of a cross-validation, alone.
+#[derive(Debug, Clone)]
+pub(crate) struct HeldOut {
+    /// How the folds were drawn.
+    pub strategy: FoldStrategy,
+    /// The number of folds the held-out one is one of.
+    pub folds: usize,
+    /// The held-out fold's summary (rows, accuracy, macro-F1, convergence).
+    pub summary: FoldSummary,
+    /// The held-out fold's full report.
+    pub report: Report,
+}
+
+/// Fits `trainer` on all rows but the first fold of the `folds` that [`cross_validate_targets`]
+/// would draw, and scores that fold: one fit instead of `folds`, for data too large for a
+/// cross-validation to be cheap. With groups, there are at most as many folds as groups (so
+/// few groups hold out one whole group). Same arguments and errors as [`cross_validate_targets`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn held_out_estimate<S: AsRef<str> + Sync>(
+    trainer: &Trainer,
+    spec: &TargetSpec,
+    texts: &[S],
+    targets: &[usize],
+    labels: &[String],
+    stance_targets: Option<&[Option<String>]>,
+    groups: Option<(&str, &[String])>,
+    folds: usize,
+    seed: u64,
+) -> Result<HeldOut, TrainError> {
+    let folds = match groups {
+        Some((_, groups)) => folds.min(groups.iter().collect::<std::collections::BTreeSet<_>>().len()),
+        None => folds,
+    };
+    let (strategy, test_sets) = test_sets(targets, groups, folds, seed)?;
+    let data = FoldData { spec, texts, targets, labels, stance_targets, groups };
+    let outcome = run_fold(trainer, &data, 0, &test_sets[0])?;
+    Ok(HeldOut { strategy, folds: test_sets.len(), summary: outcome.summary, report: outcome.report })
 }
 
 /// What one fold contributes to a [`CvReport`].

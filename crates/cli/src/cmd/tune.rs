@@ -80,17 +80,19 @@ pub fn run(args: TuneArgs, quiet: bool) -> Result<ExitCode> {
     let (json_path, markdown_path) = (with_extension(".json"), with_extension(".md"));
     check_outputs([Some(out), Some(json_path.as_path()), Some(markdown_path.as_path())], force)?;
     cv.check()?;
-    let base = TrainingRun {
+    let mut base = TrainingRun {
         params: model.params()?,
         columns: data.columns(group_col.as_deref()),
         neutral_label,
         cross_validation: Some(CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() }),
+        held_out: None,
         targets: targets.spec(data.target_col.as_deref())?,
         calibration: None,
         topic_terms: Vec::new(),
     };
     let grid = stance_train::Grid::parse(&grid, &base)?;
     let labeled = data.read(group_col.as_deref())?;
+    base.params = model.params_for(labeled.rows.len())?;
     let spec = base.cross_validation.clone().expect("set above");
     let candidates = grid.candidates().len();
     let bar = progress::Progress::new(
