@@ -161,26 +161,20 @@ pub(crate) struct HeldOut {
 /// Fits `trainer` on all rows but the first fold of the `folds` that [`cross_validate_targets`]
 /// would draw, and scores that fold: one fit instead of `folds`, for data too large for a
 /// cross-validation to be cheap. With groups, there are at most as many folds as groups (so
-/// few groups hold out one whole group). Same arguments and errors as [`cross_validate_targets`].
+/// few groups hold out one whole group). The same errors as [`cross_validate_targets`].
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn held_out_estimate<S: AsRef<str> + Sync>(
     trainer: &Trainer,
-    spec: &TargetSpec,
-    texts: &[S],
-    targets: &[usize],
-    labels: &[String],
-    stance_targets: Option<&[Option<String>]>,
-    groups: Option<(&str, &[String])>,
+    data: &FoldData<'_, S>,
     folds: usize,
     seed: u64,
 ) -> Result<HeldOut, TrainError> {
-    let folds = match groups {
+    let folds = match data.groups {
         Some((_, groups)) => folds.min(groups.iter().collect::<std::collections::BTreeSet<_>>().len()),
         None => folds,
     };
-    let (strategy, test_sets) = test_sets(targets, groups, folds, seed)?;
-    let data = FoldData { spec, texts, targets, labels, stance_targets, groups };
-    let outcome = run_fold(trainer, &data, 0, &test_sets[0])?;
+    let (strategy, test_sets) = test_sets(data.targets, data.groups, folds, seed)?;
+    let outcome = run_fold(trainer, data, 0, &test_sets[0])?;
     Ok(HeldOut { strategy, folds: test_sets.len(), summary: outcome.summary, report: outcome.report })
 }
 
@@ -196,13 +190,13 @@ struct FoldOutcome {
 }
 
 /// What every fold reads.
-struct FoldData<'a, S> {
-    spec: &'a TargetSpec,
-    texts: &'a [S],
-    targets: &'a [usize],
-    labels: &'a [String],
-    stance_targets: Option<&'a [Option<String>]>,
-    groups: Option<(&'a str, &'a [String])>,
+pub(crate) struct FoldData<'a, S> {
+    pub(crate) spec: &'a TargetSpec,
+    pub(crate) texts: &'a [S],
+    pub(crate) targets: &'a [usize],
+    pub(crate) labels: &'a [String],
+    pub(crate) stance_targets: Option<&'a [Option<String>]>,
+    pub(crate) groups: Option<(&'a str, &'a [String])>,
 }
 
 /// Trains on everything outside `test` and scores `test` (fold number `fold`, 0-based).

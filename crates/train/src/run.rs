@@ -11,7 +11,7 @@ use stance_model::{
 use crate::calibration::{calibrate, CalibrationSpec};
 use stance_eval::CvReport;
 
-use crate::cv::{cross_validate_targets, held_out_estimate, HeldOut};
+use crate::cv::{cross_validate_targets, held_out_estimate, FoldData, HeldOut};
 use crate::data::{Columns, LabeledData};
 use crate::targets::{fit_strategy, TargetSpec};
 use crate::topic::{fit_relevance, row_topics, terms_only, TopicClass};
@@ -122,6 +122,17 @@ impl TrainingRun {
             extra: serde_json::Map::new(),
         }
     }
+}
+
+/// What [`TrainingRun::cross_validate`] and the held-out estimate read from the data.
+struct FoldInputs<'a> {
+    labels: Vec<String>,
+    targets: Vec<usize>,
+    texts: Vec<&'a str>,
+    group_column: Option<&'a str>,
+    groups: Option<Vec<String>>,
+    neutral: Option<String>,
+    stance_targets: Option<Vec<Option<String>>>,
 }
 
 /// The outcome of [`TrainingRun::run`].
@@ -251,14 +262,9 @@ impl TrainingRun {
         spec: &CvSpec,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<CvReport, TrainError> {
-        let (labels, targets) = label_indices(data);
-        let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
-        let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
-        let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
+        let FoldInputs { labels, targets, texts, group_column, groups, neutral, stance_targets } =
+            self.fold_inputs(data, spec)?;
         let groups = group_column.zip(groups.as_deref());
-        // Checked before the folds run: F_avg needs the neutral label.
-        let neutral = neutral_label(&labels, self.neutral_label.as_deref())?;
-        let stance_targets = self.row_targets(data)?;
         let mut report = cross_validate_targets(
             trainer,
             &self.targets,
@@ -276,6 +282,24 @@ impl TrainingRun {
         Ok(report)
     }
 
+    /// What folds of `data` as `spec` says read: labels, texts, groups, the neutral label
+    /// (checked before any fold runs: F_avg needs it) and the rows' targets.
+    fn fold_inputs<'a>(&'a self, data: &'a LabeledData, spec: &CvSpec) -> Result<FoldInputs<'a>, TrainError> {
+        let (labels, targets) = label_indices(data);
+        let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
+        let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
+        let neutral = neutral_label(&labels, self.neutral_label.as_deref())?;
+        Ok(FoldInputs {
+            texts: data.rows.iter().map(|r| r.text.as_str()).collect(),
+            labels,
+            targets,
+            group_column,
+            groups,
+            neutral,
+            stance_targets: self.row_targets(data)?,
+        })
+    }
+
     /// The held-out estimate of `spec` on `data` (see [`held_out_estimate`]), in the model's terms.
     fn held_out_estimate(
         &self,
@@ -283,24 +307,19 @@ impl TrainingRun {
         data: &LabeledData,
         spec: &CvSpec,
     ) -> Result<HeldOutEstimate, TrainError> {
-        let (labels, targets) = label_indices(data);
-        let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
-        let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
-        let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
+        let FoldInputs { labels, targets, texts, group_column, groups, neutral, stance_targets } =
+            self.fold_inputs(data, spec)?;
         let groups = group_column.zip(groups.as_deref());
-        let neutral = neutral_label(&labels, self.neutral_label.as_deref())?;
-        let stance_targets = self.row_targets(data)?;
-        let HeldOut { strategy, folds, summary, report } = held_out_estimate(
-            trainer,
-            &self.targets,
-            &texts,
-            &targets,
-            &labels,
-            stance_targets.as_deref(),
+        let fold_data = FoldData {
+            spec: &self.targets,
+            texts: &texts,
+            targets: &targets,
+            labels: &labels,
+            stance_targets: stance_targets.as_deref(),
             groups,
-            spec.folds,
-            spec.seed,
-        )?;
+        };
+        let HeldOut { strategy, folds, summary, report } =
+            held_out_estimate(trainer, &fold_data, spec.folds, spec.seed)?;
         let how = match strategy {
             stance_eval::FoldStrategy::Grouped { column } => {
                 let plural = if summary.test_groups.len() == 1 { "" } else { "s" };
