@@ -418,12 +418,12 @@ impl TrainingRun {
             true => self.row_targets(data)?.map(|rows| rows.into_iter().flatten().collect()),
             false => None,
         };
-        // The held-out fit and the final fit are independent: run side by side.
-        let (held_out, fitted) = rayon::join(
-            || self.held_out.as_ref().map(|spec| self.held_out_estimate(&trainer, data, spec)).transpose(),
-            || fit_strategy(&trainer, &self.targets, &texts, &targets, &labels, stance_targets.as_deref()),
-        );
-        let (held_out, fitted) = (held_out?, fitted?);
+        // One after the other: each fit already runs on every thread, and side by side their
+        // matrices and solver vectors would add up in the peak memory.
+        let held_out =
+            self.held_out.as_ref().map(|spec| self.held_out_estimate(&trainer, data, spec)).transpose()?;
+        let fitted =
+            fit_strategy(&trainer, &self.targets, &texts, &targets, &labels, stance_targets.as_deref())?;
         let calibration = (self.calibration.as_ref())
             .map(|spec| calibrate(&trainer, data, self.columns.group.as_deref(), &labels, &targets, spec))
             .transpose()?;
