@@ -96,7 +96,8 @@ eval-semeval: build
 ## synthetic corpus of BENCH_ROWS training rows (20000, 200000, 1000000); writes BENCHMARKS.md and
 ## bench/results-ROWS.json. Installs the pinned peers into bench/.venv (PyPI) on first use; the
 ## corpus is cached in target/bench/. BENCH_CHAR=0 skips the slow character n-gram table. Other
-## knobs (BENCH_ALPHA, BENCH_TIMEOUT, BENCH_ONLY, STANCE_EXTRA_TRAIN_ARGS) in bench/bench.py.
+## knobs (BENCH_ALPHA, BENCH_TIMEOUT, BENCH_ONLY, BENCH_ARTICLE_MB, BENCH_BIG_GB,
+## STANCE_EXTRA_TRAIN_ARGS) in bench/bench.py.
 BENCH_ROWS ?= 200000
 BENCH_CHAR ?= 1
 

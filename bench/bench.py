@@ -6,6 +6,11 @@ covers the whole command (interpreter start, imports, reading the data, model lo
 and its peak RSS is the child's own ``ru_maxrss`` from ``os.wait4``. Macro-F1 is computed here,
 by one function, from each tool's predictions on the same held-out rows.
 
+Also (issue 12): stance with no options next to the tuned row, the streamed `--solver sgd`,
+an article-level row on real text (the seed corpus's articles replicated to BENCH_ARTICLE_MB,
+default 50, classified with the shipped model), optionally `--solver sgd` on a BENCH_BIG_GB file
+(the training rows replicated; default 0 = skipped), and the ratios against issue 12's goals.
+
 Environment: BENCH_ROWS (training rows, default 200000), BENCH_SEED (42), BENCH_CHAR (1: also
 the character n-gram table), BENCH_ALPHA (L2 strength for stance, C = 1/alpha for scikit-learn;
 default 1), BENCH_VW_PASSES (1), BENCH_TIMEOUT (seconds per step, 7200), BENCH_MEM_GB (address
@@ -59,6 +64,25 @@ STANCE_COMMANDS = {
             "--level", "text", "--quiet",
         ],
     },
+    # `stance train` as a user runs it: no options at all (the defaults choose the accuracy
+    # estimate, --min-df and --tolerance by the data's size).
+    "default": {
+        "train": ["train", "--data", "{train_tsv}", "--quiet", "--force", "--out", "{model}"],
+        "predict": [
+            "classify", "--model", "{model}", "--input-format", "jsonl", "--text-field", "text",
+            "--level", "text", "--quiet",
+        ],
+    },
+    # Out-of-core training: the file streamed in passes, hashed features, bounded memory.
+    "sgd": {
+        "train": [
+            "train", "--data", "{train_tsv}", "--solver", "sgd", "--quiet", "--force", "--out", "{model}",
+        ],
+        "predict": [
+            "classify", "--model", "{model}", "--input-format", "jsonl", "--text-field", "text",
+            "--level", "text", "--quiet",
+        ],
+    },
     "word_char": {
         "train": [
             "train", "--data", "{train_tsv}", "--no-cv", "--no-stem", "--word-ngrams", "1-2",
@@ -101,6 +125,8 @@ class Settings:
     )
     threads: int = os.cpu_count() or 1
     runstep: Path = Path(os.environ.get("BENCH_RUNSTEP", ROOT / "target" / "bench" / "runstep"))
+    article_mb: int = env_int("BENCH_ARTICLE_MB", 50)
+    big_gb: float = float(os.environ.get("BENCH_BIG_GB", "0"))
 
 
 @dataclass
@@ -244,6 +270,8 @@ def stance_system(settings: Settings, features: str, flags: dict[str, set[str]])
         if missing:
             return Step(f"n/a (flag missing: {' '.join(missing)})")
         argv = [str(settings.stance)] + fill(args, train_tsv=data / "train.tsv", model=model, alpha=settings.alpha)
+        if features in ("default", "sgd"):
+            argv = [str(settings.stance)] + fill(commands["train"], train_tsv=data / "train.tsv", model=model)
         return argv, None, None
 
     def predict(data: Path, model: Path, out: Path):
@@ -253,11 +281,21 @@ def stance_system(settings: Settings, features: str, flags: dict[str, set[str]])
         return [str(settings.stance)] + fill(commands["predict"], model=model), data / "test.jsonl", out
 
     extra = f"; extra train args {' '.join(settings.stance_extra)}" if settings.stance_extra else ""
+    ids = {"word": "stance", "word_char": "stance-char", "default": "stance-default", "sgd": "stance-sgd"}
+    names = {"default": "stance defaults", "sgd": "stance --solver sgd"}
+    notes = {
+        "default": "`stance train --data train.tsv --out m.json`, no options: Snowball stems, word 1–2-grams, "
+        "alpha 1, and above 10,000 rows --min-df 2, --tolerance 1e-3 and a held-out estimate (one fold of 10, "
+        "fitted before the final fit) instead of a 5-fold cross-validation",
+        "sgd": "`--solver sgd` with its defaults: the file streamed (a counting pass, then 3 AdaGrad passes, learning rate 0.1), "
+        "2^20 hashed buckets, --min-df 2, alpha 1",
+    }
     return System(
-        id="stance" if features == "word" else "stance-char",
-        name="stance",
-        features=features,
-        settings_note=(
+        id=ids[features],
+        name=names.get(features, "stance"),
+        features="word" if features in ("default", "sgd") else features,
+        settings_note=notes.get(features)
+        or (
             f"release binary, alpha {settings.alpha:g}, no stemming, --min-df 2 (terms seen once dropped), "
             f"--tolerance 1e-3 (L2 norm of the mean objective's gradient; scikit-learn's tol=1e-4 bounds "
             f"its max-abs entry){extra}"
@@ -333,6 +371,8 @@ def systems(settings: Settings) -> list[System]:
     flags = {"train": help_flags(settings, "train"), "classify": help_flags(settings, "classify")}
     chosen = [
         stance_system(settings, "word", flags),
+        stance_system(settings, "default", flags),
+        stance_system(settings, "sgd", flags),
         fasttext_system(settings, 1),
         fasttext_system(settings, 2),
         sklearn_system(settings, "word"),
@@ -463,16 +503,20 @@ def fmt_ratio(x, digits=2):
     return "—" if x is None else f"{x:.{digits}f}×"
 
 
-def stance_ratios(results: list[dict], features: str) -> list[dict]:
-    mine = next((r for r in results if r["name"] == "stance" and r["features"] == features), None)
+def stance_ratios(results: list[dict], features: str, mine_id: str | None = None) -> list[dict]:
+    if mine_id is None:
+        mine = next((r for r in results if r["name"] == "stance" and r["features"] == features), None)
+    else:
+        mine = next((r for r in results if r["id"] == mine_id), None)
     rows = []
     if mine is None:
         return rows
     for peer in results:
-        if peer is mine or peer["features"] != features:
+        if peer is mine or peer["features"] != features or peer["name"].startswith("stance"):
             continue
         rows.append(
             {
+                "stance": mine["label"],
                 "peer": peer["label"],
                 "throughput": ratio(mine.get("rows_per_s"), peer.get("rows_per_s")),
                 "train_time": ratio(time_of(mine, "train"), time_of(peer, "train")),
@@ -608,17 +652,21 @@ def markdown(report: dict) -> str:
             )
         lines += ["", "Settings:", ""]
         lines += [f"- {r['label']}: {r['settings']}" for r in results]
-        ratios = stance_ratios(report["results"], features)
+        ratios = [
+            x
+            for mine in ("stance", "stance-default", "stance-sgd", "stance-char")
+            for x in stance_ratios(report["results"], features, mine)
+        ]
         if ratios:
             lines += [
                 "",
                 "stance ÷ peer (throughput above 1× = stance faster; time and RSS below 1× = stance faster / smaller):",
                 "",
-                "| peer | throughput × | train time × | peak RSS train × | peak RSS predict × |",
-                "|---|---:|---:|---:|---:|",
+                "| stance | peer | throughput × | train time × | peak RSS train × | peak RSS predict × |",
+                "|---|---|---:|---:|---:|---:|",
             ]
             lines += [
-                f"| {x['peer']} | {fmt_ratio(x['throughput'])} | {fmt_ratio(x['train_time'])} | "
+                f"| {x['stance']} | {x['peer']} | {fmt_ratio(x['throughput'])} | {fmt_ratio(x['train_time'])} | "
                 f"{fmt_ratio(x['train_rss'])} | {fmt_ratio(x['predict_rss'])} |"
                 for x in ratios
             ]
@@ -632,7 +680,134 @@ def markdown(report: dict) -> str:
     lines += ["## Targets (issue 3)", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in report["targets"]]
     lines.append("")
+    for extra in ("articles", "big"):
+        r = report.get(extra)
+        if r:
+            lines += [f"## {r['title']}", "", r["how"], "", "| step | s | MB/s | peak RSS | note |", "|---|---:|---:|---:|---|"]
+            step = r["step"]
+            mbps = f"{r['mb_per_s']:.1f}" if r.get("mb_per_s") else "—"
+            lines += [f"| {r['what']} | {fmt_s(step['seconds'])} | {mbps} | {fmt_mb(step['peak_rss_mb'])} | {short(step['status'])}{r.get('note', '')} |", ""]
+    if report.get("goals"):
+        lines += [
+            "## Goals of issue 12 (defaults on both sides, this run)",
+            "",
+            "| measure | now | goal | verdict |",
+            "|---|---:|---:|---|",
+        ]
+        lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in report["goals"]]
+        lines.append("")
     return "\n".join(lines)
+
+
+def article_corpus(settings: Settings) -> tuple[Path, int]:
+    """The seed corpus's articles copied (each under a numbered name) until the directory holds
+    BENCH_ARTICLE_MB megabytes: real news text, as many documents as it takes."""
+    sources = sorted((ROOT / "data" / "corpus").glob("*.txt"))
+    target = settings.article_mb * 1_000_000
+    out = settings.work / f"articles-{settings.article_mb}mb"
+    done = out / "DONE"
+    if not done.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        total, i = 0, 0
+        while total < target:
+            text = sources[i % len(sources)].read_bytes()
+            (out / f"{i:07d}.txt").write_bytes(text)
+            total += len(text)
+            i += 1
+        done.write_text(str(total))
+    return out, int(done.read_text())
+
+
+def run_articles(settings: Settings) -> dict:
+    directory, size = article_corpus(settings)
+    print(f"== articles: {size / 1e6:.0f} MB", flush=True)
+    out = settings.work / "articles.jsonl"
+    argv = [str(settings.stance), "classify", "--level", "article", "--format", "jsonl", "--quiet", str(directory)]
+    step = run_step(argv, settings, None, out)
+    print(f"   {step.status} {fmt_s(step.seconds)} {fmt_mb(step.peak_rss_mb)}", flush=True)
+    return {
+        "title": "Article level, real text",
+        "how": f"`stance classify --level article --format jsonl DIR` with the shipped model on {size / 1e6:.1f} MB: "
+        f"the seed corpus's {len(list((ROOT / 'data' / 'corpus').glob('*.txt')))} news articles copied until the "
+        f"directory holds that much, {settings.threads} threads.",
+        "what": "classify --level article",
+        "step": step.__dict__,
+        "mb_per_s": size / 1e6 / step.seconds if step.status == "ok" else None,
+    }
+
+
+def run_big(settings: Settings, data: Path) -> dict | None:
+    if settings.big_gb <= 0:
+        return None
+    big = settings.work / f"big-{settings.big_gb:g}g.tsv"
+    if not big.exists():
+        rows = (data / "train.tsv").read_bytes().split(b"\n", 1)
+        tmp = big.with_name(big.name + ".tmp")
+        with tmp.open("wb") as f:
+            f.write(rows[0] + b"\n")
+            written = 0
+            while written < settings.big_gb * 1e9:
+                f.write(rows[1])
+                written += len(rows[1])
+        os.replace(tmp, big)
+    size = big.stat().st_size
+    print(f"== big file: {size / 1e9:.2f} GB, --solver sgd", flush=True)
+    model = settings.work / "big-model.json"
+    argv = [str(settings.stance), "train", "--data", str(big), "--solver", "sgd", "--quiet", "--force", "--out", str(model)]
+    step = run_step(argv, settings)
+    print(f"   {step.status} {fmt_s(step.seconds)} {fmt_mb(step.peak_rss_mb)}", flush=True)
+    return {
+        "title": "Training data larger than memory",
+        "how": f"`stance train --solver sgd` on a {size / 1e9:.2f} GB TSV file (the training rows replicated).",
+        "what": "train --solver sgd",
+        "step": step.__dict__,
+        "mb_per_s": size / 1e6 / step.seconds if step.status == "ok" else None,
+        "gb": size / 1e9,
+    }
+
+
+def goals(results: list[dict], articles: dict | None, big: dict | None, million: dict | None, rows: int) -> list:
+    """Issue 12's goals: stance on its defaults against the peers on theirs."""
+    by_id = {r["id"]: r for r in results}
+    st, ft, sk, vw = (by_id.get(k) for k in ("stance-default", "fasttext", "sklearn", "vw"))
+    out = []
+
+    def verdict(ok):
+        return "—" if ok is None else ("met" if ok else "**NOT met**")
+
+    if st and ft and vw:
+        t_ft, t_vw = ratio(st.get("rows_per_s"), ft.get("rows_per_s")), ratio(st.get("rows_per_s"), vw.get("rows_per_s"))
+        ok = None if None in (t_ft, t_vw) else (t_ft >= 2 and t_vw >= 1)
+        out.append(("classify JSONL through the CLI vs fastText's predict (1 process) and VW",
+                    f"{fmt_ratio(t_ft)} fastText, {fmt_ratio(t_vw)} VW", "≥ 2× fastText, ≥ 1× VW", verdict(ok)))  # fmt: skip
+    if articles:
+        mbps = articles.get("mb_per_s")
+        out.append(("article-level batch, real news, shipped model", "—" if mbps is None else f"{mbps:.1f} MB/s",
+                    "≥ 25 MB/s", verdict(None if mbps is None else mbps >= 25)))  # fmt: skip
+    if st and ft and sk:
+        t = ratio(time_of(st, "train"), time_of(ft, "train"))
+        f1, k1 = st.get("macro_f1"), sk.get("macro_f1")
+        ok = None if None in (t, f1, k1) else (t <= 1 and f1 >= k1)
+        detail = f"{fmt_ratio(t)} fastText's time; macro-F1 " + ("—" if None in (f1, k1) else f"{f1:.4f} vs {k1:.4f}")
+        out.append((f"default `stance train`, {rows:,} rows", detail, "≤ 1× fastText, macro-F1 ≥ scikit-learn", verdict(ok)))
+    if st and vw:
+        r_t, r_p = ratio(rss_of(st, "train"), rss_of(vw, "train")), ratio(rss_of(st, "predict"), rss_of(vw, "predict"))
+        ok = None if None in (r_t, r_p) else (r_t <= 2 and r_p <= 2)
+        out.append(("peak RSS, default training and classifying, vs VW", f"train {fmt_ratio(r_t)}, classify {fmt_ratio(r_p)}",
+                    "≤ 2× VW", verdict(ok)))  # fmt: skip
+    source = by_id.get("stance-default") if rows >= 1_000_000 else (million or {}).get("stance-default")
+    if source is None:
+        out.append(("1M rows, default `stance train`", "not run in this file (`make bench BENCH_ROWS=1000000`)", "≤ fastText's time", "—"))
+    else:
+        out.append(("1M rows, default `stance train`", f"{fmt_s(time_of(source, 'train'))} s", "≤ fastText's time", "see the 1M run"))
+    if big:
+        rss = big["step"]["peak_rss_mb"]
+        ok = None if big["step"]["status"] != "ok" else rss <= 1024
+        out.append((f"training data larger than memory ({big['gb']:.1f} GB file, --solver sgd)", f"{fmt_mb(rss)} peak RSS",
+                    "5 GB file in ≤ 1 GB RSS", verdict(ok)))  # fmt: skip
+    else:
+        out.append(("training data larger than memory", "not run (BENCH_BIG_GB=N)", "5 GB file in ≤ 1 GB RSS", "—"))
+    return out
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -679,9 +854,11 @@ def main() -> int:
             rerun = {s.id for s in chosen}
             kept = [r for r in old["results"] if r["id"] not in rerun]
             results = kept + results
-            order = ["stance", "fasttext", "fasttext-bigrams", "sklearn", "vw", "stance-char", "sklearn-char"]
+            order = ["stance", "stance-default", "stance-sgd", "fasttext", "fasttext-bigrams", "sklearn", "vw", "stance-char", "sklearn-char"]
             results.sort(key=lambda r: order.index(r["id"]) if r["id"] in order else len(order))
     million = million_results(settings)
+    articles = run_articles(settings) if not settings.only or "articles" in settings.only else None
+    big = run_big(settings, data)
     report = {
         "machine": machine(),
         "versions": versions(settings),
@@ -701,6 +878,8 @@ def main() -> int:
         "total_seconds": time.perf_counter() - started,
     }
     report["targets"] = targets(results, settings.rows, million)
+    report["articles"], report["big"] = articles, big
+    report["goals"] = goals(results, articles, big, million, settings.rows)
     write_atomically(BENCH_DIR / f"results-{settings.rows}.json", json.dumps(report, indent=2) + "\n")
     write_atomically(ROOT / "BENCHMARKS.md", markdown(report))
     print(f"== wrote BENCHMARKS.md and bench/results-{settings.rows}.json ({report['total_seconds']:.0f} s)")

@@ -1463,7 +1463,7 @@ fn repository_files_exist() {
 fn frozen_models_of_every_format_score_as_they_did() {
     let general = "Russia rejects foreign troops. Talks resume in Geneva. London supports sending troops. \
                    The football match ended in a draw.\n";
-    let cases: [(&str, u64, Option<&str>, &str); 7] = [
+    let cases: [(&str, u64, Option<&str>, &str); 8] = [
         ("model-v1", 1, None, general),
         ("model-v2", 2, None, general),
         ("model-v2-tuned", 2, None, general),
@@ -1478,6 +1478,7 @@ fn frozen_models_of_every_format_score_as_they_did() {
         ("model-v5", 5, None, general),
         // Class priors fitted by `tune --metric f-avg`.
         ("model-v5-priors", 5, None, general),
+        ("model-v5-held-out", 5, None, general),
     ];
     for (name, version, target, input) in cases {
         let path = fixture(&format!("{name}.json"));

@@ -10,6 +10,7 @@ mod hardening;
 mod holders;
 mod normalize;
 mod report;
+mod scale;
 mod solver;
 mod stream;
 mod suggest;

@@ -9,8 +9,8 @@ use stance_features::{
     FeatureConfig, Hashtags, Idf, Language, NgramRange, Norm, Normalization, Stemmer, TermFrequency,
 };
 use stance_train::{
-    ClassWeight, Columns, DataError, InputFormat, ReadOptions, Solver, TargetSpec, TargetStrategy,
-    TextEncoding, ToleranceScale, TrainParams,
+    ClassWeight, Columns, DataError, InputFormat, ReadOptions, SizeDefaults, Solver, StreamParams,
+    TargetSpec, TargetStrategy, TextEncoding, ToleranceScale, TrainParams, STREAM_DEFAULT_BITS,
 };
 
 /// Where labeled data comes from and which columns hold what.
@@ -241,6 +241,10 @@ pub enum SolverArg {
     Dense,
     /// L-BFGS over the sparse rows (memory grows with the non-zeros).
     Sparse,
+    /// `train` only: AdaGrad over the file streamed in passes, with hashed features (2^20
+    /// buckets unless --hashing-bits says otherwise) and memory bounded by the buckets, not the
+    /// rows; for files larger than memory (TSV or JSONL).
+    Sgd,
 }
 
 /// Featurization and solver options (defaults give the shipped model's settings).
@@ -262,9 +266,10 @@ pub struct ModelArgs {
     /// Keep letter case.
     #[arg(long, help_heading = "Features")]
     pub no_lowercase: bool,
-    /// Keep only terms seen in at least this many training rows.
-    #[arg(long, default_value_t = 1, value_name = "N", help_heading = "Features")]
-    pub min_df: usize,
+    /// Keep only terms seen in at least this many training rows [default: 1; 2 above 10,000
+    /// rows].
+    #[arg(long, value_name = "N", help_heading = "Features")]
+    pub min_df: Option<usize>,
     /// Keep at most this many terms (the most frequent).
     #[arg(long, value_name = "N", help_heading = "Features")]
     pub max_features: Option<usize>,
@@ -313,15 +318,10 @@ pub struct ModelArgs {
     /// L-BFGS iteration budget.
     #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Solver")]
     pub max_iterations: u64,
-    /// Gradient-norm tolerance for convergence (see --tolerance-scale).
-    #[arg(
-        long,
-        default_value_t = 1e-4,
-        value_name = "TOL",
-        allow_negative_numbers = true,
-        help_heading = "Solver"
-    )]
-    pub tolerance: f64,
+    /// Gradient-norm tolerance for convergence (see --tolerance-scale) [default: 1e-4; 1e-3
+    /// above 10,000 rows].
+    #[arg(long, value_name = "TOL", allow_negative_numbers = true, help_heading = "Solver")]
+    pub tolerance: Option<f64>,
     /// What --tolerance bounds: the gradient of the summed objective ("sum", linfa-logistic's
     /// criterion), of the per-row objective ("mean", scikit-learn's scaling), or "auto": sum for
     /// the dense solver, mean for the sparse one.
@@ -344,8 +344,66 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    /// Validated training parameters.
+    /// Validated training parameters, with the small-data defaults for what was not given
+    /// (enough to check the options before the data is read; see [`ModelArgs::params_for`]).
     pub fn params(&self) -> Result<TrainParams> {
+        self.params_for(0)
+    }
+
+    /// Validated training parameters for `rows` training rows: options not given take
+    /// [`SizeDefaults::for_rows`].
+    pub fn params_for(&self, rows: usize) -> Result<TrainParams> {
+        let defaults = SizeDefaults::for_rows(rows);
+        let features = self.features(defaults.min_df, self.hashing_bits)?;
+        let params = TrainParams {
+            features,
+            alpha: self.alpha,
+            max_iterations: self.max_iterations,
+            gradient_tolerance: self.tolerance.unwrap_or(defaults.gradient_tolerance),
+            tolerance_scale: match self.tolerance_scale {
+                ToleranceScaleArg::Auto => ToleranceScale::Auto,
+                ToleranceScaleArg::Sum => ToleranceScale::Sum,
+                ToleranceScaleArg::Mean => ToleranceScale::Mean,
+            },
+            solver: match self.solver {
+                SolverArg::Auto => Solver::Auto,
+                SolverArg::Dense => Solver::Dense,
+                SolverArg::Sparse => Solver::Sparse,
+                SolverArg::Sgd => bail!("--solver sgd streams a file and is only for stance train"),
+            },
+            class_weight: self.class_weight.clone(),
+        };
+        params.clone().check()?;
+        Ok(params)
+    }
+
+    /// Checked parameters of `--solver sgd`: the large-data defaults of --min-df and
+    /// --tolerance (the row count is not known before the file has been streamed once) and
+    /// 2^[`STREAM_DEFAULT_BITS`] hashed buckets unless --hashing-bits is given. Options the
+    /// streamed solver cannot honour are refused.
+    pub fn stream_params(&self, learning_rate: f64, passes: usize) -> Result<StreamParams> {
+        if self.class_weight != ClassWeight::None {
+            bail!("--solver sgd does not support --class-weight");
+        }
+        if self.tolerance_scale != ToleranceScaleArg::Auto {
+            bail!("--solver sgd does not support --tolerance-scale (its tolerance is per row)");
+        }
+        let defaults = SizeDefaults::for_rows(usize::MAX);
+        let bits = self.hashing_bits.unwrap_or(STREAM_DEFAULT_BITS);
+        let params = StreamParams {
+            features: self.features(defaults.min_df, Some(bits))?,
+            alpha: self.alpha,
+            learning_rate,
+            passes,
+            gradient_tolerance: self.tolerance.unwrap_or(defaults.gradient_tolerance),
+            solver: "sgd",
+        };
+        params.check()?;
+        Ok(params)
+    }
+
+    /// The feature pipeline the flags describe, with `default_min_df` unless --min-df is given.
+    fn features(&self, default_min_df: usize, hashing_bits: Option<u32>) -> Result<FeatureConfig> {
         let features = FeatureConfig {
             normalize: self.normalization().context("--strip-tag")?,
             lowercase: !self.no_lowercase,
@@ -368,9 +426,9 @@ impl ModelArgs {
                 NormArg::None => Norm::None,
                 NormArg::L2 => Norm::L2,
             },
-            min_df: self.min_df,
+            min_df: self.min_df.unwrap_or(default_min_df),
             max_features: self.max_features,
-            hashing: self.hashing_bits.map(|bits| stance_features::Hashing::new(bits, self.hash_seed)),
+            hashing: hashing_bits.map(|bits| stance_features::Hashing::new(bits, self.hash_seed)),
             extractors: {
                 let word = parse_range(&self.word_ngrams).context("--word-ngrams")?;
                 let char = parse_range(&self.char_ngrams).context("--char-ngrams")?;
@@ -385,25 +443,7 @@ impl ModelArgs {
         if features.word_ngrams().is_none() && features.char_ngrams().is_none() {
             bail!("--word-ngrams and --char-ngrams are both \"none\": there would be no features");
         }
-        let params = TrainParams {
-            features,
-            alpha: self.alpha,
-            max_iterations: self.max_iterations,
-            gradient_tolerance: self.tolerance,
-            tolerance_scale: match self.tolerance_scale {
-                ToleranceScaleArg::Auto => ToleranceScale::Auto,
-                ToleranceScaleArg::Sum => ToleranceScale::Sum,
-                ToleranceScaleArg::Mean => ToleranceScale::Mean,
-            },
-            solver: match self.solver {
-                SolverArg::Auto => Solver::Auto,
-                SolverArg::Dense => Solver::Dense,
-                SolverArg::Sparse => Solver::Sparse,
-            },
-            class_weight: self.class_weight.clone(),
-        };
-        params.clone().check()?;
-        Ok(params)
+        Ok(features)
     }
 
     /// The `--normalize`, `--hashtags` and `--strip-tag` options, checked.

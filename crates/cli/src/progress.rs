@@ -46,6 +46,29 @@ impl Progress {
         Self { bar, started: Instant::now() }
     }
 
+    /// A bar over `total` bytes of `what` (e.g. "streamed"), with the time left and a message.
+    pub fn bytes(total: u64, what: &str, quiet: bool) -> Self {
+        let enabled = !quiet && std::io::stderr().is_terminal();
+        let bar = enabled.then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+            let template = format!(
+                "{{elapsed_precise}} [{{bar:40}}] {{bytes}}/{{total_bytes}} {what}, ETA {{eta}}: {{msg}}"
+            );
+            if let Ok(style) = ProgressStyle::with_template(&template) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        Self { bar, started: Instant::now() }
+    }
+
+    /// Sets the message shown after the bar.
+    pub fn set_message(&self, message: String) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(message);
+        }
+    }
+
     /// Sets the position to `done` (of the total given at creation).
     pub fn set(&self, done: u64) {
         if let Some(bar) = &self.bar {

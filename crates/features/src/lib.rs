@@ -37,4 +37,4 @@ pub use cues::{StanceCues, CUE_PREFIX};
 pub use error::FeatureError;
 pub use normalize::{Hashtags, Normalization, NEGATION_SUFFIX, NUM_TOKEN, URL_TOKEN, USER_TOKEN};
 pub use sentences::{sentences, split_sentences};
-pub use vectorizer::{Featurizer, SparseVec};
+pub use vectorizer::{idf_weight, Featurizer, SparseVec};

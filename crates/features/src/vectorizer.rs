@@ -580,7 +580,10 @@ fn term_weight(tf: TermFrequency, count: f64) -> f64 {
     }
 }
 
-fn idf_weight(idf: Idf, n: f64, df: f64) -> f64 {
+/// The idf weight of a term (or bucket) seen in `df` of `n` training documents, as
+/// [`Featurizer::fit`] computes it; for featurizers fitted elsewhere (e.g. on a streamed file)
+/// and rebuilt with [`Featurizer::from_hashed_parts`].
+pub fn idf_weight(idf: Idf, n: f64, df: f64) -> f64 {
     match idf {
         Idf::None => 1.0,
         Idf::Smooth => ((1.0 + n) / (1.0 + df)).ln() + 1.0,

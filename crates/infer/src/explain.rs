@@ -381,6 +381,7 @@ mod tests {
                     converged: true,
                 },
                 cross_validation: None,
+                held_out: None,
             },
             calibration: None,
             checksum: None,

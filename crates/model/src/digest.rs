@@ -14,9 +14,35 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// SHA-256 of bytes fed in pieces, for files read as a stream: the same digest as
+/// [`sha256_hex`] of the pieces joined.
+#[derive(Debug, Clone, Default)]
+pub struct Sha256Stream(Sha256);
+
+impl Sha256Stream {
+    /// Adds `bytes` to the digest.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The digest as 64 lowercase hex digits.
+    pub fn hex(self) -> String {
+        self.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_digests_as_the_whole() {
+        let mut stream = Sha256Stream::default();
+        stream.update(b"ab");
+        stream.update(b"");
+        stream.update(b"c");
+        assert_eq!(stream.hex(), sha256_hex(b"abc"));
+    }
 
     #[test]
     fn empty_input_has_the_known_digest() {

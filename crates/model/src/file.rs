@@ -20,9 +20,9 @@ pub const FORMAT: &str = "stance-model";
 /// field, version 3 the optional `targets` section, version 4 the optional `relevance` section
 /// (and is the version that names text normalisation, feature hashing and calibration, which
 /// earlier builds cannot read), version 5 the tagged list of feature extractors in place of the
-/// `word_ngrams`/`char_ngrams` fields and the optional `priors` section. A file is stamped with
-/// the oldest version that describes it ([`ModelFile::version_needed`]); a file read in an older
-/// layout keeps its version.
+/// `word_ngrams`/`char_ngrams` fields, the optional `priors` section and the held-out estimate of
+/// large-data training. A file is stamped with the oldest version that describes it
+/// ([`ModelFile::version_needed`]); a file read in an older layout keeps its version.
 pub const FORMAT_VERSION: u32 = 5;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
@@ -201,12 +201,15 @@ impl ModelFile {
         self.relevance.as_ref().map(|r| TopicScorer::new(r, &self.features)).transpose()
     }
 
-    /// The oldest format version that can describe this model: 5 with class priors or when its
-    /// feature config is spelled as the extractor list (every model this build trains), 4 with a
-    /// section that format 3 builds cannot read (relevance, text normalisation, feature hashing,
-    /// calibration), 3 with a targets section, 2 otherwise.
+    /// The oldest format version that can describe this model: 5 with class priors, a held-out
+    /// estimate, or when its feature config is spelled as the extractor list (every model this
+    /// build trains), 4 with a section that format 3 builds cannot read (relevance, text
+    /// normalisation, feature hashing, calibration), 3 with a targets section, 2 otherwise.
     pub fn version_needed(&self) -> u32 {
-        if self.priors.is_some() {
+        if self.priors.is_some()
+            || self.training.held_out.is_some()
+            || self.training.options.held_out.is_some()
+        {
             return 5;
         }
         let config = self.features.config();
@@ -389,6 +392,7 @@ mod tests {
                     converged: true,
                 },
                 cross_validation: None,
+                held_out: None,
             },
             calibration: None,
             checksum: None,

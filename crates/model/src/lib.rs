@@ -33,7 +33,7 @@ mod weights;
 
 pub use atomic::write_atomically;
 pub use consistency::{ConsistencyError, ExpectedWidth};
-pub use digest::sha256_hex;
+pub use digest::{sha256_hex, Sha256Stream};
 pub use error::ModelError;
 pub use file::{
     Calibration, FeatureWeight, ModelFile, Priors, FORMAT, FORMAT_VERSION, OLDEST_SUPPORTED_VERSION,
@@ -43,6 +43,7 @@ pub use relevance::{parse_topic_terms, Relevance, TopicScorer, Topicality};
 pub use scorer::{apply_priors, Part, Route, Scored, Scorer, TargetError};
 pub use targets::{conjoin, TargetModel, TargetModels};
 pub use training::{
-    CalibrationOptions, ColumnNames, CvOptions, SolverReport, TargetOptions, TrainingInfo, TrainingOptions,
+    CalibrationOptions, ColumnNames, CvOptions, HeldOutEstimate, SolverReport, TargetOptions, TrainingInfo,
+    TrainingOptions,
 };
 pub use weights::Weights;

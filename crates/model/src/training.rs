@@ -42,6 +42,36 @@ pub struct TrainingInfo {
     /// Cross-validation summary computed at training time, if any: a `stance_eval::CvReport`,
     /// kept as JSON since this crate does not know the evaluation's types.
     pub cross_validation: Option<Value>,
+    /// Accuracy on one held-out fold, measured instead of a cross-validation on data too large
+    /// for one to be cheap (format 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_out: Option<HeldOutEstimate>,
+}
+
+/// Accuracy of a model fitted on all rows but one held-out fold, measured on that fold: the
+/// cheap estimate `stance train` stores for large data (one extra fit, not one per fold).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldOutEstimate {
+    /// Which rows were held out, e.g. `fold 1 of 10 stratified by label, seed 42`.
+    pub held_out: String,
+    /// Rows the estimating model was fitted on.
+    pub n_train: usize,
+    /// Held-out rows it was scored on.
+    pub n_test: usize,
+    /// Accuracy on the held-out rows.
+    pub accuracy: f64,
+    /// Macro-F1 over the labels that occur in the held-out truth or predictions.
+    pub macro_f1: f64,
+    /// Support-weighted F1.
+    pub weighted_f1: f64,
+    /// SemEval's F_avg over the stance labels; `None` when no neutral label is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f_avg: Option<f64>,
+    /// F1 of every label with held-out rows or predictions.
+    pub per_class_f1: BTreeMap<String, f64>,
+    /// Whether the estimating model's solver converged.
+    pub converged: bool,
 }
 
 /// The options of the training run, as `stance train` and `stance tune` record them.
@@ -60,6 +90,9 @@ pub struct TrainingOptions {
     pub neutral_label: Option<String>,
     /// Cross-validation run at training time, if any.
     pub cross_validation: Option<CvOptions>,
+    /// The held-out estimate run instead of a cross-validation: one fold of `folds` held out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_out: Option<CvOptions>,
     /// How the model uses the rows' stance targets; absent for a pooled model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<TargetOptions>,

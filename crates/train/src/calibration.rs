@@ -21,11 +21,11 @@ use crate::trainer::Trainer;
 use crate::TrainError;
 
 /// Smallest temperature [`fit_temperature`] returns.
-pub const MIN_TEMPERATURE: f64 = 0.05;
+pub(crate) const MIN_TEMPERATURE: f64 = 0.05;
 /// Largest temperature [`fit_temperature`] returns.
-pub const MAX_TEMPERATURE: f64 = 20.0;
+pub(crate) const MAX_TEMPERATURE: f64 = 20.0;
 /// The held-out share of the rows is one fold of this many (1/5).
-pub const CALIBRATION_FOLDS: usize = 5;
+pub(crate) const CALIBRATION_FOLDS: usize = 5;
 
 /// Golden-section steps: the bracket shrinks by 0.618 per step, from ln(400) ≈ 6 to below 1e-12.
 const SEARCH_STEPS: usize = 64;
@@ -40,7 +40,7 @@ pub struct CalibrationSpec {
 
 /// Mean negative log-likelihood of `truth` under `softmax(logits / temperature)`, over the rows
 /// whose logits are all finite and whose truth indexes them; 0 when there is no such row.
-pub fn negative_log_likelihood(logits: &[Vec<f64>], truth: &[usize], temperature: f64) -> f64 {
+pub(crate) fn negative_log_likelihood(logits: &[Vec<f64>], truth: &[usize], temperature: f64) -> f64 {
     let mut sum = 0.0;
     let mut count = 0usize;
     for (row, &t) in logits.iter().zip(truth) {
@@ -67,7 +67,7 @@ pub fn negative_log_likelihood(logits: &[Vec<f64>], truth: &[usize], temperature
 /// # Panics
 ///
 /// When `logits` and `truth` differ in length.
-pub fn fit_temperature(logits: &[Vec<f64>], truth: &[usize]) -> f64 {
+pub(crate) fn fit_temperature(logits: &[Vec<f64>], truth: &[usize]) -> f64 {
     assert_eq!(logits.len(), truth.len(), "one true label per row of logits");
     let nll = |log_t: f64| negative_log_likelihood(logits, truth, log_t.exp());
     let (mut lo, mut hi) = (MIN_TEMPERATURE.ln(), MAX_TEMPERATURE.ln());
@@ -106,7 +106,7 @@ pub fn fit_temperature(logits: &[Vec<f64>], truth: &[usize]) -> f64 {
 /// `group_column` names one, else stratified by label and shuffled with `spec.seed`), fits
 /// `trainer` on the other rows and the temperature on the held-out rows' logits.
 /// `targets[i]` is row `i`'s label index into `labels`.
-pub fn calibrate(
+pub(crate) fn calibrate(
     trainer: &Trainer,
     data: &LabeledData,
     group_column: Option<&str>,

@@ -158,6 +158,39 @@ pub(crate) fn run_folds<S: AsRef<str> + Sync>(
         .collect()
 }
 
+/// The outcome of [`held_out_estimate`]: the first fold of a cross-validation, alone.
+#[derive(Debug, Clone)]
+pub(crate) struct HeldOut {
+    /// How the folds were drawn.
+    pub strategy: FoldStrategy,
+    /// The number of folds the held-out one is one of.
+    pub folds: usize,
+    /// The held-out fold's summary (rows, accuracy, macro-F1, convergence).
+    pub summary: FoldSummary,
+    /// The held-out fold's full report.
+    pub report: Report,
+}
+
+/// Fits `trainer` on all rows but the first fold of the `folds` that [`cross_validate_targets`]
+/// would draw, and scores that fold: one fit instead of `folds`, for data too large for a
+/// cross-validation to be cheap. With groups, there are at most as many folds as groups (so
+/// few groups hold out one whole group). The same errors as [`cross_validate_targets`].
+pub(crate) fn held_out_estimate<S: AsRef<str> + Sync>(
+    trainer: &Trainer,
+    data: &FoldData<'_, S>,
+    folds: usize,
+    seed: u64,
+) -> Result<HeldOut, TrainError> {
+    let folds = match data.groups {
+        Some((_, groups)) => folds.min(groups.iter().collect::<std::collections::BTreeSet<_>>().len()),
+        None => folds,
+    };
+    let (strategy, test_sets) = plan_folds(data.label_ids, data.groups, folds, seed)?;
+    let mut outcomes = run_folds(trainer, data, &test_sets, &[0], &|_, _| {})?;
+    let outcome = outcomes.remove(0);
+    Ok(HeldOut { strategy, folds: test_sets.len(), summary: outcome.summary, report: outcome.report })
+}
+
 /// What one fold contributes to a [`CvReport`].
 pub(crate) struct FoldOutcome {
     pub(crate) summary: FoldSummary,

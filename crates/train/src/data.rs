@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use stance_model::sha256_hex;
+use stance_model::{sha256_hex, Sha256Stream};
 
 /// The UTF-8 byte order mark, skipped at the start of a file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -482,6 +482,14 @@ pub enum DataError {
         /// 1-based line holding the first NUL byte.
         line: usize,
     },
+    /// A format that [`LabeledStream`] cannot read record by record.
+    #[error("{}: {format} files cannot be streamed (a record may span lines); use a TSV or JSONL file", path.display())]
+    NotStreamable {
+        /// The file.
+        path: PathBuf,
+        /// Its format.
+        format: InputFormat,
+    },
 }
 
 fn list_columns(columns: &[String]) -> String {
@@ -693,6 +701,7 @@ fn check_bytes(path: &Path, bytes: &[u8], lines: &LineIndex) -> Result<(), DataE
 }
 
 /// Positions of the columns a reader needs in a header.
+#[derive(Debug, Clone, Copy)]
 struct ColumnIndices {
     text: usize,
     label: Option<usize>,
@@ -840,31 +849,46 @@ fn parse_tsv(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> {
     let Some((_, header_line)) = lines.next() else {
         return Err(DataError::Empty { path: ctx.path() });
     };
-    let header: Vec<String> = header_line.split('\t').map(|h| h.trim().to_string()).collect();
+    let header = tsv_header(header_line);
     ctx.check_one_column_header(&header, InputFormat::Tsv)?;
-    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi, id: ii } =
-        ctx.column_indices(&header)?;
+    let indices = ctx.column_indices(&header)?;
     let mut rows = Vec::new();
     for (line, l) in lines {
-        let fields: Vec<&str> = l.split('\t').collect();
-        if fields.len() != header.len() {
-            return Err(DataError::FieldCount {
-                path: ctx.path(),
-                line,
-                expected: header.len(),
-                found: fields.len(),
-                format: InputFormat::Tsv,
-            });
-        }
-        let get = |i: usize| fields.get(i).copied().unwrap_or("");
-        let mut row = ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get), oi.map(get))?;
-        row.id = row_id(ii.map(get));
-        rows.push(row);
+        rows.push(tsv_row(ctx, &indices, header.len(), line, l)?);
     }
     if rows.is_empty() {
         return Err(DataError::NoRows { path: ctx.path() });
     }
     Ok(rows)
+}
+
+fn tsv_header(line: &str) -> Vec<String> {
+    line.split('\t').map(|h| h.trim().to_string()).collect()
+}
+
+/// The row of TSV line `line` (text `l`) of a file whose header has `width` columns.
+fn tsv_row(
+    ctx: &Ctx<'_>,
+    indices: &ColumnIndices,
+    width: usize,
+    line: usize,
+    l: &str,
+) -> Result<LabeledRow, DataError> {
+    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi, id: ii } = *indices;
+    let fields: Vec<&str> = l.split('\t').collect();
+    if fields.len() != width {
+        return Err(DataError::FieldCount {
+            path: ctx.path(),
+            line,
+            expected: width,
+            found: fields.len(),
+            format: InputFormat::Tsv,
+        });
+    }
+    let get = |i: usize| fields.get(i).copied().unwrap_or("");
+    let mut row = ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get), oi.map(get))?;
+    row.id = row_id(ii.map(get));
+    Ok(row)
 }
 
 /// 1-based line where the CSV record at byte `pos` starts: the csv crate may report a position
@@ -1013,76 +1037,210 @@ pub fn json_kind(v: &serde_json::Value) -> &'static str {
 }
 
 fn parse_jsonl(ctx: &Ctx<'_>, text: &str) -> Result<Vec<LabeledRow>, DataError> {
-    use serde_json::Value;
-
-    let json_err = |line: usize, message: String| DataError::Json { path: ctx.path(), line, message };
     let mut rows = Vec::new();
     for (line, l) in physical_lines(text).filter(|(_, l)| !l.trim().is_empty()) {
-        let value: Value = serde_json::from_str(l).map_err(|e| json_err(line, json_message(&e)))?;
-        let Value::Object(obj) = value else {
-            let mut message = format!("expected a JSON object, found {}", json_kind(&value));
-            if value.is_array() {
-                message.push_str(" (JSONL needs one object per line, not a JSON array)");
-            }
-            return Err(json_err(line, message));
-        };
-        let get = |key: &str| {
-            obj.get(key).ok_or_else(|| DataError::MissingKey { path: ctx.path(), line, key: key.to_string() })
-        };
-        let text = match get(&ctx.columns.text)? {
-            Value::String(s) => s.clone(),
-            other => {
-                return Err(json_err(
-                    line,
-                    format!("key `{}` must be a string, found {}", ctx.columns.text, json_kind(other)),
-                ))
-            }
-        };
-        let label = match obj.get(&ctx.columns.label) {
-            None | Some(Value::Null) if ctx.label_column == LabelColumn::Optional => String::new(),
-            _ => match get(&ctx.columns.label)? {
-                Value::String(s) => s.clone(),
-                v @ (Value::Number(_) | Value::Bool(_)) => v.to_string(),
-                other => {
-                    return Err(json_err(
-                        line,
-                        format!(
-                            "key `{}` must be a string, number or boolean, found {}",
-                            ctx.columns.label,
-                            json_kind(other)
-                        ),
-                    ))
-                }
-            },
-        };
-        let optional_key = |key: &Option<String>| -> Result<Option<String>, DataError> {
-            let Some(key) = key else { return Ok(None) };
-            match get(key)? {
-                Value::String(s) => Ok(Some(s.clone())),
-                v @ Value::Number(_) => Ok(Some(v.to_string())),
-                Value::Null => Ok(None),
-                other => Err(json_err(
-                    line,
-                    format!("key `{key}` must be a string or number, found {}", json_kind(other)),
-                )),
-            }
-        };
-        let group = optional_key(&ctx.columns.group)?;
-        let target = optional_key(&ctx.columns.target)?;
-        let topic = optional_key(&ctx.columns.topic)?;
-        let mut row = ctx.row(line, &text, &label, group.as_deref(), target.as_deref(), topic.as_deref())?;
-        // The id may be absent, like a missing column.
-        row.id = match ctx.columns.id.as_ref().and_then(|key| obj.get(key)) {
-            Some(Value::String(s)) => row_id(Some(s)),
-            Some(v @ Value::Number(_)) => Some(v.to_string()),
-            _ => None,
-        };
-        rows.push(row);
+        rows.push(jsonl_row(ctx, line, l)?);
     }
     if rows.is_empty() {
         return Err(DataError::Empty { path: ctx.path() });
     }
     Ok(rows)
+}
+
+/// The row of JSONL line `line` (text `l`, not blank).
+fn jsonl_row(ctx: &Ctx<'_>, line: usize, l: &str) -> Result<LabeledRow, DataError> {
+    use serde_json::Value;
+
+    let json_err = |line: usize, message: String| DataError::Json { path: ctx.path(), line, message };
+    let value: Value = serde_json::from_str(l).map_err(|e| json_err(line, json_message(&e)))?;
+    let Value::Object(obj) = value else {
+        let mut message = format!("expected a JSON object, found {}", json_kind(&value));
+        if value.is_array() {
+            message.push_str(" (JSONL needs one object per line, not a JSON array)");
+        }
+        return Err(json_err(line, message));
+    };
+    let get = |key: &str| {
+        obj.get(key).ok_or_else(|| DataError::MissingKey { path: ctx.path(), line, key: key.to_string() })
+    };
+    let text = match get(&ctx.columns.text)? {
+        Value::String(s) => s.clone(),
+        other => {
+            return Err(json_err(
+                line,
+                format!("key `{}` must be a string, found {}", ctx.columns.text, json_kind(other)),
+            ))
+        }
+    };
+    let label = match obj.get(&ctx.columns.label) {
+        None | Some(Value::Null) if ctx.label_column == LabelColumn::Optional => String::new(),
+        _ => match get(&ctx.columns.label)? {
+            Value::String(s) => s.clone(),
+            v @ (Value::Number(_) | Value::Bool(_)) => v.to_string(),
+            other => {
+                return Err(json_err(
+                    line,
+                    format!(
+                        "key `{}` must be a string, number or boolean, found {}",
+                        ctx.columns.label,
+                        json_kind(other)
+                    ),
+                ))
+            }
+        },
+    };
+    let optional_key = |key: &Option<String>| -> Result<Option<String>, DataError> {
+        let Some(key) = key else { return Ok(None) };
+        match get(key)? {
+            Value::String(s) => Ok(Some(s.clone())),
+            v @ Value::Number(_) => Ok(Some(v.to_string())),
+            Value::Null => Ok(None),
+            other => Err(json_err(
+                line,
+                format!("key `{key}` must be a string or number, found {}", json_kind(other)),
+            )),
+        }
+    };
+    let group = optional_key(&ctx.columns.group)?;
+    let target = optional_key(&ctx.columns.target)?;
+    let topic = optional_key(&ctx.columns.topic)?;
+    let mut row = ctx.row(line, &text, &label, group.as_deref(), target.as_deref(), topic.as_deref())?;
+    // The id may be absent, like a missing column.
+    row.id = match ctx.columns.id.as_ref().and_then(|key| obj.get(key)) {
+        Some(Value::String(s)) => row_id(Some(s)),
+        Some(v @ Value::Number(_)) => Some(v.to_string()),
+        _ => None,
+    };
+    Ok(row)
+}
+
+/// A labeled TSV or JSONL file read record by record, for training on files larger than
+/// memory: only the current line is held. Rows are checked as [`read_labeled`] checks them
+/// (the same errors, naming the file and line); the SHA-256 of the bytes is computed on the way.
+pub struct LabeledStream {
+    path: PathBuf,
+    format: InputFormat,
+    columns: Columns,
+    reader: std::io::BufReader<std::fs::File>,
+    /// TSV: the header's column positions and width.
+    header: Option<(ColumnIndices, usize)>,
+    line: usize,
+    bytes_read: u64,
+    rows: usize,
+    digest: Sha256Stream,
+    buffer: Vec<u8>,
+}
+
+impl LabeledStream {
+    /// Opens `path` (format from `format`, else from its extension) and reads a TSV header.
+    /// CSV and SemEval files are refused ([`DataError::NotStreamable`]).
+    pub fn open(path: &Path, format: Option<InputFormat>, columns: &Columns) -> Result<Self, DataError> {
+        let format = match format {
+            Some(format) => format,
+            None => InputFormat::from_path(path)?,
+        };
+        if !matches!(format, InputFormat::Tsv | InputFormat::Jsonl) {
+            return Err(DataError::NotStreamable { path: path.to_path_buf(), format });
+        }
+        let file =
+            std::fs::File::open(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+        let mut stream = Self {
+            path: path.to_path_buf(),
+            format,
+            columns: columns.clone(),
+            reader: std::io::BufReader::with_capacity(1 << 20, file),
+            header: None,
+            line: 0,
+            bytes_read: 0,
+            rows: 0,
+            digest: Sha256Stream::default(),
+            buffer: Vec::new(),
+        };
+        if format == InputFormat::Tsv {
+            let Some(header) = stream.next_line()?.map(|line| tsv_header(&line)) else {
+                return Err(DataError::Empty { path: stream.path });
+            };
+            stream.ctx().check_one_column_header(&header, InputFormat::Tsv)?;
+            let indices = stream.ctx().column_indices(&header)?;
+            stream.header = Some((indices, header.len()));
+        }
+        Ok(stream)
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx { path: &self.path, columns: &self.columns, label_column: LabelColumn::Required }
+    }
+
+    /// The next non-blank line, checked and without its line end, as an owned string (the
+    /// buffer is reused for the next line).
+    fn next_line(&mut self) -> Result<Option<String>, DataError> {
+        use std::io::BufRead;
+        loop {
+            self.buffer.clear();
+            let n = self
+                .reader
+                .read_until(b'\n', &mut self.buffer)
+                .map_err(|source| DataError::Io { path: self.path.clone(), source })?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.line += 1;
+            self.bytes_read += n as u64;
+            self.digest.update(&self.buffer);
+            let mut bytes = self.buffer.as_slice();
+            if self.line == 1 {
+                bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+            }
+            let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+            let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+            let nul = bytes.iter().position(|&b| b == 0);
+            let text = std::str::from_utf8(bytes);
+            match (nul, &text) {
+                (Some(n), Err(e)) if e.valid_up_to() < n => {}
+                (Some(_), _) => return Err(DataError::NulByte { path: self.path.clone(), line: self.line }),
+                _ => {}
+            }
+            let text =
+                text.map_err(|_| DataError::InvalidUtf8 { path: self.path.clone(), line: self.line })?;
+            let blank = match self.format {
+                InputFormat::Jsonl => text.trim().is_empty(),
+                _ => text.is_empty(),
+            };
+            if !blank {
+                return Ok(Some(text.to_owned()));
+            }
+        }
+    }
+
+    /// The next row, `None` at the end of the file.
+    pub fn next_row(&mut self) -> Result<Option<LabeledRow>, DataError> {
+        let Some(text) = self.next_line()? else { return Ok(None) };
+        let row = match self.header {
+            Some((indices, width)) => tsv_row(&self.ctx(), &indices, width, self.line, &text)?,
+            None => jsonl_row(&self.ctx(), self.line, &text)?,
+        };
+        self.rows += 1;
+        Ok(Some(row))
+    }
+
+    /// Lines read so far.
+    pub fn lines(&self) -> usize {
+        self.line
+    }
+
+    /// Bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// At the end of the file: the SHA-256 of its bytes, or an error when it held no row.
+    pub fn finish(self) -> Result<String, DataError> {
+        match (self.rows, self.format) {
+            (0, InputFormat::Tsv) => Err(DataError::NoRows { path: self.path }),
+            (0, _) => Err(DataError::Empty { path: self.path }),
+            _ => Ok(self.digest.hex()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,14 @@ pub enum TrainError {
     /// Calibration asked for with a target strategy other than pooled.
     #[error("calibration is only supported with the pooled target strategy")]
     CalibrationNeedsPooled,
+    /// A streamed file changed between passes (rows or labels other than the first pass saw).
+    #[error("{}:{line}: the file changed while it was being trained on (its rows differ from the first pass's)", path.display())]
+    StreamChanged {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The line where the difference showed.
+        line: usize,
+    },
     /// A hyperparameter is out of range.
     #[error("invalid training parameter: {0}")]
     InvalidParam(String),
@@ -36,7 +44,7 @@ pub enum TrainError {
         found: Vec<String>,
     },
     /// The dense design matrix linfa-logistic needs would not fit in memory.
-    #[error("{rows} rows × {features} features needs {} MiB as a dense matrix, above the {} MiB limit of the dense solver; use the sparse (or auto) solver, a higher min_df or a max_features limit", bytes >> 20, crate::MAX_DENSE_BYTES >> 20)]
+    #[error("{rows} rows × {features} features needs {} MiB as a dense matrix, above the {} MiB limit of the dense solver; use the sparse (or auto) solver, a higher min_df or a max_features limit", bytes >> 20, crate::trainer::MAX_DENSE_BYTES >> 20)]
     TooLargeForDense {
         /// Training rows.
         rows: usize,

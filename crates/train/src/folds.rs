@@ -58,7 +58,7 @@ fn check_k(k: usize, rows: usize) -> Result<(), FoldError> {
 /// [`FoldError::TooFewFolds`] when `k < 2`, [`FoldError::MoreFoldsThanRows`] when `k` exceeds
 /// `groups.len()`, and [`FoldError::MoreFoldsThanGroups`] when `k` exceeds the number of
 /// distinct groups.
-pub fn group_k_fold<S: AsRef<str>>(groups: &[S], k: usize) -> Result<Vec<Vec<usize>>, FoldError> {
+pub(crate) fn group_k_fold<S: AsRef<str>>(groups: &[S], k: usize) -> Result<Vec<Vec<usize>>, FoldError> {
     check_k(k, groups.len())?;
     // BTreeMap iterates in byte order of the name; the stable sort below keeps that order
     // among groups of equal size.
@@ -99,7 +99,7 @@ pub fn group_k_fold<S: AsRef<str>>(groups: &[S], k: usize) -> Result<Vec<Vec<usi
 ///
 /// [`FoldError::TooFewFolds`] when `k < 2` and [`FoldError::MoreFoldsThanRows`] when `k`
 /// exceeds `labels.len()`.
-pub fn stratified_k_fold(labels: &[usize], k: usize, seed: u64) -> Result<Vec<Vec<usize>>, FoldError> {
+pub(crate) fn stratified_k_fold(labels: &[usize], k: usize, seed: u64) -> Result<Vec<Vec<usize>>, FoldError> {
     check_k(k, labels.len())?;
     let mut by_label: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (row, &label) in labels.iter().enumerate() {
@@ -127,7 +127,7 @@ pub fn stratified_k_fold(labels: &[usize], k: usize, seed: u64) -> Result<Vec<Ve
 /// `test` must be sorted ascending without duplicates, as [`group_k_fold`] and
 /// [`stratified_k_fold`] return it (checked by a debug assertion). Indices in `test` that are
 /// `>= n_rows` are ignored.
-pub fn train_indices(n_rows: usize, test: &[usize]) -> Vec<usize> {
+pub(crate) fn train_indices(n_rows: usize, test: &[usize]) -> Vec<usize> {
     debug_assert!(test.windows(2).all(|w| w[0] < w[1]), "test indices must be sorted and unique");
     let mut train = Vec::with_capacity(n_rows.saturating_sub(test.len()));
     let mut pending = test.iter().copied().peekable();

@@ -29,37 +29,33 @@ mod priors;
 mod run;
 mod space;
 mod sparse_solver;
+mod stream;
 mod targets;
 mod topic;
 mod trainer;
 mod tune;
 
-pub use calibration::{
-    calibrate, fit_temperature, negative_log_likelihood, CalibrationSpec, CALIBRATION_FOLDS, MAX_TEMPERATURE,
-    MIN_TEMPERATURE,
-};
+pub use calibration::CalibrationSpec;
 pub use cv::{cross_validate, cross_validate_targets, cross_validate_with_progress};
 pub use data::{
     json_kind, parse_labeled, parse_labeled_with_encoding, read_labeled, read_labeled_with,
     read_labeled_with_encoding, read_unlabeled, Columns, DataError, InputFormat, LabeledData, LabeledRow,
-    ReadOptions, TextEncoding, FASTTEXT_LABEL, SEMEVAL_HEADER,
+    LabeledStream, ReadOptions, TextEncoding, FASTTEXT_LABEL, SEMEVAL_HEADER,
 };
 pub use error::TrainError;
-pub use folds::{group_k_fold, stratified_k_fold, train_indices, FoldError};
+pub use folds::FoldError;
 pub use priors::{choose_priors, fit_priors, PriorsChoice};
-pub use run::{label_indices, row_groups, row_targets, CvSpec, Trained, TrainingRun};
+pub use run::{label_indices, CvSpec, SizeDefaults, Trained, TrainingRun, HELD_OUT_FOLDS, LARGE_DATA_ROWS};
 pub use space::{default_space, default_space_for, DataProfile};
-pub use sparse_solver::{
-    minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
-};
+pub use sparse_solver::LbfgsStats;
 /// The report [`cross_validate`] returns (defined in `stance-eval`).
 pub use stance_eval::CvReport;
-pub use targets::{fit_strategy, FittedModel, TargetSpec, TargetStrategy};
-pub use topic::{fit_relevance, row_topics, TopicClass, RELEVANCE_THRESHOLD};
-pub use trainer::{
-    objective_and_gradient_norm, ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer,
-    ABSENT_LABEL_INTERCEPT, AUTO_DENSE_MAX_BYTES, MAX_DENSE_BYTES,
+pub use stream::{
+    train_streaming, StreamParams, StreamProgress, StreamSource, MAX_PASSES, STREAM_DEFAULT_BITS,
 };
+pub use targets::{TargetSpec, TargetStrategy};
+pub use topic::{row_topics, TopicClass};
+pub use trainer::{ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer};
 pub use tune::{
     check_metric, tune, Axis, Budget, Candidate, Grid, Metric, SearchSummary, Setting, TuneReport,
     TunedRecord, AXES, EXHAUSTIVE_MAX,

@@ -4,19 +4,53 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 use stance_model::{
-    CalibrationOptions, ColumnNames, CvOptions, ModelFile, TargetOptions, TrainingInfo, TrainingOptions,
-    FORMAT, FORMAT_VERSION,
+    CalibrationOptions, ColumnNames, CvOptions, HeldOutEstimate, ModelFile, TargetOptions, TrainingInfo,
+    TrainingOptions, FORMAT, FORMAT_VERSION,
 };
 
 use crate::calibration::{calibrate, CalibrationSpec};
 use stance_eval::CvReport;
 
-use crate::cv::cross_validate_targets;
+use crate::cv::{cross_validate_targets, held_out_estimate, FoldData, HeldOut};
 use crate::data::{Columns, LabeledData};
 use crate::targets::{fit_strategy, TargetSpec};
 use crate::topic::{fit_relevance, row_topics, terms_only, TopicClass};
 use crate::trainer::{TrainParams, Trainer};
 use crate::{FoldError, TrainError};
+
+/// The most rows the small-data defaults are for. Above it, [`TrainingRun::scale_estimate_to`]
+/// replaces a cross-validation by one held-out fold of [`HELD_OUT_FOLDS`], and
+/// [`SizeDefaults::for_rows`] prunes terms seen once and loosens the tolerance. Chosen by
+/// measurement (README, "Training at scale").
+pub const LARGE_DATA_ROWS: usize = 10_000;
+
+/// Defaults that depend on the data's size, for the options a user did not set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SizeDefaults {
+    /// [`stance_features::FeatureConfig::min_df`]: 1 for small data; 2 above
+    /// [`LARGE_DATA_ROWS`], where terms seen once are most of the vocabulary (200,000
+    /// synthetic rows: 2.4 M terms, 0.44 M seen twice or more) and carry no weight a held-out
+    /// row can use.
+    pub min_df: usize,
+    /// [`crate::TrainParams::gradient_tolerance`]: 1e-4 for small data; 1e-3 above
+    /// [`LARGE_DATA_ROWS`], where the sparse solver's per-row tolerance of 1e-4 costs hundreds
+    /// of iterations for no held-out accuracy.
+    pub gradient_tolerance: f64,
+}
+
+impl SizeDefaults {
+    /// The defaults for `rows` training rows.
+    pub fn for_rows(rows: usize) -> Self {
+        if rows > LARGE_DATA_ROWS {
+            Self { min_df: 2, gradient_tolerance: 1e-3 }
+        } else {
+            Self { min_df: 1, gradient_tolerance: 1e-4 }
+        }
+    }
+}
+
+/// The held-out estimate holds out one fold of this many (10 % of the rows).
+pub const HELD_OUT_FOLDS: usize = 10;
 
 /// Cross-validation to run as part of training.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,6 +61,12 @@ pub struct CvSpec {
     pub seed: u64,
     /// Fold by the data's group column when it has one.
     pub grouped: bool,
+}
+
+impl CvSpec {
+    fn options(&self) -> CvOptions {
+        CvOptions { folds: self.folds, seed: self.seed, grouped: self.grouped }
+    }
 }
 
 /// Everything that defines a training run; recorded in the model file.
@@ -41,6 +81,9 @@ pub struct TrainingRun {
     pub neutral_label: Option<String>,
     /// Cross-validation to record in the model, if any.
     pub cross_validation: Option<CvSpec>,
+    /// One held-out fold (the first of `folds`) to estimate the accuracy with instead, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_out: Option<CvSpec>,
     /// How the model uses the rows' stance targets (read from `columns.target`); not
     /// recorded for a pooled model, so pooled models keep their bytes.
     #[serde(skip_serializing_if = "TargetSpec::is_pooled")]
@@ -68,11 +111,8 @@ impl TrainingRun {
                 topic: self.columns.topic.clone(),
             },
             neutral_label: self.neutral_label.clone(),
-            cross_validation: self.cross_validation.as_ref().map(|cv| CvOptions {
-                folds: cv.folds,
-                seed: cv.seed,
-                grouped: cv.grouped,
-            }),
+            cross_validation: self.cross_validation.as_ref().map(CvSpec::options),
+            held_out: self.held_out.as_ref().map(CvSpec::options),
             targets: (!self.targets.is_pooled()).then(|| TargetOptions {
                 strategy: strategy.as_str().unwrap_or_default().to_owned(),
                 pooled_fallback: self.targets.pooled_fallback,
@@ -84,6 +124,17 @@ impl TrainingRun {
     }
 }
 
+/// What [`TrainingRun::cross_validate`] and the held-out estimate read from the data.
+struct FoldInputs<'a> {
+    labels: Vec<String>,
+    targets: Vec<usize>,
+    texts: Vec<&'a str>,
+    group_column: Option<&'a str>,
+    groups: Option<Vec<String>>,
+    neutral: Option<String>,
+    stance_targets: Option<Vec<Option<String>>>,
+}
+
 /// The outcome of [`TrainingRun::run`].
 #[derive(Debug, Clone)]
 pub struct Trained {
@@ -91,6 +142,8 @@ pub struct Trained {
     pub model: ModelFile,
     /// The cross-validation report, if one was run.
     pub cv: Option<CvReport>,
+    /// The held-out estimate, if one was run (also stored in the model).
+    pub held_out: Option<HeldOutEstimate>,
     /// Things the user should know (for example a solver that did not converge).
     pub warnings: Vec<String>,
 }
@@ -104,7 +157,7 @@ pub fn label_indices(data: &LabeledData) -> (Vec<String>, Vec<usize>) {
 }
 
 /// The group of every row, or an error naming the first row without one.
-pub fn row_groups(data: &LabeledData, column: &str) -> Result<Vec<String>, TrainError> {
+pub(crate) fn row_groups(data: &LabeledData, column: &str) -> Result<Vec<String>, TrainError> {
     data.rows
         .iter()
         .map(|row| {
@@ -119,7 +172,7 @@ pub fn row_groups(data: &LabeledData, column: &str) -> Result<Vec<String>, Train
 
 /// The stance target of every row, `None` for rows without one (or all `None` without a
 /// target column). With `required`, a row without a target is an error naming it.
-pub fn row_targets(
+pub(crate) fn row_targets(
     data: &LabeledData,
     column: Option<&str>,
     required: bool,
@@ -154,16 +207,38 @@ pub(crate) fn neutral_label(labels: &[String], named: Option<&str>) -> Result<Op
 }
 
 impl TrainingRun {
+    /// The default for `rows` rows: a cross-validation of more than [`LARGE_DATA_ROWS`] rows
+    /// (five fits or more, then the final one) becomes one held-out fold of
+    /// [`HELD_OUT_FOLDS`] with the same seed and grouping (one fit besides the final one).
+    pub fn scale_estimate_to(&mut self, rows: usize) {
+        if rows > LARGE_DATA_ROWS {
+            self.hold_out_instead();
+        }
+    }
+
+    /// Replaces the cross-validation, if any, by one held-out fold of [`HELD_OUT_FOLDS`] with
+    /// the same seed and grouping.
+    pub fn hold_out_instead(&mut self) {
+        if let Some(spec) = self.cross_validation.take() {
+            self.held_out = Some(CvSpec { folds: HELD_OUT_FOLDS, ..spec });
+        }
+    }
+
     /// Checks everything the run's options alone can tell, before any data is read or any
     /// model fitted: the hyperparameters, the fold count of the cross-validation, and
     /// calibration with a target strategy. Returns the checked trainer.
     /// [`TrainingRun::run`] checks first too; callers that read data call this before.
     pub fn check(&self) -> Result<Trainer, TrainError> {
         let trainer = self.params.clone().check()?;
-        if let Some(spec) = &self.cross_validation {
+        for spec in self.cross_validation.iter().chain(&self.held_out) {
             if spec.folds < 2 {
                 return Err(FoldError::TooFewFolds(spec.folds).into());
             }
+        }
+        if self.cross_validation.is_some() && self.held_out.is_some() {
+            return Err(TrainError::InvalidParam(
+                "a run estimates its accuracy by a cross-validation or by a held-out fold, not both".into(),
+            ));
         }
         if self.calibration.is_some() && self.targets.uses_targets() {
             // The temperature is fitted on one scorer's held-out logits; per-target and
@@ -183,14 +258,9 @@ impl TrainingRun {
         spec: &CvSpec,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<CvReport, TrainError> {
-        let (labels, targets) = label_indices(data);
-        let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
-        let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
-        let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
+        let FoldInputs { labels, targets, texts, group_column, groups, neutral, stance_targets } =
+            self.fold_inputs(data, spec)?;
         let groups = group_column.zip(groups.as_deref());
-        // Checked before the folds run: F_avg needs the neutral label.
-        let neutral = neutral_label(&labels, self.neutral_label.as_deref())?;
-        let stance_targets = self.row_targets(data)?;
         let mut report = cross_validate_targets(
             trainer,
             &self.targets,
@@ -206,6 +276,74 @@ impl TrainingRun {
         let row_targets: Vec<Option<String>> = data.rows.iter().map(|r| r.target.clone()).collect();
         report.annotate(neutral.as_deref(), &row_targets);
         Ok(report)
+    }
+
+    /// What folds of `data` as `spec` says read: labels, texts, groups, the neutral label
+    /// (checked before any fold runs: F_avg needs it) and the rows' targets.
+    fn fold_inputs<'a>(&'a self, data: &'a LabeledData, spec: &CvSpec) -> Result<FoldInputs<'a>, TrainError> {
+        let (labels, targets) = label_indices(data);
+        let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
+        let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
+        let neutral = neutral_label(&labels, self.neutral_label.as_deref())?;
+        Ok(FoldInputs {
+            texts: data.rows.iter().map(|r| r.text.as_str()).collect(),
+            labels,
+            targets,
+            group_column,
+            groups,
+            neutral,
+            stance_targets: self.row_targets(data)?,
+        })
+    }
+
+    /// The held-out estimate of `spec` on `data` (see [`held_out_estimate`]), in the model's terms.
+    fn held_out_estimate(
+        &self,
+        trainer: &Trainer,
+        data: &LabeledData,
+        spec: &CvSpec,
+    ) -> Result<HeldOutEstimate, TrainError> {
+        let FoldInputs { labels, targets, texts, group_column, groups, neutral, stance_targets } =
+            self.fold_inputs(data, spec)?;
+        let groups = group_column.zip(groups.as_deref());
+        let fold_data = FoldData {
+            spec: &self.targets,
+            texts: &texts,
+            label_ids: &targets,
+            labels: &labels,
+            stance_targets: stance_targets.as_deref(),
+            groups,
+        };
+        let HeldOut { strategy, folds, summary, report } =
+            held_out_estimate(trainer, &fold_data, spec.folds, spec.seed)?;
+        let how = match strategy {
+            stance_eval::FoldStrategy::Grouped { column } => {
+                let plural = if summary.test_groups.len() == 1 { "" } else { "s" };
+                format!(
+                    "fold 1 of {folds} grouped by {column:?}: {} group{plural}",
+                    summary.test_groups.len()
+                )
+            }
+            stance_eval::FoldStrategy::Stratified { seed } => {
+                format!("fold 1 of {folds} stratified by label, seed {seed}")
+            }
+        };
+        Ok(HeldOutEstimate {
+            held_out: how,
+            n_train: summary.n_train,
+            n_test: summary.n_test,
+            accuracy: summary.accuracy,
+            macro_f1: summary.macro_f1,
+            weighted_f1: summary.weighted_f1,
+            f_avg: neutral.as_deref().map(|n| report.mean_f1_over_observed_labels(Some(n))),
+            per_class_f1: report
+                .per_class
+                .iter()
+                .filter(|(_, m)| m.support > 0)
+                .map(|(label, m)| (label.clone(), m.f1))
+                .collect(),
+            converged: summary.converged,
+        })
     }
 
     /// The rows' targets when the data has a target column (required for a target-aware
@@ -263,7 +401,9 @@ impl TrainingRun {
         // Checked before any fit: a bad topic value or a relevance without a neutral label
         // should not cost a cross-validation first.
         let topics = self.row_topics(data, neutral_label.as_deref())?;
-        let steps = self.cross_validation.as_ref().map_or(0, |spec| spec.folds) + 1;
+        let steps = self.cross_validation.as_ref().map_or(0, |spec| spec.folds)
+            + usize::from(self.held_out.is_some())
+            + 1;
         let cv = self
             .cross_validation
             .as_ref()
@@ -274,6 +414,10 @@ impl TrainingRun {
             true => self.row_targets(data)?.map(|rows| rows.into_iter().flatten().collect()),
             false => None,
         };
+        // One after the other: each fit already runs on every thread, and side by side their
+        // matrices and solver vectors would add up in the peak memory.
+        let held_out =
+            self.held_out.as_ref().map(|spec| self.held_out_estimate(&trainer, data, spec)).transpose()?;
         let fitted =
             fit_strategy(&trainer, &self.targets, &texts, &targets, &labels, stance_targets.as_deref())?;
         let calibration = (self.calibration.as_ref())
@@ -294,6 +438,9 @@ impl TrainingRun {
                  the model may be under-fitted: raise --max-iterations or --alpha",
                 self.params.max_iterations, fitted.solver.gradient_norm, self.params.gradient_tolerance
             ));
+        }
+        if held_out.as_ref().is_some_and(|estimate| !estimate.converged) {
+            warnings.push("the solver did not converge in the held-out estimate's fit".into());
         }
         if let Some(report) = &cv {
             let unconverged = report.per_fold.iter().filter(|f| !f.converged).count();
@@ -326,6 +473,7 @@ impl TrainingRun {
                 cross_validation: cv
                     .as_ref()
                     .map(|report| serde_json::to_value(report).expect("report serializes")),
+                held_out: held_out.clone(),
             },
             calibration,
             checksum: None,
@@ -333,6 +481,80 @@ impl TrainingRun {
             priors: None,
         };
         model.format_version = model.version_needed();
-        Ok(Trained { model, cv, warnings })
+        Ok(Trained { model, cv, held_out, warnings })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{parse_labeled, InputFormat};
+    use std::path::Path;
+
+    const LABELED: &str = include_str!("../../../data/labeled/peacekeepers.tsv");
+
+    fn run() -> TrainingRun {
+        TrainingRun {
+            // The sparse solver: quick in a debug build.
+            params: TrainParams { solver: crate::Solver::Sparse, ..TrainParams::default() },
+            columns: Columns { group: Some("article".into()), ..Columns::default() },
+            neutral_label: None,
+            cross_validation: Some(CvSpec { folds: 5, seed: 7, grouped: false }),
+            held_out: None,
+            targets: TargetSpec::default(),
+            calibration: None,
+            topic_terms: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn large_data_get_a_held_out_fold_instead_of_a_cross_validation() {
+        let mut small = run();
+        small.scale_estimate_to(LARGE_DATA_ROWS);
+        assert_eq!(small.cross_validation, run().cross_validation);
+        assert_eq!(small.held_out, None);
+        let mut large = run();
+        large.scale_estimate_to(LARGE_DATA_ROWS + 1);
+        assert_eq!(large.cross_validation, None);
+        assert_eq!(large.held_out, Some(CvSpec { folds: HELD_OUT_FOLDS, seed: 7, grouped: false }));
+        let mut none = TrainingRun { cross_validation: None, ..run() };
+        none.scale_estimate_to(LARGE_DATA_ROWS + 1);
+        assert_eq!((none.cross_validation, none.held_out), (None, None));
+        let both = TrainingRun { held_out: large.held_out.clone(), ..run() };
+        assert!(matches!(both.check(), Err(TrainError::InvalidParam(_))));
+    }
+
+    #[test]
+    fn a_held_out_estimate_is_stored_typed_in_a_format_5_model() {
+        let data = parse_labeled(
+            Path::new("peacekeepers.tsv"),
+            LABELED.as_bytes(),
+            InputFormat::Tsv,
+            &run().columns,
+        )
+        .unwrap();
+        let mut held = run();
+        held.hold_out_instead();
+        let trained = held.run(&data).unwrap();
+        let estimate = trained.held_out.clone().expect("a held-out estimate");
+        assert!(trained.cv.is_none() && trained.model.training.cross_validation.is_none());
+        assert_eq!(trained.model.training.held_out.as_ref(), Some(&estimate));
+        assert_eq!(trained.model.format_version, 5);
+        assert_eq!(estimate.n_train + estimate.n_test, data.rows.len());
+        // One stratified fold of ten.
+        assert!(estimate.n_test.abs_diff(data.rows.len() / HELD_OUT_FOLDS) <= 3, "{estimate:?}");
+        assert_eq!(estimate.held_out, "fold 1 of 10 stratified by label, seed 7");
+        assert!((0.0..=1.0).contains(&estimate.macro_f1) && estimate.accuracy > 0.3, "{estimate:?}");
+        assert!(estimate.f_avg.is_some(), "the seed data have a neutral label");
+        // The final model is fitted on all rows: the same weights as a run without an estimate.
+        let plain = TrainingRun { cross_validation: None, ..run() }.run(&data).unwrap();
+        assert_eq!(plain.model.weights, trained.model.weights);
+        assert_eq!(plain.model.format_version, 2);
+        // The estimate is the cross-validation's first fold, alone.
+        let mut ten = run();
+        ten.cross_validation = Some(CvSpec { folds: HELD_OUT_FOLDS, seed: 7, grouped: false });
+        let cv = ten.run(&data).unwrap().cv.unwrap();
+        assert_eq!(cv.per_fold[0].macro_f1, estimate.macro_f1);
+        assert_eq!(cv.per_fold[0].n_test, estimate.n_test);
     }
 }

@@ -34,7 +34,7 @@ use stance_features::SparseVec;
 
 /// Row access the sparse objective needs: each row as (strictly increasing feature indices,
 /// values). Implement it for any sparse matrix type to train on it without copying.
-pub trait SparseRows: Sync {
+pub(crate) trait SparseRows: Sync {
     /// Number of rows.
     fn n_rows(&self) -> usize;
     /// Row `i`: its feature indices and the value of each.
@@ -74,7 +74,7 @@ const WOLFE_C2: f64 = 0.9;
 const MAX_LINE_SEARCH_EVALUATIONS: usize = 25;
 
 /// A differentiable objective over a flat parameter vector.
-pub trait Objective: Sync {
+pub(crate) trait Objective: Sync {
     /// Length of the parameter vector.
     fn n_params(&self) -> usize;
     /// Writes the gradient at `params` into `gradient` and returns the objective.
@@ -127,7 +127,7 @@ struct Scratch {
 }
 
 /// The weighted multinomial objective over sparse rows.
-pub struct SparseObjective<'a, R: SparseRows + ?Sized> {
+pub(crate) struct SparseObjective<'a, R: SparseRows + ?Sized> {
     rows: &'a R,
     targets: &'a [usize],
     class_weights: &'a [f64],
@@ -140,7 +140,7 @@ pub struct SparseObjective<'a, R: SparseRows + ?Sized> {
 impl<'a, R: SparseRows + ?Sized> SparseObjective<'a, R> {
     /// The objective on `rows` with class indices `targets` (each below
     /// `class_weights.len()`), features below `n_features`, and L2 strength `alpha`.
-    pub fn new(
+    pub(crate) fn new(
         rows: &'a R,
         targets: &'a [usize],
         class_weights: &'a [f64],
@@ -250,7 +250,7 @@ impl<R: SparseRows + ?Sized> Objective for SparseObjective<'_, R> {
 
 /// The same weighted objective over a dense `rows × features` matrix, computed with ndarray
 /// matrix products as linfa-logistic computes its unweighted one.
-pub struct DenseObjective<'a> {
+pub(crate) struct DenseObjective<'a> {
     x: ArrayView2<'a, f64>,
     targets: &'a [usize],
     class_weights: &'a [f64],
@@ -259,7 +259,12 @@ pub struct DenseObjective<'a> {
 
 impl<'a> DenseObjective<'a> {
     /// The objective on the rows of `x` with class indices `targets`.
-    pub fn new(x: ArrayView2<'a, f64>, targets: &'a [usize], class_weights: &'a [f64], alpha: f64) -> Self {
+    pub(crate) fn new(
+        x: ArrayView2<'a, f64>,
+        targets: &'a [usize],
+        class_weights: &'a [f64],
+        alpha: f64,
+    ) -> Self {
         assert_eq!(x.nrows(), targets.len(), "one target per row");
         assert!(targets.iter().all(|&t| t < class_weights.len()), "targets index the classes");
         Self { x, targets, class_weights, alpha }
@@ -302,7 +307,7 @@ impl Objective for DenseObjective<'_> {
 
 /// How an L-BFGS run ended.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Minimum {
+pub(crate) struct Minimum {
     /// The best parameters found.
     pub params: Vec<f64>,
     /// The objective there.
@@ -604,7 +609,7 @@ impl<'a, O: Objective> Lbfgs<'a, O> {
 /// cubic interpolation; first step of length 1, later steps starting at 1), stopping after
 /// `max_iterations` or when the gradient's Euclidean norm falls to `gradient_tolerance`.
 /// Errors if the objective is not finite at zero.
-pub fn minimize<O: Objective>(
+pub(crate) fn minimize<O: Objective>(
     objective: &O,
     max_iterations: u64,
     gradient_tolerance: f64,

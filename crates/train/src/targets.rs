@@ -52,7 +52,7 @@ impl TargetSpec {
 
 /// A fitted model, as parts of a model file.
 #[derive(Debug, Clone)]
-pub struct FittedModel {
+pub(crate) struct FittedModel {
     /// The main featurizer (for a per-target model without fallback, an empty one).
     pub featurizer: Featurizer,
     /// The main weights (for a conjoined model, over every block).
@@ -70,7 +70,7 @@ pub struct FittedModel {
 
 /// Fits a model with `spec`'s strategy on `texts` labeled `truth` (indices into `labels`),
 /// where row `i` is about `stance_targets[i]` (needed unless the strategy is pooled).
-pub fn fit_strategy<S: AsRef<str> + Sync>(
+pub(crate) fn fit_strategy<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     spec: &TargetSpec,
     texts: &[S],

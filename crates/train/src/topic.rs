@@ -16,7 +16,7 @@ use crate::trainer::{ClassWeight, TrainParams};
 use crate::TrainError;
 
 /// Relevance at or above which a text is on topic.
-pub const RELEVANCE_THRESHOLD: f64 = 0.5;
+pub(crate) const RELEVANCE_THRESHOLD: f64 = 0.5;
 
 /// What a row's topic column says about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -69,7 +69,7 @@ pub fn row_topics(data: &LabeledData, neutral: Option<&str>) -> Result<Vec<Optio
 /// Fits the relevance section on the rows that have a topic class, over `featurizer`'s
 /// features, with the stance model's regularisation and balanced class weights (off-topic text
 /// is usually the larger class). `terms` are the user's topic terms, stored as they are.
-pub fn fit_relevance(
+pub(crate) fn fit_relevance(
     params: &TrainParams,
     featurizer: &Featurizer,
     data: &LabeledData,
@@ -108,7 +108,7 @@ pub fn fit_relevance(
 
 /// A relevance section in which only topic terms make a text on topic (for data without a
 /// topic column): the model itself never calls a text on topic.
-pub fn terms_only(featurizer: &Featurizer, terms: &[String]) -> Relevance {
+pub(crate) fn terms_only(featurizer: &Featurizer, terms: &[String]) -> Relevance {
     Relevance {
         coefficients: vec![0.0; featurizer.n_features()],
         intercept: -20.0,

@@ -20,7 +20,7 @@ use crate::sparse_solver::{
 use crate::TrainError;
 
 /// Dense matrices above this size are refused by the dense solver.
-pub const MAX_DENSE_BYTES: usize = 2 << 30;
+pub(crate) const MAX_DENSE_BYTES: usize = 2 << 30;
 
 /// [`Solver::Auto`] uses the dense solver up to this dense-matrix size and the sparse one
 /// above it. The sparse solver is faster at every size measured (tf-idf rows are over 99 %
@@ -28,11 +28,11 @@ pub const MAX_DENSE_BYTES: usize = 2 << 30;
 /// 600 × 15,117, 69 MiB: 3.7 s against 0.04 s), so this bound only caps what keeping small data
 /// sets on the reference solver costs (about 2 s per fit) while leaving room above the shipped
 /// model's 15 MiB, which keeps reproducing bit for bit.
-pub const AUTO_DENSE_MAX_BYTES: usize = 32 << 20;
+pub(crate) const AUTO_DENSE_MAX_BYTES: usize = 32 << 20;
 
 /// Intercept given to a label that is absent from a training set (possible inside a
 /// cross-validation fold), so the model never predicts it.
-pub const ABSENT_LABEL_INTERCEPT: f64 = -30.0;
+pub(crate) const ABSENT_LABEL_INTERCEPT: f64 = -30.0;
 
 const LINFA_NAME: &str = "linfa-logistic MultiLogisticRegression (L-BFGS, dense)";
 const DENSE_WEIGHTED_NAME: &str = "L-BFGS (dense ndarray, class-weighted)";
@@ -447,7 +447,7 @@ fn label_weights(class_weights: &[f64], present: &[usize], n_labels: usize) -> V
 /// The training objective — summed softmax cross-entropy over the labels in `present`, each
 /// row's term times `label_weights[its label]`, plus `alpha/2 ‖W‖²` — and the Euclidean norm
 /// of its gradient with respect to coefficients and intercepts, at `weights`.
-pub fn objective_and_gradient_norm<R: SparseRows + ?Sized>(
+pub(crate) fn objective_and_gradient_norm<R: SparseRows + ?Sized>(
     rows: &R,
     targets: &[usize],
     weights: &Weights,
@@ -679,7 +679,7 @@ mod tests {
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/labeled/peacekeepers.tsv");
         let data = crate::read_labeled(&path, None, &crate::Columns::default()).unwrap();
-        let (labels, targets) = crate::label_indices(&data);
+        let (labels, targets) = crate::run::label_indices(&data);
         let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
         for class_weight in [ClassWeight::None, ClassWeight::Balanced] {
             let fit = |solver| {

@@ -772,6 +772,7 @@ mod tests {
             columns: Columns::default(),
             neutral_label: None,
             cross_validation: None,
+            held_out: None,
             targets: Default::default(),
             calibration: None,
             topic_terms: Vec::new(),

@@ -51,17 +51,20 @@ pub fn run(args: CvCommandArgs, quiet: bool) -> Result<ExitCode> {
     let report_file = report_file::ReportFile::check(report_path)?;
     let params = model.params()?;
     cv.check()?;
-    let run = TrainingRun {
+    let mut run = TrainingRun {
         params,
         columns: data.columns(group_col.as_deref()),
         neutral_label,
         cross_validation: None,
+        held_out: None,
         targets,
         calibration: None,
         topic_terms: Vec::new(),
     };
-    let trainer = run.check()?;
+    run.check()?;
     let labeled = data.read(group_col.as_deref())?;
+    run.params = model.params_for(labeled.rows.len())?;
+    let trainer = run.check()?;
     let spec = CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() };
     let bar = progress::Progress::new(spec.folds as u64, "folds", quiet);
     let report = (run.cross_validate(&trainer, &labeled, &spec, &|done, _| bar.set(done as u64)))

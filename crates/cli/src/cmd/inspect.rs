@@ -359,9 +359,23 @@ fn card_text(card: &Card, top: usize) -> String {
     }
 
     out.push('\n');
-    match &t.cross_validation {
-        None => out.push_str("cross-validation: none stored (trained with --no-cv)\n"),
-        Some(value) => match serde_json::from_value::<CvReport>(value.clone()) {
+    match (&t.cross_validation, &t.held_out) {
+        (None, Some(estimate)) => {
+            out.push_str("held-out estimate (instead of a cross-validation; train with --cv for one)\n");
+            let _ = writeln!(out, "  held out       {}", estimate.held_out);
+            let _ =
+                writeln!(out, "  rows           {} fitted on, {} scored", estimate.n_train, estimate.n_test);
+            let _ = writeln!(out, "  macro-F1       {:.3}", estimate.macro_f1);
+            let _ = writeln!(out, "  accuracy       {:.3}", estimate.accuracy);
+            if let Some(f_avg) = estimate.f_avg {
+                let _ = writeln!(out, "  F_avg          {f_avg:.3}");
+            }
+            for (label, f1) in &estimate.per_class_f1 {
+                let _ = writeln!(out, "  F1 {label:<11} {f1:.3}");
+            }
+        }
+        (None, None) => out.push_str("cross-validation: none stored (trained with --no-cv)\n"),
+        (Some(value), _) => match serde_json::from_value::<CvReport>(value.clone()) {
             Ok(report) => cv_text(&mut out, &report),
             Err(_) => {
                 // A summary in a shape this build does not know: show it as it is.

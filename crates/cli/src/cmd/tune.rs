@@ -136,11 +136,12 @@ pub fn run(args: TuneArgs, quiet: bool) -> Result<ExitCode> {
     let (json_path, markdown_path) = (with_extension(".json"), with_extension(".md"));
     check_outputs([Some(out), Some(json_path.as_path()), Some(markdown_path.as_path())], force)?;
     cv.check()?;
-    let base = TrainingRun {
+    let mut base = TrainingRun {
         params: model.params()?,
         columns: data.columns(group_col.as_deref()),
         neutral_label,
         cross_validation: Some(CvSpec { folds: cv.folds, seed: cv.seed, grouped: group_col.is_some() }),
+        held_out: None,
         targets: targets.spec(data.target_col.as_deref())?,
         calibration: None,
         topic_terms: Vec::new(),
@@ -151,6 +152,12 @@ pub fn run(args: TuneArgs, quiet: bool) -> Result<ExitCode> {
         .transpose()
         .map_err(|e| UsageError(e.to_string()))?;
     let labeled = data.read(group_col.as_deref())?;
+    base.params = model.params_for(labeled.rows.len())?;
+    // Parsed again on the size-dependent parameters (the first parse only checked it).
+    let user_grid = match user_grid {
+        Some(_) => Some(stance_train::Grid::parse(&grid, &base).map_err(|e| UsageError(e.to_string()))?),
+        None => None,
+    };
     let labels = labeled.labels();
     let neutral = stance_eval::resolve_neutral_label(&labels, base.neutral_label.as_deref())
         .map_err(|e| UsageError(e.to_string()))?;
