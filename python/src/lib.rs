@@ -693,6 +693,7 @@ fn train(
         columns,
         neutral_label,
         cross_validation: cv.map(|folds| CvSpec { folds, seed, grouped: groups.is_some() }),
+        held_out: None,
         targets: TargetSpec { strategy, pooled_fallback },
         calibration: calibrate.then_some(CalibrationSpec { seed }),
         topic_terms: Vec::new(),
