@@ -13,61 +13,25 @@ use crate::targets::{fit_strategy, TargetSpec};
 use crate::trainer::Trainer;
 use crate::TrainError;
 
-/// Cross-validates `trainer` on `texts` labeled `label_ids` (label indices into `labels`).
-///
-/// The featurizer is refitted inside each fold on its training rows only, so no vocabulary
-/// or idf information leaks from the test fold. With `groups`, folds follow the groups;
-/// otherwise they are stratified by label and shuffled with `seed`.
-pub fn cross_validate<S: AsRef<str> + Sync>(
-    trainer: &Trainer,
-    texts: &[S],
-    label_ids: &[usize],
-    labels: &[String],
-    groups: Option<(&str, &[String])>,
-    folds: usize,
-    seed: u64,
-) -> Result<CvReport, TrainError> {
-    cross_validate_with_progress(trainer, texts, label_ids, labels, groups, folds, seed, &|_, _| {})
-}
-
-/// [`cross_validate`], calling `progress(done, total)` after each fold.
+/// Cross-validates `trainer` on `dataset` with `folds` folds: grouped when the dataset has
+/// groups (a group is never split), otherwise stratified by label and shuffled with `seed`.
+/// Every fold trains with the target strategy `spec` (for per-target, one model per target of
+/// the fold's training rows) and scores its test rows through their targets (a target-aware
+/// strategy needs [`Dataset::stance_targets`]; the out-of-fold rows carry them).
 ///
 /// Folds run in parallel on the current rayon pool; their results are gathered in fold order,
-/// so the report is the same whatever the number of threads. `progress` is called from the
-/// worker threads, one call at a time, with `done` increasing.
-#[allow(clippy::too_many_arguments)]
-pub fn cross_validate_with_progress<S: AsRef<str> + Sync>(
-    trainer: &Trainer,
-    texts: &[S],
-    label_ids: &[usize],
-    labels: &[String],
-    groups: Option<(&str, &[String])>,
-    folds: usize,
-    seed: u64,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<CvReport, TrainError> {
-    let pooled = TargetSpec::default();
-    cross_validate_targets(trainer, &pooled, texts, label_ids, labels, None, groups, folds, seed, progress)
-}
-
-/// [`cross_validate_with_progress`] with a target strategy: every fold trains with `spec`
-/// (for per-target, one model per target of the fold's training rows) and scores its test
-/// rows through their targets. `stance_targets` holds every row's target (required for a
-/// target-aware strategy); the out-of-fold rows carry it.
-#[allow(clippy::too_many_arguments)]
-pub fn cross_validate_targets<S: AsRef<str> + Sync>(
+/// so the report is the same whatever the number of threads. `progress(done, total)` is called
+/// after each fold from the worker threads, one call at a time, with `done` increasing.
+pub fn cross_validate<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     spec: &TargetSpec,
-    texts: &[S],
-    label_ids: &[usize],
-    labels: &[String],
-    stance_targets: Option<&[Option<String>]>,
-    groups: Option<(&str, &[String])>,
+    dataset: &Dataset<'_, S>,
     folds: usize,
     seed: u64,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CvReport, TrainError> {
-    let data = FoldData { spec, texts, label_ids, labels, stance_targets, groups };
+    let data = FoldData { spec, dataset: *dataset };
+    let Dataset { texts, label_ids, labels, groups, .. } = *dataset;
     let (strategy, test_sets) = plan_folds(label_ids, groups, folds, seed)?;
     let all: Vec<usize> = (0..test_sets.len()).collect();
     let outcomes = run_folds(trainer, &data, &test_sets, &all, progress)?;
@@ -171,10 +135,10 @@ pub(crate) struct HeldOut {
     pub report: Report,
 }
 
-/// Fits `trainer` on all rows but the first fold of the `folds` that [`cross_validate_targets`]
+/// Fits `trainer` on all rows but the first fold of the `folds` that [`cross_validate`]
 /// would draw, and scores that fold: one fit instead of `folds`, for data too large for a
 /// cross-validation to be cheap. With groups, there are at most as many folds as groups (so
-/// few groups hold out one whole group). The same errors as [`cross_validate_targets`].
+/// few groups hold out one whole group). The same errors as [`cross_validate`].
 pub(crate) fn held_out_estimate<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     data: &FoldData<'_, S>,
@@ -202,15 +166,59 @@ pub(crate) struct FoldOutcome {
     report: Report,
 }
 
-/// What every fold reads: the rows (texts, label indices into `labels`, their groups and
-/// stance targets) and how the model uses the targets.
+/// The labeled rows a cross-validation reads: the texts, each row's label index into
+/// `labels`, and optionally each row's group (folds never split a group) and stance target.
+pub struct Dataset<'a, S> {
+    /// The texts, one per row.
+    pub texts: &'a [S],
+    /// Each row's label, an index into `labels`.
+    pub label_ids: &'a [usize],
+    /// The label names.
+    pub labels: &'a [String],
+    /// The group column's name and each row's group, for grouped folds.
+    pub groups: Option<(&'a str, &'a [String])>,
+    /// Each row's stance target, for target-aware strategies.
+    pub stance_targets: Option<&'a [Option<String>]>,
+}
+
+// By hand: derived impls would require `S: Copy`, and only references are copied.
+impl<S> Clone for Dataset<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S> Copy for Dataset<'_, S> {}
+
+impl<'a, S> Dataset<'a, S> {
+    /// Rows without groups or targets.
+    pub fn new(texts: &'a [S], label_ids: &'a [usize], labels: &'a [String]) -> Self {
+        Dataset { texts, label_ids, labels, groups: None, stance_targets: None }
+    }
+
+    /// The same rows, in groups of the column `column` (folds are then grouped).
+    #[must_use]
+    pub fn grouped_by(self, column: &'a str, groups: &'a [String]) -> Self {
+        Dataset { groups: Some((column, groups)), ..self }
+    }
+
+    /// The same rows with their stance targets.
+    #[must_use]
+    pub fn with_targets(self, stance_targets: Option<&'a [Option<String>]>) -> Self {
+        Dataset { stance_targets, ..self }
+    }
+}
+
+/// What every fold reads: the dataset and how the model uses its targets.
 pub(crate) struct FoldData<'a, S> {
     pub(crate) spec: &'a TargetSpec,
-    pub(crate) texts: &'a [S],
-    pub(crate) label_ids: &'a [usize],
-    pub(crate) labels: &'a [String],
-    pub(crate) stance_targets: Option<&'a [Option<String>]>,
-    pub(crate) groups: Option<(&'a str, &'a [String])>,
+    pub(crate) dataset: Dataset<'a, S>,
+}
+
+impl<'a, S> std::ops::Deref for FoldData<'a, S> {
+    type Target = Dataset<'a, S>;
+    fn deref(&self) -> &Dataset<'a, S> {
+        &self.dataset
+    }
 }
 
 /// Trains on everything outside `test` and scores `test` (fold number `fold`, 0-based).
@@ -220,7 +228,8 @@ fn run_fold<S: AsRef<str> + Sync>(
     fold: usize,
     test: &[usize],
 ) -> Result<FoldOutcome, TrainError> {
-    let FoldData { spec, texts, label_ids, labels, stance_targets, groups } = *data;
+    let spec = data.spec;
+    let Dataset { texts, label_ids, labels, stance_targets, groups } = data.dataset;
     let train = train_indices(texts.len(), test);
     let train_texts: Vec<&str> = train.iter().map(|&i| texts[i].as_ref()).collect();
     let train_label_ids: Vec<usize> = train.iter().map(|&i| label_ids[i]).collect();
@@ -291,6 +300,16 @@ fn run_fold<S: AsRef<str> + Sync>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pooled cross-validation without progress reports.
+    fn pooled<S: AsRef<str> + Sync>(
+        trainer: &Trainer,
+        dataset: Dataset<'_, S>,
+        folds: usize,
+        seed: u64,
+    ) -> Result<CvReport, TrainError> {
+        cross_validate(trainer, &TargetSpec::default(), &dataset, folds, seed, &|_, _| {})
+    }
     use crate::targets::TargetSpec;
     use crate::trainer::TrainParams;
     use stance_features::FeatureConfig;
@@ -314,16 +333,13 @@ mod tests {
         let calls = Mutex::new(Vec::new());
         let report = pool
             .install(|| {
-                cross_validate_with_progress(
-                    &trainer,
-                    &texts,
-                    &targets,
-                    &labels,
-                    grouped.then_some(("article", &groups[..])),
-                    5,
-                    7,
-                    &|done, total| calls.lock().unwrap().push((done, total)),
-                )
+                let dataset = Dataset {
+                    groups: grouped.then_some(("article", &groups[..])),
+                    ..Dataset::new(&texts, &targets, &labels)
+                };
+                cross_validate(&trainer, &TargetSpec::default(), &dataset, 5, 7, &|done, total| {
+                    calls.lock().unwrap().push((done, total))
+                })
             })
             .unwrap();
         assert_eq!(calls.into_inner().unwrap(), [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]);
@@ -363,18 +379,8 @@ mod tests {
             let spec = TargetSpec { strategy, pooled_fallback: false };
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             pool.install(|| {
-                cross_validate_targets(
-                    &trainer,
-                    &spec,
-                    &texts,
-                    &truth,
-                    &labels,
-                    Some(&stance_targets),
-                    None,
-                    3,
-                    5,
-                    &|_, _| {},
-                )
+                let dataset = Dataset::new(&texts, &truth, &labels).with_targets(Some(&stance_targets));
+                cross_validate(&trainer, &spec, &dataset, 3, 5, &|_, _| {})
             })
             .unwrap()
         };
@@ -429,7 +435,8 @@ mod tests {
         // does not sees none of the test group's words: all four test rows get the same
         // probabilities, hence the same label, and each fold (two x, two y) scores exactly 1/2.
         let report =
-            cross_validate(&trainer, &texts, &truth, &labels, Some(("place", &groups)), 4, 0).unwrap();
+            pooled(&trainer, Dataset::new(&texts, &truth, &labels).grouped_by("place", &groups), 4, 0)
+                .unwrap();
         assert_eq!(report.folds, 4);
         assert_eq!(report.per_fold.iter().map(|f| f.fold).collect::<Vec<_>>(), [1, 2, 3, 4]);
         for fold in &report.per_fold {
@@ -476,7 +483,8 @@ mod tests {
         let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
         let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
         let mut report =
-            cross_validate(&trainer, &texts, &truth, &labels, Some(("group", &groups)), 3, 0).unwrap();
+            pooled(&trainer, Dataset::new(&texts, &truth, &labels).grouped_by("group", &groups), 3, 0)
+                .unwrap();
         assert_eq!(report.pooled.accuracy, 1.0, "every row classified right");
         report.annotate(Some("a"), &[]);
         let g1 = report.per_fold.iter().position(|f| f.test_groups == ["g1"]).expect("a fold of g1 alone");
@@ -513,19 +521,10 @@ mod tests {
         let labels = vec!["against".to_string(), "favor".to_string()];
         let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
         let spec = TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: false };
-        let err = cross_validate_targets(
-            &trainer,
-            &spec,
-            &texts,
-            &truth,
-            &labels,
-            Some(&stance_targets),
-            Some(("group", &groups)),
-            3,
-            0,
-            &|_, _| {},
-        )
-        .unwrap_err();
+        let dataset = Dataset::new(&texts, &truth, &labels)
+            .grouped_by("group", &groups)
+            .with_targets(Some(&stance_targets));
+        let err = cross_validate(&trainer, &spec, &dataset, 3, 0, &|_, _| {}).unwrap_err();
         assert!(matches!(err, TrainError::FoldTarget { fold: 3, grouped: true, .. }), "{err}");
         assert!(err.to_string().starts_with("cross-validation fold 3: "), "{err}");
     }
@@ -550,7 +549,7 @@ mod tests {
         let targets: Vec<usize> = (0..12).map(|i| i / 4).collect();
         let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
         let trainer = TrainParams { alpha: 0.1, ..Default::default() }.check().unwrap();
-        let mut report = cross_validate(&trainer, &texts, &targets, &labels, None, 2, 3).unwrap();
+        let mut report = pooled(&trainer, Dataset::new(&texts, &targets, &labels), 2, 3).unwrap();
         assert_eq!(report.per_fold.iter().map(|f| f.fold).collect::<Vec<_>>(), [1, 2]);
         let sources: Vec<String> = report.out_of_fold.iter().map(|row| row.source.clone()).collect();
         assert_eq!(sources, (1..=12).map(|i| format!("row {i}")).collect::<Vec<_>>());

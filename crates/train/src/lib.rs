@@ -36,7 +36,7 @@ mod trainer;
 mod tune;
 
 pub use calibration::CalibrationSpec;
-pub use cv::{cross_validate, cross_validate_targets, cross_validate_with_progress};
+pub use cv::{cross_validate, Dataset};
 pub use data::{
     json_kind, parse_labeled, parse_labeled_with_encoding, read_labeled, read_labeled_with,
     read_labeled_with_encoding, read_unlabeled, Columns, DataError, InputFormat, LabeledData, LabeledRow,

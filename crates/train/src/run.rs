@@ -11,7 +11,7 @@ use stance_model::{
 use crate::calibration::{calibrate, CalibrationSpec};
 use stance_eval::CvReport;
 
-use crate::cv::{cross_validate_targets, held_out_estimate, FoldData, HeldOut};
+use crate::cv::{cross_validate, held_out_estimate, Dataset, FoldData, HeldOut};
 use crate::data::{Columns, LabeledData};
 use crate::targets::{fit_strategy, TargetSpec};
 use crate::topic::{fit_relevance, row_topics, terms_only, TopicClass};
@@ -261,18 +261,14 @@ impl TrainingRun {
         let FoldInputs { labels, targets, texts, group_column, groups, neutral, stance_targets } =
             self.fold_inputs(data, spec)?;
         let groups = group_column.zip(groups.as_deref());
-        let mut report = cross_validate_targets(
-            trainer,
-            &self.targets,
-            &texts,
-            &targets,
-            &labels,
-            stance_targets.as_deref(),
+        let dataset = Dataset {
+            texts: &texts,
+            label_ids: &targets,
+            labels: &labels,
             groups,
-            spec.folds,
-            spec.seed,
-            progress,
-        )?;
+            stance_targets: stance_targets.as_deref(),
+        };
+        let mut report = cross_validate(trainer, &self.targets, &dataset, spec.folds, spec.seed, progress)?;
         let row_targets: Vec<Option<String>> = data.rows.iter().map(|r| r.target.clone()).collect();
         report.annotate(neutral.as_deref(), &row_targets);
         Ok(report)
@@ -308,11 +304,13 @@ impl TrainingRun {
         let groups = group_column.zip(groups.as_deref());
         let fold_data = FoldData {
             spec: &self.targets,
-            texts: &texts,
-            label_ids: &targets,
-            labels: &labels,
-            stance_targets: stance_targets.as_deref(),
-            groups,
+            dataset: Dataset {
+                texts: &texts,
+                label_ids: &targets,
+                labels: &labels,
+                groups,
+                stance_targets: stance_targets.as_deref(),
+            },
         };
         let HeldOut { strategy, folds, summary, report } =
             held_out_estimate(trainer, &fold_data, spec.folds, spec.seed)?;

@@ -14,7 +14,7 @@ use stance_features::{parse_ngram_range, Hashtags, Stemmer, TermFrequency};
 
 use stance_eval::{FoldStrategy, MeanStd, Report, ScoredRow};
 
-use crate::cv::{plan_folds, run_folds, FoldData, FoldOutcome};
+use crate::cv::{plan_folds, run_folds, Dataset, FoldData, FoldOutcome};
 use crate::data::LabeledData;
 use crate::folds::{shuffle, SplitMix64};
 use crate::priors::{choose_priors, PriorsChoice};
@@ -514,11 +514,13 @@ pub fn tune(
             let trainer = state.run.check()?;
             let fold_data = FoldData {
                 spec: &state.run.targets,
-                texts: &texts,
-                label_ids: &label_ids,
-                labels: &labels,
-                stance_targets: stance_targets.as_deref(),
-                groups,
+                dataset: Dataset {
+                    texts: &texts,
+                    label_ids: &label_ids,
+                    labels: &labels,
+                    groups,
+                    stance_targets: stance_targets.as_deref(),
+                },
             };
             let clock = Instant::now();
             let outcomes = run_folds(&trainer, &fold_data, &test_sets, &folds, &|_, _| {
