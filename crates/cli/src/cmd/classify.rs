@@ -444,7 +444,14 @@ pub(crate) fn article_with_holders(
             stance.push(p.clone());
         }
     })?;
-    let mut attributions = holders.attribute(text, &split_sentences(text));
+    let ranges = split_sentences(text);
+    // Most articles of a news feed have no stance sentence, and then no holder to show: the
+    // attribution walk (about as costly as classifying) is skipped for them.
+    let mut attributions = if stance.is_empty() {
+        ranges.iter().map(|_| None).collect()
+    } else {
+        holders.attribute(text, &ranges)
+    };
     // Only stance sentences show a holder.
     let mut is_stance = vec![false; attributions.len()];
     for p in &stance {
