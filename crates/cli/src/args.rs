@@ -6,12 +6,22 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use stance_features::{
-    FeatureConfig, Hashtags, Idf, Language, NgramRange, Norm, Normalization, Stemmer, TermFrequency,
+    FeatureConfig, Hashtags, Idf, Language, NamedValue, NgramRange, Norm, Normalization, Stemmer,
+    TermFrequency,
 };
 use stance_train::{
     ClassWeight, Columns, DataError, InputFormat, ReadOptions, SizeDefaults, Solver, StreamParams,
     TargetSpec, TargetStrategy, TextEncoding, ToleranceScale, TrainParams, STREAM_DEFAULT_BITS,
 };
+
+/// The flag value parser of a library option type: its names (with their help) from the
+/// type's one table ([`NamedValue::VALUES`]), which its `FromStr`, tune's grid and the model
+/// card read too.
+pub fn named<T: NamedValue + Clone + Send + Sync>() -> impl clap::builder::TypedValueParser<Value = T> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(T::VALUES.iter().map(|&(name, _, help)| PossibleValue::new(name).help(help)))
+        .map(|name| T::from_name(&name).expect("clap only passes one of the possible values"))
+}
 
 /// Where labeled data comes from and which columns hold what.
 #[derive(Debug, Args)]
@@ -128,24 +138,13 @@ pub fn parse_delimiter(text: &str) -> std::result::Result<u8, String> {
     }
 }
 
-/// How a model uses the rows' stance targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TargetStrategyArg {
-    /// One model for all rows; targets are ignored.
-    Pooled,
-    /// One model (featurizer and weights) per target, in one model file.
-    PerTarget,
-    /// One model with shared and per-target copies of every feature.
-    Conjoined,
-}
-
 /// Target-aware training options (`train` and `cv`).
 #[derive(Debug, Args)]
 pub struct TargetArgs {
     /// How to use the --target-col: pooled (ignore it), per-target (one model per target) or
     /// conjoined (shared + per-target weights in one model).
-    #[arg(long, value_enum, default_value = "pooled", value_name = "STRATEGY")]
-    pub target_strategy: TargetStrategyArg,
+    #[arg(long, default_value = "pooled", value_name = "STRATEGY", value_parser = named::<TargetStrategy>())]
+    pub target_strategy: TargetStrategy,
     /// With --target-strategy per-target: also train the pooled model on all rows, used for
     /// targets the model has not seen (without it an unknown target is an error).
     #[arg(long)]
@@ -155,11 +154,7 @@ pub struct TargetArgs {
 impl TargetArgs {
     /// The checked strategy: target-aware strategies need `target_col`.
     pub fn spec(&self, target_col: Option<&str>) -> Result<TargetSpec> {
-        let strategy = match self.target_strategy {
-            TargetStrategyArg::Pooled => TargetStrategy::Pooled,
-            TargetStrategyArg::PerTarget => TargetStrategy::PerTarget,
-            TargetStrategyArg::Conjoined => TargetStrategy::Conjoined,
-        };
+        let strategy = self.target_strategy;
         if self.pooled_fallback && strategy != TargetStrategy::PerTarget {
             bail!("--pooled-fallback only applies to --target-strategy per-target");
         }
@@ -174,26 +169,6 @@ impl TargetArgs {
         }
         Ok(TargetSpec { strategy, pooled_fallback: self.pooled_fallback })
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TfArg {
-    Raw,
-    Sublinear,
-    Binary,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum IdfArg {
-    None,
-    Smooth,
-    Plain,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum NormArg {
-    None,
-    L2,
 }
 
 /// A text normalisation option of `--normalize`.
@@ -211,26 +186,6 @@ pub enum NormalizeArg {
     Negation,
     /// All of the above.
     All,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HashtagsArg {
-    /// Leave hashtags as they are.
-    Keep,
-    /// #StopTheWar → stop the war.
-    Split,
-    /// Remove every hashtag.
-    Strip,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ToleranceScaleArg {
-    /// Sum for the dense solver, mean for the sparse one.
-    Auto,
-    /// The summed objective's gradient.
-    Sum,
-    /// The per-row objective's gradient.
-    Mean,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -287,21 +242,21 @@ pub struct ModelArgs {
     )]
     pub hash_seed: u64,
     /// Term-frequency weighting.
-    #[arg(long, value_enum, default_value = "sublinear", help_heading = "Features")]
-    pub tf: TfArg,
+    #[arg(long, default_value = "sublinear", value_parser = named::<TermFrequency>(), help_heading = "Features")]
+    pub tf: TermFrequency,
     /// Inverse document frequency weighting.
-    #[arg(long, value_enum, default_value = "smooth", help_heading = "Features")]
-    pub idf: IdfArg,
+    #[arg(long, default_value = "smooth", value_parser = named::<Idf>(), help_heading = "Features")]
+    pub idf: Idf,
     /// Vector normalisation.
-    #[arg(long, value_enum, default_value = "l2", help_heading = "Features")]
-    pub norm: NormArg,
+    #[arg(long, default_value = "l2", value_parser = named::<Norm>(), help_heading = "Features")]
+    pub norm: Norm,
     /// Text normalisation for social-media text, a comma list of urls, mentions, numbers,
     /// elongation, negation, or all (stored in the model, so classification does the same).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST", help_heading = "Normalisation")]
     pub normalize: Vec<NormalizeArg>,
     /// What to do with hashtags.
-    #[arg(long, value_enum, default_value = "keep", help_heading = "Normalisation")]
-    pub hashtags: HashtagsArg,
+    #[arg(long, default_value = "keep", value_parser = named::<Hashtags>(), help_heading = "Normalisation")]
+    pub hashtags: Hashtags,
     /// Remove this hashtag wherever it occurs, compared case-insensitively, with or without its
     /// '#' (e.g. SemST, which ends every SemEval-2016 tweet); repeatable.
     #[arg(long, value_name = "TAG", help_heading = "Normalisation")]
@@ -325,8 +280,8 @@ pub struct ModelArgs {
     /// What --tolerance bounds: the gradient of the summed objective ("sum", linfa-logistic's
     /// criterion), of the per-row objective ("mean", scikit-learn's scaling), or "auto": sum for
     /// the dense solver, mean for the sparse one.
-    #[arg(long, value_enum, default_value = "auto", help_heading = "Solver")]
-    pub tolerance_scale: ToleranceScaleArg,
+    #[arg(long, default_value = "auto", value_parser = named::<ToleranceScale>(), help_heading = "Solver")]
+    pub tolerance_scale: ToleranceScale,
     /// Which solver minimises the objective.
     #[arg(long, value_enum, default_value = "auto", help_heading = "Solver")]
     pub solver: SolverArg,
@@ -360,11 +315,7 @@ impl ModelArgs {
             alpha: self.alpha,
             max_iterations: self.max_iterations,
             gradient_tolerance: self.tolerance.unwrap_or(defaults.gradient_tolerance),
-            tolerance_scale: match self.tolerance_scale {
-                ToleranceScaleArg::Auto => ToleranceScale::Auto,
-                ToleranceScaleArg::Sum => ToleranceScale::Sum,
-                ToleranceScaleArg::Mean => ToleranceScale::Mean,
-            },
+            tolerance_scale: self.tolerance_scale,
             solver: match self.solver {
                 SolverArg::Auto => Solver::Auto,
                 SolverArg::Dense => Solver::Dense,
@@ -385,7 +336,7 @@ impl ModelArgs {
         if self.class_weight != ClassWeight::None {
             bail!("--solver sgd does not support --class-weight");
         }
-        if self.tolerance_scale != ToleranceScaleArg::Auto {
+        if self.tolerance_scale != ToleranceScale::Auto {
             bail!("--solver sgd does not support --tolerance-scale (its tolerance is per row)");
         }
         let defaults = SizeDefaults::for_rows(usize::MAX);
@@ -412,20 +363,9 @@ impl ModelArgs {
             } else {
                 Stemmer::Snowball { language: Language::English }
             },
-            tf: match self.tf {
-                TfArg::Raw => TermFrequency::Raw,
-                TfArg::Sublinear => TermFrequency::Sublinear,
-                TfArg::Binary => TermFrequency::Binary,
-            },
-            idf: match self.idf {
-                IdfArg::None => Idf::None,
-                IdfArg::Smooth => Idf::Smooth,
-                IdfArg::Plain => Idf::Plain,
-            },
-            norm: match self.norm {
-                NormArg::None => Norm::None,
-                NormArg::L2 => Norm::L2,
-            },
+            tf: self.tf,
+            idf: self.idf,
+            norm: self.norm,
             min_df: self.min_df.unwrap_or(default_min_df),
             max_features: self.max_features,
             hashing: hashing_bits.map(|bits| stance_features::Hashing::new(bits, self.hash_seed)),
@@ -453,11 +393,7 @@ impl ModelArgs {
             urls: on(NormalizeArg::Urls),
             mentions: on(NormalizeArg::Mentions),
             numbers: on(NormalizeArg::Numbers),
-            hashtags: match self.hashtags {
-                HashtagsArg::Keep => Hashtags::Keep,
-                HashtagsArg::Split => Hashtags::Split,
-                HashtagsArg::Strip => Hashtags::Strip,
-            },
+            hashtags: self.hashtags,
             strip_tags: self
                 .strip_tag
                 .iter()

@@ -23,6 +23,7 @@ mod cues;
 mod error;
 pub mod floats;
 mod hash;
+mod named;
 mod normalize;
 mod sentences;
 mod vectorizer;
@@ -35,6 +36,7 @@ pub use config::{
 pub use csr::CsrMatrix;
 pub use cues::{StanceCues, CUE_PREFIX};
 pub use error::FeatureError;
+pub use named::{NamedValue, UnknownValue};
 pub use normalize::{Hashtags, Normalization, NEGATION_SUFFIX, NUM_TOKEN, URL_TOKEN, USER_TOKEN};
 pub use sentences::{sentences, split_sentences};
 pub use vectorizer::{idf_weight, Featurizer, SparseVec};

@@ -28,6 +28,24 @@ pub enum TargetStrategy {
     Conjoined,
 }
 
+impl stance_features::NamedValue for TargetStrategy {
+    const WHAT: &'static str = "target strategy";
+    const VALUES: &'static [(&'static str, Self, &'static str)] = &[
+        ("pooled", TargetStrategy::Pooled, "one model for all rows; targets are ignored"),
+        (
+            "per-target",
+            TargetStrategy::PerTarget,
+            "one model (featurizer and weights) per target, in one model file",
+        ),
+        (
+            "conjoined",
+            TargetStrategy::Conjoined,
+            "one model with shared and per-target copies of every feature",
+        ),
+    ];
+}
+stance_features::named_value_traits!(TargetStrategy);
+
 /// The strategy and its option.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

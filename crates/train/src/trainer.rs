@@ -52,6 +52,26 @@ pub enum Solver {
     Sparse,
 }
 
+impl stance_features::NamedValue for Solver {
+    const WHAT: &'static str = "solver";
+    const VALUES: &'static [(&'static str, Self, &'static str)] = &[
+        ("auto", Solver::Auto, "dense up to a 32 MiB dense matrix, sparse above"),
+        ("dense", Solver::Dense, "linfa-logistic on a dense matrix (refused above 2 GiB)"),
+        ("sparse", Solver::Sparse, "L-BFGS over the sparse rows (memory grows with the non-zeros)"),
+    ];
+}
+stance_features::named_value_traits!(Solver);
+
+impl stance_features::NamedValue for ToleranceScale {
+    const WHAT: &'static str = "tolerance scale";
+    const VALUES: &'static [(&'static str, Self, &'static str)] = &[
+        ("auto", ToleranceScale::Auto, "sum for the dense solver, mean for the sparse one"),
+        ("sum", ToleranceScale::Sum, "the summed objective's gradient"),
+        ("mean", ToleranceScale::Mean, "the per-row objective's gradient"),
+    ];
+}
+stance_features::named_value_traits!(ToleranceScale);
+
 impl Solver {
     fn is_auto(&self) -> bool {
         *self == Solver::Auto

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use serde::Serialize;
-use stance_features::{parse_ngram_range, Hashtags, Stemmer, TermFrequency};
+use stance_features::{parse_ngram_range, Stemmer};
 
 use stance_eval::{FoldStrategy, MeanStd, Report, ScoredRow};
 
@@ -216,12 +216,7 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
             }
         }
         "tf" => {
-            features.tf = match value {
-                "raw" => TermFrequency::Raw,
-                "sublinear" => TermFrequency::Sublinear,
-                "binary" => TermFrequency::Binary,
-                _ => return Err(invalid("expected raw, sublinear or binary")),
-            }
+            features.tf = value.parse().map_err(|e: stance_features::UnknownValue| invalid(&e.to_string()))?
         }
         "stem" => {
             features.stemmer = match value {
@@ -251,12 +246,8 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
             }
         }
         "hashtags" => {
-            features.normalize.hashtags = match value {
-                "keep" => Hashtags::Keep,
-                "split" => Hashtags::Split,
-                "strip" => Hashtags::Strip,
-                _ => return Err(invalid("expected keep, split or strip")),
-            }
+            features.normalize.hashtags =
+                value.parse().map_err(|e: stance_features::UnknownValue| invalid(&e.to_string()))?
         }
         "class_weight" => {
             run.params.class_weight = match value {
@@ -275,17 +266,18 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
             }
         }
         "target_strategy" => {
-            run.targets = match value {
-                "pooled" => TargetSpec { strategy: TargetStrategy::Pooled, pooled_fallback: false },
-                "per-target" | "per_target" => {
-                    TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: false }
-                }
-                "per-target+fallback" | "per_target+fallback" => {
-                    TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: true }
-                }
-                "conjoined" => TargetSpec { strategy: TargetStrategy::Conjoined, pooled_fallback: false },
-                _ => return Err(invalid("expected pooled, per-target, per-target+fallback or conjoined")),
+            // `per-target+fallback`: the per-target strategy with its pooled fallback.
+            let (name, pooled_fallback) = match value.strip_suffix("+fallback") {
+                Some(name) => (name, true),
+                None => (value, false),
             };
+            let strategy: TargetStrategy = name.parse().map_err(|e: stance_features::UnknownValue| {
+                invalid(&format!("{e} (or per-target+fallback)"))
+            })?;
+            if pooled_fallback && strategy != TargetStrategy::PerTarget {
+                return Err(invalid("+fallback only applies to per-target"));
+            }
+            run.targets = TargetSpec { strategy, pooled_fallback };
             if run.targets.uses_targets() && run.columns.target.is_none() {
                 return Err(invalid(
                     "target strategies other than pooled need a target column (--target-col)",
@@ -870,7 +862,7 @@ mod tests {
         apply(&mut r, "hashing_bits", "none").unwrap();
         assert_eq!(r.params.features.hashing, None);
         apply(&mut r, "hashtags", "split").unwrap();
-        assert_eq!(r.params.features.normalize.hashtags, Hashtags::Split);
+        assert_eq!(r.params.features.normalize.hashtags, stance_features::Hashtags::Split);
         assert!(apply(&mut r, "normalize", "urls+emoji").is_err());
     }
 

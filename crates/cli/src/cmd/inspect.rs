@@ -12,7 +12,7 @@ use clap::Args;
 use serde::Serialize;
 use serde_json::Value;
 use stance_eval::{CvReport, FoldStrategy};
-use stance_features::{FeatureConfig, Hashtags, Idf, Norm, Normalization, Stemmer, TermFrequency, TermKind};
+use stance_features::{FeatureConfig, Hashtags, NamedValue, Normalization, Stemmer, TermKind};
 use stance_infer::{Classifier, DEFAULT_MODEL_NAME};
 use stance_model::{Calibration, FeatureWeight, ModelError, ModelFile, TargetModels, TrainingInfo};
 
@@ -421,20 +421,7 @@ fn feature_stages(config: &FeatureConfig) -> Vec<(&'static str, String)> {
             format!("snowball ({})", language.as_ref().and_then(Value::as_str).unwrap_or("?"))
         }
     };
-    let tf = match config.tf {
-        TermFrequency::Raw => "raw count",
-        TermFrequency::Sublinear => "sublinear (1 + ln count)",
-        TermFrequency::Binary => "binary",
-    };
-    let idf = match config.idf {
-        Idf::None => "none",
-        Idf::Smooth => "smooth (ln((1 + n) / (1 + df)) + 1)",
-        Idf::Plain => "plain (ln(n / df) + 1)",
-    };
-    let norm = match config.norm {
-        Norm::None => "none",
-        Norm::L2 => "l2",
-    };
+    let (tf, idf, norm) = (config.tf.description(), config.idf.description(), config.norm.description());
     let char_ngrams = match config.char_ngrams() {
         Some(_) => format!("{}, within word boundaries", range(config.char_ngrams())),
         None => "off".to_owned(),
