@@ -264,18 +264,7 @@ mod tests {
     use super::*;
 
     fn records(level: Level, explain: Option<usize>) -> (Classifier, RecordOptions<'static>) {
-        let classifier = Classifier::default_model().unwrap();
-        let options = RecordOptions {
-            text_field: "text",
-            target_field: None,
-            level,
-            invalid_utf8: InvalidUtf8::Replace,
-            top_k: None,
-            explain,
-            quiet: true,
-            aliases: None,
-        };
-        (classifier, options)
+        (Classifier::default_model().unwrap(), super::row_key_tests::options(level, "text", explain))
     }
 
     fn classify_line(level: Level, line: &str) -> std::result::Result<Vec<serde_json::Value>, String> {
@@ -388,7 +377,7 @@ mod row_key_tests {
         Classifier::from_model(model).unwrap()
     }
 
-    fn options(level: Level, text_field: &str, explain: Option<usize>) -> RecordOptions<'_> {
+    pub(super) fn options(level: Level, text_field: &str, explain: Option<usize>) -> RecordOptions<'_> {
         RecordOptions {
             text_field,
             target_field: None,
