@@ -144,14 +144,14 @@ fuzz:
 ## mutant at a time, MUTANTS_TIMEOUT seconds at most each. Installs cargo-mutants when missing.
 ## Some 25 minutes on 2 cores; not part of `make test` or CI. Writes target/mutants/mutants.out/
 ## (caught.txt, missed.txt, timeout.txt, unviable.txt, outcomes.json and a log per mutant).
-MUTANTS_FILES := crates/eval/src/metrics.rs crates/eval/src/evaluation.rs crates/eval/src/cv.rs \
+MUTANTS_FILES := crates/metrics/src/metrics.rs crates/eval/src/evaluation.rs crates/eval/src/cv.rs \
     crates/train/src/folds.rs crates/train/src/cv.rs crates/train/src/calibration.rs \
     crates/infer/src/classifier.rs
 MUTANTS_TIMEOUT ?= 30
 
 mutants:
 	@$(CARGO) mutants --version >/dev/null 2>&1 || $(CARGO) install cargo-mutants --locked
-	$(CARGO) mutants --jobs 1 --profile mutation --package stance-eval --package stance-train \
+	$(CARGO) mutants --jobs 1 --profile mutation --package stance-metrics --package stance-eval --package stance-train \
 	    --package stance-infer $(addprefix --file ,$(MUTANTS_FILES)) --test-workspace false \
 	    --timeout $(MUTANTS_TIMEOUT) --minimum-test-timeout 20 --build-timeout 900 \
 	    --output target/mutants -- --tests

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::metrics::Report;
+use stance_metrics::Report;
 
 /// One article's gold and predicted label.
 #[derive(Debug, Clone, PartialEq, Serialize)]

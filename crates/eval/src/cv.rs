@@ -1,114 +1,49 @@
-//! The cross-validation report types: how folds were formed ([`FoldStrategy`]), each fold's
-//! metrics ([`FoldSummary`]), their mean ± std ([`CvMeans`]) and the whole [`CvReport`] with the
-//! pooled out-of-fold predictions. The cross-validation loop that fills them is
-//! `stance-train`'s; `stance-report` renders them.
+//! The cross-validation report: the stored summary (`stance-metrics`' [`CvSummary`]) with the
+//! out-of-fold predictions it came from, and what is derived from them (F_avg once the neutral
+//! label is known, per-target reports, calibration). The loop that fills it is
+//! `stance-train`'s; `stance-report` renders it.
 
-use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Serialize};
+use stance_metrics::{CvSummary, MeanStd, Report};
 
 use crate::evaluation::{per_target_reports, Evaluation, ScoredRow};
-use crate::metrics::{MeanStd, Report};
 
-/// How rows are dealt into folds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum FoldStrategy {
-    /// Every group in one fold (GroupKFold); with as many folds as groups, leave-one-group-out.
-    Grouped {
-        /// The column the groups come from, for the record.
-        column: String,
-    },
-    /// Label proportions kept in each fold, rows shuffled with a seed (StratifiedKFold).
-    Stratified {
-        /// Shuffle seed.
-        seed: u64,
-    },
-}
-
-/// Metrics of one fold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FoldSummary {
-    /// 1-based fold number.
-    pub fold: usize,
-    /// Groups in the test fold (empty for stratified folds).
-    pub test_groups: Vec<String>,
-    /// Training rows.
-    pub n_train: usize,
-    /// Test rows.
-    pub n_test: usize,
-    /// Accuracy on the test fold.
-    pub accuracy: f64,
-    /// Macro-F1 over the labels that occur in the fold's truth or predictions.
-    pub macro_f1: f64,
-    /// Support-weighted F1.
-    pub weighted_f1: f64,
-    /// SemEval's F_avg over the stance labels that occur in the fold's truth or predictions
-    /// (0 when none does); `None` when no neutral label is known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub f_avg: Option<f64>,
-    /// Whether the fold's solver converged.
-    pub converged: bool,
-}
-
-/// Mean ± standard deviation of the per-fold metrics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CvMeans {
-    /// Accuracy.
-    pub accuracy: MeanStd,
-    /// Macro-F1.
-    pub macro_f1: MeanStd,
-    /// Weighted F1.
-    pub weighted_f1: MeanStd,
-    /// F_avg, when the neutral label is known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub f_avg: Option<MeanStd>,
-    /// F1 of each label, over the folds whose test set contains that label.
-    pub per_class_f1: BTreeMap<String, MeanStd>,
-}
-
-impl CvMeans {
-    /// The means of `per_fold`'s accuracy, macro-F1 and weighted F1, with the per-label F1
-    /// means given (F_avg is added later, by [`CvReport::annotate`]).
-    pub fn of(per_fold: &[FoldSummary], per_class_f1: BTreeMap<String, MeanStd>) -> Self {
-        let metric = |f: fn(&FoldSummary) -> f64| MeanStd::of(&per_fold.iter().map(f).collect::<Vec<_>>());
-        Self {
-            accuracy: metric(|f| f.accuracy),
-            macro_f1: metric(|f| f.macro_f1),
-            weighted_f1: metric(|f| f.weighted_f1),
-            f_avg: None,
-            per_class_f1,
-        }
-    }
-}
-
-/// A cross-validation report.
+/// A cross-validation report: the stored [`CvSummary`] (reached through `Deref`) and the
+/// out-of-fold predictions it was computed from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CvReport {
-    /// How folds were formed.
-    pub strategy: FoldStrategy,
-    /// Number of folds.
-    pub folds: usize,
-    /// Rows in all.
-    pub n: usize,
-    /// Each fold's metrics.
-    pub per_fold: Vec<FoldSummary>,
-    /// Mean ± std over folds.
-    pub mean: CvMeans,
-    /// Metrics of all out-of-fold predictions pooled together.
-    pub pooled: Report,
-    /// The neutral label F_avg leaves out, when known (see [`CvReport::annotate`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub neutral_label: Option<String>,
-    /// The pooled out-of-fold metrics of each stance target, when rows have targets.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub per_target: BTreeMap<String, Report>,
+    /// What the cross-validation scored; serialized as the report's own keys.
+    #[serde(flatten)]
+    pub summary: CvSummary,
     /// Every row's out-of-fold prediction, in row order (not serialized: it holds the texts).
     #[serde(skip)]
     pub out_of_fold: Vec<ScoredRow>,
     /// Each fold's full report, in fold order (not serialized; empty when read back).
     #[serde(skip)]
     pub fold_reports: Vec<Report>,
+}
+
+impl From<CvSummary> for CvReport {
+    /// A report read back from its summary (a model file's): no rows, no fold reports.
+    fn from(summary: CvSummary) -> Self {
+        CvReport { summary, out_of_fold: Vec::new(), fold_reports: Vec::new() }
+    }
+}
+
+impl Deref for CvReport {
+    type Target = CvSummary;
+
+    fn deref(&self) -> &CvSummary {
+        &self.summary
+    }
+}
+
+impl DerefMut for CvReport {
+    fn deref_mut(&mut self) -> &mut CvSummary {
+        &mut self.summary
+    }
 }
 
 impl CvReport {
@@ -127,18 +62,19 @@ impl CvReport {
                 row.target.clone_from(target);
             }
         }
-        self.neutral_label = neutral.map(str::to_owned);
-        self.pooled.set_neutral_label(neutral);
-        for (summary, report) in self.per_fold.iter_mut().zip(&self.fold_reports) {
+        self.summary.neutral_label = neutral.map(str::to_owned);
+        self.summary.pooled.set_neutral_label(neutral);
+        for (summary, report) in self.summary.per_fold.iter_mut().zip(&self.fold_reports) {
             summary.f_avg = neutral.map(|n| report.mean_f1_over_observed_labels(Some(n)));
         }
-        self.mean.f_avg =
-            neutral.map(|_| MeanStd::of(&self.per_fold.iter().filter_map(|f| f.f_avg).collect::<Vec<_>>()));
-        self.per_target = per_target_reports(&self.pooled.confusion.labels, &self.out_of_fold, neutral);
+        self.summary.mean.f_avg = neutral
+            .map(|_| MeanStd::of(&self.summary.per_fold.iter().filter_map(|f| f.f_avg).collect::<Vec<_>>()));
+        self.summary.per_target =
+            per_target_reports(&self.summary.pooled.confusion.labels, &self.out_of_fold, neutral);
         if self.out_of_fold.iter().any(|r| r.target.is_some()) {
             let truth: Vec<usize> = self.out_of_fold.iter().map(|r| r.truth).collect();
             let targets: Vec<Option<&str>> = self.out_of_fold.iter().map(|r| r.target.as_deref()).collect();
-            self.pooled.set_baseline_by_group(&truth, &targets, neutral);
+            self.summary.pooled.set_baseline_by_group(&truth, &targets, neutral);
         }
     }
 
@@ -156,6 +92,10 @@ impl CvReport {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use stance_metrics::{CvMeans, FoldStrategy, FoldSummary};
+
     use super::*;
 
     /// A two-fold report over 12 rows of labels a (neutral), b, c, as the CV loop builds it.
@@ -202,7 +142,7 @@ mod tests {
             })
             .collect();
         let mean = CvMeans::of(&per_fold, BTreeMap::new());
-        CvReport {
+        let summary = CvSummary {
             strategy: FoldStrategy::Stratified { seed: 3 },
             folds: 2,
             n: 12,
@@ -211,9 +151,8 @@ mod tests {
             pooled: Report::from_predictions(&labels, &truth, &predicted),
             neutral_label: None,
             per_target: BTreeMap::new(),
-            out_of_fold,
-            fold_reports,
-        }
+        };
+        CvReport { summary, out_of_fold, fold_reports }
     }
 
     #[test]

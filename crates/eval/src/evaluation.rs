@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use stance_model::argmax;
 
-use crate::metrics::Report;
+use stance_metrics::Report;
 
 /// Number of equal-width confidence bins in a reliability table.
 pub const RELIABILITY_BINS: usize = 10;

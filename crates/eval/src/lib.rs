@@ -8,7 +8,9 @@
 //! [`stance_model::Scorer`]. [`CvReport`] is the cross-validation report (the loop that fills
 //! it is `stance-train`'s). `stance-report` renders all of them as text, HTML and Markdown.
 //!
-//! This crate depends on `stance-model` only: no linfa, no ndarray, no data-file readers.
+//! The metric types themselves are `stance-metrics`' (re-exported here), so that a model file
+//! can store a cross-validation summary typed. This crate depends on `stance-model` and
+//! `stance-metrics` only: no linfa, no ndarray, no data-file readers.
 //!
 //! ```
 //! use stance_eval::{Evaluation, Report, ScoredRow};
@@ -24,19 +26,20 @@ mod articles;
 mod cv;
 mod error;
 mod evaluation;
-mod metrics;
 mod neutral;
 mod score;
 mod summary;
 
 pub use articles::{ArticleEvaluation, ArticleOutcome, OffTopicCount};
-pub use cv::{CvMeans, CvReport, FoldStrategy, FoldSummary};
+pub use cv::CvReport;
 pub use error::EvalError;
 pub use evaluation::{
     per_target_reports, Abstention, CoveragePoint, Evaluation, Mistake, Reliability, ReliabilityBin,
     ScoredRow, TemperatureEffect, ABSTENTION_THRESHOLDS, RELIABILITY_BINS, WORST_ERRORS,
 };
-pub use metrics::{f_avg, Baseline, ClassMetrics, Confusion, MeanStd, Report};
 pub use neutral::{detect_neutral_label, resolve_neutral_label, NEUTRAL_LABEL_NAMES};
 pub use score::{evaluate, evaluate_model, EvaluateOptions, LabeledText};
+pub use stance_metrics::{
+    f_avg, Baseline, ClassMetrics, Confusion, CvMeans, CvSummary, FoldStrategy, FoldSummary, MeanStd, Report,
+};
 pub use summary::EvaluationSummary;

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
+use stance_metrics::CvSummary;
 
 /// How the solver ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,9 +40,11 @@ pub struct TrainingInfo {
     pub options: TrainingOptions,
     /// How the solver ended.
     pub solver: SolverReport,
-    /// Cross-validation summary computed at training time, if any: a `stance_eval::CvReport`,
-    /// kept as JSON since this crate does not know the evaluation's types.
-    pub cross_validation: Option<Value>,
+    /// Cross-validation summary computed at training time, if any (written with sorted keys,
+    /// as earlier builds wrote it as a `serde_json::Value`, so old files read back to the same
+    /// bytes).
+    #[serde(serialize_with = "sorted")]
+    pub cross_validation: Option<CvSummary>,
     /// Accuracy on one held-out fold, measured instead of a cross-validation on data too large
     /// for one to be cheap (format 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,8 +120,10 @@ impl TrainingOptions {
     }
 }
 
-fn sorted<S: Serializer>(options: &TrainingOptions, serializer: S) -> Result<S::Ok, S::Error> {
-    options.to_value().serialize(serializer)
+/// Serializes `value` with every object's keys sorted (`serde_json::Value` objects are sorted
+/// maps).
+fn sorted<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    serde_json::to_value(value).map_err(serde::ser::Error::custom)?.serialize(serializer)
 }
 
 /// The data file's columns (or JSONL keys) training read.

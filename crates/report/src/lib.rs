@@ -445,7 +445,7 @@ mod tests {
 
     mod cv {
         use super::*;
-        use stance_eval::{CvMeans, MeanStd};
+        use stance_eval::{CvMeans, CvSummary, MeanStd};
 
         fn report(e: &Evaluation) -> CvReport {
             let fold = |fold: usize, groups: &[&str]| FoldSummary {
@@ -459,7 +459,7 @@ mod tests {
                 f_avg: None,
                 converged: fold == 1,
             };
-            CvReport {
+            CvReport::from(CvSummary {
                 strategy: FoldStrategy::Grouped { column: "article".into() },
                 folds: 2,
                 n: 6,
@@ -474,9 +474,7 @@ mod tests {
                 pooled: e.report.clone(),
                 neutral_label: None,
                 per_target: Default::default(),
-                out_of_fold: Vec::new(),
-                fold_reports: Vec::new(),
-            }
+            })
         }
 
         #[test]

@@ -280,7 +280,7 @@ pub fn cv_text(cv: &CvReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use stance_eval::{CvMeans, FoldSummary, MeanStd, ScoredRow};
+    use stance_eval::{CvMeans, CvSummary, FoldSummary, MeanStd, ScoredRow};
 
     fn names(labels: &[&str]) -> Vec<String> {
         labels.iter().map(|s| s.to_string()).collect()
@@ -388,7 +388,7 @@ mod tests {
             f_avg: None,
             converged: false,
         };
-        let mut cv = CvReport {
+        let mut cv = CvReport::from(CvSummary {
             strategy: FoldStrategy::Grouped { column: "article".into() },
             folds: 1,
             n: 3,
@@ -403,9 +403,7 @@ mod tests {
             pooled,
             neutral_label: None,
             per_target: BTreeMap::new(),
-            out_of_fold: vec![],
-            fold_reports: vec![],
-        };
+        });
         let text = cv_text(&cv);
         let first =
             "cross-validation: 1-fold grouped by \"article\" (a group never straddles folds) over 3 rows\n\n";

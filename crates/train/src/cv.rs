@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
-use stance_eval::{CvMeans, CvReport, FoldStrategy, FoldSummary, MeanStd, Report, ScoredRow};
+use stance_eval::{CvMeans, CvReport, CvSummary, FoldStrategy, FoldSummary, MeanStd, Report, ScoredRow};
 use stance_model::Scorer;
 
 use crate::folds::{group_k_fold, stratified_k_fold, train_indices};
@@ -55,7 +55,7 @@ pub fn cross_validate<S: AsRef<str> + Sync>(
     let out_of_fold: Vec<ScoredRow> = out_of_fold.into_iter().flatten().collect();
     let predicted: Vec<usize> = out_of_fold.iter().map(ScoredRow::predicted).collect();
     let pooled = Report::from_predictions(labels, label_ids, &predicted);
-    Ok(CvReport {
+    let summary = CvSummary {
         strategy,
         folds: test_sets.len(),
         n: texts.len(),
@@ -64,9 +64,8 @@ pub fn cross_validate<S: AsRef<str> + Sync>(
         pooled,
         neutral_label: None,
         per_target: BTreeMap::new(),
-        out_of_fold,
-        fold_reports,
-    })
+    };
+    Ok(CvReport { summary, out_of_fold, fold_reports })
 }
 
 /// How folds are formed and each fold's test rows: grouped when `groups` is given, otherwise

@@ -468,9 +468,7 @@ impl TrainingRun {
                 rows_per_label: data.rows_per_label(),
                 options,
                 solver: fitted.solver,
-                cross_validation: cv
-                    .as_ref()
-                    .map(|report| serde_json::to_value(report).expect("report serializes")),
+                cross_validation: cv.as_ref().map(|report| report.summary.clone()),
                 held_out: held_out.clone(),
             },
             calibration,

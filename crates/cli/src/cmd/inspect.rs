@@ -11,7 +11,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 use serde_json::Value;
-use stance_eval::{CvReport, FoldStrategy};
+use stance_eval::{CvSummary, FoldStrategy};
 use stance_features::{FeatureConfig, Hashtags, NamedValue, Normalization, Stemmer, TermKind};
 use stance_infer::{Classifier, DEFAULT_MODEL_NAME};
 use stance_model::{Calibration, FeatureWeight, ModelError, ModelFile, TargetModels, TrainingInfo};
@@ -375,17 +375,7 @@ fn card_text(card: &Card, top: usize) -> String {
             }
         }
         (None, None) => out.push_str("cross-validation: none stored (trained with --no-cv)\n"),
-        (Some(value), _) => match serde_json::from_value::<CvReport>(value.clone()) {
-            Ok(report) => cv_text(&mut out, &report),
-            Err(_) => {
-                // A summary in a shape this build does not know: show it as it is.
-                out.push_str("cross-validation (as stored)\n");
-                let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
-                for line in pretty.lines() {
-                    let _ = writeln!(out, "  {line}");
-                }
-            }
-        },
+        (Some(summary), _) => cv_text(&mut out, summary),
     }
 
     let _ = writeln!(out, "\ntop {top} features per label (largest positive weights: they push towards it)");
@@ -507,7 +497,7 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-fn cv_text(out: &mut String, report: &CvReport) {
+fn cv_text(out: &mut String, report: &CvSummary) {
     let strategy = match &report.strategy {
         FoldStrategy::Grouped { column } => format!("grouped by {column:?}"),
         FoldStrategy::Stratified { seed } => format!("stratified, seed {seed}"),
