@@ -154,6 +154,12 @@ fn bad_budgets_and_metrics_are_usage_errors_before_any_work() {
         (vec!["--candidates", "0"], "--candidates"),
         // targets.tsv has only FAVOR and AGAINST: no neutral label to leave out.
         (vec!["--metric", "f-avg"], "F_avg needs a neutral label"),
+        (vec!["--metric", "f-avg"], "stance: hint: name it with --neutral-label"),
+        (vec!["--grid", "target_strategy=per-target"], "needs a target column"),
+        (
+            vec!["--grid", "target_strategy=per-target"],
+            "stance: hint: name the target column with --target-col",
+        ),
     ] {
         let run = run(stance()
             .args(["tune", "--data"])

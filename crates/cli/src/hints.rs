@@ -28,6 +28,7 @@ fn train_hint(error: &TrainError) -> Option<&'static str> {
         TrainError::Target { source, .. } => train_hint(source),
         TrainError::FoldTarget { source, .. } => target_hint(source),
         TrainError::NoTargetColumn => Some("name the target column with --target-col"),
+        TrainError::MetricNeedsNeutralLabel { .. } => Some("name it with --neutral-label"),
         TrainError::CalibrationNeedsPooled => Some("drop --calibrate or use --target-strategy pooled"),
         TrainError::TooLargeForDense { .. } => {
             Some("--solver sparse (or auto), a higher --min-df or --max-features N")

@@ -44,6 +44,15 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+impl UsageError {
+    /// A library error that is the command line's fault: exit code [`EXIT_USAGE`], with the
+    /// library error kept as the cause, so that its flag hint is still found.
+    pub fn caused_by<E: std::error::Error + Send + Sync + 'static>(error: E) -> anyhow::Error {
+        let message = error.to_string();
+        anyhow::Error::new(error).context(UsageError(message))
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "stance",

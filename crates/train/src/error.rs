@@ -19,6 +19,12 @@ pub enum TrainError {
     /// A per-target or conjoined strategy without a target column to read targets from.
     #[error("a target-aware strategy (per-target or conjoined) needs a target column")]
     NoTargetColumn,
+    /// F_avg asked for on data whose neutral label is not known.
+    #[error("F_avg needs a neutral label, the one it leaves out (labels: {})", labels.join(", "))]
+    MetricNeedsNeutralLabel {
+        /// The data's labels.
+        labels: Vec<String>,
+    },
     /// Calibration asked for with a target strategy other than pooled.
     #[error("calibration is only supported with the pooled target strategy")]
     CalibrationNeedsPooled,

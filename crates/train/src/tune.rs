@@ -279,9 +279,7 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
             }
             run.targets = TargetSpec { strategy, pooled_fallback };
             if run.targets.uses_targets() && run.columns.target.is_none() {
-                return Err(invalid(
-                    "target strategies other than pooled need a target column (--target-col)",
-                ));
+                return Err(TrainError::NoTargetColumn);
             }
         }
         _ => return Err(invalid("unknown hyperparameter")),
@@ -572,10 +570,7 @@ pub fn check_metric(metric: Metric, labels: &[String], neutral: Option<&str>) ->
         return Ok(());
     }
     match neutral {
-        None => Err(TrainError::InvalidParam(format!(
-            "F_avg needs a neutral label; name it with --neutral-label (labels: {})",
-            labels.join(", ")
-        ))),
+        None => Err(TrainError::MetricNeedsNeutralLabel { labels: labels.to_vec() }),
         Some(neutral) if labels.iter().all(|l| l == neutral) => Err(TrainError::InvalidParam(format!(
             "F_avg is the mean F1 of the stance labels, and the data has none besides the neutral label {neutral:?}"
         ))),

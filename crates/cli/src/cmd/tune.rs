@@ -150,18 +150,18 @@ pub fn run(args: TuneArgs, quiet: bool) -> Result<ExitCode> {
     let user_grid = (!grid.is_empty())
         .then(|| stance_train::Grid::parse(&grid, &base))
         .transpose()
-        .map_err(|e| UsageError(e.to_string()))?;
+        .map_err(UsageError::caused_by)?;
     let labeled = data.read(group_col.as_deref())?;
     base.params = model.params_for(labeled.rows.len())?;
     // Parsed again on the size-dependent parameters (the first parse only checked it).
     let user_grid = match user_grid {
-        Some(_) => Some(stance_train::Grid::parse(&grid, &base).map_err(|e| UsageError(e.to_string()))?),
+        Some(_) => Some(stance_train::Grid::parse(&grid, &base).map_err(UsageError::caused_by)?),
         None => None,
     };
     let labels = labeled.labels();
     let neutral = stance_eval::resolve_neutral_label(&labels, base.neutral_label.as_deref())
-        .map_err(|e| UsageError(e.to_string()))?;
-    stance_train::check_metric(metric, &labels, neutral.as_deref()).map_err(|e| UsageError(e.to_string()))?;
+        .map_err(UsageError::caused_by)?;
+    stance_train::check_metric(metric, &labels, neutral.as_deref()).map_err(UsageError::caused_by)?;
     let grid = match user_grid {
         Some(grid) => grid,
         None => stance_train::default_space_for(&labeled, &base).0,
