@@ -750,6 +750,7 @@ fn labeled_data(
             target: trimmed(targets.as_ref().map(|t| &t[i])),
             topic: trimmed(topics.as_ref().map(|t| &t[i])),
             id: None,
+            extra: Vec::new(),
             line: i + 1,
         };
         tsv.push_str(&row.text);
