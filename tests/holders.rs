@@ -134,3 +134,36 @@ fn evaluate_reports_holder_accuracy_for_data_with_holder_columns() {
     .unwrap();
     assert!(report.get("holders").is_none(), "no holder columns, no holder accuracy");
 }
+
+#[test]
+fn evaluate_reads_gold_holders_through_the_data_reader_in_any_format() {
+    let tsv = std::fs::read_to_string(LABELED).unwrap();
+    let mut lines = tsv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let records: Vec<serde_json::Map<String, Value>> = lines
+        .map(|line| {
+            header.iter().zip(line.split('\t')).map(|(k, v)| (k.to_string(), Value::from(v))).collect()
+        })
+        .collect();
+    let dir = tmp();
+    let jsonl = dir.path().join("labeled.jsonl");
+    let lines: Vec<String> = records.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+    std::fs::write(&jsonl, lines.join("\n") + "\n").unwrap();
+    let holders = |data: &std::path::Path| {
+        let out = ok(stance().args(["evaluate", "--format", "json", "--data"]).arg(data));
+        serde_json::from_str::<Value>(&out.stdout).unwrap()["holders"].clone()
+    };
+    let from_tsv = holders(std::path::Path::new(LABELED));
+    assert_eq!(from_tsv["sentences"], 54);
+    assert_eq!(holders(&jsonl), from_tsv, "the same rows as JSONL give the same holder accuracy");
+    // A record without a gold holder key is named by file and line.
+    let mut broken = records.clone();
+    let stance_row = broken.iter().position(|r| r["label"] != "neutral").unwrap();
+    broken[stance_row].remove("holder");
+    let lines: Vec<String> = broken.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+    std::fs::write(&jsonl, lines.join("\n") + "\n").unwrap();
+    let failed = run(stance().args(["evaluate", "--data"]).arg(&jsonl));
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    let at = format!("{}:{}: no column holder", jsonl.display(), stance_row + 1);
+    assert!(failed.stderr.contains(&at), "{}", failed.stderr);
+}

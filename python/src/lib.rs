@@ -1,6 +1,7 @@
 //! `stance._native`: the Python extension module behind the `stance` package.
 //!
-//! A thin layer over the library crates: `Classifier` wraps `stance_infer::Classifier`,
+//! A thin layer over the library crates: `Classifier` wraps `stance_infer::Classifier` (and its
+//! `StanceHolders`, for the holders of classify's rows),
 //! `evaluate` is `stance_eval::evaluate_model` with `stance_eval::EvaluationSummary` (what
 //! `stance evaluate --format json` prints), `train` is `stance_train::TrainingRun`. Batch calls
 //! take the texts out of Python first, then release the GIL and score on the rayon pool; the
@@ -19,8 +20,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use rayon::prelude::*;
 use serde_json::Value;
-use stance_features::{parse_ngram_range, FeatureConfig, Language, Stemmer};
-use stance_infer::{ArticlePrediction, InferError, SentencePrediction, DEFAULT_MODEL_NAME};
+use stance_features::{parse_ngram_range, FeatureConfig, Language, NamedValue, Stemmer};
+use stance_holders::{Attribution, HolderFinder};
+use stance_infer::{ArticleHolders, InferError, SentencePrediction, StanceHolders, DEFAULT_MODEL_NAME};
 use stance_model::{ModelError as LibModelError, ModelFile};
 use stance_train::{
     CalibrationSpec, ClassWeight, Columns, CvSpec, LabeledData, LabeledRow, Solver, TargetSpec,
@@ -175,22 +177,25 @@ fn serialized<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<B
     to_python(py, &serde_json::to_value(value).map_err(value_error)?)
 }
 
-/// The keys of a sentence prediction in the order of the CLI's JSONL row: `sentence` and
-/// `text` (sentence rows only), `label`, `probabilities`, then `on_topic` and `relevance` for a
-/// model that knows its topic.
+/// The keys of a sentence prediction in the order of the CLI's JSONL row: for a sentence row
+/// (`held` given: the holder its row shows) `sentence`, `text`, `holder` and `holder_country`,
+/// then `label`, `probabilities`, and `on_topic` and `relevance` for a model that knows its
+/// topic.
 fn sentence_row<'py>(
     py: Python<'py>,
     article: Option<usize>,
     p: &SentencePrediction,
-    with_text: bool,
+    held: Option<Option<&Attribution>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let row = PyDict::new(py);
     if let Some(article) = article {
         row.set_item("article", article)?;
     }
-    if with_text {
+    if let Some(holder) = held {
         row.set_item("sentence", p.sentence)?;
         row.set_item("text", &p.text)?;
+        row.set_item("holder", holder.map(|a| a.holder.as_str()))?;
+        row.set_item("holder_country", holder.and_then(|a| a.country.as_deref()))?;
     }
     row.set_item("label", &p.label)?;
     let probabilities = PyDict::new(py);
@@ -207,8 +212,10 @@ fn sentence_row<'py>(
     Ok(row)
 }
 
-/// The CLI's `--level article` row: `label`, `sentences`, `shares`, `top_sentences`, `on_topic`.
-fn article_row<'py>(py: Python<'py>, article: usize, p: &ArticlePrediction) -> PyResult<Bound<'py, PyDict>> {
+/// The CLI's `--level article` row: `label`, `sentences`, `shares`, `top_sentences` (with their
+/// holders), `holders`, `on_topic`.
+fn article_row<'py>(py: Python<'py>, article: usize, held: &ArticleHolders) -> PyResult<Bound<'py, PyDict>> {
+    let p = &held.prediction;
     let row = PyDict::new(py);
     row.set_item("article", article)?;
     row.set_item("label", &p.label)?;
@@ -220,13 +227,21 @@ fn article_row<'py>(py: Python<'py>, article: usize, p: &ArticlePrediction) -> P
     row.set_item("shares", shares)?;
     let top = PyList::empty(py);
     for sentence in &p.top_sentences {
-        top.append(sentence_row(py, None, sentence, true)?)?;
+        top.append(sentence_row(py, None, sentence, Some(held.holder_of(sentence.sentence)))?)?;
     }
     row.set_item("top_sentences", top)?;
+    row.set_item("holders", json_loads(py, &held.holders)?)?;
     if let Some(on_topic) = p.on_topic {
         row.set_item("on_topic", on_topic)?;
     }
     Ok(row)
+}
+
+/// A serializable value as Python objects through its JSON text and `json.loads`, so object
+/// keys keep the order of the CLI's JSON (its serde field order).
+fn json_loads<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
+    let json = serde_json::to_string(value).map_err(value_error)?;
+    py.import("json")?.getattr("loads")?.call1((json,))
 }
 
 /// Warns (Python `UserWarning`) about the texts that gave no row.
@@ -243,9 +258,10 @@ fn warn_skipped(py: Python<'_>, skipped: &[(usize, String)]) -> PyResult<()> {
 
 /// The prediction of one text at one level.
 enum Predicted {
-    Sentences(Vec<SentencePrediction>),
+    /// Each sentence with the holder its row shows.
+    Sentences(Vec<(SentencePrediction, Option<Attribution>)>),
     Text(SentencePrediction),
-    Article(ArticlePrediction),
+    Article(ArticleHolders),
 }
 
 /// What `classify` classifies as one unit.
@@ -273,6 +289,8 @@ impl Level {
 #[pyclass(module = "stance", name = "Classifier", frozen)]
 struct Classifier {
     inner: stance_infer::Classifier,
+    /// The holders of its stance sentences (the built-in alias table).
+    holders: StanceHolders,
     /// The model file, or the name of the compiled-in default model (as reports name it).
     name: String,
 }
@@ -303,16 +321,18 @@ impl Classifier {
         let texts = strings(texts, "texts")?;
         self.check_target(target.as_deref())?;
         let target = target.as_deref();
-        let classifier = &self.inner;
+        let (classifier, holders) = (&self.inner, &self.holders);
         let predicted: Vec<Result<Predicted, InferError>> = py.detach(|| {
             texts
                 .par_iter()
                 .map(|text| match level {
                     Level::Sentence => {
-                        classifier.classify_sentences_for(text, target).map(Predicted::Sentences)
+                        holders.classify_sentences(classifier, text, target).map(Predicted::Sentences)
                     }
                     Level::Text => classifier.classify_sentence_for(text, target).map(Predicted::Text),
-                    Level::Article => classifier.classify_article_for(text, target).map(Predicted::Article),
+                    Level::Article => {
+                        holders.classify_article(classifier, text, target).map(Predicted::Article)
+                    }
                 })
                 .collect()
         });
@@ -324,11 +344,11 @@ impl Classifier {
                     skipped.push((i, "no sentence found (empty, whitespace or symbols only)".to_owned()))
                 }
                 Ok(Predicted::Sentences(sentences)) => {
-                    for sentence in &sentences {
-                        rows.append(sentence_row(py, Some(i), sentence, true)?)?;
+                    for (sentence, holder) in &sentences {
+                        rows.append(sentence_row(py, Some(i), sentence, Some(holder.as_ref()))?)?;
                     }
                 }
-                Ok(Predicted::Text(p)) => rows.append(sentence_row(py, Some(i), &p, false)?)?,
+                Ok(Predicted::Text(p)) => rows.append(sentence_row(py, Some(i), &p, None)?)?,
                 Ok(Predicted::Article(p)) => rows.append(article_row(py, i, &p)?)?,
                 Err(InferError::NoSentences) => skipped.push((i, InferError::NoSentences.to_string())),
                 Err(error) => return Err(infer_error(error)),
@@ -340,7 +360,12 @@ impl Classifier {
 
     fn from_model(model: ModelFile, name: String) -> PyResult<Self> {
         let inner = stance_infer::Classifier::from_model(model).map_err(model_error)?;
-        Ok(Classifier { inner, name })
+        Ok(Self::new(inner, name))
+    }
+
+    fn new(inner: stance_infer::Classifier, name: String) -> Self {
+        let holders = StanceHolders::new(HolderFinder::default(), &inner);
+        Classifier { inner, holders, name }
     }
 }
 
@@ -350,7 +375,7 @@ impl Classifier {
     #[staticmethod]
     fn default() -> PyResult<Self> {
         let inner = stance_infer::Classifier::default_model().map_err(infer_error)?;
-        Ok(Classifier { inner, name: DEFAULT_MODEL_NAME.into() })
+        Ok(Self::new(inner, DEFAULT_MODEL_NAME.into()))
     }
 
     /// Loads a model file written by `stance train` or `Classifier.save`.
@@ -358,7 +383,7 @@ impl Classifier {
     fn load(path: &Bound<'_, PyAny>) -> PyResult<Self> {
         let path = path_arg(path)?;
         let inner = stance_infer::Classifier::load(&path).map_err(infer_error)?;
-        Ok(Classifier { inner, name: path.display().to_string() })
+        Ok(Self::new(inner, path.display().to_string()))
     }
 
     /// A classifier from a model file's JSON text (what `to_json` gives).
@@ -560,6 +585,12 @@ fn parse_class_weight(value: Option<&Bound<'_, PyAny>>) -> PyResult<ClassWeight>
     }
 }
 
+/// An option value by its name in the library's table (`NamedValue`: the names, and the
+/// message for an unknown one, of the CLI and `stance tune`'s grid), the keyword named in errors.
+fn named<T: NamedValue>(name: &str, keyword: &str) -> PyResult<T> {
+    T::from_name(name).map_err(|e| PyValueError::new_err(format!("{keyword}: {e}")))
+}
+
 /// An n-gram range argument: "1-2", "none"/None, or a (min, max) tuple.
 fn ngram_range(
     value: Option<&Bound<'_, PyAny>>,
@@ -646,32 +677,14 @@ fn train(
         alpha,
         max_iterations,
         gradient_tolerance: tolerance,
-        solver: match solver {
-            "auto" => Solver::Auto,
-            "dense" => Solver::Dense,
-            "sparse" => Solver::Sparse,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "solver must be \"auto\", \"dense\" or \"sparse\", not {other:?}"
-                )))
-            }
-        },
+        solver: named::<Solver>(solver, "solver")?,
         class_weight: parse_class_weight(class_weight)?,
         ..TrainParams::default()
     };
-    let strategy = match target_strategy {
-        "pooled" => TargetStrategy::Pooled,
-        "per-target" | "per_target" => TargetStrategy::PerTarget,
-        "conjoined" => TargetStrategy::Conjoined,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "target_strategy must be \"pooled\", \"per-target\" or \"conjoined\", not {other:?}"
-            )))
-        }
-    };
+    let strategy = named::<TargetStrategy>(target_strategy, "target_strategy")?;
     if strategy != TargetStrategy::Pooled && targets.is_none() {
         return Err(PyValueError::new_err(format!(
-            "target_strategy {target_strategy:?} needs targets=[...] naming each row's target"
+            "target_strategy \"{strategy}\" needs targets=[...] naming each row's target"
         )));
     }
     if pooled_fallback && strategy != TargetStrategy::PerTarget {
@@ -737,6 +750,7 @@ fn labeled_data(
             target: trimmed(targets.as_ref().map(|t| &t[i])),
             topic: trimmed(topics.as_ref().map(|t| &t[i])),
             id: None,
+            extra: Vec::new(),
             line: i + 1,
         };
         tsv.push_str(&row.text);

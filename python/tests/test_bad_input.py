@@ -8,7 +8,7 @@ import pytest
 
 import stance
 
-from conftest import FIXTURES, cli_error
+from conftest import FIXTURES, LABELED, cli_error
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +109,24 @@ def test_bad_arguments_are_value_errors(clf):
         stance.train(["a b", "c d", "e f"], ["x", "y", "x"], cv=5)
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         stance.train(["a b", "c d"], ["x", "y"], alpah=1)
+
+
+def test_option_names_are_read_by_the_library_tables(tmp_path):
+    texts, labels = ["Russia says no.", "Britain says yes."] * 2, ["oppose", "support"] * 2
+    # The names and the message of an unknown one are those of `stance tune --grid`.
+    out = tmp_path / "never-written.json"
+    theirs = cli_error("tune", "--data", str(LABELED), "--grid", "target_strategy=bogus", "--out", str(out))
+    unknown = '"bogus" is not a target strategy: expected one of pooled, per-target, conjoined'
+    assert unknown in theirs
+    with pytest.raises(ValueError, match="^target_strategy: " + unknown + "$"):
+        stance.train(texts, labels, target_strategy="bogus")
+    with pytest.raises(ValueError, match='^solver: "lbfgs" is not a solver: expected one of auto, dense, sparse$'):
+        stance.train(texts, labels, solver="lbfgs")
+    # Any case, `_` for `-`: as the library reads them.
+    with pytest.raises(ValueError, match='^target_strategy "per-target" needs targets='):
+        stance.train(texts, labels, target_strategy="Per_Target")
+    trained = stance.train(texts, labels, solver="SPARSE")
+    assert trained.labels == ["oppose", "support"]
 
 
 def test_a_target_aware_model_needs_a_target():

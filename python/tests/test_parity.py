@@ -8,21 +8,6 @@ import stance
 from conftest import CORPUS, LABELED, cli, corpus_files, jsonl, labeled_rows
 
 
-# Stance holders (`holder`, `holder_country`, an article's `holders`) are computed by the CLI
-# only: the package does not attribute holders yet, so the CLI's rows are compared without them.
-HOLDER_KEYS = ("holder", "holder_country", "holders")
-
-
-def without_holders(rows):
-    for row in rows:
-        for key in HOLDER_KEYS:
-            row.pop(key, None)
-        for sentence in row.get("top_sentences", []):
-            for key in HOLDER_KEYS:
-                sentence.pop(key, None)
-    return rows
-
-
 def python_rows(level):
     files = corpus_files()
     texts = [p.read_text(encoding="utf-8") for p in files]
@@ -33,17 +18,26 @@ def python_rows(level):
 
 
 def test_sentence_rows_match_the_cli_on_the_seed_corpus():
-    expected = without_holders(jsonl(cli("classify", str(CORPUS), "--format", "jsonl").stdout))
+    expected = jsonl(cli("classify", str(CORPUS), "--format", "jsonl").stdout)
     got = python_rows("sentence")
     assert len(expected) > 100
+    # Stance holders included: the one attribution path of the library.
+    assert sum(row["holder"] is not None for row in expected) > 10
     assert got == expected
     # Same keys in the same order as the CLI's JSONL rows.
     assert [list(row) for row in got] == [list(row) for row in expected]
 
 
 def test_article_rows_match_the_cli_on_the_seed_corpus():
-    expected = without_holders(jsonl(cli("classify", str(CORPUS), "--level", "article", "--format", "jsonl").stdout))
-    assert python_rows("article") == expected
+    expected = jsonl(cli("classify", str(CORPUS), "--level", "article", "--format", "jsonl").stdout)
+    got = python_rows("article")
+    assert sum(len(row["holders"]) for row in expected) > 5
+    assert got == expected
+    # Same keys in the same order, in the rows, their top sentences and their holders.
+    def keys(row):
+        return (list(row), [list(s) for s in row["top_sentences"]],
+                [(list(h), list(h["best_sentence"])) for h in row["holders"]])
+    assert [keys(row) for row in got] == [keys(row) for row in expected]
 
 
 def test_text_rows_match_the_cli_jsonl_stage_on_the_labeled_sentences():

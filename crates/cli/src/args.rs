@@ -68,18 +68,24 @@ impl DataArgs {
             target: self.target_col.clone(),
             topic: self.topic_col.clone(),
             id: None,
+            extra: Vec::new(),
         }
     }
 
     /// Reads the labeled file and prints its warnings (duplicates, single-row labels) on stderr.
     pub fn read(&self, group: Option<&str>) -> Result<stance_train::LabeledData> {
+        self.read_columns(&self.columns(group))
+    }
+
+    /// [`DataArgs::read`] with these columns (those of [`DataArgs::columns`] and more).
+    pub fn read_columns(&self, columns: &Columns) -> Result<stance_train::LabeledData> {
         let format = match (self.delimiter, self.input_format) {
             (Some(_), None | Some(InputFormat::Csv)) => Some(InputFormat::Csv),
             (Some(_), Some(other)) => bail!("--delimiter is for CSV files, not --input-format {other}"),
             (None, format) => format,
         };
         let options = ReadOptions { encoding: self.encoding, delimiter: self.delimiter };
-        let data = stance_train::read_labeled_with(&self.data, format, &self.columns(group), options)
+        let data = stance_train::read_labeled_with(&self.data, format, columns, options)
             .map_err(with_separator_hint)?;
         for warning in data.warnings() {
             eprintln!("stance: warning: {warning}");

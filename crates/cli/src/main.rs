@@ -9,7 +9,6 @@
 //! module under `cmd/` and maps errors to exit codes; each command's flags live beside its code.
 
 mod args;
-mod attribution;
 mod cmd;
 mod documents;
 mod hints;

@@ -29,7 +29,7 @@ use anyhow::Result;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use stance_holders::{Attribution, HolderStance};
-use stance_infer::{ArticlePrediction, Explanation, Score, SentencePrediction, UNDECIDED};
+use stance_infer::{ArticleHolders, ArticlePrediction, Explanation, Score, SentencePrediction, UNDECIDED};
 
 use crate::cmd::classify::{Level, OutputFormat};
 
@@ -301,6 +301,11 @@ impl<'a> ArticleRow<'a> {
             holders: &[],
             on_topic: p.on_topic,
         }
+    }
+
+    /// The row of an article prediction with its holders.
+    pub fn held(article: &'a ArticleHolders) -> Self {
+        Self::predicted(&article.prediction).with_holders(&article.holders, |s| article.holder_of(s))
     }
 
     /// The row with its holders, and each top sentence's holder (`holder_of` a 1-based

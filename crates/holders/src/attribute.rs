@@ -85,6 +85,28 @@ pub struct Attribution {
     pub antecedent: Option<Cue>,
 }
 
+impl Attribution {
+    /// A readable account of what decided the holder, for explanations: the rule and its words,
+    /// and where a referred-back holder was named (`sentences`: the article's, as attributed).
+    pub fn describe(&self, sentences: &[&str]) -> String {
+        let words = |cue: &Cue| sentences.get(cue.sentence).and_then(|s| s.get(cue.span.clone()));
+        let mut text = format!(
+            "{}: “{}” (sentence {})",
+            self.rule.describe(),
+            words(&self.cue).unwrap_or_default(),
+            self.cue.sentence + 1
+        );
+        if let Some(antecedent) = self.antecedent.as_ref().filter(|at| **at != self.cue) {
+            text.push_str(&format!(
+                ", named in sentence {}: “{}”",
+                antecedent.sentence + 1,
+                words(antecedent).unwrap_or_default()
+            ));
+        }
+        text
+    }
+}
+
 /// A holder as the rules pass it around.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Holder {
@@ -957,6 +979,23 @@ mod tests {
 
     fn one(holder: &str, country: &str) -> Option<(String, Option<String>)> {
         Some((holder.to_owned(), Some(country.to_owned()).filter(|c| !c.is_empty())))
+    }
+
+    #[test]
+    fn describe_names_the_rule_its_words_and_where_a_pronoun_was_named() {
+        let article = [
+            "Russian Foreign Minister Sergey Lavrov rejected the plan.",
+            "He said Western troops would be targets.",
+        ];
+        let found = HolderFinder::default().attribute_article(&article);
+        let described: Vec<String> = found.iter().flatten().map(|a| a.describe(&article)).collect();
+        assert_eq!(
+            described,
+            [
+                "reporting verb: “Sergey Lavrov rejected” (sentence 1)",
+                "pronoun: “He said” (sentence 2), named in sentence 1: “Sergey Lavrov rejected”",
+            ]
+        );
     }
 
     #[test]

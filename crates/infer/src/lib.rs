@@ -16,6 +16,7 @@
 mod classifier;
 mod error;
 mod explain;
+mod holders;
 mod uncertainty;
 
 pub use classifier::{
@@ -24,4 +25,5 @@ pub use classifier::{
 };
 pub use error::InferError;
 pub use explain::{Contribution, Explanation, LabelExplanation, RelevanceExplanation};
+pub use holders::{ArticleHolders, StanceHolders};
 pub use uncertainty::{spread_most_uncertain, Uncertainty};

@@ -221,6 +221,7 @@ mod tests {
                     target: None,
                     topic: None,
                     id: None,
+                    extra: Vec::new(),
                     line: rows.len() + 2,
                 });
             }

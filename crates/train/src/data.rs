@@ -195,6 +195,10 @@ pub struct Columns {
     /// Optional column or key holding each row's own id (e.g. the `sentence` number of a
     /// sentence table). Unlike the others it may be absent from the file: rows then have no id.
     pub id: Option<String>,
+    /// Further columns or keys read as they are, in this order, into [`LabeledRow::extra`]
+    /// (e.g. the gold holder columns `stance evaluate` scores holders with). Like the id they
+    /// may be absent from the file.
+    pub extra: Vec<String>,
 }
 
 impl Default for Columns {
@@ -206,6 +210,7 @@ impl Default for Columns {
             target: None,
             topic: None,
             id: None,
+            extra: Vec::new(),
         }
     }
 }
@@ -227,6 +232,9 @@ pub struct LabeledRow {
     pub topic: Option<String>,
     /// The row's own id (see [`Columns::id`]), trimmed; `None` when there is none or it is empty.
     pub id: Option<String>,
+    /// The values of [`Columns::extra`], in its order, trimmed (JSON `null` is empty); `None`
+    /// when the file (or the JSONL record) has no such column. fastText lines have none.
+    pub extra: Vec<Option<String>>,
     /// 1-based physical line number in the file where the record starts.
     pub line: usize,
 }
@@ -617,6 +625,7 @@ fn parse_table(
                 target: Some("Target".into()),
                 topic: None,
                 id: None,
+                extra: columns.extra.clone(),
             };
             Ctx { path, columns: &semeval_columns, label_column }
         }
@@ -701,7 +710,7 @@ fn check_bytes(path: &Path, bytes: &[u8], lines: &LineIndex) -> Result<(), DataE
 }
 
 /// Positions of the columns a reader needs in a header.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct ColumnIndices {
     text: usize,
     label: Option<usize>,
@@ -709,6 +718,8 @@ struct ColumnIndices {
     target: Option<usize>,
     topic: Option<usize>,
     id: Option<usize>,
+    /// Of [`Columns::extra`], in its order (`None`: not in the header).
+    extra: Vec<Option<usize>>,
 }
 
 struct Ctx<'a> {
@@ -739,8 +750,10 @@ impl Ctx<'_> {
         let group = self.columns.group.as_deref().map(find).transpose()?;
         let target = self.columns.target.as_deref().map(find).transpose()?;
         let topic = self.columns.topic.as_deref().map(find).transpose()?;
-        let id = self.columns.id.as_ref().and_then(|id| header.iter().position(|h| h == id));
-        Ok(ColumnIndices { text, label, group, target, topic, id })
+        let position = |name: &String| header.iter().position(|h| h == name);
+        let id = self.columns.id.as_ref().and_then(position);
+        let extra = self.columns.extra.iter().map(position).collect();
+        Ok(ColumnIndices { text, label, group, target, topic, id, extra })
     }
 
     /// Builds a row from raw values, trimming and checking for emptiness.
@@ -769,9 +782,15 @@ impl Ctx<'_> {
             target: key(target),
             topic: key(topic),
             id: None,
+            extra: vec![None; self.columns.extra.len()],
             line,
         })
     }
+}
+
+/// The values of [`Columns::extra`] of a row whose fields `get` gives, at `indices`.
+fn extra_values<'a>(indices: &[Option<usize>], get: impl Fn(usize) -> &'a str) -> Vec<Option<String>> {
+    indices.iter().map(|i| i.map(|i| get(i).trim().to_string())).collect()
 }
 
 /// A row id as read: trimmed, `None` when empty.
@@ -874,7 +893,7 @@ fn tsv_row(
     line: usize,
     l: &str,
 ) -> Result<LabeledRow, DataError> {
-    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi, id: ii } = *indices;
+    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi, id: ii, ref extra } = *indices;
     let fields: Vec<&str> = l.split('\t').collect();
     if fields.len() != width {
         return Err(DataError::FieldCount {
@@ -888,6 +907,7 @@ fn tsv_row(
     let get = |i: usize| fields.get(i).copied().unwrap_or("");
     let mut row = ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get), oi.map(get))?;
     row.id = row_id(ii.map(get));
+    row.extra = extra_values(extra, get);
     Ok(row)
 }
 
@@ -981,7 +1001,7 @@ fn parse_csv(
         return Err(DataError::Empty { path: ctx.path() });
     }
     ctx.check_one_column_header(&header, InputFormat::Csv)?;
-    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi, id: ii } =
+    let ColumnIndices { text: ti, label: li, group: gi, target: xi, topic: oi, id: ii, extra } =
         ctx.column_indices(&header)?;
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -1006,6 +1026,7 @@ fn parse_csv(
         let get = |i: usize| record.get(i).unwrap_or("");
         let mut row = ctx.row(line, get(ti), li.map_or("", get), gi.map(get), xi.map(get), oi.map(get))?;
         row.id = row_id(ii.map(get));
+        row.extra = extra_values(&extra, get);
         rows.push(row);
     }
     if rows.is_empty() {
@@ -1111,6 +1132,18 @@ fn jsonl_row(ctx: &Ctx<'_>, line: usize, l: &str) -> Result<LabeledRow, DataErro
         Some(v @ Value::Number(_)) => Some(v.to_string()),
         _ => None,
     };
+    row.extra = (ctx.columns.extra.iter())
+        .map(|key| match obj.get(key) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(String::new())),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+            Some(v @ Value::Number(_)) => Ok(Some(v.to_string())),
+            Some(other) => Err(json_err(
+                line,
+                format!("key `{key}` must be a string or number, found {}", json_kind(other)),
+            )),
+        })
+        .collect::<Result<_, _>>()?;
     Ok(row)
 }
 
@@ -1215,8 +1248,8 @@ impl LabeledStream {
     /// The next row, `None` at the end of the file.
     pub fn next_row(&mut self) -> Result<Option<LabeledRow>, DataError> {
         let Some(text) = self.next_line()? else { return Ok(None) };
-        let row = match self.header {
-            Some((indices, width)) => tsv_row(&self.ctx(), &indices, width, self.line, &text)?,
+        let row = match &self.header {
+            Some((indices, width)) => tsv_row(&self.ctx(), indices, *width, self.line, &text)?,
             None => jsonl_row(&self.ctx(), self.line, &text)?,
         };
         self.rows += 1;
@@ -1271,6 +1304,7 @@ mod tests {
             target: None,
             topic: None,
             id: None,
+            extra: Vec::new(),
             line,
         }
     }
@@ -1362,6 +1396,30 @@ mod tests {
     }
 
     #[test]
+    fn extra_columns_are_read_as_they_are_when_present() {
+        let columns = Columns { extra: vec!["holder".into(), "country".into()], ..Columns::default() };
+        let extra = |d: &LabeledData| d.rows.iter().map(|r| r.extra.clone()).collect::<Vec<_>>();
+        let some = |v: &str| Some(v.to_string());
+        let bytes = b"text\tlabel\tholder\nx\tA\t Lavrov \ny\tB\t\n";
+        let d = parse_labeled(p(), bytes, InputFormat::Tsv, &columns).unwrap();
+        assert_eq!(extra(&d), [vec![some("Lavrov"), None], vec![some(""), None]]);
+        let csv = b"holder,text,label\n\"Macron, Emmanuel\",x,A\n";
+        let d = parse_labeled(Path::new("d.csv"), csv, InputFormat::Csv, &columns).unwrap();
+        assert_eq!(extra(&d), [vec![some("Macron, Emmanuel"), None]]);
+        let jsonl = b"{\"text\":\"x\",\"label\":\"A\",\"holder\":null,\"country\":7}\n{\"text\":\"y\",\"label\":\"B\"}\n";
+        let d = parse_labeled(Path::new("p.jsonl"), jsonl, InputFormat::Jsonl, &columns).unwrap();
+        assert_eq!(extra(&d), [vec![some(""), some("7")], vec![None, None]]);
+        let bad = b"{\"text\":\"x\",\"label\":\"A\",\"holder\":[1]}\n";
+        let error = parse_labeled(Path::new("p.jsonl"), bad, InputFormat::Jsonl, &columns).unwrap_err();
+        assert_eq!(error.to_string(), "p.jsonl:1: key `holder` must be a string or number, found an array");
+        let fasttext =
+            parse_labeled(Path::new("f.txt"), b"__label__A x\n", InputFormat::Fasttext, &columns).unwrap();
+        assert_eq!(extra(&fasttext), [vec![None, None]]);
+        // Without extra columns asked for, rows have none.
+        assert!(tsv(bytes).unwrap().rows.iter().all(|r| r.extra.is_empty()));
+    }
+
+    #[test]
     fn unlabeled_pool_reads_with_or_without_a_label_column() {
         let bytes = b"article\tsentence\ttext\na.txt\t1\tFirst one.\na.txt\t2\tSecond.\n";
         let columns = Columns { group: Some("article".into()), ..Columns::default() };
@@ -1412,6 +1470,7 @@ mod tests {
             target: None,
             topic: None,
             id: None,
+            extra: Vec::new(),
         };
         let bytes = b" doc \tsentence\tstance\nd1\tA b.\tPRO\n\n d2 \tC d.\tCON\n\tE f.\tPRO\n";
         let d = parse_labeled(p(), bytes, InputFormat::Tsv, &cols).unwrap();

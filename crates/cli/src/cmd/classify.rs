@@ -10,11 +10,10 @@ use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use stance_features::split_sentences;
-use stance_infer::Classifier;
+use stance_infer::{Classifier, StanceHolders};
 
 use super::{bind_target, load_classifier, parse_probability};
 use crate::args::WalkArgs;
-use crate::attribution::{describe, Holders};
 use crate::documents::{sources, InvalidUtf8, Looking, Source, Walk};
 use crate::progress::Progress;
 use crate::records;
@@ -168,7 +167,7 @@ pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
             "stance: reading {what} from stdin (end with Ctrl-D); name files or directories to classify them"
         );
     }
-    let holders = Holders::new(aliases.as_deref(), &classifier)?;
+    let holders = super::load_holders(aliases.as_deref(), &classifier)?;
     let inputs = if inputs.is_empty() { vec![PathBuf::from("-")] } else { inputs };
     if input_format == records::InputFormat::Jsonl {
         if format != OutputFormat::Jsonl {
@@ -341,7 +340,7 @@ struct Output {
 /// `stance classify` of text inputs.
 fn classify(
     classifier: &Classifier,
-    holders: &Holders,
+    holders: &StanceHolders,
     inputs: &[PathBuf],
     walk: &Arc<Walk>,
     output: &Output,
@@ -378,7 +377,7 @@ fn classify(
                         })
                         .transpose()?;
                     let holder = holders.shown(&prediction, attributions[i].as_ref());
-                    let why = |a: &stance_holders::Attribution| describe(a, &sentences);
+                    let why = |a: &stance_holders::Attribution| a.describe(&sentences);
                     let why = explain.map(|_| &why as &dyn Fn(&stance_holders::Attribution) -> String);
                     let row = SentenceRow::predicted(&prediction, explanation.as_ref())
                         .with_top_k(top_k)
@@ -386,8 +385,8 @@ fn classify(
                     writer.write(out, &source.name, &Row::Sentence(row))?;
                 }
             }
-            Level::Article => match article_with_holders(classifier, holders, text, classifier.target()) {
-                Ok(article) => writer.write(out, &source.name, &Row::Article(article.row()))?,
+            Level::Article => match holders.classify_article(classifier, text, classifier.target()) {
+                Ok(article) => writer.write(out, &source.name, &Row::Article(ArticleRow::held(&article)))?,
                 Err(error) => return Ok(Err(error.to_string())),
             },
             Level::Text => {
@@ -410,59 +409,4 @@ fn classify(
     })?;
     out.finish()?;
     Ok(code)
-}
-
-/// An article's prediction with the holders of its stance sentences.
-pub(crate) struct ArticleHolders {
-    pub prediction: stance_infer::ArticlePrediction,
-    /// Its stance sentences' predictions.
-    pub stance: Vec<stance_infer::SentencePrediction>,
-    /// Every sentence's holder (stance sentences' only).
-    pub attributions: Vec<Option<stance_holders::Attribution>>,
-    pub holders: Vec<stance_holders::HolderStance>,
-}
-
-impl ArticleHolders {
-    pub fn row(&self) -> ArticleRow<'_> {
-        ArticleRow::predicted(&self.prediction).with_holders(&self.holders, |sentence| {
-            self.attributions.get(sentence - 1).and_then(Option::as_ref)
-        })
-    }
-}
-
-/// Classifies an article about `target` and finds the holders of its stance sentences (only
-/// those are kept from the pass over its sentences).
-pub(crate) fn article_with_holders(
-    classifier: &Classifier,
-    holders: &Holders,
-    text: &str,
-    target: Option<&str>,
-) -> Result<ArticleHolders, stance_infer::InferError> {
-    let mut stance = Vec::new();
-    let prediction = classifier.classify_article_visiting(text, target, |p| {
-        if holders.is_stance(&p.label, p.on_topic) {
-            stance.push(p.clone());
-        }
-    })?;
-    let ranges = split_sentences(text);
-    // Most articles of a news feed have no stance sentence, and then no holder to show: the
-    // attribution walk (about as costly as classifying) is skipped for them.
-    let mut attributions = if stance.is_empty() {
-        ranges.iter().map(|_| None).collect()
-    } else {
-        holders.attribute(text, &ranges)
-    };
-    // Only stance sentences show a holder.
-    let mut is_stance = vec![false; attributions.len()];
-    for p in &stance {
-        is_stance[p.sentence - 1] = true;
-    }
-    for (attribution, stance) in attributions.iter_mut().zip(is_stance) {
-        if !stance {
-            *attribution = None;
-        }
-    }
-    let (sentences, _) = holders.stance_sentences(&stance, &attributions);
-    let found = stance_holders::article_holders(holders.finder().aliases(), &sentences);
-    Ok(ArticleHolders { prediction, stance, attributions, holders: found })
 }

@@ -118,7 +118,9 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode> {
             classifier.targets().join(", ")
         );
     }
-    let labeled = data.read(None)?;
+    let mut columns = data.columns(None);
+    columns.extra = GOLD_HOLDER_COLUMNS.map(String::from).to_vec();
+    let labeled = data.read_columns(&columns)?;
     warn_if_training_data(&classifier, &labeled);
     let options = EvaluateOptions { neutral_label, min_confidence };
     let evaluation = evaluate(&classifier, &labeled, &options)?;
@@ -126,7 +128,7 @@ pub fn run(args: EvaluateArgs) -> Result<ExitCode> {
         file.write_evaluation(model.as_deref(), &labeled.path, &evaluation)?;
     }
     let neutral = self::neutral_label(&classifier, &options)?;
-    let holders = gold_holders(&labeled.path, &data.text_col, &data.label_col, neutral.as_deref())?;
+    let holders = gold_holders(&labeled, neutral.as_deref())?;
     let summary =
         EvaluationSummary::new(&evaluation, labeled.path.display().to_string(), model_name(model.as_deref()));
     let json = EvaluateJson { summary, holders };
@@ -168,46 +170,37 @@ fn evaluates_training_data(model: &stance_model::ModelFile, data: &LabeledData) 
     !data.sha256.is_empty() && model.training.data_sha256.eq_ignore_ascii_case(&data.sha256)
 }
 
-/// Holder accuracy for a TSV file with `article`, `holder` and `holder_country` columns (as
-/// `data/labeled/peacekeepers.tsv`): each article's rows in file order are its sentences, and
-/// its rows whose label is not `neutral` are scored. `None` for data without those columns.
-fn gold_holders(
-    path: &Path,
-    text_col: &str,
-    label_col: &str,
-    neutral: Option<&str>,
-) -> Result<Option<stance_holders::HolderAccuracy>> {
-    if path.extension().is_none_or(|e| !e.eq_ignore_ascii_case("tsv")) {
+/// The columns (or keys) of gold holders, read beside the labeled rows: each row's article, and
+/// the holder and its country of a stance row.
+const GOLD_HOLDER_COLUMNS: [&str; 3] = ["article", "holder", "holder_country"];
+
+/// Holder accuracy for data read with the [`GOLD_HOLDER_COLUMNS`] (as
+/// `data/labeled/peacekeepers.tsv` has them): each article's rows in file order are its
+/// sentences, and its rows whose label is not `neutral` are scored. `None` for data without
+/// those columns; a row without one of them, in data with them, is an error naming its line.
+fn gold_holders(data: &LabeledData, neutral: Option<&str>) -> Result<Option<stance_holders::HolderAccuracy>> {
+    // Gold holders when some row has all three columns (a table has them on every row or none);
+    // then every row must have them.
+    if !data.rows.iter().any(|row| row.extra.iter().all(Option::is_some)) {
         return Ok(None);
     }
-    let content = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut lines = content.lines();
-    let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-    let column = |name: &str| header.iter().position(|c| *c == name);
-    let (Some(article), Some(text), Some(label), Some(holder), Some(country)) =
-        (column("article"), column(text_col), column(label_col), column("holder"), column("holder_country"))
-    else {
-        return Ok(None);
-    };
-    let mut articles: Vec<(String, stance_holders::GoldArticle)> = Vec::new();
-    for (index, line) in lines.enumerate() {
-        let fields: Vec<&str> = line.split('\t').collect();
+    let mut articles: Vec<(&str, stance_holders::GoldArticle)> = Vec::new();
+    for row in &data.rows {
         let field = |i: usize| {
-            fields
-                .get(i)
-                .copied()
-                .ok_or_else(|| anyhow!("{}:{}: no column {}", path.display(), index + 2, header[i]))
+            row.extra[i].as_deref().ok_or_else(|| {
+                anyhow!("{}:{}: no column {}", data.path.display(), row.line, GOLD_HOLDER_COLUMNS[i])
+            })
         };
-        let name = field(article)?;
-        if articles.last().is_none_or(|(last, _)| last != name) {
-            articles.push((name.to_owned(), stance_holders::GoldArticle::default()));
+        let name = field(0)?;
+        if articles.last().is_none_or(|(last, _)| *last != name) {
+            articles.push((name, stance_holders::GoldArticle::default()));
         }
         let gold = &mut articles.last_mut().expect("just pushed").1;
-        gold.sentences.push(field(text)?.to_owned());
-        let stance = Some(field(label)?) != neutral;
+        gold.sentences.push(row.text.clone());
+        let stance = Some(row.label.as_str()) != neutral;
         gold.gold.push(
             stance
-                .then(|| Ok::<_, anyhow::Error>((field(holder)?.to_owned(), field(country)?.to_owned())))
+                .then(|| Ok::<_, anyhow::Error>((field(1)?.to_owned(), field(2)?.to_owned())))
                 .transpose()?,
         );
     }

@@ -10,11 +10,10 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 use stance_holders::{CorpusBuilder, CorpusHolders, CorpusRow};
-use stance_infer::Classifier;
+use stance_infer::{Classifier, StanceHolders};
 
-use super::classify::{article_with_holders, for_each_document};
+use super::classify::for_each_document;
 use super::{bind_target, check_outputs, emit_report, load_classifier, model_name, parse_probability};
-use crate::attribution::Holders;
 use crate::documents::InvalidUtf8;
 use crate::EXIT_SOME_FAILED;
 
@@ -107,7 +106,7 @@ pub fn run(args: HoldersArgs, quiet: bool) -> Result<ExitCode> {
     check_outputs([args.out.as_deref()], args.force)?;
     let classifier = load_classifier(args.model.as_deref())?.with_min_confidence(args.min_confidence)?;
     let classifier = bind_target(classifier, args.target.as_deref())?;
-    let holders = Holders::new(args.aliases.as_deref(), &classifier)?;
+    let holders = super::load_holders(args.aliases.as_deref(), &classifier)?;
     let inputs = if args.inputs.is_empty() { vec![PathBuf::from("-")] } else { args.inputs.clone() };
     let walk = args.walk.walk(match args.input_format {
         crate::records::InputFormat::Jsonl => crate::documents::Looking::Records,
@@ -179,14 +178,14 @@ use std::io::Write as _;
 /// The stance sentences of one article with their holders.
 fn article_line(
     classifier: &Classifier,
-    holders: &Holders,
+    holders: &StanceHolders,
     name: &str,
     text: &str,
     date: Option<String>,
     warning: Option<String>,
 ) -> std::result::Result<ArticleLine, String> {
     let article =
-        article_with_holders(classifier, holders, text, classifier.target()).map_err(|e| e.to_string())?;
+        holders.classify_article(classifier, text, classifier.target()).map_err(|e| e.to_string())?;
     let (held, unattributed) = holders.stance_sentences(&article.stance, &article.attributions);
     let sentences = (held.iter())
         .map(|s| HeldSentence {
@@ -209,7 +208,7 @@ fn jsonl_articles(
     text_field: &str,
     date_field: &str,
     classifier: &Classifier,
-    holders: &Holders,
+    holders: &StanceHolders,
     add: &mut dyn FnMut(ArticleLine),
 ) -> Result<ExitCode> {
     let (mut failed, mut total) = (0, 0);
@@ -255,7 +254,7 @@ fn jsonl_article(
     text_field: &str,
     date_field: &str,
     classifier: &Classifier,
-    holders: &Holders,
+    holders: &StanceHolders,
 ) -> std::result::Result<ArticleLine, String> {
     let record: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let object = record.as_object().ok_or("not a JSON object")?;

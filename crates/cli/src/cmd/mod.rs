@@ -18,7 +18,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use stance_infer::Classifier;
+use stance_holders::{AliasTable, HolderFinder};
+use stance_infer::{Classifier, StanceHolders};
 
 /// The model file, or the compiled-in default model.
 fn load_classifier(path: Option<&Path>) -> Result<Classifier> {
@@ -26,6 +27,18 @@ fn load_classifier(path: Option<&Path>) -> Result<Classifier> {
         Some(path) => Classifier::load(path)?,
         None => Classifier::default_model().context("the compiled-in default model is unusable")?,
     })
+}
+
+/// The holders of `classifier`'s stance sentences, found with the built-in aliases and those of
+/// the `--aliases` file.
+pub(crate) fn load_holders(aliases: Option<&Path>, classifier: &Classifier) -> Result<StanceHolders> {
+    let mut table = AliasTable::builtin();
+    if let Some(path) = aliases {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read alias file {}", path.display()))?;
+        table.extend_from(&path.display().to_string(), &text)?;
+    }
+    Ok(StanceHolders::new(HolderFinder::new(table), classifier))
 }
 
 /// How reports name a model: its path, or the name of the compiled-in default model.

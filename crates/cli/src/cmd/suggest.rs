@@ -134,6 +134,7 @@ fn candidates(pool: &[PathBuf], walk: &Arc<Walk>, columns: &PoolColumns) -> Resu
                 target: None,
                 topic: None,
                 id: Some(columns.sentence.clone()),
+                extra: Vec::new(),
             };
             let table = read_unlabeled(path, None, &table_columns)?;
             for row in table.rows.into_iter().filter(|row| row.label.is_empty()) {

@@ -15,13 +15,12 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Result};
 use clap::ValueEnum;
 use stance_features::split_sentences;
-use stance_infer::{ArticlePrediction, Classifier, Explanation, Score};
+use stance_infer::{ArticlePrediction, Classifier, Explanation, Score, StanceHolders};
 use stance_model::Topicality;
 
 use super::fields::{parse_object, string_value, Fields};
 use super::RecordOptions;
-use crate::attribution::{describe, Holders};
-use crate::cmd::classify::{article_with_holders, Level};
+use crate::cmd::classify::Level;
 use crate::documents::InvalidUtf8;
 use crate::rows::{append_row, ArticleRow, Labels, Row, SentenceRow, TextRow, NO_SENTENCE};
 
@@ -79,7 +78,7 @@ pub struct RecordWriter<'a> {
     /// The keys the rows add ([`added_keys`]).
     added: Vec<String>,
     labels: Labels,
-    holders: Holders,
+    holders: StanceHolders,
 }
 
 impl<'a> RecordWriter<'a> {
@@ -104,7 +103,7 @@ impl<'a> RecordWriter<'a> {
             top_k: options.top_k,
             added,
             labels: Labels::new(classifier.labels()),
-            holders: Holders::new(options.aliases, classifier)?,
+            holders: crate::cmd::load_holders(options.aliases, classifier)?,
         })
     }
 
@@ -189,16 +188,18 @@ impl<'a> RecordWriter<'a> {
                     let holder = attributions[i]
                         .as_ref()
                         .filter(|_| self.holders.is_stance(row.prediction.label, row.prediction.on_topic));
-                    let why = |a: &stance_holders::Attribution| describe(a, &sentences);
+                    let why = |a: &stance_holders::Attribution| a.describe(&sentences);
                     let why = self.explain.map(|_| &why as &dyn Fn(&stance_holders::Attribution) -> String);
                     append_row(out, fields, &Row::Sentence(row.with_holder(holder, why)));
                 }
             }
             Level::Article => {
-                let article = article_with_holders(self.classifier, &self.holders, &text, target)
+                let article = self
+                    .holders
+                    .classify_article(self.classifier, &text, target)
                     .map_err(|e| e.to_string())?;
                 let fields = self.write_fields(out, &fields, None);
-                append_row(out, fields, &Row::Article(article.row()));
+                append_row(out, fields, &Row::Article(ArticleRow::held(&article)));
             }
         }
         Ok(())
