@@ -208,18 +208,7 @@ impl TermIndex {
     /// (about one chance in 2^64 / vocabulary size per lookup) is taken for that term.
     #[inline]
     pub(crate) fn get_key(&self, key: u64) -> Option<u32> {
-        let mask = self.slots.len() - 1;
-        let mut position = key as usize & mask;
-        loop {
-            let slot = self.slots[position];
-            if slot.index == EMPTY {
-                return None;
-            }
-            if slot.hash == key {
-                return Some(slot.index);
-            }
-            position = (position + 1) & mask;
-        }
+        self.probe(key, |slot| slot.hash == key)
     }
 
     /// Feature number of `term`, if it is indexed.
@@ -232,14 +221,20 @@ impl TermIndex {
     #[inline]
     fn get_by(&self, term: &str, key_of: impl Fn(&str) -> u64) -> Option<u32> {
         let hash = key_of(term);
+        self.probe(hash, |slot| self.matches(slot, hash, term))
+    }
+
+    /// The feature number of the first slot of `key`'s probe run that `is_it`, if any.
+    #[inline]
+    fn probe(&self, key: u64, is_it: impl Fn(Slot) -> bool) -> Option<u32> {
         let mask = self.slots.len() - 1;
-        let mut position = hash as usize & mask;
+        let mut position = key as usize & mask;
         loop {
             let slot = self.slots[position];
             if slot.index == EMPTY {
                 return None;
             }
-            if self.matches(slot, hash, term) {
+            if is_it(slot) {
                 return Some(slot.index);
             }
             position = (position + 1) & mask;
