@@ -1,12 +1,14 @@
 //! Shared inputs of the criterion micro-benchmarks in `benches/benches/`.
 //!
-//! The benchmarks run on the committed seed corpus (`data/labeled/peacekeepers.tsv`), so their
-//! numbers are comparable between commits without any downloaded data. Run them with
-//! `cargo bench -p stance-benches`; `make bench-build` only compiles them (as CI does).
+//! The benchmarks run on the committed seed corpus (`data/labeled/peacekeepers.tsv` and the
+//! news articles of `data/corpus/`), so their numbers are comparable between commits without
+//! any downloaded data. Run them with `cargo bench -p stance-benches`; `make bench-build` only
+//! compiles them (as CI does).
 
 use std::path::PathBuf;
 
-use stance_features::{FeatureConfig, NgramRange};
+use stance_features::{FeatureConfig, Featurizer, NgramRange};
+use stance_model::{ModelFile, Weights};
 
 /// Path of the committed labeled sample, resolved from this crate's manifest directory so the
 /// benchmarks work from any current directory.
@@ -40,9 +42,57 @@ pub fn word_config() -> FeatureConfig {
     FeatureConfig::default()
 }
 
-/// Word 1–2-grams plus `char_wb` 2–5-grams: the options of the shipped default model.
+/// Word 1–2-grams plus `char_wb` 2–5-grams (`stance train --char-ngrams 2-5`).
 pub fn word_char_config() -> FeatureConfig {
     FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 5)))
+}
+
+/// The news articles of `data/corpus/` (sorted by name), each repeated `copies` times: real
+/// text for the article-level benchmarks.
+///
+/// # Panics
+///
+/// If the corpus cannot be read.
+pub fn corpus_articles(copies: usize) -> Vec<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/corpus");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "txt"))
+        .collect();
+    paths.sort();
+    let articles: Vec<String> = paths
+        .iter()
+        .map(|path| std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .collect();
+    (0..copies).flat_map(|_| articles.iter().cloned()).collect()
+}
+
+/// The shipped model's labels and training record with a featurizer of `config` fitted on
+/// the seed sentences, fixed pseudo-random weights and no relevance section: a model of the
+/// width a real `stance train` with those options gives, for timing (scoring costs the same
+/// whatever the weights' values; building it needs no solver).
+///
+/// # Panics
+///
+/// If the featurizer does not fit the sample.
+pub fn model_with_features(shipped: &ModelFile, config: &FeatureConfig) -> ModelFile {
+    let features = Featurizer::fit(config, &sample_sentences()).expect("the sample fits");
+    let mut state: u64 = 0x5eed;
+    let mut next = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+    };
+    let coefficients =
+        shipped.labels.iter().map(|_| (0..features.n_features()).map(|_| next()).collect()).collect();
+    let intercepts = shipped.labels.iter().map(|_| next()).collect();
+    ModelFile {
+        features,
+        weights: Weights { coefficients, intercepts },
+        relevance: None,
+        checksum: None,
+        ..shipped.clone()
+    }
 }
 
 #[cfg(test)]

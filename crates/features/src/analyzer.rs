@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::config::{Extractor, FeatureConfig, Language, NgramRange, Stemmer};
-use crate::hash::{term_hash, IntMap};
+use crate::hash::{cue_key, extend_key, stem_key, term_hash, IntMap, CHAR_NGRAM_START, WORD_NGRAM_START};
 use crate::FeatureError;
 
 /// Prefix that marks character n-gram terms. Word tokens never contain `#` (it is not a word
@@ -71,11 +71,18 @@ impl std::fmt::Display for TermKind {
 
 /// Turns text into the terms a [`crate::Featurizer`] counts, as a [`FeatureConfig`] says.
 ///
-/// The term walk allocates nothing per token or per term once its thread has warmed up: it
-/// works in per-thread buffers, slices word n-grams out of one string of stems and character
-/// n-grams out of one padded word, and stems through a bounded per-thread cache (Snowball
-/// stemming is the slowest step, and the cache cannot change a result: a stem depends only on
-/// the token and the language).
+/// There is one term walk (normalise, tokenize, stem, then each extractor) with two kinds of
+/// sink: strings (each term as text, optionally with its surface: training, explanations,
+/// hashed features) and 64-bit term keys (the vocabulary featurizer's scoring path), where a
+/// word n-gram's key is folded from its stems' keys and a character n-gram's from its
+/// characters, so no term's text is ever built (see `crate::hash::term_key`, which gives a
+/// term string's key the same way).
+///
+/// The walk allocates nothing per token or per term once its thread has warmed up: it works
+/// in per-thread buffers, slices word n-grams out of one string of stems and character
+/// n-grams out of one padded word, and stems through a bounded per-thread cache that also
+/// keeps each stem's key (Snowball stemming is the slowest step, and the cache cannot change a
+/// result: a stem depends only on the token and the language).
 pub struct Analyzer {
     config: FeatureConfig,
     stemmer: Option<(Language, rust_stemmers::Stemmer)>,
@@ -106,6 +113,15 @@ struct Scratch {
     stems: String,
     /// Byte range of each stem in `stems`.
     stem_ranges: Vec<(usize, usize)>,
+    /// The key of each stem (`crate::hash::stem_key`).
+    stem_keys: Vec<u64>,
+    /// Whether some stem contains a space (then word n-gram keys are taken from the joined
+    /// text, as `term_key` splits it).
+    spaced_stem: bool,
+    /// The characters of `padded` as key items.
+    codes: Vec<u64>,
+    /// Rolling keys: of the n-gram starting at each position, for the current n.
+    rolling: Vec<u64>,
     /// The term being emitted when it is not a slice of `stems`.
     term: String,
     /// The surface being emitted.
@@ -124,22 +140,24 @@ thread_local! {
 }
 
 /// One thread's stems of one language: by the token's hash, the token followed by its stem in
-/// a shared arena (one map slot and one arena read per lookup, no allocation per entry).
+/// a shared arena and the stem's key (one map slot and one arena read per lookup, no
+/// allocation per entry).
 struct StemCache {
     language: Language,
-    by_hash: IntMap<u64, (usize, u32, u32)>,
+    by_hash: IntMap<u64, (usize, u32, u32, u64)>,
     arena: String,
 }
 
 impl StemCache {
-    fn get(&self, token: &str) -> Option<&str> {
-        let &(start, token_len, stem_len) = self.by_hash.get(&term_hash(token))?;
+    /// The stem of `token` and its key, if cached.
+    fn get(&self, token: &str) -> Option<(&str, u64)> {
+        let &(start, token_len, stem_len, key) = self.by_hash.get(&term_hash(token))?;
         let stem_start = start + token_len as usize;
         (self.arena.as_bytes().get(start..stem_start)? == token.as_bytes())
-            .then(|| &self.arena[stem_start..stem_start + stem_len as usize])
+            .then(|| (&self.arena[stem_start..stem_start + stem_len as usize], key))
     }
 
-    fn insert(&mut self, token: &str, stem: &str) {
+    fn insert(&mut self, token: &str, stem: &str, key: u64) {
         if self.by_hash.len() >= STEM_CACHE_CAPACITY {
             self.by_hash.clear();
             self.arena.clear();
@@ -149,7 +167,7 @@ impl StemCache {
         };
         // A token whose hash another token holds is simply not cached.
         if let std::collections::hash_map::Entry::Vacant(slot) = self.by_hash.entry(term_hash(token)) {
-            slot.insert((self.arena.len(), token_len, stem_len));
+            slot.insert((self.arena.len(), token_len, stem_len, key));
             self.arena.push_str(token);
             self.arena.push_str(stem);
         }
@@ -225,21 +243,26 @@ impl Analyzer {
         }
     }
 
-    /// Appends the stem of every token of `scratch`, each followed by a space, to
-    /// `scratch.stems`, through this thread's stem cache.
+    /// Writes the stem of every token of `scratch`, each followed by a space, to
+    /// `scratch.stems` and its key to `scratch.stem_keys`, through this thread's stem cache.
     fn stem_tokens(&self, scratch: &mut Scratch) {
-        let Scratch { text, tokens, stems, stem_ranges, .. } = scratch;
+        let Scratch { text, tokens, stems, stem_ranges, stem_keys, spaced_stem, .. } = scratch;
         stems.clear();
         stem_ranges.clear();
-        let mut push = |stems: &mut String, stem: &str| {
+        stem_keys.clear();
+        *spaced_stem = false;
+        let mut push = |stems: &mut String, stem: &str, key: u64| {
             let start = stems.len();
             stems.push_str(stem);
             stem_ranges.push((start, stems.len()));
+            stem_keys.push(key);
+            *spaced_stem |= stem.as_bytes().contains(&b' ');
             stems.push(' ');
         };
         let Some((language, stemmer)) = &self.stemmer else {
             for &(start, end) in tokens.iter() {
-                push(stems, &text[start..end]);
+                let token = &text[start..end];
+                push(stems, token, stem_key(token));
             }
             return;
         };
@@ -259,13 +282,14 @@ impl Analyzer {
             let cache = &mut cache[position];
             for &(start, end) in tokens.iter() {
                 let token = &text[start..end];
-                if let Some(stem) = cache.get(token) {
-                    push(stems, stem);
+                if let Some((stem, key)) = cache.get(token) {
+                    push(stems, stem, key);
                     continue;
                 }
                 let stem = stemmer.stem(token);
-                push(stems, &stem);
-                cache.insert(token, &stem);
+                let key = stem_key(&stem);
+                push(stems, &stem, key);
+                cache.insert(token, &stem, key);
             }
         });
     }
@@ -273,7 +297,14 @@ impl Analyzer {
     /// Calls `emit` once for every term occurrence in `text`: word n-grams of stems joined by
     /// a space, then character n-grams (prefixed with [`CHAR_NGRAM_PREFIX`]).
     pub fn for_each_term(&self, text: &str, mut emit: impl FnMut(&str)) {
-        self.walk_terms::<false>(text, |term, _| emit(term));
+        self.walk_terms(text, &mut Strings::<_, false>(|term: &str, _: &str| emit(term)));
+    }
+
+    /// Calls `emit` with the key (`crate::hash::term_key`) of every term occurrence of `text`
+    /// that [`Analyzer::for_each_term`] would emit, in some order, without building the terms:
+    /// the scoring path of a vocabulary featurizer.
+    pub(crate) fn for_each_term_key(&self, text: &str, emit: impl FnMut(u64)) {
+        self.walk_terms(text, &mut Keys(emit));
     }
 
     /// Like [`Analyzer::for_each_term`] (same terms, same order), but also passes the surface
@@ -291,14 +322,12 @@ impl Analyzer {
     /// assert!(pairs.contains(&("reject deploy".to_owned(), "rejects deploying".to_owned())));
     /// ```
     pub fn for_each_term_with_surface(&self, text: &str, emit: impl FnMut(&str, &str)) {
-        self.walk_terms::<true>(text, emit);
+        self.walk_terms(text, &mut Strings::<_, true>(emit));
     }
 
-    /// The one term walk behind both public methods. With `SURFACE == false` the surface of a
-    /// word n-gram is never built (an empty string is passed), so `for_each_term` pays nothing
-    /// for explanations.
+    /// The one term walk behind the public methods and [`Analyzer::for_each_term_key`].
     #[inline(always)]
-    fn walk_terms<const SURFACE: bool>(&self, text: &str, mut emit: impl FnMut(&str, &str)) {
+    fn walk_terms<S: Sink>(&self, text: &str, sink: &mut S) {
         let mut scratch = SCRATCH.take();
         scratch.surface.clear();
         self.normalize_into(text, &mut scratch.text, &mut scratch.folded);
@@ -308,14 +337,15 @@ impl Analyzer {
             .extend(scratch.text.unicode_word_indices().map(|(start, word)| (start, start + word.len())));
         for extractor in &self.config.extractors {
             match extractor {
-                Extractor::WordNgrams(range) => {
-                    self.emit_word_ngrams::<SURFACE>(*range, &mut scratch, &mut emit)
-                }
-                Extractor::CharNgrams(range) => emit_char_ngrams(*range, &mut scratch, &mut emit),
+                Extractor::WordNgrams(range) => self.emit_word_ngrams(*range, &mut scratch, sink),
+                Extractor::CharNgrams(range) => emit_char_ngrams(*range, &mut scratch, sink),
                 Extractor::StanceCues(cues) => {
                     let words: Vec<&str> =
                         scratch.tokens.iter().map(|&(from, to)| &scratch.text[from..to]).collect();
-                    cues.for_each_cue(&words, &mut emit);
+                    cues.for_each_cue(&words, |term, surface| match S::KEYS {
+                        true => sink.key(cue_key(term)),
+                        false => sink.term(term, surface),
+                    });
                 }
             }
         }
@@ -324,24 +354,31 @@ impl Analyzer {
 
     /// Word n-grams of the stems of `scratch.tokens`, shortest first.
     #[inline(always)]
-    fn emit_word_ngrams<const SURFACE: bool>(
-        &self,
-        range: NgramRange,
-        scratch: &mut Scratch,
-        emit: &mut impl FnMut(&str, &str),
-    ) {
+    fn emit_word_ngrams<S: Sink>(&self, range: NgramRange, scratch: &mut Scratch, sink: &mut S) {
         self.stem_tokens(scratch);
         if self.config.normalize.negation {
             mark_negation_in(scratch);
         }
-        let Scratch { text, tokens, stems, stem_ranges, surface, .. } = scratch;
+        let Scratch { text, tokens, stems, stem_ranges, stem_keys, spaced_stem, surface, rolling, .. } =
+            scratch;
+        if S::KEYS && !*spaced_stem {
+            // Keys folded from the stems' keys: the key of the n-gram at `start` extends the
+            // (n-1)-gram's there by one stem.
+            roll_keys(stem_keys, WORD_NGRAM_START, range, rolling, |key| sink.key(key));
+            return;
+        }
         // n-grams longer than the input give nothing; stopping there keeps a model file's
         // huge `max` from looping through every size up to it.
         for n in range.min..=range.max.min(stem_ranges.len()) {
             for start in 0..=stem_ranges.len() - n {
                 // Stems are stored space-separated, so the n-gram is one slice.
                 let term = &stems[stem_ranges[start].0..stem_ranges[start + n - 1].1];
-                if SURFACE {
+                if S::KEYS {
+                    // A stem with a space in it: the key as `term_key` reads the text.
+                    sink.key(crate::hash::term_key(term));
+                    continue;
+                }
+                if S::SURFACE {
                     surface.clear();
                     for (i, &(from, to)) in tokens[start..start + n].iter().enumerate() {
                         if i > 0 {
@@ -350,7 +387,7 @@ impl Analyzer {
                         surface.push_str(&text[from..to]);
                     }
                 }
-                emit(term, surface);
+                sink.term(term, surface);
             }
         }
     }
@@ -373,10 +410,88 @@ impl Analyzer {
     }
 }
 
+/// Where a term walk puts its terms: as strings ([`Strings`]) or as keys ([`Keys`]).
+trait Sink {
+    /// Whether the sink takes term keys ([`Sink::key`]) rather than strings ([`Sink::term`]).
+    const KEYS: bool;
+    /// Whether a string sink wants the surface of word n-grams (otherwise it is never built
+    /// and an empty string is passed, so scoring pays nothing for explanations).
+    const SURFACE: bool;
+    /// A term and its surface (string sinks).
+    fn term(&mut self, term: &str, surface: &str);
+    /// A term's key (key sinks).
+    fn key(&mut self, key: u64);
+}
+
+/// A sink of terms as strings, with their surfaces if `SURFACE`.
+struct Strings<F, const SURFACE: bool>(F);
+
+impl<F: FnMut(&str, &str), const SURFACE: bool> Sink for Strings<F, SURFACE> {
+    const KEYS: bool = false;
+    const SURFACE: bool = SURFACE;
+    #[inline(always)]
+    fn term(&mut self, term: &str, surface: &str) {
+        (self.0)(term, surface)
+    }
+    fn key(&mut self, _: u64) {
+        unreachable!("a string sink is given strings")
+    }
+}
+
+/// A sink of term keys.
+struct Keys<F>(F);
+
+impl<F: FnMut(u64)> Sink for Keys<F> {
+    const KEYS: bool = true;
+    const SURFACE: bool = false;
+    fn term(&mut self, _: &str, _: &str) {
+        unreachable!("a key sink is given keys")
+    }
+    #[inline(always)]
+    fn key(&mut self, key: u64) {
+        (self.0)(key)
+    }
+}
+
+/// Emits the key of every n-gram of `items` whose length is in `range`: the fold with
+/// [`extend_key`] from `start` over the n-gram's items. `rolling` holds, for each start
+/// position, the key of the n-gram of the current length there, so each longer n-gram costs
+/// one step.
+#[inline(always)]
+fn roll_keys(
+    items: &[u64],
+    start: u64,
+    range: NgramRange,
+    rolling: &mut Vec<u64>,
+    mut emit: impl FnMut(u64),
+) {
+    rolling.clear();
+    rolling.resize(items.len(), start);
+    for n in 1..=range.max.min(items.len()) {
+        let keys = &mut rolling[..=items.len() - n];
+        for (key, &item) in keys.iter_mut().zip(&items[n - 1..]) {
+            *key = extend_key(*key, item);
+        }
+        if n >= range.min {
+            keys.iter().for_each(|&key| emit(key));
+        }
+    }
+}
+
 /// Character n-grams of each token of `scratch.tokens`, padded with a space at each end.
 #[inline(always)]
-fn emit_char_ngrams(range: NgramRange, scratch: &mut Scratch, emit: &mut impl FnMut(&str, &str)) {
-    let Scratch { text, tokens, term, padded, bounds, .. } = scratch;
+fn emit_char_ngrams<S: Sink>(range: NgramRange, scratch: &mut Scratch, sink: &mut S) {
+    let Scratch { text, tokens, term, padded, bounds, codes, rolling, .. } = scratch;
+    if S::KEYS {
+        for &(from, to) in tokens.iter() {
+            codes.clear();
+            codes.push(u64::from(' '));
+            codes.extend(text[from..to].chars().map(|c| u64::from(u32::from(c))));
+            codes.push(u64::from(' '));
+            roll_keys(codes, CHAR_NGRAM_START, range, rolling, |key| sink.key(key));
+        }
+        return;
+    }
     for &(from, to) in tokens.iter() {
         let token = &text[from..to];
         padded.clear();
@@ -392,7 +507,7 @@ fn emit_char_ngrams(range: NgramRange, scratch: &mut Scratch, emit: &mut impl Fn
                 term.clear();
                 term.push(CHAR_NGRAM_PREFIX);
                 term.push_str(&padded[bounds[start]..bounds[start + n]]);
-                emit(term, token);
+                sink.term(term, token);
             }
         }
     }
@@ -415,10 +530,13 @@ fn mark_negation_in(scratch: &mut Scratch) {
     crate::normalize::mark_negation(&scratch.text, &mut stems);
     scratch.stems.clear();
     scratch.stem_ranges.clear();
+    scratch.stem_keys.clear();
     for stem in &stems {
         let start = scratch.stems.len();
         scratch.stems.push_str(stem);
         scratch.stem_ranges.push((start, scratch.stems.len()));
+        scratch.stem_keys.push(stem_key(stem));
+        scratch.spaced_stem |= stem.contains(' ');
         scratch.stems.push(' ');
     }
 }
@@ -632,6 +750,86 @@ mod tests {
         });
         assert_eq!(outer, a.terms("Troops deployed"));
         assert!(inner.iter().all(|terms| *terms == a.terms("peacekeepers rejected")));
+    }
+
+    /// The keys of the key walk, sorted, and the keys of the string walk's terms, sorted.
+    fn both_walks(a: &Analyzer, text: &str) -> (Vec<u64>, Vec<u64>) {
+        let mut keys = Vec::new();
+        a.for_each_term_key(text, |key| keys.push(key));
+        keys.sort_unstable();
+        let mut expected: Vec<u64> = a.terms(text).iter().map(|t| crate::hash::term_key(t)).collect();
+        expected.sort_unstable();
+        (keys, expected)
+    }
+
+    #[test]
+    fn term_keys_are_the_keys_of_the_string_walk_s_terms() {
+        let all = |word, char| crate::Extractor::ngrams(Some(word), Some(char));
+        let mut cued = all(NgramRange::new(1, 3), NgramRange::new(2, 5));
+        cued.push(crate::Extractor::StanceCues(crate::StanceCues::default()));
+        let configs = [
+            FeatureConfig::default(),
+            FeatureConfig { extractors: cued.clone(), ..Default::default() },
+            FeatureConfig {
+                extractors: all(NgramRange::new(2, 2), NgramRange::new(3, 3)),
+                stemmer: Stemmer::None,
+                lowercase: false,
+                ..Default::default()
+            },
+            FeatureConfig {
+                extractors: cued,
+                normalize: crate::Normalization { negation: true, numbers: true, ..Default::default() },
+                ..Default::default()
+            },
+            FeatureConfig {
+                extractors: all(NgramRange::new(1, usize::MAX), NgramRange::new(1, 64)),
+                ..Default::default()
+            },
+        ];
+        let texts = [
+            "Lavrov said the deployment of Western peacekeepers is “completely unacceptable”.",
+            "Britain is not ready to send 10,000 troops, nor would it; Zakharova’s warning — naïve?",
+            "ΟΔΟΣ Кремль отверг идею 🙂 İstanbul",
+            "one",
+            "",
+            " -- … ",
+        ];
+        for config in configs {
+            let a = analyzer(config.clone());
+            for text in texts {
+                let (keys, expected) = both_walks(&a, text);
+                assert_eq!(keys, expected, "{config:?} on {text:?}");
+                // Warm cache, same keys.
+                assert_eq!(both_walks(&a, text).0, expected);
+            }
+        }
+    }
+
+    #[test]
+    fn a_stem_with_a_space_keys_word_ngrams_by_their_text() {
+        // Unicode words never contain a space; a token range over one shows the fallback.
+        let a = analyzer(FeatureConfig {
+            stemmer: Stemmer::None,
+            extractors: crate::Extractor::ngrams(Some(NgramRange::new(1, 2)), None),
+            ..Default::default()
+        });
+        let walk = |keys: bool| {
+            let mut scratch =
+                Scratch { text: "a b c".into(), tokens: vec![(0, 3), (4, 5)], ..Default::default() };
+            let mut out = Vec::new();
+            if keys {
+                a.emit_word_ngrams(NgramRange::new(1, 2), &mut scratch, &mut Keys(|key| out.push(key)));
+            } else {
+                let mut strings =
+                    Strings::<_, false>(|term: &str, _: &str| out.push(crate::hash::term_key(term)));
+                a.emit_word_ngrams(NgramRange::new(1, 2), &mut scratch, &mut strings);
+            }
+            assert!(scratch.spaced_stem);
+            out.sort_unstable();
+            out
+        };
+        assert_eq!(walk(true), walk(false));
+        assert_eq!(walk(true).len(), 3);
     }
 
     #[test]

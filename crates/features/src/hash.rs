@@ -1,7 +1,8 @@
-//! Hash-map hashers for the hot paths: string keys hashed once with xxh3, integer keys (which
-//! are hashes or buckets already) spread with one multiplication. Both are much cheaper than the
-//! standard library's SipHash, and neither is exposed to untrusted keys in a way that matters:
-//! a deliberately colliding input only slows its own featurization down.
+//! Hashing for the hot paths: hash-map hashers (string keys hashed once with xxh3, integer keys
+//! that are hashes or buckets already spread with one multiplication; both much cheaper than
+//! the standard library's SipHash, and a deliberately colliding input only slows its own
+//! featurization down), the 64-bit *term keys* the scoring walk computes without building a
+//! term's string ([`term_key`]), and the vocabulary table that finds a term by its key.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -11,6 +12,64 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 #[inline]
 pub(crate) fn term_hash(term: &str) -> u64 {
     xxh3_64(term.as_bytes())
+}
+
+/// Starting states of the three kinds of term key, so that kinds do not share keys by
+/// construction (arbitrary odd constants).
+const WORD_NGRAM_SEED: u64 = 0x243F_6A88_85A3_08D3;
+const CHAR_NGRAM_SEED: u64 = 0x1319_8A2E_0370_7345;
+const CUE_SEED: u64 = 0xA409_3822_299F_31D1;
+
+/// A bijection of 64-bit words that mixes every input bit into every output bit (the
+/// finalizer of MurmurHash3 / SplitMix64).
+#[inline]
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    x ^ (x >> 33)
+}
+
+/// A term key extended by one more item (a stem's key, a character): keys of sequences are
+/// folds of this, so the scoring walk extends an n-gram's key into the (n+1)-gram's in O(1).
+#[inline]
+pub(crate) fn extend_key(key: u64, item: u64) -> u64 {
+    mix(key ^ item)
+}
+
+/// Key of one stem, the item word n-gram keys fold over.
+#[inline]
+pub(crate) fn stem_key(stem: &str) -> u64 {
+    term_hash(stem)
+}
+
+/// The key a word n-gram starts from, before its first stem.
+pub(crate) const WORD_NGRAM_START: u64 = WORD_NGRAM_SEED;
+/// The key a character n-gram starts from, before its first character.
+pub(crate) const CHAR_NGRAM_START: u64 = CHAR_NGRAM_SEED;
+
+/// Key of a stance cue term (the whole string, prefix included).
+#[inline]
+pub(crate) fn cue_key(term: &str) -> u64 {
+    xxh3_64_with_seed(term.as_bytes(), CUE_SEED)
+}
+
+/// The 64-bit key of a term as the analyzer writes it, by its kind: a word n-gram folds the
+/// [`stem_key`] of each space-separated stem with [`extend_key`] from [`WORD_NGRAM_START`]; a
+/// character n-gram folds its characters (after the prefix) from [`CHAR_NGRAM_START`]; a cue
+/// is hashed whole ([`cue_key`]). The scoring walk computes the same keys from stem keys and
+/// characters without building the strings; a test checks the two agree.
+pub(crate) fn term_key(term: &str) -> u64 {
+    match crate::TermKind::of(term) {
+        crate::TermKind::CharNgram => {
+            term.chars().skip(1).fold(CHAR_NGRAM_START, |key, c| extend_key(key, u64::from(u32::from(c))))
+        }
+        crate::TermKind::Cue => cue_key(term),
+        crate::TermKind::WordNgram => {
+            term.split(' ').fold(WORD_NGRAM_START, |key, stem| extend_key(key, stem_key(stem)))
+        }
+    }
 }
 
 /// Hashes `str` keys with xxh3 (`str`'s `Hash` writes the bytes, then one `0xff` byte).
@@ -74,14 +133,17 @@ pub(crate) type StrMap<K, V> = std::collections::HashMap<K, V, StrBuild>;
 pub(crate) type IntMap<K, V> = std::collections::HashMap<K, V, IntBuild>;
 
 /// Terms → feature numbers for a fixed vocabulary: open addressing with linear probing over
-/// slots that hold each term's 64-bit [`term_hash`] and where its text is in one contiguous
-/// arena. A lookup reads a slot or two and, on a hash match, the term's bytes: two cache misses
-/// on a large vocabulary where a `HashMap<String, u32>` costs three or four. Terms that share a
-/// hash sit in neighbouring slots and are told apart by their text, so lookups are exact.
+/// slots that hold each term's 64-bit [`term_key`] and where its text is in one contiguous
+/// arena. A lookup by text ([`TermIndex::get`]) reads a slot or two and, on a key match, the
+/// term's bytes; terms that share a key sit in neighbouring slots and are told apart by their
+/// text, so it is exact. A lookup by key alone ([`TermIndex::get_key`], the scoring path) reads
+/// only slots, and is offered only when no two vocabulary terms share a key
+/// ([`TermIndex::keys_are_distinct`], checked when the table is built).
 #[derive(Debug, Clone)]
 pub(crate) struct TermIndex {
     slots: Vec<Slot>,
     arena: String,
+    keys_distinct: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -98,6 +160,11 @@ const EMPTY: u32 = u32::MAX;
 impl TermIndex {
     /// Indexes `terms[i]` as feature `i`. Errors name a duplicate term or an impossible size.
     pub(crate) fn new(terms: &[String]) -> Result<Self, String> {
+        Self::with_key(terms, term_key)
+    }
+
+    /// [`TermIndex::new`] with another key function (tests force shared keys with it).
+    fn with_key(terms: &[String], key_of: impl Fn(&str) -> u64) -> Result<Self, String> {
         if terms.len() >= EMPTY as usize {
             return Err("vocabulary larger than 2^32 - 1 terms".into());
         }
@@ -106,16 +173,20 @@ impl TermIndex {
         let mut index = TermIndex {
             slots: vec![Slot { hash: 0, start: 0, len: 0, index: EMPTY }; capacity],
             arena: String::with_capacity(terms.iter().map(String::len).sum()),
+            keys_distinct: true,
         };
         let mask = capacity - 1;
         for (i, term) in terms.iter().enumerate() {
             let len =
                 u32::try_from(term.len()).map_err(|_| format!("vocabulary term {i} is longer than 4 GiB"))?;
-            let hash = term_hash(term);
+            let hash = key_of(term);
             let mut position = hash as usize & mask;
             while index.slots[position].index != EMPTY {
                 if index.matches(index.slots[position], hash, term) {
                     return Err(format!("term {term:?} appears twice in the vocabulary"));
+                }
+                if index.slots[position].hash == hash {
+                    index.keys_distinct = false;
                 }
                 position = (position + 1) & mask;
             }
@@ -125,18 +196,45 @@ impl TermIndex {
         Ok(index)
     }
 
+    /// Whether every indexed term has a key of its own, so that [`TermIndex::get_key`] finds
+    /// exactly the term a key was computed from (when the key is a vocabulary term's).
+    pub(crate) fn keys_are_distinct(&self) -> bool {
+        self.keys_distinct
+    }
+
+    /// Feature number of the term whose [`term_key`] is `key`, if one is indexed. Meant for
+    /// tables whose [`TermIndex::keys_are_distinct`]; otherwise it finds one of the terms
+    /// sharing the key. A term outside the vocabulary whose key equals a vocabulary term's
+    /// (about one chance in 2^64 / vocabulary size per lookup) is taken for that term.
+    #[inline]
+    pub(crate) fn get_key(&self, key: u64) -> Option<u32> {
+        self.probe(key, |slot| slot.hash == key)
+    }
+
     /// Feature number of `term`, if it is indexed.
     #[inline]
     pub(crate) fn get(&self, term: &str) -> Option<u32> {
-        let hash = term_hash(term);
+        self.get_by(term, term_key)
+    }
+
+    /// [`TermIndex::get`] in a table built [`TermIndex::with_key`] `key_of`.
+    #[inline]
+    fn get_by(&self, term: &str, key_of: impl Fn(&str) -> u64) -> Option<u32> {
+        let hash = key_of(term);
+        self.probe(hash, |slot| self.matches(slot, hash, term))
+    }
+
+    /// The feature number of the first slot of `key`'s probe run that `is_it`, if any.
+    #[inline]
+    fn probe(&self, key: u64, is_it: impl Fn(Slot) -> bool) -> Option<u32> {
         let mask = self.slots.len() - 1;
-        let mut position = hash as usize & mask;
+        let mut position = key as usize & mask;
         loop {
             let slot = self.slots[position];
             if slot.index == EMPTY {
                 return None;
             }
-            if self.matches(slot, hash, term) {
+            if is_it(slot) {
                 return Some(slot.index);
             }
             position = (position + 1) & mask;
@@ -185,8 +283,44 @@ mod tests {
         }
         assert_eq!(index.get("t5000"), None);
         assert_eq!(index.get("naïv"), None);
+        assert!(index.keys_are_distinct());
+        for (i, term) in terms.iter().enumerate() {
+            assert_eq!(index.get_key(term_key(term)), Some(i as u32), "{term}");
+        }
+        assert_eq!(index.get_key(term_key("t5000")), None);
         assert_eq!(TermIndex::new(&[]).unwrap().get("a"), None);
+        assert_eq!(TermIndex::new(&[]).unwrap().get_key(term_key("a")), None);
         let twice = TermIndex::new(&["a".to_owned(), "b".to_owned(), "a".to_owned()]).unwrap_err();
         assert!(twice.contains("\"a\" appears twice"), "{twice}");
+    }
+
+    #[test]
+    fn shared_keys_are_detected_and_text_lookups_stay_exact() {
+        let terms: Vec<String> = ["ab", "ba", "abc", "#ab"].iter().map(|t| (*t).to_owned()).collect();
+        // Every term under one key, and keys by length (two pairs share).
+        for key_of in [(|_: &str| 7) as fn(&str) -> u64, |t: &str| t.len() as u64] {
+            let index = TermIndex::with_key(&terms, key_of).unwrap();
+            assert!(!index.keys_are_distinct());
+            for (i, term) in terms.iter().enumerate() {
+                assert_eq!(index.get_by(term, key_of), Some(i as u32), "{term}");
+            }
+            assert_eq!(index.get_by("zz", key_of), None);
+        }
+        let distinct = TermIndex::with_key(&terms, |t: &str| term_key(t)).unwrap();
+        assert!(distinct.keys_are_distinct());
+    }
+
+    #[test]
+    fn term_keys_are_folds_by_kind() {
+        let word = extend_key(extend_key(WORD_NGRAM_START, stem_key("reject")), stem_key("deploy"));
+        assert_eq!(term_key("reject deploy"), word);
+        let chars = "ïa ".chars().fold(CHAR_NGRAM_START, |k, c| extend_key(k, u64::from(u32::from(c))));
+        assert_eq!(term_key("#ïa "), chars);
+        assert_eq!(term_key("~commit+target"), cue_key("~commit+target"));
+        // Kinds and orders differ.
+        assert_ne!(term_key("ab"), term_key("#ab"));
+        assert_ne!(term_key("a b"), term_key("b a"));
+        assert_ne!(term_key("#ab"), term_key("#ba"));
+        assert_ne!(term_key(""), term_key("#"));
     }
 }

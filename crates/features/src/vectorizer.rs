@@ -355,13 +355,38 @@ impl Featurizer {
     }
 
     /// Appends the tf-idf row of `text` to `indices` and `values` (`hits` is a work buffer).
+    ///
+    /// A vocabulary whose terms all have distinct 64-bit keys (checked when it is loaded) is
+    /// looked up by key, without building any term's text; otherwise, and with hashing (whose
+    /// buckets are defined on the term's text), by the terms' strings. Both find the same
+    /// features: the order of lookups differs, but the hits are sorted before they count.
     fn push_row(&self, text: &str, hits: &mut Vec<u32>, indices: &mut Vec<u32>, values: &mut Vec<f64>) {
         hits.clear();
+        match &self.lookup {
+            Lookup::Vocabulary(index) if index.keys_are_distinct() => {
+                self.analyzer.for_each_term_key(text, |key| {
+                    if let Some(position) = index.get_key(key) {
+                        hits.push(position);
+                    }
+                })
+            }
+            _ => self.push_hits_by_string(text, hits),
+        }
+        self.push_weights(hits, indices, values);
+    }
+
+    /// The positions of `text`'s terms found by their strings, appended to `hits`.
+    fn push_hits_by_string(&self, text: &str, hits: &mut Vec<u32>) {
         self.analyzer.for_each_term(text, |term| {
             if let Some(position) = self.position(term) {
                 hits.push(position);
             }
         });
+    }
+
+    /// Appends the tf-idf row of the term positions `hits` (in any order; sorted here) to
+    /// `indices` and `values`.
+    fn push_weights(&self, hits: &mut [u32], indices: &mut Vec<u32>, values: &mut Vec<f64>) {
         // Positions sort like feature indices (buckets are stored in increasing order).
         hits.sort_unstable();
         let config = self.config();
@@ -928,6 +953,40 @@ mod tests {
         let mut terms = merged.into_vec();
         terms.sort();
         assert_eq!(terms, [("x".into(), 2), ("y".into(), 3), ("z".into(), 2)]);
+    }
+
+    /// The vector of `text` with every term looked up by its string (the path of vocabularies
+    /// whose keys are not distinct).
+    fn transform_by_strings(f: &Featurizer, text: &str) -> SparseVec {
+        let mut hits = Vec::new();
+        let mut vector = SparseVec::default();
+        f.push_hits_by_string(text, &mut hits);
+        f.push_weights(&mut hits, &mut vector.indices, &mut vector.values);
+        vector
+    }
+
+    #[test]
+    fn lookups_by_key_give_the_vectors_of_lookups_by_string_bit_for_bit() {
+        let docs = varied_documents();
+        let mut cued = FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 5))).extractors;
+        cued.push(crate::Extractor::StanceCues(crate::StanceCues::default()));
+        let configs = [
+            FeatureConfig::default(),
+            FeatureConfig { extractors: cued, ..Default::default() },
+            FeatureConfig { tf: TermFrequency::Raw, norm: Norm::None, ..unigram_config() },
+        ];
+        let unseen = ["Zakharova rejects Western talks naïvely", "", "troops troops troops"];
+        for config in configs {
+            let f = Featurizer::fit(&config, &docs).unwrap();
+            let Lookup::Vocabulary(index) = &f.lookup else { panic!("a vocabulary featurizer") };
+            assert!(index.keys_are_distinct());
+            for text in docs.iter().map(String::as_str).chain(unseen) {
+                let (by_key, by_string) = (f.transform(text), transform_by_strings(&f, text));
+                assert_eq!(by_key.indices, by_string.indices, "{text:?}");
+                let bits = |v: &SparseVec| v.values.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&by_key), bits(&by_string), "{text:?}");
+            }
+        }
     }
 
     #[test]
