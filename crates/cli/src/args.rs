@@ -5,13 +5,15 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
+
+use crate::UsageError;
 use stance_features::{
     FeatureConfig, Hashtags, Idf, Language, NamedValue, NgramRange, Norm, Normalization, Stemmer,
     TermFrequency,
 };
 use stance_train::{
     ClassWeight, Columns, DataError, InputFormat, ReadOptions, SizeDefaults, Solver, StreamParams,
-    TargetSpec, TargetStrategy, TextEncoding, ToleranceScale, TrainParams, STREAM_DEFAULT_BITS,
+    TargetSpec, TargetStrategy, TextEncoding, ToleranceScale, TrainError, TrainParams, STREAM_DEFAULT_BITS,
 };
 
 /// The flag value parser of a library option type: its names (with their help) from the
@@ -296,6 +298,15 @@ pub struct ModelArgs {
         help_heading = "Solver"
     )]
     pub class_weight: ClassWeight,
+    /// NB log-count-ratio scaling (Wang & Manning's NBSVM idea): fit each label one-vs-rest on
+    /// features scaled by how much more often they occur in its rows than in the others; the
+    /// ratios are folded into the stored weights.
+    #[arg(long, help_heading = "Solver")]
+    pub nb_scaling: bool,
+    /// Fit a word n-gram model and a character n-gram model separately and store the average
+    /// of their logits as one model; needs --char-ngrams and --word-ngrams (or --cues).
+    #[arg(long, help_heading = "Solver")]
+    pub blend: bool,
 }
 
 impl ModelArgs {
@@ -323,8 +334,16 @@ impl ModelArgs {
                 SolverArg::Sgd => bail!("--solver sgd streams a file and is only for stance train"),
             },
             class_weight: self.class_weight.clone(),
+            nb_scaling: self.nb_scaling,
+            blend: self.blend,
         };
-        params.clone().check()?;
+        params.clone().check().map_err(|error| match error {
+            // Contradictory flags: a usage error, with the flags' hint.
+            TrainError::BlendNeedsTwoParts(_) | TrainError::BlendNeedsVocabulary => {
+                anyhow::Error::new(error).context(UsageError("--blend".into()))
+            }
+            error => error.into(),
+        })?;
         Ok(params)
     }
 
@@ -335,6 +354,9 @@ impl ModelArgs {
     pub fn stream_params(&self, learning_rate: f64, passes: usize) -> Result<StreamParams> {
         if self.class_weight != ClassWeight::None {
             bail!("--solver sgd does not support --class-weight");
+        }
+        if self.nb_scaling || self.blend {
+            return Err(UsageError("--solver sgd does not support --nb-scaling or --blend".into()).into());
         }
         if self.tolerance_scale != ToleranceScale::Auto {
             bail!("--solver sgd does not support --tolerance-scale (its tolerance is per row)");

@@ -25,6 +25,7 @@ mod cv;
 mod data;
 mod error;
 mod folds;
+mod nb;
 mod priors;
 mod run;
 mod space;
@@ -55,7 +56,7 @@ pub use stream::{
 };
 pub use targets::{TargetSpec, TargetStrategy};
 pub use topic::{row_topics, TopicClass};
-pub use trainer::{ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer};
+pub use trainer::{char_columns, ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer};
 pub use tune::{
     check_metric, tune, Axis, Budget, Candidate, Grid, Metric, SearchSummary, Setting, TuneReport,
     TunedRecord, AXES, EXHAUSTIVE_MAX,
