@@ -107,7 +107,7 @@ fn contradictory_fitting_options_are_usage_errors_before_any_work() {
     let dir = tmp();
     let tiny = fixture("tiny.tsv");
     let cases: &[(&[&str], &str, &str)] = &[
-        (&["train", "--blend"], "no character n-grams", "--char-ngrams"),
+        (&["train", "--blend", "--char-ngrams", "none"], "no character n-grams", "--char-ngrams"),
         (
             &["cv", "--blend", "--word-ngrams", "none", "--char-ngrams", "2-5"],
             "only character n-grams",
@@ -118,7 +118,7 @@ fn contradictory_fitting_options_are_usage_errors_before_any_work() {
             "needs a vocabulary",
             "--hashing-bits",
         ),
-        (&["tune", "--blend"], "no character n-grams", "--char-ngrams"),
+        (&["tune", "--blend", "--char-ngrams", "none"], "no character n-grams", "--char-ngrams"),
         (&["train", "--solver", "sgd", "--nb-scaling"], "does not support --nb-scaling", ""),
     ];
     for (args, message, hint) in cases {

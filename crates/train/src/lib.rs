@@ -46,7 +46,10 @@ pub use data::{
 pub use error::TrainError;
 pub use folds::FoldError;
 pub use priors::{choose_priors, fit_priors, PriorsChoice};
-pub use run::{label_indices, CvSpec, SizeDefaults, Trained, TrainingRun, HELD_OUT_FOLDS, LARGE_DATA_ROWS};
+pub use run::{
+    label_indices, CvSpec, SizeDefaults, Trained, TrainingRun, HELD_OUT_FOLDS, LARGE_DATA_ROWS,
+    SMALL_DATA_ROWS,
+};
 pub use space::{default_space, default_space_for, DataProfile};
 pub use sparse_solver::LbfgsStats;
 /// The report [`cross_validate`] returns (defined in `stance-eval`).

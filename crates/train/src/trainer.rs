@@ -704,12 +704,19 @@ mod tests {
         assert_eq!(a.weights, b.weights);
     }
 
+    /// The rows of a toy set whose label is not `label`.
+    fn without_label(
+        texts: &[&'static str],
+        targets: &[usize],
+        label: usize,
+    ) -> (Vec<&'static str>, Vec<usize>) {
+        texts.iter().zip(targets).filter(|(_, &t)| t != label).map(|(&x, &t)| (x, t)).unzip()
+    }
+
     #[test]
     fn absent_label_is_never_predicted() {
         let (texts, targets) = toy();
-        let keep: Vec<usize> = (0..texts.len()).filter(|&i| targets[i] != 2).collect();
-        let texts: Vec<&str> = keep.iter().map(|&i| texts[i]).collect();
-        let targets: Vec<usize> = keep.iter().map(|&i| targets[i]).collect();
+        let (texts, targets) = without_label(&texts, &targets, 2);
         let fitted = TrainParams::default().check().unwrap().fit(&texts, &targets, &labels()).unwrap();
         assert_eq!(fitted.weights.intercepts[2], ABSENT_LABEL_INTERCEPT);
         assert!(fitted.weights.coefficients[2].iter().all(|&w| w == 0.0));
@@ -966,9 +973,7 @@ mod tests {
     fn nb_scaling_folds_each_binary_fit_into_the_stored_weights() {
         let (texts, targets) = imbalanced();
         // Two labels: the stored model must give the binary model's probabilities exactly.
-        let keep: Vec<usize> = (0..texts.len()).filter(|&i| targets[i] != 2).collect();
-        let texts: Vec<&str> = keep.iter().map(|&i| texts[i]).collect();
-        let targets: Vec<usize> = keep.iter().map(|&i| targets[i]).collect();
+        let (texts, targets) = without_label(&texts, &targets, 2);
         let labels = vec!["neutral".to_string(), "oppose".to_string()];
         let params = TrainParams { alpha: 0.3, nb_scaling: true, ..tight(Solver::Sparse, ClassWeight::None) };
         let fitted = params.clone().check().unwrap().fit(&texts, &targets, &labels).unwrap();
