@@ -1235,7 +1235,7 @@ fn invalid_ngram_range() {
     assert!(out.stderr.contains("--char-ngrams"), "{}", out.stderr);
     let out = train_fails(dir.path(), data, &["--word-ngrams", "one-two"]);
     assert!(out.stderr.contains("--word-ngrams"), "{}", out.stderr);
-    let out = train_fails(dir.path(), data, &["--word-ngrams", "none"]);
+    let out = train_fails(dir.path(), data, &["--word-ngrams", "none", "--char-ngrams", "none"]);
     assert!(out.stderr.contains("no features"), "{}", out.stderr);
     let out = fails(stance().args(["cv", "--data", data, "--word-ngrams", "3-1"]));
     assert!(out.stderr.contains("--word-ngrams"), "{}", out.stderr);

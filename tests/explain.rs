@@ -377,7 +377,7 @@ fn inspect_and_explain_a_freshly_trained_model_without_cv() {
     let fixtures = FIXTURES;
     let model = dir.path().join("tiny.json");
     ok(stance()
-        .args(["train", "--no-cv", "--word-ngrams", "1-1", "--data"])
+        .args(["train", "--no-cv", "--word-ngrams", "1-1", "--char-ngrams", "none", "--data"])
         .arg(format!("{fixtures}/tiny.tsv"))
         .arg("--out")
         .arg(&model));

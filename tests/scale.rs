@@ -45,8 +45,8 @@ fn held_out_asks_for_one_fold_and_stores_it_typed_in_a_format_5_model() {
     let rows = training["rows"].as_u64().unwrap();
     assert_eq!(estimate["n_train"].as_u64().unwrap() + estimate["n_test"].as_u64().unwrap(), rows);
     assert!((0.0..=1.0).contains(&f64_of(&estimate["macro_f1"])), "{estimate}");
-    // The small-data defaults: every term kept, the usual tolerance.
-    assert_eq!(training["options"]["params"]["features"]["min_df"], 1);
+    // The small-data defaults: terms seen once dropped (from 100 rows), the usual tolerance.
+    assert_eq!(training["options"]["params"]["features"]["min_df"], 2);
     assert_eq!(training["options"]["params"]["gradient_tolerance"], 1e-4);
     let card = ok(stance().current_dir(dir.path()).args(["inspect", "--model", "m.json"]));
     assert!(card.stdout.contains("held-out estimate (instead of a cross-validation"), "{}", card.stdout);

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod evaluation;
 mod explain;
+mod fitting;
 mod hardening;
 mod holders;
 mod normalize;

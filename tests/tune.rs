@@ -66,7 +66,7 @@ fn bad_grids_are_rejected_before_any_work() {
         let run = run(stance()
             .args(["tune", "--data"])
             .arg(fixture("tiny.tsv"))
-            .args(["--grid", grid, "--out"])
+            .args(["--char-ngrams", "none", "--grid", grid, "--out"])
             .arg(dir.path().join("m.json")));
         assert_eq!(run.code, 2, "{grid}: {}", run.stderr);
         assert!(run.stderr.contains(expected), "{grid}: {}", run.stderr);

@@ -5,13 +5,15 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
+
+use crate::UsageError;
 use stance_features::{
     FeatureConfig, Hashtags, Idf, Language, NamedValue, NgramRange, Norm, Normalization, Stemmer,
     TermFrequency,
 };
 use stance_train::{
     ClassWeight, Columns, DataError, InputFormat, ReadOptions, SizeDefaults, Solver, StreamParams,
-    TargetSpec, TargetStrategy, TextEncoding, ToleranceScale, TrainParams, STREAM_DEFAULT_BITS,
+    TargetSpec, TargetStrategy, TextEncoding, ToleranceScale, TrainError, TrainParams, STREAM_DEFAULT_BITS,
 };
 
 /// The flag value parser of a library option type: its names (with their help) from the
@@ -214,9 +216,10 @@ pub struct ModelArgs {
     /// Word n-gram range over stems, as MIN-MAX (e.g. 1-2), or "none".
     #[arg(long, default_value = "1-2", value_name = "RANGE", help_heading = "Features")]
     pub word_ngrams: String,
-    /// Character n-gram range within word boundaries, as MIN-MAX (e.g. 2-5), or "none".
-    #[arg(long, default_value = "none", value_name = "RANGE", help_heading = "Features")]
-    pub char_ngrams: String,
+    /// Character n-gram range within word boundaries, as MIN-MAX (e.g. 2-5), or "none"
+    /// [default: 2-5; none above 10,000 rows].
+    #[arg(long, value_name = "RANGE", help_heading = "Features")]
+    pub char_ngrams: Option<String>,
     /// Add stance-cue features: commitment and rejection words (flipped after a negator) and
     /// their conjunction with a target mention; the English lexicons are stored in the model.
     #[arg(long, help_heading = "Features")]
@@ -227,8 +230,7 @@ pub struct ModelArgs {
     /// Keep letter case.
     #[arg(long, help_heading = "Features")]
     pub no_lowercase: bool,
-    /// Keep only terms seen in at least this many training rows [default: 1; 2 above 10,000
-    /// rows].
+    /// Keep only terms seen in at least this many training rows [default: 2].
     #[arg(long, value_name = "N", help_heading = "Features")]
     pub min_df: Option<usize>,
     /// Keep at most this many terms (the most frequent).
@@ -267,15 +269,10 @@ pub struct ModelArgs {
     /// '#' (e.g. SemST, which ends every SemEval-2016 tweet); repeatable.
     #[arg(long, value_name = "TAG", help_heading = "Normalisation")]
     pub strip_tag: Vec<String>,
-    /// L2 regularisation strength (= 1/C of scikit-learn's LogisticRegression).
-    #[arg(
-        long,
-        default_value_t = 1.0,
-        value_name = "ALPHA",
-        allow_negative_numbers = true,
-        help_heading = "Solver"
-    )]
-    pub alpha: f64,
+    /// L2 regularisation strength (= 1/C of scikit-learn's LogisticRegression) [default: 0.3;
+    /// 1 with --solver sgd].
+    #[arg(long, value_name = "ALPHA", allow_negative_numbers = true, help_heading = "Solver")]
+    pub alpha: Option<f64>,
     /// L-BFGS iteration budget.
     #[arg(long, default_value_t = 1000, value_name = "N", help_heading = "Solver")]
     pub max_iterations: u64,
@@ -293,15 +290,18 @@ pub struct ModelArgs {
     pub solver: SolverArg,
     /// Weight of each training row's loss by its label: "none", "balanced"
     /// (rows / (labels · rows of the label), as scikit-learn) or LABEL=W,LABEL=W (unlisted
-    /// labels weigh 1).
-    #[arg(
-        long,
-        default_value = "none",
-        value_name = "WEIGHTS",
-        value_parser = parse_class_weight,
-        help_heading = "Solver"
-    )]
-    pub class_weight: ClassWeight,
+    /// labels weigh 1) [default: balanced; none with --solver sgd].
+    #[arg(long, value_name = "WEIGHTS", value_parser = parse_class_weight, help_heading = "Solver")]
+    pub class_weight: Option<ClassWeight>,
+    /// NB log-count-ratio scaling (Wang & Manning's NBSVM idea): fit each label one-vs-rest on
+    /// features scaled by how much more often they occur in its rows than in the others; the
+    /// ratios are folded into the stored weights.
+    #[arg(long, help_heading = "Solver")]
+    pub nb_scaling: bool,
+    /// Fit a word n-gram model and a character n-gram model separately and store the average
+    /// of their logits as one model; needs --char-ngrams and --word-ngrams (or --cues).
+    #[arg(long, help_heading = "Solver")]
+    pub blend: bool,
 }
 
 impl ModelArgs {
@@ -315,10 +315,10 @@ impl ModelArgs {
     /// [`SizeDefaults::for_rows`].
     pub fn params_for(&self, rows: usize) -> Result<TrainParams> {
         let defaults = SizeDefaults::for_rows(rows);
-        let features = self.features(defaults.min_df, self.hashing_bits)?;
+        let features = self.features(&defaults, self.hashing_bits)?;
         let params = TrainParams {
             features,
-            alpha: self.alpha,
+            alpha: self.alpha.unwrap_or(defaults.alpha),
             max_iterations: self.max_iterations,
             gradient_tolerance: self.tolerance.unwrap_or(defaults.gradient_tolerance),
             tolerance_scale: self.tolerance_scale,
@@ -328,9 +328,17 @@ impl ModelArgs {
                 SolverArg::Sparse => Solver::Sparse,
                 SolverArg::Sgd => bail!("--solver sgd streams a file and is only for stance train"),
             },
-            class_weight: self.class_weight.clone(),
+            class_weight: self.class_weight.clone().unwrap_or(defaults.class_weight),
+            nb_scaling: self.nb_scaling,
+            blend: self.blend,
         };
-        params.clone().check()?;
+        params.clone().check().map_err(|error| match error {
+            // Contradictory flags: a usage error, with the flags' hint.
+            TrainError::BlendNeedsTwoParts(_) | TrainError::BlendNeedsVocabulary => {
+                anyhow::Error::new(error).context(UsageError("--blend".into()))
+            }
+            error => error.into(),
+        })?;
         Ok(params)
     }
 
@@ -339,8 +347,11 @@ impl ModelArgs {
     /// 2^[`STREAM_DEFAULT_BITS`] hashed buckets unless --hashing-bits is given. Options the
     /// streamed solver cannot honour are refused.
     pub fn stream_params(&self, learning_rate: f64, passes: usize) -> Result<StreamParams> {
-        if self.class_weight != ClassWeight::None {
+        if self.class_weight.as_ref().is_some_and(|w| *w != ClassWeight::None) {
             bail!("--solver sgd does not support --class-weight");
+        }
+        if self.nb_scaling || self.blend {
+            return Err(UsageError("--solver sgd does not support --nb-scaling or --blend".into()).into());
         }
         if self.tolerance_scale != ToleranceScale::Auto {
             bail!("--solver sgd does not support --tolerance-scale (its tolerance is per row)");
@@ -348,8 +359,9 @@ impl ModelArgs {
         let defaults = SizeDefaults::for_rows(usize::MAX);
         let bits = self.hashing_bits.unwrap_or(STREAM_DEFAULT_BITS);
         let params = StreamParams {
-            features: self.features(defaults.min_df, Some(bits))?,
-            alpha: self.alpha,
+            features: self.features(&defaults, Some(bits))?,
+            // The streamed objective's alpha was measured at 1 (README, "Training at scale").
+            alpha: self.alpha.unwrap_or(1.0),
             learning_rate,
             passes,
             gradient_tolerance: self.tolerance.unwrap_or(defaults.gradient_tolerance),
@@ -359,8 +371,8 @@ impl ModelArgs {
         Ok(params)
     }
 
-    /// The feature pipeline the flags describe, with `default_min_df` unless --min-df is given.
-    fn features(&self, default_min_df: usize, hashing_bits: Option<u32>) -> Result<FeatureConfig> {
+    /// The feature pipeline the flags describe, with `defaults` for what was not given.
+    fn features(&self, defaults: &SizeDefaults, hashing_bits: Option<u32>) -> Result<FeatureConfig> {
         let features = FeatureConfig {
             normalize: self.normalization().context("--strip-tag")?,
             lowercase: !self.no_lowercase,
@@ -372,12 +384,15 @@ impl ModelArgs {
             tf: self.tf,
             idf: self.idf,
             norm: self.norm,
-            min_df: self.min_df.unwrap_or(default_min_df),
+            min_df: self.min_df.unwrap_or(defaults.min_df),
             max_features: self.max_features,
             hashing: hashing_bits.map(|bits| stance_features::Hashing::new(bits, self.hash_seed)),
             extractors: {
                 let word = parse_range(&self.word_ngrams).context("--word-ngrams")?;
-                let char = parse_range(&self.char_ngrams).context("--char-ngrams")?;
+                let char = match &self.char_ngrams {
+                    Some(range) => parse_range(range).context("--char-ngrams")?,
+                    None => defaults.char_ngrams,
+                };
                 let mut extractors = stance_features::Extractor::ngrams(word, char);
                 if self.cues {
                     extractors.push(stance_features::Extractor::StanceCues(Default::default()));

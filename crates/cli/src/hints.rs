@@ -33,6 +33,10 @@ fn train_hint(error: &TrainError) -> Option<&'static str> {
         TrainError::TooLargeForDense { .. } => {
             Some("--solver sparse (or auto), a higher --min-df or --max-features N")
         }
+        TrainError::BlendNeedsTwoParts(_) => {
+            Some("--blend needs --char-ngrams RANGE and --word-ngrams RANGE (or --cues), or drop --blend")
+        }
+        TrainError::BlendNeedsVocabulary => Some("drop --hashing-bits or --blend"),
         TrainError::Solver(_) => Some("a larger --alpha"),
         TrainError::DegenerateWeights { .. } => Some("a smaller --alpha"),
         _ => None,

@@ -36,6 +36,13 @@ pub enum TrainError {
         /// The line where the difference showed.
         line: usize,
     },
+    /// The word/char blend asked for with features that do not make two parts.
+    #[error("the word/char blend needs character n-grams and word n-grams (or stance cues), but the features have {0}")]
+    BlendNeedsTwoParts(&'static str),
+    /// The word/char blend asked for with feature hashing, whose buckets mix word and
+    /// character terms.
+    #[error("the word/char blend needs a vocabulary: hashed buckets mix word and character n-grams")]
+    BlendNeedsVocabulary,
     /// A hyperparameter is out of range.
     #[error("invalid training parameter: {0}")]
     InvalidParam(String),

@@ -25,6 +25,7 @@ mod cv;
 mod data;
 mod error;
 mod folds;
+mod nb;
 mod priors;
 mod run;
 mod space;
@@ -45,7 +46,10 @@ pub use data::{
 pub use error::TrainError;
 pub use folds::FoldError;
 pub use priors::{choose_priors, fit_priors, PriorsChoice};
-pub use run::{label_indices, CvSpec, SizeDefaults, Trained, TrainingRun, HELD_OUT_FOLDS, LARGE_DATA_ROWS};
+pub use run::{
+    label_indices, CvSpec, SizeDefaults, Trained, TrainingRun, HELD_OUT_FOLDS, LARGE_DATA_ROWS,
+    SMALL_DATA_ROWS,
+};
 pub use space::{default_space, default_space_for, DataProfile};
 pub use sparse_solver::LbfgsStats;
 /// The report [`cross_validate`] returns (defined in `stance-eval`).
@@ -55,7 +59,7 @@ pub use stream::{
 };
 pub use targets::{TargetSpec, TargetStrategy};
 pub use topic::{row_topics, TopicClass};
-pub use trainer::{ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer};
+pub use trainer::{char_columns, ClassWeight, Fitted, Solver, ToleranceScale, TrainParams, Trainer};
 pub use tune::{
     check_metric, tune, Axis, Budget, Candidate, Grid, Metric, SearchSummary, Setting, TuneReport,
     TunedRecord, AXES, EXHAUSTIVE_MAX,

@@ -102,7 +102,14 @@ pub fn default_space(profile: &DataProfile) -> Grid {
 /// needs the run's target column).
 pub fn default_space_for(data: &LabeledData, base: &TrainingRun) -> (Grid, DataProfile) {
     let profile = DataProfile::of(data, base.columns.target.is_some());
-    (default_space(&profile), profile)
+    let mut space = default_space(&profile);
+    if base.params.blend {
+        // A blend needs character n-grams in every candidate.
+        for axis in space.axes.iter_mut().filter(|a| a.name == "char_ngrams") {
+            axis.values.retain(|v| v != "none");
+        }
+    }
+    (space, profile)
 }
 
 #[cfg(test)]

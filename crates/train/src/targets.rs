@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use stance_features::{Featurizer, SparseVec};
 use stance_model::{conjoin, SolverReport, TargetModel, TargetModels, Weights};
 
-use crate::trainer::{Trainer, ABSENT_LABEL_INTERCEPT};
+use crate::trainer::{char_columns, Trainer, ABSENT_LABEL_INTERCEPT};
 use crate::TrainError;
 
 /// How a model uses the stance target of a row.
@@ -277,7 +277,9 @@ fn fit_conjoined<S: AsRef<str> + Sync>(
         .map(|(x, target)| conjoin(x, n_features, targets.binary_search(target).ok()))
         .collect();
     let width = n_features * (1 + targets.len());
-    let (weights, solver) = trainer.fit_vectors(&vectors, width, truth, labels)?;
+    // Every block repeats the shared block's columns, kinds included.
+    let char_columns = trainer.params().blend.then(|| char_columns(&featurizer).repeat(1 + targets.len()));
+    let (weights, solver) = trainer.fit_vectors(&vectors, width, truth, labels, char_columns.as_deref())?;
     Ok(FittedModel {
         featurizer,
         weights,

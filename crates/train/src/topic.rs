@@ -92,8 +92,15 @@ pub(crate) fn fit_relevance(
     let vectors = featurizer.transform_all(&texts);
     let classes: Vec<usize> = rows.iter().map(|&(_, on)| usize::from(on)).collect();
     let labels = vec!["other".to_string(), "on_topic".to_string()];
-    let trainer = TrainParams { class_weight: ClassWeight::Balanced, ..params.clone() }.check()?;
-    let (weights, _) = trainer.fit_vectors(&vectors, featurizer.n_features(), &classes, &labels)?;
+    // The relevance model is a plain balanced fit whatever the stance model's fitting options.
+    let trainer = TrainParams {
+        class_weight: ClassWeight::Balanced,
+        nb_scaling: false,
+        blend: false,
+        ..params.clone()
+    }
+    .check()?;
+    let (weights, _) = trainer.fit_vectors(&vectors, featurizer.n_features(), &classes, &labels, None)?;
     // Two-class softmax: the on-topic logit minus the other logit is the binary logit.
     let coefficients =
         weights.coefficients[1].iter().zip(&weights.coefficients[0]).map(|(on, off)| on - off).collect();

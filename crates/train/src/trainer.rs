@@ -11,9 +11,10 @@ use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
-use stance_features::{FeatureConfig, Featurizer, SparseVec};
+use stance_features::{FeatureConfig, Featurizer, SparseVec, TermKind};
 use stance_model::{SolverReport, Weights};
 
+use crate::nb::{self, ColumnSplit};
 use crate::sparse_solver::{
     minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
 };
@@ -174,6 +175,19 @@ pub struct TrainParams {
     /// Per-class weights of the rows' loss terms.
     #[serde(default, skip_serializing_if = "ClassWeight::is_none")]
     pub class_weight: ClassWeight,
+    /// Fit each label one-vs-rest on features scaled by their NB log-count ratios and fold the
+    /// ratios into the stored weights ([`crate::nb`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nb_scaling: bool,
+    /// Fit one model on the character n-gram columns and one on the others, and store the
+    /// average of their logits as one model ([`crate::nb`]). Needs both kinds of columns and a
+    /// vocabulary (hashed buckets mix the kinds).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub blend: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Default for TrainParams {
@@ -186,6 +200,8 @@ impl Default for TrainParams {
             tolerance_scale: ToleranceScale::Auto,
             solver: Solver::Auto,
             class_weight: ClassWeight::None,
+            nb_scaling: false,
+            blend: false,
         }
     }
 }
@@ -214,6 +230,20 @@ impl TrainParams {
                 return Err(TrainError::InvalidParam(format!(
                     "the class weight of {label:?} must be a positive number, got {weight}"
                 )));
+            }
+        }
+        if self.blend {
+            let features = &self.features;
+            if features.char_ngrams().is_none() {
+                return Err(TrainError::BlendNeedsTwoParts("no character n-grams"));
+            }
+            if features.word_ngrams().is_none()
+                && !features.extractors.iter().any(|e| e.term_kind() == stance_features::TermKind::Cue)
+            {
+                return Err(TrainError::BlendNeedsTwoParts("only character n-grams"));
+            }
+            if features.hashing.is_some() {
+                return Err(TrainError::BlendNeedsVocabulary);
             }
         }
         Ok(Trainer { params: self })
@@ -268,7 +298,9 @@ impl Trainer {
         self.params.class_weight.resolve(labels, targets, &present_labels(targets))?;
         let featurizer = Featurizer::fit(&self.params.features, texts)?;
         let vectors = featurizer.transform_all(texts);
-        let fit = self.fit_model(&vectors, featurizer.n_features(), targets, labels)?;
+        let char_columns = self.params.blend.then(|| char_columns(&featurizer));
+        let fit =
+            self.fit_model(&vectors, featurizer.n_features(), targets, labels, char_columns.as_deref())?;
         Ok(Fitted {
             featurizer,
             weights: fit.weights,
@@ -281,19 +313,112 @@ impl Trainer {
 
     /// Fits the logistic model alone on already featurized `vectors` of width `n_features`
     /// (what [`Trainer::fit`] does after featurizing; conjoined target models call it on
-    /// their augmented vectors). Same rules and errors as [`Trainer::fit`].
+    /// their augmented vectors). `char_columns` marks the character n-gram columns, which a
+    /// blend needs ([`char_columns`]; `None` is an error only for a blend). Same rules and
+    /// errors as [`Trainer::fit`].
     pub fn fit_vectors(
         &self,
         vectors: &[SparseVec],
         n_features: usize,
         targets: &[usize],
         labels: &[String],
+        char_columns: Option<&[bool]>,
     ) -> Result<(Weights, SolverReport), TrainError> {
-        let fit = self.fit_model(vectors, n_features, targets, labels)?;
+        let fit = self.fit_model(vectors, n_features, targets, labels, char_columns)?;
         Ok((fit.weights, fit.solver))
     }
 
+    /// The blend's two fits (when asked for), each by [`Trainer::fit_scaled`].
     fn fit_model(
+        &self,
+        vectors: &[SparseVec],
+        n_features: usize,
+        targets: &[usize],
+        labels: &[String],
+        char_columns: Option<&[bool]>,
+    ) -> Result<ModelFit, TrainError> {
+        if !self.params.blend {
+            return self.fit_scaled(vectors, n_features, targets, labels);
+        }
+        let in_char = char_columns.filter(|c| c.len() == n_features).ok_or_else(|| {
+            TrainError::InvalidParam(
+                "the word/char blend needs to know which columns are character n-grams".into(),
+            )
+        })?;
+        let split = ColumnSplit::new(in_char);
+        let mut weights = zero_weights(labels.len(), n_features, 0.0);
+        let mut parts = Vec::with_capacity(2);
+        for part in 0..2 {
+            let projected: Vec<SparseVec> = vectors.iter().map(|v| split.project(v, part)).collect();
+            let fit = self.fit_scaled(&projected, split.width(part), targets, labels)?;
+            for (label, coefficients) in fit.weights.coefficients.iter().enumerate() {
+                split.add_into(&mut weights.coefficients[label], part, coefficients, 0.5);
+                weights.intercepts[label] += 0.5 * fit.weights.intercepts[label];
+            }
+            parts.push(fit);
+        }
+        Ok(ModelFit::combined("word/char blend", weights, parts))
+    }
+
+    /// One multinomial fit, or with NB scaling one binary fit per present label on its
+    /// scaled rows, folded into label-major weights.
+    fn fit_scaled(
+        &self,
+        vectors: &[SparseVec],
+        n_features: usize,
+        targets: &[usize],
+        labels: &[String],
+    ) -> Result<ModelFit, TrainError> {
+        if !self.params.nb_scaling {
+            return self.fit_linear(vectors, n_features, targets, labels);
+        }
+        check_classes(targets, labels)?;
+        let present = present_labels(targets);
+        let class_weights = self.params.class_weight.resolve(labels, targets, &present)?;
+        let mut weights = zero_weights(labels.len(), n_features, ABSENT_LABEL_INTERCEPT);
+        let binary_labels = vec![REST.to_owned(), LABEL.to_owned()];
+        let mut parts = Vec::with_capacity(present.len());
+        for (c, &label) in present.iter().enumerate() {
+            let positive: Vec<bool> = targets.iter().map(|&t| t == label).collect();
+            let ratios = nb::log_count_ratios(vectors, &positive, n_features, nb::NB_SMOOTHING);
+            let scaled: Vec<SparseVec> = vectors.iter().map(|v| nb::scale(v, &ratios)).collect();
+            let binary: Vec<usize> = positive.iter().map(|&p| usize::from(p)).collect();
+            let class_weight = match &self.params.class_weight {
+                ClassWeight::None => ClassWeight::None,
+                ClassWeight::Balanced => ClassWeight::Balanced,
+                // The rest weighs what its rows weigh on average.
+                ClassWeight::Explicit(_) => {
+                    let rest: Vec<f64> = targets
+                        .iter()
+                        .filter(|&&t| t != label)
+                        .map(|t| class_weights[present.binary_search(t).expect("targets are present")])
+                        .collect();
+                    let rest_weight = rest.iter().sum::<f64>() / rest.len() as f64;
+                    ClassWeight::Explicit(BTreeMap::from([
+                        (REST.to_owned(), rest_weight),
+                        (LABEL.to_owned(), class_weights[c]),
+                    ]))
+                }
+            };
+            let binary_trainer = Trainer {
+                params: TrainParams { class_weight, nb_scaling: false, blend: false, ..self.params.clone() },
+            };
+            let fit = binary_trainer.fit_linear(&scaled, n_features, &binary, &binary_labels)?;
+            // A two-label softmax fit has opposite weights (its gradients are opposite), so
+            // half the difference is the label's logit and two labels reproduce the binary
+            // model's probabilities exactly.
+            let [rest_w, label_w] = [&fit.weights.coefficients[0], &fit.weights.coefficients[1]];
+            let mut coefficients: Vec<f64> = label_w.iter().zip(rest_w).map(|(a, b)| (a - b) / 2.0).collect();
+            nb::fold_ratios(&mut coefficients, &ratios);
+            weights.coefficients[label] = coefficients;
+            weights.intercepts[label] = (fit.weights.intercepts[1] - fit.weights.intercepts[0]) / 2.0;
+            parts.push(fit);
+        }
+        Ok(ModelFit::combined("one-vs-rest on NB-scaled features", weights, parts))
+    }
+
+    /// One multinomial logistic fit of the rows as they are.
+    fn fit_linear(
         &self,
         vectors: &[SparseVec],
         n_features: usize,
@@ -409,6 +534,45 @@ struct ModelFit {
     solver: SolverReport,
     lbfgs: Option<LbfgsStats>,
     gradient_tolerance: f64,
+}
+
+impl ModelFit {
+    /// One model made of several fits (`how` names the combination): the report has their
+    /// solvers, the sum of their objectives, the norm of their joined gradients, and is
+    /// converged when every fit converged.
+    fn combined(how: &str, weights: Weights, parts: Vec<ModelFit>) -> ModelFit {
+        let mut names: Vec<&str> = Vec::new();
+        for part in &parts {
+            if !names.contains(&part.solver.solver.as_str()) {
+                names.push(&part.solver.solver);
+            }
+        }
+        let solver = SolverReport {
+            solver: format!("{}, {how}", names.join(" + ")),
+            objective: parts.iter().map(|p| p.solver.objective).sum(),
+            gradient_norm: parts.iter().map(|p| p.solver.gradient_norm.powi(2)).sum::<f64>().sqrt(),
+            converged: parts.iter().all(|p| p.solver.converged),
+        };
+        let gradient_tolerance = parts.iter().map(|p| p.gradient_tolerance).fold(0.0, f64::max);
+        ModelFit { weights, solver, lbfgs: None, gradient_tolerance }
+    }
+}
+
+/// Label names of the binary problems of NB scaling (internal; never stored).
+const REST: &str = "rest";
+const LABEL: &str = "label";
+
+/// `labels` rows of zero coefficients over `n_features`, every intercept `intercept`.
+fn zero_weights(labels: usize, n_features: usize, intercept: f64) -> Weights {
+    Weights { coefficients: vec![vec![0.0; n_features]; labels], intercepts: vec![intercept; labels] }
+}
+
+/// Which of `featurizer`'s columns are character n-grams (all `false` with hashing, whose
+/// buckets have no kind), as [`Trainer::fit_vectors`] takes them for a blend.
+pub fn char_columns(featurizer: &Featurizer) -> Vec<bool> {
+    (0..featurizer.n_features())
+        .map(|i| featurizer.term(i).is_some_and(|t| TermKind::of(t) == TermKind::CharNgram))
+        .collect()
 }
 
 /// The distinct labels of `targets`, sorted.
@@ -540,12 +704,19 @@ mod tests {
         assert_eq!(a.weights, b.weights);
     }
 
+    /// The rows of a toy set whose label is not `label`.
+    fn without_label(
+        texts: &[&'static str],
+        targets: &[usize],
+        label: usize,
+    ) -> (Vec<&'static str>, Vec<usize>) {
+        texts.iter().zip(targets).filter(|(_, &t)| t != label).map(|(&x, &t)| (x, t)).unzip()
+    }
+
     #[test]
     fn absent_label_is_never_predicted() {
         let (texts, targets) = toy();
-        let keep: Vec<usize> = (0..texts.len()).filter(|&i| targets[i] != 2).collect();
-        let texts: Vec<&str> = keep.iter().map(|&i| texts[i]).collect();
-        let targets: Vec<usize> = keep.iter().map(|&i| targets[i]).collect();
+        let (texts, targets) = without_label(&texts, &targets, 2);
         let fitted = TrainParams::default().check().unwrap().fit(&texts, &targets, &labels()).unwrap();
         assert_eq!(fitted.weights.intercepts[2], ABSENT_LABEL_INTERCEPT);
         assert!(fitted.weights.coefficients[2].iter().all(|&w| w == 0.0));
@@ -787,5 +958,95 @@ mod tests {
         let explicit = fit(Solver::Dense, Mean, ClassWeight::Explicit(map));
         assert!((explicit.gradient_tolerance - 1.6e-3).abs() < 1e-15, "{}", explicit.gradient_tolerance);
         assert_eq!(explicit.solver.solver, DENSE_WEIGHTED_NAME);
+    }
+
+    fn logits(weights: &Weights, x: &SparseVec) -> Vec<f64> {
+        weights
+            .coefficients
+            .iter()
+            .zip(&weights.intercepts)
+            .map(|(w, b)| b + x.indices.iter().zip(&x.values).map(|(&i, v)| w[i as usize] * v).sum::<f64>())
+            .collect()
+    }
+
+    #[test]
+    fn nb_scaling_folds_each_binary_fit_into_the_stored_weights() {
+        let (texts, targets) = imbalanced();
+        // Two labels: the stored model must give the binary model's probabilities exactly.
+        let (texts, targets) = without_label(&texts, &targets, 2);
+        let labels = vec!["neutral".to_string(), "oppose".to_string()];
+        let params = TrainParams { alpha: 0.3, nb_scaling: true, ..tight(Solver::Sparse, ClassWeight::None) };
+        let fitted = params.clone().check().unwrap().fit(&texts, &targets, &labels).unwrap();
+        assert!(fitted.solver.converged && fitted.solver.solver.contains("NB-scaled"), "{:?}", fitted.solver);
+        // The binary fit by hand: oppose (1) against the rest, on features scaled by its ratios.
+        let positive: Vec<bool> = targets.iter().map(|&t| t == 1).collect();
+        let n = fitted.featurizer.n_features();
+        let ratios = nb::log_count_ratios(&fitted.vectors, &positive, n, nb::NB_SMOOTHING);
+        let scaled: Vec<SparseVec> = fitted.vectors.iter().map(|v| nb::scale(v, &ratios)).collect();
+        let plain = TrainParams { nb_scaling: false, ..params }.check().unwrap();
+        let (binary, _) = plain.fit_vectors(&scaled, n, &targets, &labels, None).unwrap();
+        let mut differs = false;
+        for (x, x_scaled) in fitted.vectors.iter().zip(&scaled) {
+            let stored = logits(&fitted.weights, x);
+            let by_hand = logits(&binary, x_scaled);
+            // P(oppose) = sigmoid(difference of logits) in both.
+            let (a, b) = (stored[1] - stored[0], by_hand[1] - by_hand[0]);
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+            // Without the ratios the same weights would score differently.
+            differs |= (logits(&binary, x)[1] - logits(&binary, x)[0] - b).abs() > 1e-3;
+        }
+        assert!(differs);
+        // Three labels: one binary fit per label, each label's row its own.
+        let (texts, targets) = imbalanced();
+        let params = TrainParams { nb_scaling: true, ..tight(Solver::Dense, ClassWeight::Balanced) };
+        let fitted = fit_with(&texts, &targets, params);
+        assert_eq!(predictions(&fitted), targets);
+    }
+
+    #[test]
+    fn blend_stores_the_average_of_the_word_and_char_models() {
+        let (texts, targets) = imbalanced();
+        let features =
+            FeatureConfig::default().with_char_ngrams(Some(stance_features::NgramRange::new(2, 4)));
+        let params = TrainParams { features, blend: true, ..tight(Solver::Sparse, ClassWeight::Balanced) };
+        let fitted = fit_with(&texts, &targets, params.clone());
+        assert!(fitted.solver.solver.ends_with("word/char blend"), "{:?}", fitted.solver);
+        let kinds = char_columns(&fitted.featurizer);
+        assert!(kinds.contains(&true) && kinds.contains(&false));
+        let split = ColumnSplit::new(&kinds);
+        let plain = TrainParams { blend: false, ..params }.check().unwrap();
+        let part = |p: usize| {
+            let rows: Vec<SparseVec> = fitted.vectors.iter().map(|v| split.project(v, p)).collect();
+            let (w, _) = plain.fit_vectors(&rows, split.width(p), &targets, &labels(), None).unwrap();
+            (rows, w)
+        };
+        let ((word_rows, word), (char_rows, chars)) = (part(0), part(1));
+        for i in 0..texts.len() {
+            let stored = logits(&fitted.weights, &fitted.vectors[i]);
+            let (a, b) = (logits(&word, &word_rows[i]), logits(&chars, &char_rows[i]));
+            for label in 0..3 {
+                assert!((stored[label] - (a[label] + b[label]) / 2.0).abs() < 1e-9);
+            }
+        }
+    }
+
+    #[test]
+    fn blend_needs_both_kinds_of_columns_and_a_vocabulary() {
+        let words_only = TrainParams { blend: true, ..Default::default() };
+        assert!(matches!(words_only.check(), Err(TrainError::BlendNeedsTwoParts(_))));
+        let chars_only = FeatureConfig::default()
+            .with_word_ngrams(None)
+            .with_char_ngrams(Some(stance_features::NgramRange::new(2, 5)));
+        let params = TrainParams { features: chars_only.clone(), blend: true, ..Default::default() };
+        assert!(matches!(params.check(), Err(TrainError::BlendNeedsTwoParts(_))));
+        let both = chars_only.with_word_ngrams(Some(stance_features::NgramRange::new(1, 1)));
+        let hashed = FeatureConfig { hashing: Some(stance_features::Hashing::new(12, 0)), ..both.clone() };
+        let params = TrainParams { features: hashed, blend: true, ..Default::default() };
+        assert!(matches!(params.check(), Err(TrainError::BlendNeedsVocabulary)));
+        assert!(TrainParams { features: both, blend: true, ..Default::default() }.check().is_ok());
+        // The options are recorded only when on, so other models keep their bytes.
+        let json = serde_json::to_value(TrainParams { nb_scaling: true, ..Default::default() }).unwrap();
+        assert_eq!(json["nb_scaling"], true);
+        assert!(json.get("blend").is_none());
     }
 }

@@ -81,6 +81,8 @@ pub const AXES: &[(&str, &str)] = &[
     ),
     ("hashtags", "hashtag handling: keep, split or strip"),
     ("class_weight", "row weights by label: none or balanced"),
+    ("nb_scaling", "NB log-count-ratio feature scaling: on or off"),
+    ("blend", "separately fitted word and character models, averaged: on or off (needs both)"),
     ("hashing_bits", "feature hashing with 2^BITS buckets, or none for a vocabulary"),
     ("target_strategy", "pooled, per-target, per-target+fallback or conjoined (needs a target column)"),
 ];
@@ -184,6 +186,15 @@ fn configure(base: &TrainingRun, settings: &[Setting]) -> Result<TrainingRun, Tr
     Ok(run)
 }
 
+/// `on`/`true`/`yes` or `off`/`false`/`no`.
+fn on_off(value: &str) -> Option<bool> {
+    match value {
+        "on" | "true" | "yes" => Some(true),
+        "off" | "false" | "no" => Some(false),
+        _ => None,
+    }
+}
+
 /// Sets one hyperparameter of `run`.
 fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainError> {
     let invalid = |why: &str| TrainError::InvalidParam(format!("grid value {name}={value}: {why}"));
@@ -219,10 +230,10 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
             features.tf = value.parse().map_err(|e: stance_features::UnknownValue| invalid(&e.to_string()))?
         }
         "stem" => {
-            features.stemmer = match value {
-                "on" | "true" | "yes" => Stemmer::Snowball { language: stance_features::Language::English },
-                "off" | "false" | "no" => Stemmer::None,
-                _ => return Err(invalid("expected on or off")),
+            features.stemmer = match on_off(value) {
+                Some(true) => Stemmer::Snowball { language: stance_features::Language::English },
+                Some(false) => Stemmer::None,
+                None => return Err(invalid("expected on or off")),
             }
         }
         "normalize" => {
@@ -256,6 +267,8 @@ fn apply(run: &mut TrainingRun, name: &str, value: &str) -> Result<(), TrainErro
                 _ => return Err(invalid("expected none or balanced")),
             }
         }
+        "nb_scaling" => run.params.nb_scaling = on_off(value).ok_or_else(|| invalid("expected on or off"))?,
+        "blend" => run.params.blend = on_off(value).ok_or_else(|| invalid("expected on or off"))?,
         "hashing_bits" => {
             features.hashing = if value.eq_ignore_ascii_case("none") {
                 None

@@ -26,7 +26,8 @@ use crate::{progress, UsageError};
     Grid axes (NAME=V1,V2,…; repeat --grid for more axes):\n\
     alpha, c (= 1/alpha), word_ngrams, char_ngrams, min_df, max_features, tf, stem,\n\
     normalize (none, all, or e.g. urls+mentions+negation), hashtags (keep, split, strip),\n\
-    class_weight (none, balanced), hashing_bits (e.g. 18, or none),\n\
+    class_weight (none, balanced), nb_scaling (off, on), blend (off, on; needs char n-grams),\n\
+    hashing_bits (e.g. 18, or none),\n\
     target_strategy (pooled, per-target, per-target+fallback, conjoined; needs --target-col).\n\
     The results go to MODEL.tune.json and MODEL.tune.md beside --out (or --results PREFIX);\n\
     the Markdown table is also printed.")]
