@@ -25,7 +25,7 @@ use stance_holders::{Attribution, HolderFinder};
 use stance_infer::{ArticleHolders, InferError, SentencePrediction, StanceHolders, DEFAULT_MODEL_NAME};
 use stance_model::{ModelError as LibModelError, ModelFile};
 use stance_train::{
-    CalibrationSpec, ClassWeight, Columns, CvSpec, LabeledData, LabeledRow, Solver, TargetSpec,
+    CalibrationSpec, ClassWeight, Columns, CvSpec, LabeledData, LabeledRow, SizeDefaults, Solver, TargetSpec,
     TargetStrategy, TrainParams, TrainingRun,
 };
 
@@ -622,9 +622,9 @@ fn ngram_range(
 #[pyo3(signature = (
     texts, labels, *, groups = None, targets = None, topics = None, target_strategy = "pooled",
     pooled_fallback = false, cv = None, seed = 42, neutral_label = None, calibrate = false,
-    alpha = 1.0, word_ngrams = None, char_ngrams = None, min_df = 1, max_features = None,
-    stem = true, lowercase = true, class_weight = None, max_iterations = 1000, tolerance = 1e-4,
-    solver = "auto"
+    alpha = None, word_ngrams = None, char_ngrams = None, min_df = None, max_features = None,
+    stem = true, lowercase = true, class_weight = None, max_iterations = 1000, tolerance = None,
+    solver = "auto", nb_scaling = false, blend = false
 ))]
 #[allow(clippy::too_many_arguments)]
 fn train(
@@ -640,19 +640,23 @@ fn train(
     seed: u64,
     neutral_label: Option<String>,
     calibrate: bool,
-    alpha: f64,
+    alpha: Option<f64>,
     word_ngrams: Option<&Bound<'_, PyAny>>,
     char_ngrams: Option<&Bound<'_, PyAny>>,
-    min_df: usize,
+    min_df: Option<usize>,
     max_features: Option<usize>,
     stem: bool,
     lowercase: bool,
     class_weight: Option<&Bound<'_, PyAny>>,
     max_iterations: u64,
-    tolerance: f64,
+    tolerance: Option<f64>,
     solver: &str,
+    nb_scaling: bool,
+    blend: bool,
 ) -> PyResult<Classifier> {
     let (texts, labels) = labeled_texts(texts, labels)?;
+    // What is not given takes `stance train`'s default for this many rows.
+    let defaults = SizeDefaults::for_rows(texts.len());
     let groups = optional_strings(groups, "groups", texts.len())?;
     let targets = optional_strings(targets, "targets", texts.len())?;
     let topics = optional_strings(topics, "topics", texts.len())?;
@@ -661,9 +665,12 @@ fn train(
         stemmer: if stem { Stemmer::Snowball { language: Language::English } } else { Stemmer::None },
         extractors: stance_features::Extractor::ngrams(
             ngram_range(word_ngrams, "word_ngrams", "1-2")?,
-            ngram_range(char_ngrams, "char_ngrams", "none")?,
+            match char_ngrams {
+                Some(range) => ngram_range(Some(range), "char_ngrams", "none")?,
+                None => defaults.char_ngrams,
+            },
         ),
-        min_df,
+        min_df: min_df.unwrap_or(defaults.min_df),
         max_features,
         ..FeatureConfig::default()
     };
@@ -674,11 +681,16 @@ fn train(
     }
     let params = TrainParams {
         features,
-        alpha,
+        alpha: alpha.unwrap_or(defaults.alpha),
         max_iterations,
-        gradient_tolerance: tolerance,
+        gradient_tolerance: tolerance.unwrap_or(defaults.gradient_tolerance),
         solver: named::<Solver>(solver, "solver")?,
-        class_weight: parse_class_weight(class_weight)?,
+        class_weight: match class_weight {
+            Some(weight) => parse_class_weight(Some(weight))?,
+            None => defaults.class_weight,
+        },
+        nb_scaling,
+        blend,
         ..TrainParams::default()
     };
     let strategy = named::<TargetStrategy>(target_strategy, "target_strategy")?;

@@ -28,11 +28,17 @@ def train(texts, labels, **options):
     none by default), ``seed``, ``neutral_label``, ``calibrate``, ``alpha``, ``word_ngrams``
     and ``char_ngrams`` ("1-2", (1, 2) or None), ``min_df``, ``max_features``, ``stem``,
     ``lowercase``, ``class_weight`` (None, "balanced" or a dict), ``max_iterations``,
-    ``tolerance`` and ``solver``. The defaults are the CLI's, and the same data and options
-    give the model ``stance train --no-cv`` gives. Warnings of training (duplicate rows, a
-    solver that did not converge) are ``UserWarning``s.
+    ``tolerance``, ``solver``, ``nb_scaling`` and ``blend``. The defaults are the CLI's
+    (``alpha``, ``char_ngrams``, ``min_df``, ``class_weight`` and ``tolerance`` depend on the
+    number of rows, as ``stance train``'s do; an option given as ``"auto"`` takes that default
+    too), and the same data and options give the model ``stance train --no-cv`` gives.
+    Warnings of training (duplicate rows, a solver that did not converge) are ``UserWarning``s.
     """
-    for key in ("word_ngrams", "char_ngrams"):
+    for key in ("alpha", "char_ngrams", "min_df", "class_weight", "tolerance"):
+        if isinstance(options.get(key), str) and options[key] == "auto":
+            del options[key]
+    # An explicit None means "none" (no char n-grams, no class weights), not the default.
+    for key in ("word_ngrams", "char_ngrams", "class_weight"):
         if key in options and options[key] is None:
             options[key] = "none"
     return _native.train(texts, labels, **options)

@@ -32,24 +32,28 @@ def _texts(X):
 class StanceClassifier(ClassifierMixin, BaseEstimator):
     """Multinomial logistic regression on stance's tf-idf features.
 
-    Parameters are those of ``stance train`` (``alpha`` = 1/C of LogisticRegression).
+    Parameters are those of ``stance train`` (``alpha`` = 1/C of LogisticRegression); ``"auto"``
+    takes ``stance train``'s default for the data's size (alpha 0.3, char 2–5-grams up to 10,000
+    rows, min-df 2 from 100 rows), and ``class_weight`` is balanced unless set (None: no weights).
     ``classes_`` are the distinct labels of ``y`` (sorted, of any type); ``predict_proba``'s
     columns follow them.
     """
 
     def __init__(
         self,
-        alpha=1.0,
+        alpha="auto",
         word_ngrams="1-2",
-        char_ngrams=None,
-        min_df=1,
+        char_ngrams="auto",
+        min_df="auto",
         max_features=None,
         stem=True,
         lowercase=True,
-        class_weight=None,
+        class_weight="balanced",
         max_iterations=1000,
-        tolerance=1e-4,
+        tolerance="auto",
         solver="auto",
+        nb_scaling=False,
+        blend=False,
     ):
         self.alpha = alpha
         self.word_ngrams = word_ngrams
@@ -62,6 +66,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.max_iterations = max_iterations
         self.tolerance = tolerance
         self.solver = solver
+        self.nb_scaling = nb_scaling
+        self.blend = blend
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -101,6 +107,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             max_iterations=self.max_iterations,
             tolerance=self.tolerance,
             solver=self.solver,
+            nb_scaling=self.nb_scaling,
+            blend=self.blend,
         )
         # Model label order → classes_ order.
         position = {name: i for i, name in enumerate(self.classifier_.labels)}

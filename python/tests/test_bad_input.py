@@ -104,7 +104,7 @@ def test_bad_arguments_are_value_errors(clf):
     with pytest.raises(ValueError, match="word_ngrams"):
         stance.train(["a b", "c d"], ["x", "y"], word_ngrams="2-1")
     with pytest.raises(ValueError, match="both None"):
-        stance.train(["a b", "c d"], ["x", "y"], word_ngrams=None)
+        stance.train(["a b", "c d"], ["x", "y"], word_ngrams=None, char_ngrams=None)
     with pytest.raises(ValueError, match="cannot make 5 folds"):
         stance.train(["a b", "c d", "e f"], ["x", "y", "x"], cv=5)
     with pytest.raises(TypeError, match="unexpected keyword argument"):

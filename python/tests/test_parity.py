@@ -94,18 +94,26 @@ def test_explain_is_the_object_of_explain_format_json():
 
 def test_train_gives_the_model_stance_train_gives(tmp_path):
     rows = labeled_rows()
-    out = tmp_path / "cli.json"
-    cli("train", "--data", str(LABELED), "--no-cv", "--alpha", "0.1", "--min-df", "2",
-        "--class-weight", "balanced", "--out", str(out))
-    model = stance.train([r["text"] for r in rows], [r["label"] for r in rows],
-                         alpha=0.1, min_df=2, class_weight="balanced")
-    mine, theirs = json.loads(model.to_json()), json.loads(out.read_text())
-    # Where the data came from differs (the file and its bytes); everything learned is equal.
-    for m in (mine, theirs):
-        m.pop("checksum")
-        for key in ("data_file", "data_sha256"):
-            m["training"].pop(key)
-    assert mine == theirs
+    texts, labels = [r["text"] for r in rows], [r["label"] for r in rows]
+    cases = [
+        ([], {}),  # the defaults, which depend on the number of rows, on both sides
+        (["--alpha", "0.1", "--min-df", "2", "--class-weight", "balanced"],
+         dict(alpha=0.1, min_df=2, class_weight="balanced")),
+        (["--class-weight", "none", "--char-ngrams", "none"], dict(class_weight=None, char_ngrams=None)),
+        (["--blend"], dict(blend=True, alpha="auto")),
+        (["--nb-scaling", "--char-ngrams", "none"], dict(nb_scaling=True, char_ngrams=None)),
+    ]
+    for flags, options in cases:
+        out = tmp_path / "cli.json"
+        cli("train", "--data", str(LABELED), "--no-cv", *flags, "--force", "--out", str(out))
+        model = stance.train(texts, labels, **options)
+        mine, theirs = json.loads(model.to_json()), json.loads(out.read_text())
+        # Where the data came from differs (the file and its bytes); everything learned is equal.
+        for m in (mine, theirs):
+            m.pop("checksum")
+            for key in ("data_file", "data_sha256"):
+                m["training"].pop(key)
+        assert mine == theirs, flags
     saved = tmp_path / "py.json"
     model.save(saved)
     texts = [p.read_text(encoding="utf-8") for p in corpus_files()]
