@@ -26,6 +26,7 @@ mod data;
 mod error;
 mod folds;
 mod priors;
+mod rows;
 mod run;
 mod space;
 mod sparse_solver;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use stance_features::{FeatureConfig, Featurizer, SparseVec};
 use stance_model::{SolverReport, Weights};
 
+use crate::rows::RowBlocks;
 use crate::sparse_solver::{
     minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
 };
@@ -241,8 +242,6 @@ pub struct Fitted {
     /// The bound the solver used on the Euclidean norm of the summed objective's gradient:
     /// the gradient tolerance, times the total row weight when the tolerance is per row.
     pub gradient_tolerance: f64,
-    /// Sparse training vectors (kept so callers need not featurize twice).
-    pub vectors: Vec<SparseVec>,
 }
 
 impl Trainer {
@@ -267,15 +266,14 @@ impl Trainer {
         check_classes(targets, labels)?;
         self.params.class_weight.resolve(labels, targets, &present_labels(targets))?;
         let featurizer = Featurizer::fit(&self.params.features, texts)?;
-        let vectors = featurizer.transform_all(texts);
-        let fit = self.fit_model(&vectors, featurizer.n_features(), targets, labels)?;
+        let rows = RowBlocks::featurize(&featurizer, texts);
+        let fit = self.fit_model(&rows, featurizer.n_features(), targets, labels)?;
         Ok(Fitted {
             featurizer,
             weights: fit.weights,
             solver: fit.solver,
             lbfgs: fit.lbfgs,
             gradient_tolerance: fit.gradient_tolerance,
-            vectors,
         })
     }
 
@@ -293,30 +291,32 @@ impl Trainer {
         Ok((fit.weights, fit.solver))
     }
 
-    fn fit_model(
+    /// Whether `rows` rows of `n_features` features go to the dense solver; an error when the
+    /// dense solver is asked for and the dense matrix would be too large.
+    fn uses_dense(&self, rows: usize, n_features: usize) -> Result<bool, TrainError> {
+        let bytes = rows.saturating_mul(n_features).saturating_mul(8);
+        Ok(match self.params.solver {
+            Solver::Auto => bytes <= AUTO_DENSE_MAX_BYTES,
+            Solver::Dense if bytes > MAX_DENSE_BYTES => {
+                return Err(TrainError::TooLargeForDense { rows, features: n_features, bytes });
+            }
+            Solver::Dense => true,
+            Solver::Sparse => false,
+        })
+    }
+
+    fn fit_model<R: SparseRows + ?Sized>(
         &self,
-        vectors: &[SparseVec],
+        vectors: &R,
         n_features: usize,
         targets: &[usize],
         labels: &[String],
     ) -> Result<ModelFit, TrainError> {
-        assert_eq!(vectors.len(), targets.len(), "one target per vector");
+        assert_eq!(vectors.n_rows(), targets.len(), "one target per vector");
         check_classes(targets, labels)?;
         let present = present_labels(targets);
         let class_weights = self.params.class_weight.resolve(labels, targets, &present)?;
-        let bytes = vectors.len().saturating_mul(n_features).saturating_mul(8);
-        let dense = match self.params.solver {
-            Solver::Auto => bytes <= AUTO_DENSE_MAX_BYTES,
-            Solver::Dense if bytes > MAX_DENSE_BYTES => {
-                return Err(TrainError::TooLargeForDense {
-                    rows: vectors.len(),
-                    features: n_features,
-                    bytes,
-                });
-            }
-            Solver::Dense => true,
-            Solver::Sparse => false,
-        };
+        let dense = self.uses_dense(vectors.n_rows(), n_features)?;
         let classes: Vec<usize> =
             targets.iter().map(|t| present.binary_search(t).expect("targets are present")).collect();
         let unweighted = class_weights.iter().all(|&w| w == 1.0);
@@ -373,9 +373,9 @@ impl Trainer {
 
     /// linfa-logistic's fit, returning parameters in the flat `(features + 1) × classes`
     /// layout of [`crate::sparse_solver`].
-    fn fit_linfa(
+    fn fit_linfa<R: SparseRows + ?Sized>(
         &self,
-        vectors: &[SparseVec],
+        vectors: &R,
         n_features: usize,
         targets: &[usize],
         n_classes: usize,
@@ -431,11 +431,12 @@ fn check_classes(targets: &[usize], labels: &[String]) -> Result<(), TrainError>
     Ok(())
 }
 
-fn dense_matrix(vectors: &[SparseVec], n_features: usize) -> Array2<f64> {
-    let mut x = Array2::<f64>::zeros((vectors.len(), n_features));
-    for (row, vector) in vectors.iter().enumerate() {
-        for (feature, value) in vector.iter() {
-            x[[row, feature]] = value;
+fn dense_matrix<R: SparseRows + ?Sized>(vectors: &R, n_features: usize) -> Array2<f64> {
+    let mut x = Array2::<f64>::zeros((vectors.n_rows(), n_features));
+    for row in 0..vectors.n_rows() {
+        let (indices, values) = vectors.row(row);
+        for (&feature, &value) in indices.iter().zip(values) {
+            x[[row, feature as usize]] = value;
         }
     }
     x
@@ -571,8 +572,14 @@ mod tests {
         assert!(fitted.solver.gradient_norm < 1e-6, "{:?}", fitted.solver);
         let mut moved = fitted.weights.clone();
         moved.intercepts[0] += 0.5;
-        let (objective, norm) =
-            objective_and_gradient_norm(&fitted.vectors[..], &targets, &moved, &[0, 1, 2], 1.0, &[1.0; 3]);
+        let (objective, norm) = objective_and_gradient_norm(
+            &vectors(&fitted, &texts)[..],
+            &targets,
+            &moved,
+            &[0, 1, 2],
+            1.0,
+            &[1.0; 3],
+        );
         assert!(objective > fitted.solver.objective);
         assert!(norm > 0.1);
     }
@@ -599,10 +606,19 @@ mod tests {
         flat(a).iter().zip(flat(b)).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
     }
 
-    fn predictions(fitted: &Fitted) -> Vec<usize> {
+    /// The rows of `texts` as `fitted`'s featurizer makes them.
+    fn vectors(fitted: &Fitted, texts: &[&str]) -> Vec<SparseVec> {
+        fitted.featurizer.transform_all(texts)
+    }
+
+    /// The labels `fitted` gives `texts`.
+    fn predictions(fitted: &Fitted, texts: &[&str]) -> Vec<usize> {
         let model =
             LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts).unwrap();
-        fitted.vectors.iter().map(|v| stance_model::argmax(&model.probabilities(v)).unwrap()).collect()
+        vectors(fitted, texts)
+            .iter()
+            .map(|v| stance_model::argmax(&model.probabilities(v)).unwrap())
+            .collect()
     }
 
     /// An imbalanced toy set: six "neutral" rows, two "oppose", two "support".
@@ -640,7 +656,7 @@ mod tests {
             let delta = max_abs_difference(&dense.weights, &sparse.weights);
             assert!(delta < 1e-4, "{class_weight:?}: max |Δw| = {delta}");
             assert!(sparse.solver.objective <= dense.solver.objective + 1e-9, "{class_weight:?}");
-            assert_eq!(predictions(&dense), predictions(&sparse), "{class_weight:?}");
+            assert_eq!(predictions(&dense, &texts), predictions(&sparse, &texts), "{class_weight:?}");
         }
     }
 
@@ -653,7 +669,7 @@ mod tests {
         // Balanced weights: 10 / (3 · 6), 10 / (3 · 2), 10 / (3 · 2).
         let label_weights = [10.0 / 18.0, 10.0 / 6.0, 10.0 / 6.0];
         let (objective, norm) = objective_and_gradient_norm(
-            &balanced.vectors[..],
+            &vectors(&balanced, &texts)[..],
             &targets,
             &balanced.weights,
             &[0, 1, 2],
@@ -663,7 +679,7 @@ mod tests {
         assert_eq!((objective, norm), (balanced.solver.objective, balanced.solver.gradient_norm));
         // The unweighted optimum is not the weighted one.
         let (_, norm) = objective_and_gradient_norm(
-            &plain.vectors[..],
+            &vectors(&plain, &texts)[..],
             &targets,
             &plain.weights,
             &[0, 1, 2],
@@ -679,7 +695,7 @@ mod tests {
         // their rows weigh more.
         let (texts, targets) = imbalanced();
         let recall = |fitted: &Fitted, label: usize| {
-            let predicted = predictions(fitted);
+            let predicted = predictions(fitted, &texts);
             let hits = targets.iter().zip(&predicted).filter(|(&t, &p)| t == label && p == label).count();
             hits as f64 / targets.iter().filter(|&&t| t == label).count() as f64
         };
@@ -717,7 +733,7 @@ mod tests {
             let delta = max_abs_difference(&dense.weights, &sparse.weights);
             assert!(delta < 1e-4, "{class_weight:?}: max |Δw| = {delta}");
             assert!(sparse.solver.objective <= dense.solver.objective + 1e-6);
-            assert_eq!(predictions(&dense), predictions(&sparse));
+            assert_eq!(predictions(&dense, &texts), predictions(&sparse, &texts));
         }
     }
 
