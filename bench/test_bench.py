@@ -66,6 +66,25 @@ class FlagsTest(unittest.TestCase):
         self.assertEqual(bench.missing_flags(args, available), ["--input-format"])
 
 
+class MillionGoalTest(unittest.TestCase):
+    @staticmethod
+    def result(system_id: str, train_s: float, macro_f1: float) -> dict:
+        ok = {"status": "ok", "seconds": train_s, "peak_rss_mb": 100.0, "stderr_tail": ""}
+        return {"id": system_id, "train": ok, "predict": ok, "macro_f1": macro_f1}
+
+    def test_the_1m_row_compares_with_fasttext_at_1m(self):
+        million = {"stance-default": self.result("stance-default", 30.0, 0.87), "fasttext": self.result("fasttext", 20.0, 0.82)}
+        row = [g for g in bench.goals([], None, None, million, 200_000) if g[0].startswith("1M rows")][0]
+        self.assertIn("1.50× fastText's 20.0 s", row[1])
+        self.assertIn("macro-F1 0.8700", row[1])
+        self.assertEqual(row[3], "**NOT met**")
+        million["fasttext"]["train"]["seconds"] = 40.0
+        row = [g for g in bench.goals([], None, None, million, 200_000) if g[0].startswith("1M rows")][0]
+        self.assertEqual(row[3], "met")
+        row = [g for g in bench.goals([], None, None, None, 200_000) if g[0].startswith("1M rows")][0]
+        self.assertIn("BENCH_MILLION=1", row[1])
+
+
 class AnalyzerTest(unittest.TestCase):
     def test_terms_follow_stance(self):
         analyzer = compare_sklearn.StanceAnalyzer((1, 2), (2, 3), stem=True)

@@ -176,17 +176,26 @@ fn sgd_refuses_what_it_cannot_honour_and_bad_rows_leave_no_model() {
         .args(["--solver", "sgd", "--out", "m.json"]));
     assert!(csv.stderr.contains("csv files cannot be streamed"), "{}", csv.stderr);
 
+    // A file that turns bad after 30,000 good rows: the error names the line, no model is written.
+    let late_bad_row = |name: &str, contents: String, line: usize| {
+        std::fs::write(dir.path().join(name), contents).unwrap();
+        let late = run(stance()
+            .current_dir(dir.path())
+            .args(["train", "--data", name, "--solver", "sgd", "--out", "m.json"]));
+        assert_eq!(late.code, 1, "{}", late.stderr);
+        assert!(late.stderr.contains(&format!("{name}:{line}:")), "{}", late.stderr);
+        assert!(!dir.path().join("m.json").exists());
+    };
     let mut tsv = String::from("text\tlabel\n");
+    let mut jsonl = String::new();
     for i in 0..30_000 {
-        let _ =
-            writeln!(tsv, "row {i} {} troops\t{}", ["backs", "rejects"][i % 2], ["support", "oppose"][i % 2]);
+        let (word, label) = [("backs", "support"), ("rejects", "oppose")][i % 2];
+        let _ = writeln!(tsv, "row {i} {word} troops\t{label}");
+        let _ = writeln!(jsonl, r#"{{"text": "row {i} {word} troops", "label": "{label}"}}"#);
     }
     tsv.push_str("a row\twith\tthree fields\n");
-    std::fs::write(dir.path().join("late.tsv"), tsv).unwrap();
-    let late = run(stance()
-        .current_dir(dir.path())
-        .args(["train", "--data", "late.tsv", "--solver", "sgd", "--out", "m.json"]));
-    assert_eq!(late.code, 1, "{}", late.stderr);
-    assert!(late.stderr.contains("late.tsv:30002:"), "{}", late.stderr);
-    assert!(!dir.path().join("m.json").exists());
+    late_bad_row("late.tsv", tsv, 30_002);
+    // A record cut short, as a truncated download ends.
+    jsonl.push_str("{\"text\": \"a row\", \"lab\n");
+    late_bad_row("late.jsonl", jsonl, 30_001);
 }

@@ -153,13 +153,14 @@ fn main() {
     let model =
         stance_model::LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts)
             .expect("model");
-    let correct = fitted
-        .vectors
+    // Featurized again after the fit: the trainer keeps no copy of its rows.
+    let vectors = fitted.featurizer.transform_all(&texts);
+    let correct = vectors
         .iter()
         .zip(&targets)
         .filter(|(v, &t)| stance_model::argmax(&model.probabilities(v)) == Some(t))
         .count();
-    let nnz: usize = fitted.vectors.iter().map(|v| v.nnz()).sum();
+    let nnz: usize = vectors.iter().map(|v| v.nnz()).sum();
     println!(
         "rows {rows}  features {}  nnz {nnz}  solver {:?}  tolerance {tolerance:e}  alpha {alpha}",
         fitted.featurizer.n_features(),

@@ -27,6 +27,7 @@ mod error;
 mod folds;
 mod nb;
 mod priors;
+mod rows;
 mod run;
 mod space;
 mod sparse_solver;

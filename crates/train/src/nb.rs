@@ -15,6 +15,8 @@
 
 use stance_features::SparseVec;
 
+use crate::sparse_solver::SparseRows;
+
 /// Additive smoothing of the feature counts (Wang & Manning's α = 1).
 pub(crate) const NB_SMOOTHING: f64 = 1.0;
 
@@ -23,18 +25,19 @@ pub(crate) const NB_SMOOTHING: f64 = 1.0;
 /// positive (other) rows in which feature `f` is non-zero (binarised counts, as in NBSVM).
 /// A feature no training row has gets `ln(‖α + q‖₁ / ‖α + p‖₁)`, which multiplies a weight that
 /// L2 keeps at zero.
-pub(crate) fn log_count_ratios(
-    vectors: &[SparseVec],
+pub(crate) fn log_count_ratios<R: SparseRows + ?Sized>(
+    vectors: &R,
     positive: &[bool],
     n_features: usize,
     smoothing: f64,
 ) -> Vec<f64> {
-    assert_eq!(vectors.len(), positive.len(), "one mark per row");
+    assert_eq!(vectors.n_rows(), positive.len(), "one mark per row");
     let mut p = vec![smoothing; n_features];
     let mut q = vec![smoothing; n_features];
-    for (vector, &is_positive) in vectors.iter().zip(positive) {
+    for (row, &is_positive) in positive.iter().enumerate() {
         let counts = if is_positive { &mut p } else { &mut q };
-        for (&index, &value) in vector.indices.iter().zip(&vector.values) {
+        let (indices, values) = vectors.row(row);
+        for (&index, &value) in indices.iter().zip(values) {
             if value != 0.0 {
                 counts[index as usize] += 1.0;
             }
@@ -44,11 +47,11 @@ pub(crate) fn log_count_ratios(
     p.iter().zip(&q).map(|(p, q)| ((p / p_total) / (q / q_total)).ln()).collect()
 }
 
-/// `vector` with every value multiplied by its feature's ratio.
-pub(crate) fn scale(vector: &SparseVec, ratios: &[f64]) -> SparseVec {
+/// A row (its feature indices and values) with every value multiplied by its feature's ratio.
+pub(crate) fn scale((indices, values): (&[u32], &[f64]), ratios: &[f64]) -> SparseVec {
     SparseVec {
-        indices: vector.indices.clone(),
-        values: vector.indices.iter().zip(&vector.values).map(|(&i, v)| v * ratios[i as usize]).collect(),
+        indices: indices.to_vec(),
+        values: indices.iter().zip(values).map(|(&i, v)| v * ratios[i as usize]).collect(),
     }
 }
 
@@ -91,10 +94,10 @@ impl ColumnSplit {
         self.parts[part].len()
     }
 
-    /// The entries of `vector` in `part`, renumbered within it.
-    pub(crate) fn project(&self, vector: &SparseVec, part: usize) -> SparseVec {
+    /// The entries of a row (its feature indices and values) in `part`, renumbered within it.
+    pub(crate) fn project(&self, (indices, values): (&[u32], &[f64]), part: usize) -> SparseVec {
         let mut out = SparseVec { indices: Vec::new(), values: Vec::new() };
-        for (&index, &value) in vector.indices.iter().zip(&vector.values) {
+        for (&index, &value) in indices.iter().zip(values) {
             let (p, within) = self.place[index as usize];
             if usize::from(p) == part {
                 out.indices.push(within);
@@ -123,6 +126,10 @@ mod tests {
         }
     }
 
+    fn row(x: &SparseVec) -> (&[u32], &[f64]) {
+        (&x.indices, &x.values)
+    }
+
     fn dot(w: &[f64], x: &SparseVec) -> f64 {
         x.indices.iter().zip(&x.values).map(|(&i, v)| w[i as usize] * v).sum()
     }
@@ -132,7 +139,7 @@ mod tests {
         // Feature 0 in both positive rows, feature 1 in the one negative row, feature 2 in all
         // three (with different values: counts are binarised), feature 3 in none.
         let rows = [vec(&[(0, 0.5), (2, 0.1)]), vec(&[(0, 0.2), (2, 0.9)]), vec(&[(1, 1.0), (2, 0.3)])];
-        let r = log_count_ratios(&rows, &[true, true, false], 4, 1.0);
+        let r = log_count_ratios(rows.as_slice(), &[true, true, false], 4, 1.0);
         // p = [3, 1, 3, 1] (sum 8), q = [1, 2, 2, 1] (sum 6).
         let expected = |p: f64, q: f64| ((p / 8.0) / (q / 6.0)).ln();
         let want = [expected(3.0, 1.0), expected(1.0, 2.0), expected(3.0, 2.0), expected(1.0, 1.0)];
@@ -141,7 +148,7 @@ mod tests {
         }
         assert!(r[0] > 0.0 && r[1] < 0.0, "a feature of the class scores up, one of the rest down");
         // Swapping the classes negates every ratio.
-        let swapped = log_count_ratios(&rows, &[false, false, true], 4, 1.0);
+        let swapped = log_count_ratios(rows.as_slice(), &[false, false, true], 4, 1.0);
         for (a, b) in r.iter().zip(&swapped) {
             assert!((a + b).abs() < 1e-12);
         }
@@ -154,7 +161,7 @@ mod tests {
         let mut folded = fitted;
         fold_ratios(&mut folded, &ratios);
         for x in [vec(&[(0, 0.3), (1, 0.5), (4, 0.8)]), vec(&[(2, 1.0), (3, 0.2)]), vec(&[])] {
-            let scaled = scale(&x, &ratios);
+            let scaled = scale(row(&x), &ratios);
             assert_eq!(scaled.indices, x.indices);
             assert!((dot(&folded, &x) - dot(&fitted, &scaled)).abs() < 1e-12);
         }
@@ -165,14 +172,14 @@ mod tests {
         let split = ColumnSplit::new(&[false, true, true, false, true]);
         assert_eq!((split.width(0), split.width(1)), (2, 3));
         let x = vec(&[(0, 0.1), (1, 0.2), (3, 0.4), (4, 0.5)]);
-        assert_eq!(split.project(&x, 0), vec(&[(0, 0.1), (1, 0.4)]));
-        assert_eq!(split.project(&x, 1), vec(&[(0, 0.2), (2, 0.5)]));
+        assert_eq!(split.project(row(&x), 0), vec(&[(0, 0.1), (1, 0.4)]));
+        assert_eq!(split.project(row(&x), 1), vec(&[(0, 0.2), (2, 0.5)]));
         // The average of the two part models is one model over all columns.
         let (a, b) = ([2.0, -1.0], [0.5, 4.0, -3.0]);
         let mut full = vec![0.0; 5];
         split.add_into(&mut full, 0, &a, 0.5);
         split.add_into(&mut full, 1, &b, 0.5);
-        let average = (dot(&a, &split.project(&x, 0)) + dot(&b, &split.project(&x, 1))) / 2.0;
+        let average = (dot(&a, &split.project(row(&x), 0)) + dot(&b, &split.project(row(&x), 1))) / 2.0;
         assert!((dot(&full, &x) - average).abs() < 1e-12);
     }
 }

@@ -17,13 +17,16 @@
 //! every iteration cost more than the arithmetic.
 //!
 //! Everything runs on rayon but no result depends on the number of threads. The sparse
-//! gradient is computed in two passes: each row's residuals (probabilities minus one-hot,
-//! times the class weight) are computed independently into a `rows × classes` buffer, then
-//! `Xᵀ·R` is accumulated feature by feature from a column-major copy of the data built once,
-//! each feature summing its rows in row order. Reductions (losses, intercepts, dot products)
-//! are summed in fixed chunks whose partial sums are added in chunk order. Memory is the data,
-//! its column-major copy (12 bytes per non-zero) and `rows × classes` floats; nothing is
-//! rows × features and there are no per-thread gradient buffers.
+//! gradient is computed in two passes over the rows as stored (row-major; no copy of the data):
+//! each row's residuals (probabilities minus one-hot, times the class weight) are computed
+//! independently into a `rows × classes` buffer, then `Xᵀ·R` is accumulated by a second pass
+//! in which each task owns a range of features (ranges of about equal non-zeros, fixed when the
+//! objective is built) and walks every row, taking the row's entries in its range. Every
+//! feature therefore sums its rows in row order, however many tasks there are: the same bits
+//! as a column-major pass, without its 12 bytes per non-zero. Reductions (losses, intercepts,
+//! penalties, dot products) are summed in fixed chunks whose partial sums are added in chunk
+//! order. Memory is the data, `rows × classes` floats and the parameter-sized vectors of
+//! L-BFGS; nothing is rows × features and there are no per-thread gradient buffers.
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -58,8 +61,13 @@ const CHUNK: usize = 1 << 14;
 /// Rows per chunk of the residual pass and of the row reductions.
 const ROW_CHUNK: usize = 1 << 10;
 
-/// Features per task of the `Xᵀ·R` pass.
+/// Features per chunk of the penalty's reduction.
 const FEATURE_CHUNK: usize = 1 << 10;
+
+/// Feature ranges of about equal non-zeros the `Xᵀ·R` pass may be split into: each range is
+/// one task, which walks every row once, so the pass runs in `min(threads, RANGES)` tasks of
+/// whole groups of ranges. The result does not depend on the split.
+const RANGES: usize = 64;
 
 /// L-BFGS history length, as in linfa-logistic.
 const LBFGS_MEMORY: usize = 10;
@@ -81,42 +89,30 @@ pub(crate) trait Objective: Sync {
     fn evaluate(&self, params: &[f64], gradient: &mut [f64]) -> f64;
 }
 
-/// The data in column-major order: for feature `f`, the rows containing it (increasing) and
-/// their values are `rows[starts[f]..starts[f + 1]]` and `values[..]` alike.
-struct Columns {
-    starts: Vec<usize>,
-    rows: Vec<u32>,
-    values: Vec<f64>,
-}
-
-impl Columns {
-    /// Transposes `data` by counting sort; rows stay in increasing order within a column.
-    fn new<R: SparseRows + ?Sized>(data: &R, n_features: usize) -> Self {
-        assert!(data.n_rows() <= u32::MAX as usize, "row indices fit in u32");
-        let mut starts = vec![0usize; n_features + 1];
-        for i in 0..data.n_rows() {
-            for &f in data.row(i).0 {
-                starts[f as usize + 1] += 1;
-            }
+/// Boundaries of [`RANGES`] feature ranges of about equal non-zeros in `data`: range `j` is
+/// `splits[j]..splits[j + 1]`, `splits[0] = 0` and `splits[RANGES] = n_features`.
+fn feature_splits<R: SparseRows + ?Sized>(data: &R, n_features: usize) -> Vec<usize> {
+    let mut counts = vec![0u32; n_features];
+    let mut nnz = 0usize;
+    for i in 0..data.n_rows() {
+        let indices = data.row(i).0;
+        nnz += indices.len();
+        for &f in indices {
+            counts[f as usize] = counts[f as usize].saturating_add(1);
         }
-        for f in 0..n_features {
-            starts[f + 1] += starts[f];
-        }
-        let nnz = starts[n_features];
-        let mut next = starts[..n_features].to_vec();
-        let mut rows = vec![0u32; nnz];
-        let mut values = vec![0.0; nnz];
-        for i in 0..data.n_rows() {
-            let (indices, row_values) = data.row(i);
-            for (&f, &v) in indices.iter().zip(row_values) {
-                let slot = &mut next[f as usize];
-                rows[*slot] = i as u32;
-                values[*slot] = v;
-                *slot += 1;
-            }
-        }
-        Self { starts, rows, values }
     }
+    let mut splits = Vec::with_capacity(RANGES + 1);
+    splits.push(0);
+    let mut seen = 0usize;
+    for (f, &count) in counts.iter().enumerate() {
+        // Feature `f` starts range `j` once the features before it hold j/RANGES of the non-zeros.
+        while splits.len() < RANGES && seen * RANGES >= splits.len() * nnz.max(1) {
+            splits.push(f);
+        }
+        seen += count as usize;
+    }
+    splits.resize(RANGES + 1, n_features);
+    splits
 }
 
 /// Per-evaluation buffers of the sparse objective, reused across evaluations.
@@ -133,7 +129,7 @@ pub(crate) struct SparseObjective<'a, R: SparseRows + ?Sized> {
     class_weights: &'a [f64],
     n_features: usize,
     alpha: f64,
-    columns: Columns,
+    splits: Vec<usize>,
     scratch: Mutex<Scratch>,
 }
 
@@ -149,8 +145,8 @@ impl<'a, R: SparseRows + ?Sized> SparseObjective<'a, R> {
     ) -> Self {
         assert_eq!(rows.n_rows(), targets.len(), "one target per row");
         assert!(targets.iter().all(|&t| t < class_weights.len()), "targets index the classes");
-        let columns = Columns::new(rows, n_features);
-        Self { rows, targets, class_weights, n_features, alpha, columns, scratch: Mutex::default() }
+        let splits = feature_splits(rows, n_features);
+        Self { rows, targets, class_weights, n_features, alpha, splits, scratch: Mutex::default() }
     }
 
     fn n_classes(&self) -> usize {
@@ -183,6 +179,44 @@ impl<'a, R: SparseRows + ?Sized> SparseObjective<'a, R> {
         }
         weight * (sum.ln() - target_score)
     }
+
+    /// `out ← Xᵀ·R` (`out` is `features × classes`, row-major; `residuals` is `rows ×
+    /// classes`) in `tasks` tasks, each owning whole ranges of [`feature_splits`] and walking
+    /// every row for its entries there. Each feature sums its rows in row order, so the bits
+    /// do not depend on `tasks`.
+    fn transpose_times(&self, residuals: &[f64], out: &mut [f64], tasks: usize) {
+        let k = self.n_classes();
+        let tasks = tasks.clamp(1, RANGES);
+        let bounds: Vec<usize> = (0..=tasks).map(|t| self.splits[t * RANGES / tasks]).collect();
+        let mut slices = Vec::with_capacity(tasks);
+        let mut rest = out;
+        for range in bounds.windows(2) {
+            let (slice, tail) = rest.split_at_mut((range[1] - range[0]) * k);
+            slices.push((range[0], range[1], slice));
+            rest = tail;
+        }
+        slices.into_par_iter().for_each(|(first, end, g)| {
+            g.fill(0.0);
+            if first == end {
+                return;
+            }
+            for i in 0..self.rows.n_rows() {
+                let (indices, values) = self.rows.row(i);
+                let start = if first == 0 { 0 } else { indices.partition_point(|&f| (f as usize) < first) };
+                let r = &residuals[i * k..(i + 1) * k];
+                for (&f, &v) in indices[start..].iter().zip(&values[start..]) {
+                    let f = f as usize;
+                    if f >= end {
+                        break;
+                    }
+                    let g = &mut g[(f - first) * k..(f - first + 1) * k];
+                    for (g, &r) in g.iter_mut().zip(r) {
+                        *g += r * v;
+                    }
+                }
+            }
+        });
+    }
 }
 
 impl<R: SparseRows + ?Sized> Objective for SparseObjective<'_, R> {
@@ -211,29 +245,16 @@ impl<R: SparseRows + ?Sized> Objective for SparseObjective<'_, R> {
         );
         let residuals = &*residuals;
         let (coefficients, intercepts) = gradient.split_at_mut(self.n_features * k);
+        self.transpose_times(residuals, coefficients, rayon::current_num_threads());
         let alpha = self.alpha;
-        let columns = &self.columns;
         let penalties: Vec<f64> = coefficients
             .par_chunks_mut(FEATURE_CHUNK * k)
-            .enumerate()
-            .map(|(chunk, out)| {
-                let first = chunk * FEATURE_CHUNK;
+            .zip(params.par_chunks(FEATURE_CHUNK * k))
+            .map(|(g, w)| {
                 let mut penalty = 0.0;
-                for (offset, g) in out.chunks_mut(k).enumerate() {
-                    let f = first + offset;
-                    g.fill(0.0);
-                    let range = columns.starts[f]..columns.starts[f + 1];
-                    for (&i, &v) in columns.rows[range.clone()].iter().zip(&columns.values[range]) {
-                        let r = &residuals[i as usize * k..(i as usize + 1) * k];
-                        for (g, &r) in g.iter_mut().zip(r) {
-                            *g += r * v;
-                        }
-                    }
-                    let w = &params[f * k..(f + 1) * k];
-                    for (g, &w) in g.iter_mut().zip(w) {
-                        *g += alpha * w;
-                        penalty += w * w;
-                    }
+                for (g, &w) in g.iter_mut().zip(w) {
+                    *g += alpha * w;
+                    penalty += w * w;
                 }
                 penalty
             })
@@ -694,20 +715,46 @@ mod tests {
     }
 
     #[test]
-    fn columns_transpose_the_rows() {
-        let (rows, _) = random_rows(50, 9, 11);
-        let columns = Columns::new(&rows[..], 9);
-        assert_eq!(columns.starts.len(), 10);
-        let mut seen = 0;
-        for f in 0..9 {
-            let range = columns.starts[f]..columns.starts[f + 1];
-            assert!(columns.rows[range.clone()].windows(2).all(|w| w[0] < w[1]), "feature {f}");
-            for (&i, &v) in columns.rows[range.clone()].iter().zip(&columns.values[range]) {
-                assert_eq!(rows[i as usize].iter().find(|&(g, _)| g == f).map(|(_, v)| v), Some(v));
-                seen += 1;
+    fn feature_splits_cover_the_features_in_ranges_of_about_equal_non_zeros() {
+        let (rows, _) = random_rows(5000, 700, 11);
+        let splits = feature_splits(&rows[..], 700);
+        assert_eq!((splits.len(), splits[0], splits[RANGES]), (RANGES + 1, 0, 700));
+        assert!(splits.windows(2).all(|w| w[0] <= w[1]), "{splits:?}");
+        let nnz_in = |range: std::ops::Range<usize>| {
+            rows.iter().flat_map(|r| &r.indices).filter(|&&f| range.contains(&(f as usize))).count()
+        };
+        let total = nnz_in(0..700);
+        for range in splits.windows(2) {
+            // About 1/64 of the non-zeros each (one feature holds at most a few dozen here).
+            assert!(nnz_in(range[0]..range[1]).abs_diff(total / RANGES) < 80, "{range:?}");
+        }
+        // Fewer features than ranges: empty ranges, still covering every feature once.
+        let (few, _) = random_rows(3, 5, 12);
+        let splits = feature_splits(&few[..], 5);
+        assert_eq!((splits[0], splits[RANGES]), (0, 5));
+        assert!(splits.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn transpose_times_is_the_column_sum_in_row_order_for_any_split() {
+        let (rows, targets) = random_rows(3000, 500, 12);
+        let objective = SparseObjective::new(&rows[..], &targets, &[1.0; 3], 500, 1.0);
+        let residuals = random_params(rows.len() * 3, 13);
+        // The reference: each feature's rows in row order, as a column-major pass sums them.
+        let mut expected = vec![0.0; 500 * 3];
+        for (i, row) in rows.iter().enumerate() {
+            for (f, v) in row.iter() {
+                for c in 0..3 {
+                    expected[f * 3 + c] += residuals[i * 3 + c] * v;
+                }
             }
         }
-        assert_eq!(seen, rows.iter().map(|r| r.indices.len()).sum::<usize>());
+        let bits = |x: &[f64]| x.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for tasks in [1, 2, 3, 7, RANGES, 1000] {
+            let mut out = vec![f64::NAN; 500 * 3];
+            objective.transpose_times(&residuals, &mut out, tasks);
+            assert_eq!(bits(&out), bits(&expected), "{tasks} tasks");
+        }
     }
 
     /// The Rosenbrock function in `n` dimensions: badly conditioned, minimum 0 at all ones.

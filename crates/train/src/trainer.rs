@@ -15,6 +15,7 @@ use stance_features::{FeatureConfig, Featurizer, SparseVec, TermKind};
 use stance_model::{SolverReport, Weights};
 
 use crate::nb::{self, ColumnSplit};
+use crate::rows::RowBlocks;
 use crate::sparse_solver::{
     minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
 };
@@ -271,8 +272,6 @@ pub struct Fitted {
     /// The bound the solver used on the Euclidean norm of the summed objective's gradient:
     /// the gradient tolerance, times the total row weight when the tolerance is per row.
     pub gradient_tolerance: f64,
-    /// Sparse training vectors (kept so callers need not featurize twice).
-    pub vectors: Vec<SparseVec>,
 }
 
 impl Trainer {
@@ -297,17 +296,15 @@ impl Trainer {
         check_classes(targets, labels)?;
         self.params.class_weight.resolve(labels, targets, &present_labels(targets))?;
         let featurizer = Featurizer::fit(&self.params.features, texts)?;
-        let vectors = featurizer.transform_all(texts);
+        let rows = RowBlocks::featurize(&featurizer, texts);
         let char_columns = self.params.blend.then(|| char_columns(&featurizer));
-        let fit =
-            self.fit_model(&vectors, featurizer.n_features(), targets, labels, char_columns.as_deref())?;
+        let fit = self.fit_model(&rows, featurizer.n_features(), targets, labels, char_columns.as_deref())?;
         Ok(Fitted {
             featurizer,
             weights: fit.weights,
             solver: fit.solver,
             lbfgs: fit.lbfgs,
             gradient_tolerance: fit.gradient_tolerance,
-            vectors,
         })
     }
 
@@ -328,10 +325,24 @@ impl Trainer {
         Ok((fit.weights, fit.solver))
     }
 
+    /// Whether `rows` rows of `n_features` features go to the dense solver; an error when the
+    /// dense solver is asked for and the dense matrix would be too large.
+    fn uses_dense(&self, rows: usize, n_features: usize) -> Result<bool, TrainError> {
+        let bytes = rows.saturating_mul(n_features).saturating_mul(8);
+        Ok(match self.params.solver {
+            Solver::Auto => bytes <= AUTO_DENSE_MAX_BYTES,
+            Solver::Dense if bytes > MAX_DENSE_BYTES => {
+                return Err(TrainError::TooLargeForDense { rows, features: n_features, bytes });
+            }
+            Solver::Dense => true,
+            Solver::Sparse => false,
+        })
+    }
+
     /// The blend's two fits (when asked for), each by [`Trainer::fit_scaled`].
-    fn fit_model(
+    fn fit_model<R: SparseRows + ?Sized>(
         &self,
-        vectors: &[SparseVec],
+        vectors: &R,
         n_features: usize,
         targets: &[usize],
         labels: &[String],
@@ -349,8 +360,9 @@ impl Trainer {
         let mut weights = zero_weights(labels.len(), n_features, 0.0);
         let mut parts = Vec::with_capacity(2);
         for part in 0..2 {
-            let projected: Vec<SparseVec> = vectors.iter().map(|v| split.project(v, part)).collect();
-            let fit = self.fit_scaled(&projected, split.width(part), targets, labels)?;
+            let projected: Vec<SparseVec> =
+                (0..vectors.n_rows()).map(|i| split.project(vectors.row(i), part)).collect();
+            let fit = self.fit_scaled(projected.as_slice(), split.width(part), targets, labels)?;
             for (label, coefficients) in fit.weights.coefficients.iter().enumerate() {
                 split.add_into(&mut weights.coefficients[label], part, coefficients, 0.5);
                 weights.intercepts[label] += 0.5 * fit.weights.intercepts[label];
@@ -362,9 +374,9 @@ impl Trainer {
 
     /// One multinomial fit, or with NB scaling one binary fit per present label on its
     /// scaled rows, folded into label-major weights.
-    fn fit_scaled(
+    fn fit_scaled<R: SparseRows + ?Sized>(
         &self,
-        vectors: &[SparseVec],
+        vectors: &R,
         n_features: usize,
         targets: &[usize],
         labels: &[String],
@@ -381,7 +393,8 @@ impl Trainer {
         for (c, &label) in present.iter().enumerate() {
             let positive: Vec<bool> = targets.iter().map(|&t| t == label).collect();
             let ratios = nb::log_count_ratios(vectors, &positive, n_features, nb::NB_SMOOTHING);
-            let scaled: Vec<SparseVec> = vectors.iter().map(|v| nb::scale(v, &ratios)).collect();
+            let scaled: Vec<SparseVec> =
+                (0..vectors.n_rows()).map(|i| nb::scale(vectors.row(i), &ratios)).collect();
             let binary: Vec<usize> = positive.iter().map(|&p| usize::from(p)).collect();
             let class_weight = match &self.params.class_weight {
                 ClassWeight::None => ClassWeight::None,
@@ -403,7 +416,7 @@ impl Trainer {
             let binary_trainer = Trainer {
                 params: TrainParams { class_weight, nb_scaling: false, blend: false, ..self.params.clone() },
             };
-            let fit = binary_trainer.fit_linear(&scaled, n_features, &binary, &binary_labels)?;
+            let fit = binary_trainer.fit_linear(scaled.as_slice(), n_features, &binary, &binary_labels)?;
             // A two-label softmax fit has opposite weights (its gradients are opposite), so
             // half the difference is the label's logit and two labels reproduce the binary
             // model's probabilities exactly.
@@ -418,30 +431,18 @@ impl Trainer {
     }
 
     /// One multinomial logistic fit of the rows as they are.
-    fn fit_linear(
+    fn fit_linear<R: SparseRows + ?Sized>(
         &self,
-        vectors: &[SparseVec],
+        vectors: &R,
         n_features: usize,
         targets: &[usize],
         labels: &[String],
     ) -> Result<ModelFit, TrainError> {
-        assert_eq!(vectors.len(), targets.len(), "one target per vector");
+        assert_eq!(vectors.n_rows(), targets.len(), "one target per vector");
         check_classes(targets, labels)?;
         let present = present_labels(targets);
         let class_weights = self.params.class_weight.resolve(labels, targets, &present)?;
-        let bytes = vectors.len().saturating_mul(n_features).saturating_mul(8);
-        let dense = match self.params.solver {
-            Solver::Auto => bytes <= AUTO_DENSE_MAX_BYTES,
-            Solver::Dense if bytes > MAX_DENSE_BYTES => {
-                return Err(TrainError::TooLargeForDense {
-                    rows: vectors.len(),
-                    features: n_features,
-                    bytes,
-                });
-            }
-            Solver::Dense => true,
-            Solver::Sparse => false,
-        };
+        let dense = self.uses_dense(vectors.n_rows(), n_features)?;
         let classes: Vec<usize> =
             targets.iter().map(|t| present.binary_search(t).expect("targets are present")).collect();
         let unweighted = class_weights.iter().all(|&w| w == 1.0);
@@ -498,9 +499,9 @@ impl Trainer {
 
     /// linfa-logistic's fit, returning parameters in the flat `(features + 1) × classes`
     /// layout of [`crate::sparse_solver`].
-    fn fit_linfa(
+    fn fit_linfa<R: SparseRows + ?Sized>(
         &self,
-        vectors: &[SparseVec],
+        vectors: &R,
         n_features: usize,
         targets: &[usize],
         n_classes: usize,
@@ -595,11 +596,12 @@ fn check_classes(targets: &[usize], labels: &[String]) -> Result<(), TrainError>
     Ok(())
 }
 
-fn dense_matrix(vectors: &[SparseVec], n_features: usize) -> Array2<f64> {
-    let mut x = Array2::<f64>::zeros((vectors.len(), n_features));
-    for (row, vector) in vectors.iter().enumerate() {
-        for (feature, value) in vector.iter() {
-            x[[row, feature]] = value;
+fn dense_matrix<R: SparseRows + ?Sized>(vectors: &R, n_features: usize) -> Array2<f64> {
+    let mut x = Array2::<f64>::zeros((vectors.n_rows(), n_features));
+    for row in 0..vectors.n_rows() {
+        let (indices, values) = vectors.row(row);
+        for (&feature, &value) in indices.iter().zip(values) {
+            x[[row, feature as usize]] = value;
         }
     }
     x
@@ -742,8 +744,14 @@ mod tests {
         assert!(fitted.solver.gradient_norm < 1e-6, "{:?}", fitted.solver);
         let mut moved = fitted.weights.clone();
         moved.intercepts[0] += 0.5;
-        let (objective, norm) =
-            objective_and_gradient_norm(&fitted.vectors[..], &targets, &moved, &[0, 1, 2], 1.0, &[1.0; 3]);
+        let (objective, norm) = objective_and_gradient_norm(
+            &vectors(&fitted, &texts)[..],
+            &targets,
+            &moved,
+            &[0, 1, 2],
+            1.0,
+            &[1.0; 3],
+        );
         assert!(objective > fitted.solver.objective);
         assert!(norm > 0.1);
     }
@@ -770,10 +778,19 @@ mod tests {
         flat(a).iter().zip(flat(b)).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
     }
 
-    fn predictions(fitted: &Fitted) -> Vec<usize> {
+    /// The rows of `texts` as `fitted`'s featurizer makes them.
+    fn vectors(fitted: &Fitted, texts: &[&str]) -> Vec<SparseVec> {
+        fitted.featurizer.transform_all(texts)
+    }
+
+    /// The labels `fitted` gives `texts`.
+    fn predictions(fitted: &Fitted, texts: &[&str]) -> Vec<usize> {
         let model =
             LinearModel::from_label_major(&fitted.weights.coefficients, &fitted.weights.intercepts).unwrap();
-        fitted.vectors.iter().map(|v| stance_model::argmax(&model.probabilities(v)).unwrap()).collect()
+        vectors(fitted, texts)
+            .iter()
+            .map(|v| stance_model::argmax(&model.probabilities(v)).unwrap())
+            .collect()
     }
 
     /// An imbalanced toy set: six "neutral" rows, two "oppose", two "support".
@@ -811,7 +828,7 @@ mod tests {
             let delta = max_abs_difference(&dense.weights, &sparse.weights);
             assert!(delta < 1e-4, "{class_weight:?}: max |Δw| = {delta}");
             assert!(sparse.solver.objective <= dense.solver.objective + 1e-9, "{class_weight:?}");
-            assert_eq!(predictions(&dense), predictions(&sparse), "{class_weight:?}");
+            assert_eq!(predictions(&dense, &texts), predictions(&sparse, &texts), "{class_weight:?}");
         }
     }
 
@@ -824,7 +841,7 @@ mod tests {
         // Balanced weights: 10 / (3 · 6), 10 / (3 · 2), 10 / (3 · 2).
         let label_weights = [10.0 / 18.0, 10.0 / 6.0, 10.0 / 6.0];
         let (objective, norm) = objective_and_gradient_norm(
-            &balanced.vectors[..],
+            &vectors(&balanced, &texts)[..],
             &targets,
             &balanced.weights,
             &[0, 1, 2],
@@ -834,7 +851,7 @@ mod tests {
         assert_eq!((objective, norm), (balanced.solver.objective, balanced.solver.gradient_norm));
         // The unweighted optimum is not the weighted one.
         let (_, norm) = objective_and_gradient_norm(
-            &plain.vectors[..],
+            &vectors(&plain, &texts)[..],
             &targets,
             &plain.weights,
             &[0, 1, 2],
@@ -850,7 +867,7 @@ mod tests {
         // their rows weigh more.
         let (texts, targets) = imbalanced();
         let recall = |fitted: &Fitted, label: usize| {
-            let predicted = predictions(fitted);
+            let predicted = predictions(fitted, &texts);
             let hits = targets.iter().zip(&predicted).filter(|(&t, &p)| t == label && p == label).count();
             hits as f64 / targets.iter().filter(|&&t| t == label).count() as f64
         };
@@ -888,7 +905,7 @@ mod tests {
             let delta = max_abs_difference(&dense.weights, &sparse.weights);
             assert!(delta < 1e-4, "{class_weight:?}: max |Δw| = {delta}");
             assert!(sparse.solver.objective <= dense.solver.objective + 1e-6);
-            assert_eq!(predictions(&dense), predictions(&sparse));
+            assert_eq!(predictions(&dense, &texts), predictions(&sparse, &texts));
         }
     }
 
@@ -981,12 +998,14 @@ mod tests {
         // The binary fit by hand: oppose (1) against the rest, on features scaled by its ratios.
         let positive: Vec<bool> = targets.iter().map(|&t| t == 1).collect();
         let n = fitted.featurizer.n_features();
-        let ratios = nb::log_count_ratios(&fitted.vectors, &positive, n, nb::NB_SMOOTHING);
-        let scaled: Vec<SparseVec> = fitted.vectors.iter().map(|v| nb::scale(v, &ratios)).collect();
+        let rows = vectors(&fitted, &texts);
+        let ratios = nb::log_count_ratios(rows.as_slice(), &positive, n, nb::NB_SMOOTHING);
+        let scaled: Vec<SparseVec> =
+            (0..rows.len()).map(|i| nb::scale(rows.as_slice().row(i), &ratios)).collect();
         let plain = TrainParams { nb_scaling: false, ..params }.check().unwrap();
         let (binary, _) = plain.fit_vectors(&scaled, n, &targets, &labels, None).unwrap();
         let mut differs = false;
-        for (x, x_scaled) in fitted.vectors.iter().zip(&scaled) {
+        for (x, x_scaled) in rows.iter().zip(&scaled) {
             let stored = logits(&fitted.weights, x);
             let by_hand = logits(&binary, x_scaled);
             // P(oppose) = sigmoid(difference of logits) in both.
@@ -1000,7 +1019,7 @@ mod tests {
         let (texts, targets) = imbalanced();
         let params = TrainParams { nb_scaling: true, ..tight(Solver::Dense, ClassWeight::Balanced) };
         let fitted = fit_with(&texts, &targets, params);
-        assert_eq!(predictions(&fitted), targets);
+        assert_eq!(predictions(&fitted, &texts), targets);
     }
 
     #[test]
@@ -1015,14 +1034,16 @@ mod tests {
         assert!(kinds.contains(&true) && kinds.contains(&false));
         let split = ColumnSplit::new(&kinds);
         let plain = TrainParams { blend: false, ..params }.check().unwrap();
+        let full = vectors(&fitted, &texts);
         let part = |p: usize| {
-            let rows: Vec<SparseVec> = fitted.vectors.iter().map(|v| split.project(v, p)).collect();
+            let rows: Vec<SparseVec> =
+                (0..full.len()).map(|i| split.project(full.as_slice().row(i), p)).collect();
             let (w, _) = plain.fit_vectors(&rows, split.width(p), &targets, &labels(), None).unwrap();
             (rows, w)
         };
         let ((word_rows, word), (char_rows, chars)) = (part(0), part(1));
         for i in 0..texts.len() {
-            let stored = logits(&fitted.weights, &fitted.vectors[i]);
+            let stored = logits(&fitted.weights, &full[i]);
             let (a, b) = (logits(&word, &word_rows[i]), logits(&chars, &char_rows[i]));
             for label in 0..3 {
                 assert!((stored[label] - (a[label] + b[label]) / 2.0).abs() < 1e-9);
