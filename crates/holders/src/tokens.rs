@@ -1,6 +1,7 @@
 //! Words and punctuation of a sentence with their byte ranges, possessives (`Russia’s`)
 //! marked, and whether each token is inside a quotation.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// One word or punctuation mark of a sentence.
@@ -41,6 +42,16 @@ pub(crate) fn normalise_word(word: &str) -> String {
         .map(|c| if APOSTROPHES.contains(&c) { '\'' } else { c })
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// [`normalise_word`], borrowing a word that is already normal (lower-case ASCII without an
+/// apostrophe: most words of a text).
+pub(crate) fn normalised(word: &str) -> Cow<'_, str> {
+    if word.bytes().all(|b| b.is_ascii() && b != b'\'' && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(normalise_word(word))
+    }
 }
 
 /// Splits `text` into words (letters and digits, with inner hyphens, dots and apostrophes) and
