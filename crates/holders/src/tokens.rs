@@ -57,37 +57,36 @@ pub(crate) fn normalised(word: &str) -> Cow<'_, str> {
 /// Splits `text` into words (letters and digits, with inner hyphens, dots and apostrophes) and
 /// single punctuation marks.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let char_at = |at: usize| text[at..].chars().next();
     let mut tokens = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let (start, c) = chars[i];
+    let mut at = 0;
+    while let Some(c) = char_at(at) {
+        let start = at;
+        at += c.len_utf8();
         if c.is_whitespace() {
-            i += 1;
             continue;
         }
         if !c.is_alphanumeric() {
             tokens.push(Token {
-                span: start..start + c.len_utf8(),
+                span: start..at,
                 word_len: c.len_utf8(),
                 possessive: false,
                 is_word: false,
                 quoted: false,
             });
-            i += 1;
             continue;
         }
-        let mut j = i + 1;
-        while j < chars.len() {
-            let c = chars[j].1;
+        // Walks the word by byte offsets (no per-sentence vector of characters).
+        while let Some(c) = char_at(at) {
             let joins = ['-', '.'].contains(&c) || APOSTROPHES.contains(&c);
-            if c.is_alphanumeric() || (joins && chars.get(j + 1).is_some_and(|&(_, n)| n.is_alphanumeric())) {
-                j += 1;
+            if c.is_alphanumeric() || (joins && char_at(at + c.len_utf8()).is_some_and(char::is_alphanumeric))
+            {
+                at += c.len_utf8();
             } else {
                 break;
             }
         }
-        let end = chars.get(j).map_or(text.len(), |&(at, _)| at);
+        let end = at;
         let word = &text[start..end];
         // A possessive: the word ends in an apostrophe and `s`.
         let possessive =
@@ -99,7 +98,6 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
             word.len()
         };
         tokens.push(Token { span: start..end, word_len, possessive, is_word: true, quoted: false });
-        i = j;
     }
     tokens
 }
