@@ -11,10 +11,11 @@
 //! the whole article ("Fico" in a headline → "Robert Fico"), titles, demonyms and institutions
 //! before a name give its country ("Kremlin spokesman Dmitry Peskov" → Russia).
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::aliases::{AliasTable, Entry, EntryKind};
-use crate::tokens::{mark_quotes, normalise_word, tokenize, Token};
+use crate::tokens::{mark_quotes, normalise_word, normalised, tokenize, Token};
 use crate::words::*;
 
 /// What kind of holder a name is.
@@ -154,7 +155,10 @@ struct Person {
 struct Sentence<'a> {
     text: &'a str,
     tokens: Vec<Token>,
-    lower: Vec<String>,
+    /// Per token: its normalised word, borrowed from `text` when that already is normal.
+    lower: Vec<Cow<'a, str>>,
+    /// Per token: [`name_word`] (the rules ask it many times of a token).
+    name_words: Vec<bool>,
     /// First token after a dateline ("THE HAGUE —").
     start: usize,
     /// A quotation is open at the start of the sentence.
@@ -164,19 +168,8 @@ struct Sentence<'a> {
 }
 
 impl Sentence<'_> {
-    fn word(&self, i: usize) -> &str {
-        self.tokens[i].word(self.text)
-    }
-
     fn is_name_word(&self, i: usize) -> bool {
-        let t = &self.tokens[i];
-        t.is_word
-            && t.capitalised(self.text)
-            && !is_in(&NOT_NAMES, &self.lower[i])
-            && !is_in(&ADJUNCT_STARTS, &self.lower[i])
-            && !is_in(&PERSON_TITLES, &self.lower[i])
-            && !is_in(&TITLE_QUALIFIERS, &self.lower[i])
-            && !self.word(i).chars().all(|c| c.is_ascii_digit())
+        self.name_words[i]
     }
 
     fn unquoted_words(&self) -> impl Iterator<Item = usize> + '_ {
@@ -289,7 +282,7 @@ impl HolderFinder {
                     continue;
                 }
                 let end = self.name_end(s, i);
-                let words: Vec<String> = s.lower[i..end].to_vec();
+                let words: Vec<String> = s.lower[i..end].iter().map(|w| w.to_string()).collect();
                 let (titles, modifier_country) = self.modifiers(s, i);
                 let known = self.aliases.lookup(&words).filter(|e| e.kind == EntryKind::Person);
                 let reported =
@@ -591,7 +584,7 @@ impl HolderFinder {
                 if j + 1 < s.tokens.len() && s.is_name_word(j + 1) {
                     return None;
                 }
-                return Some((j + 1, lower.clone(), true));
+                return Some((j + 1, lower.to_string(), true));
             }
             if is_in(&PERSON_TITLES, lower) {
                 if s.tokens[j].possessive {
@@ -796,12 +789,17 @@ fn remember(state: &mut State, a: &Attribution, person_like: bool) {
 fn entry_starting(
     aliases: &AliasTable,
     tokens: &[Token],
-    lower: &[String],
+    lower: &[Cow<'_, str>],
     i: usize,
 ) -> Option<(usize, usize)> {
     let longest = aliases.longest_from(&lower[i]).min(tokens.len() - i);
+    if longest == 0 {
+        return None;
+    }
+    // Owned only here: few words start a table name.
+    let candidates: Vec<String> = lower[i..i + longest].iter().map(|w| w.to_string()).collect();
     (1..=longest).rev().find_map(|len| {
-        let words = &lower[i..i + len];
+        let words = &candidates[..len];
         aliases.lookup_index(words).map(|e| (e, len)).or_else(|| {
             if !tokens[i + len - 1].possessive {
                 return None;
@@ -821,14 +819,27 @@ fn analyse<'a>(aliases: &AliasTable, sentences: &[&'a str]) -> Vec<Sentence<'a>>
             let mut tokens = tokenize(text);
             let open_at_start = open;
             open = mark_quotes(text, &mut tokens, open);
-            let lower: Vec<String> = tokens.iter().map(|t| normalise_word(t.word(text))).collect();
+            let lower: Vec<Cow<'a, str>> = tokens.iter().map(|t| normalised(t.word(text))).collect();
+            let name_words = tokens.iter().zip(&lower).map(|(t, lower)| name_word(text, t, lower)).collect();
             let start = dateline_end(text, &tokens);
             let entries = (0..tokens.len())
                 .map(|i| if tokens[i].is_word { entry_starting(aliases, &tokens, &lower, i) } else { None })
                 .collect();
-            Sentence { text, tokens, lower, start, open_at_start, entries }
+            Sentence { text, tokens, lower, name_words, start, open_at_start, entries }
         })
         .collect()
+}
+
+/// A capitalised word that may be (part of) a name: no function word, title, qualifier or
+/// number.
+fn name_word(text: &str, token: &Token, lower: &str) -> bool {
+    token.is_word
+        && token.capitalised(text)
+        && !is_in(&NOT_NAMES, lower)
+        && !is_in(&ADJUNCT_STARTS, lower)
+        && !is_in(&PERSON_TITLES, lower)
+        && !is_in(&TITLE_QUALIFIERS, lower)
+        && !token.word(text).chars().all(|c| c.is_ascii_digit())
 }
 
 /// "THE HAGUE —", "MOSCOW/WASHINGTON:": upper-case words then a dash or colon open a wire
@@ -916,8 +927,8 @@ fn is_countryish(entry: &Entry) -> bool {
     )
 }
 
-fn is_organisation(words: &[String]) -> bool {
-    words.iter().any(|w| is_in(&ORGANISATION_WORDS, w))
+fn is_organisation<W: AsRef<str>>(words: &[W]) -> bool {
+    words.iter().any(|w| is_in(&ORGANISATION_WORDS, w.as_ref()))
 }
 
 fn country_holder(country: String) -> Holder {
@@ -939,8 +950,11 @@ fn person_holder(p: &Person) -> Holder {
 }
 
 /// The article's person these words name: the whole name, or its last word(s).
-fn find_person(people: &[Person], words: &[String]) -> Option<usize> {
-    people.iter().position(|p| p.words.ends_with(words))
+fn find_person(people: &[Person], words: &[Cow<'_, str>]) -> Option<usize> {
+    people.iter().position(|p| {
+        p.words.len() >= words.len()
+            && p.words[p.words.len() - words.len()..].iter().zip(words).all(|(a, b)| a.as_str() == b.as_ref())
+    })
 }
 
 /// Adds a person, merging it with one whose name ends the same way.

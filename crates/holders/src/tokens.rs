@@ -1,6 +1,7 @@
 //! Words and punctuation of a sentence with their byte ranges, possessives (`Russia’s`)
 //! marked, and whether each token is inside a quotation.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// One word or punctuation mark of a sentence.
@@ -43,40 +44,50 @@ pub(crate) fn normalise_word(word: &str) -> String {
         .collect()
 }
 
+/// [`normalise_word`], borrowing a word that is already normal (lower-case ASCII without an
+/// apostrophe: most words of a text).
+pub(crate) fn normalised(word: &str) -> Cow<'_, str> {
+    if word.bytes().all(|b| b.is_ascii() && b != b'\'' && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(normalise_word(word))
+    }
+}
+
 /// Splits `text` into words (letters and digits, with inner hyphens, dots and apostrophes) and
 /// single punctuation marks.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let (start, c) = chars[i];
+    let char_at = |at: usize| text[at..].chars().next();
+    // About one token per five bytes of text: sized once, not grown token by token.
+    let mut tokens = Vec::with_capacity(text.len() / 5 + 1);
+    let mut at = 0;
+    while let Some(c) = char_at(at) {
+        let start = at;
+        at += c.len_utf8();
         if c.is_whitespace() {
-            i += 1;
             continue;
         }
         if !c.is_alphanumeric() {
             tokens.push(Token {
-                span: start..start + c.len_utf8(),
+                span: start..at,
                 word_len: c.len_utf8(),
                 possessive: false,
                 is_word: false,
                 quoted: false,
             });
-            i += 1;
             continue;
         }
-        let mut j = i + 1;
-        while j < chars.len() {
-            let c = chars[j].1;
+        // Walks the word by byte offsets (no per-sentence vector of characters).
+        while let Some(c) = char_at(at) {
             let joins = ['-', '.'].contains(&c) || APOSTROPHES.contains(&c);
-            if c.is_alphanumeric() || (joins && chars.get(j + 1).is_some_and(|&(_, n)| n.is_alphanumeric())) {
-                j += 1;
+            if c.is_alphanumeric() || (joins && char_at(at + c.len_utf8()).is_some_and(char::is_alphanumeric))
+            {
+                at += c.len_utf8();
             } else {
                 break;
             }
         }
-        let end = chars.get(j).map_or(text.len(), |&(at, _)| at);
+        let end = at;
         let word = &text[start..end];
         // A possessive: the word ends in an apostrophe and `s`.
         let possessive =
@@ -88,7 +99,6 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
             word.len()
         };
         tokens.push(Token { span: start..end, word_len, possessive, is_word: true, quoted: false });
-        i = j;
     }
     tokens
 }

@@ -2,6 +2,7 @@
 //! organisation words, function words. Lower case.
 
 use std::collections::HashSet;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 /// Verbs that report a position when their subject is a holder ("Lavrov said", "said Peskov").
@@ -490,19 +491,44 @@ pub(crate) static DETERMINERS: WordList =
 pub(crate) static PERSON_PRONOUNS: WordList = WordList::new(&["he", "she"]);
 
 /// A closed list of words, looked up through a hash set built on first use (the rules ask
-/// for every token of every article).
+/// for every token of every article); most words are rejected by length or first byte
+/// before hashing.
 pub(crate) struct WordList {
     words: &'static [&'static str],
-    set: OnceLock<HashSet<&'static str, FnvBuild>>,
+    index: OnceLock<WordIndex>,
+}
+
+/// A [`WordList`]'s set, with the lengths and first bytes of its words.
+struct WordIndex {
+    set: HashSet<&'static str, FnvBuild>,
+    lengths: Range<usize>,
+    first_bytes: [bool; 256],
 }
 
 impl WordList {
     const fn new(words: &'static [&'static str]) -> Self {
-        Self { words, set: OnceLock::new() }
+        Self { words, index: OnceLock::new() }
     }
 
     fn contains(&self, word: &str) -> bool {
-        self.set.get_or_init(|| self.words.iter().copied().collect()).contains(word)
+        let index = self.index.get_or_init(|| {
+            let mut first_bytes = [false; 256];
+            for w in self.words {
+                if let Some(&b) = w.as_bytes().first() {
+                    first_bytes[usize::from(b)] = true;
+                }
+            }
+            let shortest = self.words.iter().map(|w| w.len()).min().unwrap_or(0);
+            let longest = self.words.iter().map(|w| w.len()).max().unwrap_or(0);
+            WordIndex {
+                set: self.words.iter().copied().collect(),
+                lengths: shortest..longest + 1,
+                first_bytes,
+            }
+        });
+        index.lengths.contains(&word.len())
+            && word.as_bytes().first().is_none_or(|&b| index.first_bytes[usize::from(b)])
+            && index.set.contains(word)
     }
 }
 
@@ -550,3 +576,20 @@ impl std::hash::Hasher for Fnv {
 
 /// Builds [`Fnv`] hashers.
 pub(crate) type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_lists_find_every_word_and_reject_others_of_any_length_or_first_byte() {
+        for list in [&SPEECH_VERBS, &NOT_NAMES, &PERSON_TITLES, &DETERMINERS, &PERSON_PRONOUNS] {
+            assert!(list.words.iter().all(|w| is_in(list, w)));
+        }
+        assert!(is_in(&NOT_NAMES, "of course") && is_in(&PERSON_TITLES, "president-elect"));
+        for word in ["", "s", "sai", "saidx", "xsaid", "Said", "spokeswomanly", "é"] {
+            assert!(!is_in(&SPEECH_VERBS, word), "{word}");
+        }
+        assert!(!is_in(&PERSON_PRONOUNS, "h") && !is_in(&PERSON_PRONOUNS, "she's"));
+    }
+}
