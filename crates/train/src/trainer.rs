@@ -293,8 +293,7 @@ impl Trainer {
         labels: &[String],
     ) -> Result<Fitted, TrainError> {
         assert_eq!(texts.len(), targets.len(), "one target per text");
-        check_classes(targets, labels)?;
-        self.params.class_weight.resolve(labels, targets, &present_labels(targets))?;
+        self.present_and_weights(targets, labels)?;
         let featurizer = Featurizer::fit(&self.params.features, texts)?;
         let rows = RowBlocks::featurize(&featurizer, texts);
         let char_columns = self.params.blend.then(|| char_columns(&featurizer));
@@ -337,6 +336,19 @@ impl Trainer {
             Solver::Dense => true,
             Solver::Sparse => false,
         })
+    }
+
+    /// The labels that have rows (sorted indices) and each one's class weight, after checking
+    /// that at least two labels have rows and that explicit weights name known labels.
+    fn present_and_weights(
+        &self,
+        targets: &[usize],
+        labels: &[String],
+    ) -> Result<(Vec<usize>, Vec<f64>), TrainError> {
+        check_classes(targets, labels)?;
+        let present = present_labels(targets);
+        let class_weights = self.params.class_weight.resolve(labels, targets, &present)?;
+        Ok((present, class_weights))
     }
 
     /// The blend's two fits (when asked for), each by [`Trainer::fit_scaled`].
@@ -384,9 +396,7 @@ impl Trainer {
         if !self.params.nb_scaling {
             return self.fit_linear(vectors, n_features, targets, labels);
         }
-        check_classes(targets, labels)?;
-        let present = present_labels(targets);
-        let class_weights = self.params.class_weight.resolve(labels, targets, &present)?;
+        let (present, class_weights) = self.present_and_weights(targets, labels)?;
         let mut weights = zero_weights(labels.len(), n_features, ABSENT_LABEL_INTERCEPT);
         let binary_labels = vec![REST.to_owned(), LABEL.to_owned()];
         let mut parts = Vec::with_capacity(present.len());
@@ -439,9 +449,7 @@ impl Trainer {
         labels: &[String],
     ) -> Result<ModelFit, TrainError> {
         assert_eq!(vectors.n_rows(), targets.len(), "one target per vector");
-        check_classes(targets, labels)?;
-        let present = present_labels(targets);
-        let class_weights = self.params.class_weight.resolve(labels, targets, &present)?;
+        let (present, class_weights) = self.present_and_weights(targets, labels)?;
         let dense = self.uses_dense(vectors.n_rows(), n_features)?;
         let classes: Vec<usize> =
             targets.iter().map(|t| present.binary_search(t).expect("targets are present")).collect();
