@@ -58,7 +58,7 @@ STANCE_COMMANDS = {
     "word": {
         "train": [
             "train", "--data", "{train_tsv}", "--no-cv", "--no-stem", "--word-ngrams", "1-2",
-            "--char-ngrams", "none", "--alpha", "{alpha}", "--min-df", "2", "--tolerance", "1e-3",
+            "--char-ngrams", "none", "--alpha", "{alpha}", "--min-df", "2", "--tolerance", "1e-3", "--class-weight", "none",
             "--quiet", "--force", "--out", "{model}",
         ],
         "predict": [
@@ -88,7 +88,7 @@ STANCE_COMMANDS = {
     "word_char": {
         "train": [
             "train", "--data", "{train_tsv}", "--no-cv", "--no-stem", "--word-ngrams", "1-2",
-            "--char-ngrams", "2-5", "--alpha", "{alpha}", "--min-df", "2", "--tolerance", "1e-3",
+            "--char-ngrams", "2-5", "--alpha", "{alpha}", "--min-df", "2", "--tolerance", "1e-3", "--class-weight", "none",
             "--quiet", "--force", "--out", "{model}",
         ],
         "predict": [
@@ -299,7 +299,8 @@ def stance_system(settings: Settings, features: str, flags: dict[str, set[str]])
         features="word" if features in ("default", "sgd") else features,
         settings_note=notes.get(features)
         or (
-            f"release binary, alpha {settings.alpha:g}, no stemming, --min-df 2 (terms seen once dropped), "
+            f"release binary, alpha {settings.alpha:g}, no class weights (as scikit-learn's LR here), no stemming, "
+            f"--min-df 2 (terms seen once dropped), "
             f"--tolerance 1e-3 (L2 norm of the mean objective's gradient; scikit-learn's tol=1e-4 bounds "
             f"its max-abs entry){extra}"
         ),
