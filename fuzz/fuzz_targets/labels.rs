@@ -73,6 +73,7 @@ fuzz_target!(|input: &[u8]| {
         text: text.to_string(),
         label: label.to_string(),
         group: (selector & 0b100 != 0).then(|| group.to_string()),
+        ..Columns::default()
     };
 
     let path = Path::new("fuzz/input.dat");
