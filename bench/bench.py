@@ -583,7 +583,9 @@ def targets(results: list[dict], rows: int, million: dict | None) -> list[tuple[
         ok = source["train"]["status"] == "ok"
         out.append(("1M-row training completes",
                     f"{source['train']['status']}, {fmt_s(source['train']['seconds'])} s, "
-                    f"{fmt_mb(source['train']['peak_rss_mb'])}", verdict(ok)))  # fmt: skip
+                    f"{fmt_mb(source['train']['peak_rss_mb'])}"
+                    + (f" (not this run: {source['origin']})" if "origin" in source else ""),
+                    verdict(ok)))  # fmt: skip
     return out
 
 
@@ -823,6 +825,8 @@ def goals(results: list[dict], articles: dict | None, big: dict | None, million:
             detail += f"; {fmt_ratio(t)} fastText's {fmt_s(time_of(peer, 'train'))} s"
         if source.get("macro_f1") is not None:
             detail += f"; macro-F1 {source['macro_f1']:.4f}"
+        if "origin" in source:
+            detail += f" (not this run: {source['origin']})"
         out.append(("1M rows, default `stance train`", detail, "≤ fastText's time", verdict(None if t is None else t <= 1)))
     if big:
         rss = big["step"]["peak_rss_mb"]
@@ -863,7 +867,10 @@ def million_results(settings: Settings) -> dict | None:
     path = BENCH_DIR / "results-1000000.json"
     if settings.rows >= 1_000_000 or not path.exists():
         return None
-    return {r["id"]: r for r in json.loads(path.read_text())["results"]}
+    stored = json.loads(path.read_text())
+    # Not measured by this run: say where and when it was.
+    origin = f"{path.relative_to(ROOT)}, run {stored['finished_utc']} UTC on {stored['versions']['stance_git']}"
+    return {r["id"]: {**r, "origin": origin} for r in stored["results"]}
 
 
 def main() -> int:
