@@ -8,6 +8,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
+use crate::Vocabulary;
+
 /// The 64-bit hash under which the vocabulary path counts and looks up terms.
 #[inline]
 pub(crate) fn term_hash(term: &str) -> u64 {
@@ -132,25 +134,23 @@ pub(crate) type StrMap<K, V> = std::collections::HashMap<K, V, StrBuild>;
 /// A `HashMap` keyed by integers that are hashes or buckets already.
 pub(crate) type IntMap<K, V> = std::collections::HashMap<K, V, IntBuild>;
 
-/// Terms → feature numbers for a fixed vocabulary: open addressing with linear probing over
-/// slots that hold each term's 64-bit [`term_key`] and where its text is in one contiguous
-/// arena. A lookup by text ([`TermIndex::get`]) reads a slot or two and, on a key match, the
-/// term's bytes; terms that share a key sit in neighbouring slots and are told apart by their
+/// Terms → feature numbers for a fixed vocabulary, which it holds: open addressing with linear
+/// probing over slots that hold each term's 64-bit [`term_key`] and feature number. A lookup by
+/// text ([`TermIndex::get`]) reads a slot or two and, on a key match, the term's bytes in the
+/// vocabulary; terms that share a key sit in neighbouring slots and are told apart by their
 /// text, so it is exact. A lookup by key alone ([`TermIndex::get_key`], the scoring path) reads
 /// only slots, and is offered only when no two vocabulary terms share a key
 /// ([`TermIndex::keys_are_distinct`], checked when the table is built).
 #[derive(Debug, Clone)]
 pub(crate) struct TermIndex {
+    vocabulary: Vocabulary,
     slots: Vec<Slot>,
-    arena: String,
     keys_distinct: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     hash: u64,
-    start: usize,
-    len: u32,
     /// Feature number, or [`EMPTY`].
     index: u32,
 }
@@ -158,42 +158,43 @@ struct Slot {
 const EMPTY: u32 = u32::MAX;
 
 impl TermIndex {
-    /// Indexes `terms[i]` as feature `i`. Errors name a duplicate term or an impossible size.
-    pub(crate) fn new(terms: &[String]) -> Result<Self, String> {
-        Self::with_key(terms, term_key)
+    /// Indexes term `i` of `vocabulary` as feature `i`. Errors name a duplicate term or an
+    /// impossible size.
+    pub(crate) fn new(vocabulary: Vocabulary) -> Result<Self, String> {
+        Self::with_key(vocabulary, term_key)
     }
 
     /// [`TermIndex::new`] with another key function (tests force shared keys with it).
-    fn with_key(terms: &[String], key_of: impl Fn(&str) -> u64) -> Result<Self, String> {
-        if terms.len() >= EMPTY as usize {
+    fn with_key(vocabulary: Vocabulary, key_of: impl Fn(&str) -> u64) -> Result<Self, String> {
+        if vocabulary.len() >= EMPTY as usize {
             return Err("vocabulary larger than 2^32 - 1 terms".into());
         }
         // At most two thirds full, so probe runs stay short.
-        let capacity = (terms.len() + terms.len() / 2 + 1).next_power_of_two();
-        let mut index = TermIndex {
-            slots: vec![Slot { hash: 0, start: 0, len: 0, index: EMPTY }; capacity],
-            arena: String::with_capacity(terms.iter().map(String::len).sum()),
-            keys_distinct: true,
-        };
+        let capacity = (vocabulary.len() + vocabulary.len() / 2 + 1).next_power_of_two();
+        let mut slots = vec![Slot { hash: 0, index: EMPTY }; capacity];
+        let mut keys_distinct = true;
         let mask = capacity - 1;
-        for (i, term) in terms.iter().enumerate() {
-            let len =
-                u32::try_from(term.len()).map_err(|_| format!("vocabulary term {i} is longer than 4 GiB"))?;
+        for (i, term) in vocabulary.iter().enumerate() {
             let hash = key_of(term);
             let mut position = hash as usize & mask;
-            while index.slots[position].index != EMPTY {
-                if index.matches(index.slots[position], hash, term) {
-                    return Err(format!("term {term:?} appears twice in the vocabulary"));
-                }
-                if index.slots[position].hash == hash {
-                    index.keys_distinct = false;
+            while slots[position].index != EMPTY {
+                let slot = slots[position];
+                if slot.hash == hash {
+                    if vocabulary.get(slot.index as usize) == Some(term) {
+                        return Err(format!("term {term:?} appears twice in the vocabulary"));
+                    }
+                    keys_distinct = false;
                 }
                 position = (position + 1) & mask;
             }
-            index.slots[position] = Slot { hash, start: index.arena.len(), len, index: i as u32 };
-            index.arena.push_str(term);
+            slots[position] = Slot { hash, index: i as u32 };
         }
-        Ok(index)
+        Ok(TermIndex { vocabulary, slots, keys_distinct })
+    }
+
+    /// The indexed terms, by feature number.
+    pub(crate) fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
     }
 
     /// Whether every indexed term has a key of its own, so that [`TermIndex::get_key`] finds
@@ -221,7 +222,7 @@ impl TermIndex {
     #[inline]
     fn get_by(&self, term: &str, key_of: impl Fn(&str) -> u64) -> Option<u32> {
         let hash = key_of(term);
-        self.probe(hash, |slot| self.matches(slot, hash, term))
+        self.probe(hash, |slot| slot.hash == hash && self.vocabulary.get(slot.index as usize) == Some(term))
     }
 
     /// The feature number of the first slot of `key`'s probe run that `is_it`, if any.
@@ -239,13 +240,6 @@ impl TermIndex {
             }
             position = (position + 1) & mask;
         }
-    }
-
-    #[inline]
-    fn matches(&self, slot: Slot, hash: u64, term: &str) -> bool {
-        slot.hash == hash
-            && slot.len as usize == term.len()
-            && self.arena.as_bytes()[slot.start..slot.start + term.len()] == *term.as_bytes()
     }
 }
 
@@ -277,7 +271,7 @@ mod tests {
     fn term_index_finds_every_term_and_nothing_else() {
         let terms: Vec<String> =
             (0..5000).map(|i| format!("t{i}")).chain(["".to_owned(), "naïve".to_owned()]).collect();
-        let index = TermIndex::new(&terms).unwrap();
+        let index = TermIndex::new(terms.iter().collect()).unwrap();
         for (i, term) in terms.iter().enumerate() {
             assert_eq!(index.get(term), Some(i as u32), "{term}");
         }
@@ -288,25 +282,25 @@ mod tests {
             assert_eq!(index.get_key(term_key(term)), Some(i as u32), "{term}");
         }
         assert_eq!(index.get_key(term_key("t5000")), None);
-        assert_eq!(TermIndex::new(&[]).unwrap().get("a"), None);
-        assert_eq!(TermIndex::new(&[]).unwrap().get_key(term_key("a")), None);
-        let twice = TermIndex::new(&["a".to_owned(), "b".to_owned(), "a".to_owned()]).unwrap_err();
+        assert_eq!(TermIndex::new(Vocabulary::default()).unwrap().get("a"), None);
+        assert_eq!(TermIndex::new(Vocabulary::default()).unwrap().get_key(term_key("a")), None);
+        let twice = TermIndex::new(["a", "b", "a"].into_iter().collect()).unwrap_err();
         assert!(twice.contains("\"a\" appears twice"), "{twice}");
     }
 
     #[test]
     fn shared_keys_are_detected_and_text_lookups_stay_exact() {
-        let terms: Vec<String> = ["ab", "ba", "abc", "#ab"].iter().map(|t| (*t).to_owned()).collect();
+        let terms = ["ab", "ba", "abc", "#ab"];
         // Every term under one key, and keys by length (two pairs share).
         for key_of in [(|_: &str| 7) as fn(&str) -> u64, |t: &str| t.len() as u64] {
-            let index = TermIndex::with_key(&terms, key_of).unwrap();
+            let index = TermIndex::with_key(terms.iter().collect(), key_of).unwrap();
             assert!(!index.keys_are_distinct());
             for (i, term) in terms.iter().enumerate() {
                 assert_eq!(index.get_by(term, key_of), Some(i as u32), "{term}");
             }
             assert_eq!(index.get_by("zz", key_of), None);
         }
-        let distinct = TermIndex::with_key(&terms, |t: &str| term_key(t)).unwrap();
+        let distinct = TermIndex::with_key(terms.iter().collect(), |t: &str| term_key(t)).unwrap();
         assert!(distinct.keys_are_distinct());
     }
 

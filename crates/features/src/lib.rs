@@ -27,6 +27,7 @@ mod named;
 mod normalize;
 mod sentences;
 mod vectorizer;
+mod vocabulary;
 
 pub use analyzer::{Analyzer, TermKind, CHAR_NGRAM_PREFIX};
 pub use config::{
@@ -40,3 +41,4 @@ pub use named::{NamedValue, UnknownValue};
 pub use normalize::{Hashtags, Normalization, NEGATION_SUFFIX, NUM_TOKEN, URL_TOKEN, USER_TOKEN};
 pub use sentences::{sentences, split_sentences};
 pub use vectorizer::{idf_weight, Featurizer, SparseVec};
+pub use vocabulary::Vocabulary;

@@ -4,6 +4,7 @@
 use std::cell::Cell;
 use std::collections::hash_map::Entry;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,7 @@ use crate::analyzer::{Analyzer, TermKind};
 use crate::config::{FeatureConfig, Hashing, Idf, Norm, TermFrequency};
 use crate::csr::CsrMatrix;
 use crate::hash::{term_hash, IntMap, StrMap, TermIndex};
-use crate::FeatureError;
+use crate::{FeatureError, Vocabulary};
 
 /// A sparse vector: strictly increasing feature indices and their values.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,15 +50,26 @@ impl SparseVec {
 /// A hashing featurizer has an empty vocabulary and lists the buckets seen in training instead
 /// (strictly increasing, parallel to `idf`); a vocabulary featurizer leaves `buckets` out, so
 /// its bytes are what they were before hashing existed.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FeaturizerParts {
     config: FeatureConfig,
-    vocabulary: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    vocabulary: Vocabulary,
+    #[serde(default)]
     buckets: Vec<u32>,
     #[serde(with = "crate::floats::list")]
     idf: Vec<f64>,
+}
+
+/// [`FeaturizerParts`] borrowed from a featurizer, for writing it without a copy.
+#[derive(Serialize)]
+struct FeaturizerPartsRef<'a> {
+    config: &'a FeatureConfig,
+    vocabulary: &'a Vocabulary,
+    #[serde(skip_serializing_if = "<[u32]>::is_empty")]
+    buckets: &'a [u32],
+    #[serde(with = "crate::floats::list")]
+    idf: &'a [f64],
 }
 
 /// A featurizer fitted on training documents.
@@ -81,18 +93,35 @@ struct FeaturizerParts {
 /// assert_eq!(featurizer.n_features(), 1 << 16);
 /// assert_eq!(featurizer.transform("Russia rejects the idea").nnz(), 3);
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(try_from = "FeaturizerParts", into = "FeaturizerParts")]
+///
+/// Clones share the fitted tables (a model file and its scorer hold the same featurizer), so
+/// cloning one is cheap whatever its size.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "FeaturizerParts")]
 pub struct Featurizer {
     analyzer: Analyzer,
-    /// Sorted terms (vocabulary mode) or empty (hashing mode).
-    vocabulary: Vec<String>,
     /// Buckets seen in training, strictly increasing (hashing mode) or empty.
-    buckets: Vec<u32>,
+    buckets: Arc<[u32]>,
     /// Idf weight per position: per vocabulary term, or per entry of `buckets`.
-    idf: Vec<f64>,
-    lookup: Lookup,
+    idf: Arc<[f64]>,
+    /// The sorted terms (vocabulary mode) or the buckets' positions (hashing mode).
+    lookup: Arc<Lookup>,
 }
+
+impl Serialize for Featurizer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        FeaturizerPartsRef {
+            config: self.config(),
+            vocabulary: self.vocabulary(),
+            buckets: &self.buckets,
+            idf: &self.idf,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The vocabulary of a hashing featurizer.
+static NO_VOCABULARY: Vocabulary = Vocabulary::new();
 
 /// Term → position in `idf` (which is the feature index in vocabulary mode).
 #[derive(Debug, Clone)]
@@ -116,7 +145,7 @@ const DENSE_POSITIONS_LIMIT: usize = 1 << 20;
 impl PartialEq for Featurizer {
     fn eq(&self, other: &Self) -> bool {
         self.config() == other.config()
-            && self.vocabulary == other.vocabulary
+            && self.vocabulary() == other.vocabulary()
             && self.buckets == other.buckets
             && self.idf == other.idf
     }
@@ -127,17 +156,6 @@ impl TryFrom<FeaturizerParts> for Featurizer {
 
     fn try_from(parts: FeaturizerParts) -> Result<Self, Self::Error> {
         Featurizer::build(parts.config, parts.vocabulary, parts.buckets, parts.idf)
-    }
-}
-
-impl From<Featurizer> for FeaturizerParts {
-    fn from(featurizer: Featurizer) -> Self {
-        FeaturizerParts {
-            config: featurizer.analyzer.config().clone(),
-            vocabulary: featurizer.vocabulary,
-            buckets: featurizer.buckets,
-            idf: featurizer.idf,
-        }
     }
 }
 
@@ -174,7 +192,7 @@ impl Featurizer {
             }
             let idf = kept.iter().map(|&(_, df)| idf_weight(config.idf, n, f64::from(df))).collect();
             let buckets = kept.into_iter().map(|(bucket, _)| bucket).collect();
-            return Self::build(config.clone(), Vec::new(), buckets, idf);
+            return Self::build(config.clone(), Vocabulary::default(), buckets, idf);
         }
         let candidates = if config.min_df > 1 || config.max_features.is_some() {
             let counts =
@@ -193,14 +211,14 @@ impl Featurizer {
             return Err(empty());
         }
         let idf = kept.iter().map(|&(_, df)| idf_weight(config.idf, n, f64::from(df))).collect();
-        let vocabulary = kept.into_iter().map(|(term, _)| term.into()).collect();
+        let vocabulary = kept.iter().map(|(term, _)| term).collect();
         Self::from_parts(config.clone(), vocabulary, idf)
     }
 
     /// Rebuilds a fitted vocabulary featurizer from stored parts, checking that they agree.
     pub fn from_parts(
         config: FeatureConfig,
-        vocabulary: Vec<String>,
+        vocabulary: Vocabulary,
         idf: Vec<f64>,
     ) -> Result<Self, FeatureError> {
         Self::build(config, vocabulary, Vec::new(), idf)
@@ -213,12 +231,12 @@ impl Featurizer {
         buckets: Vec<u32>,
         idf: Vec<f64>,
     ) -> Result<Self, FeatureError> {
-        Self::build(config, Vec::new(), buckets, idf)
+        Self::build(config, Vocabulary::default(), buckets, idf)
     }
 
     fn build(
         config: FeatureConfig,
-        vocabulary: Vec<String>,
+        vocabulary: Vocabulary,
         buckets: Vec<u32>,
         idf: Vec<f64>,
     ) -> Result<Self, FeatureError> {
@@ -242,7 +260,7 @@ impl Featurizer {
         if let Some(bad) = idf.iter().position(|w| !w.is_finite()) {
             let feature = match hashing {
                 Some(_) => format!("bucket {}", buckets[bad]),
-                None => format!("{:?}", vocabulary[bad]),
+                None => format!("{:?}", vocabulary.get(bad).unwrap_or_default()),
             };
             return inconsistent(format!("idf weight of {feature} is not finite"));
         }
@@ -265,9 +283,9 @@ impl Featurizer {
                 };
                 Lookup::Hashing { hashing, positions }
             }
-            None => Lookup::Vocabulary(TermIndex::new(&vocabulary).map_err(FeatureError::Inconsistent)?),
+            None => Lookup::Vocabulary(TermIndex::new(vocabulary).map_err(FeatureError::Inconsistent)?),
         };
-        Ok(Self { analyzer, vocabulary, buckets, idf, lookup })
+        Ok(Self { analyzer, buckets: buckets.into(), idf: idf.into(), lookup: Arc::new(lookup) })
     }
 
     /// The pipeline configuration.
@@ -286,8 +304,11 @@ impl Featurizer {
     }
 
     /// Terms, by feature index (empty with hashing: see [`Featurizer::buckets`]).
-    pub fn vocabulary(&self) -> &[String] {
-        &self.vocabulary
+    pub fn vocabulary(&self) -> &Vocabulary {
+        match &*self.lookup {
+            Lookup::Vocabulary(index) => index.vocabulary(),
+            Lookup::Hashing { .. } => &NO_VOCABULARY,
+        }
     }
 
     /// With hashing, the buckets seen (and kept) in training, strictly increasing; empty
@@ -307,7 +328,7 @@ impl Featurizer {
     pub fn n_features(&self) -> usize {
         match self.hashing() {
             Some(hashing) => hashing.n_buckets(),
-            None => self.vocabulary.len(),
+            None => self.vocabulary().len(),
         }
     }
 
@@ -320,14 +341,14 @@ impl Featurizer {
     /// Number of features of one kind (word or character n-grams). With hashing a bucket can
     /// hold both kinds and its terms are not stored, so this is 0.
     pub fn n_features_of(&self, kind: TermKind) -> usize {
-        self.vocabulary.iter().filter(|term| TermKind::of(term) == kind).count()
+        self.vocabulary().iter().filter(|term| TermKind::of(term) == kind).count()
     }
 
     /// Feature index of a term, if it is in the vocabulary (with hashing: its bucket, if that
     /// bucket was seen in training).
     pub fn feature_index(&self, term: &str) -> Option<usize> {
         let position = self.position(term)? as usize;
-        Some(match self.lookup {
+        Some(match *self.lookup {
             Lookup::Hashing { .. } => self.buckets[position] as usize,
             Lookup::Vocabulary(_) => position,
         })
@@ -336,13 +357,13 @@ impl Featurizer {
     /// The term of a feature index: its vocabulary term, or `None` with hashing (a bucket
     /// stands for whatever terms hash there) or for an index out of range.
     pub fn term(&self, index: usize) -> Option<&str> {
-        self.vocabulary.get(index).map(String::as_str)
+        self.vocabulary().get(index)
     }
 
     /// Position of a term's feature in `idf`.
     #[inline]
     fn position(&self, term: &str) -> Option<u32> {
-        match &self.lookup {
+        match &*self.lookup {
             Lookup::Vocabulary(index) => index.get(term),
             Lookup::Hashing { hashing, positions } => {
                 let bucket = hashing.bucket(term);
@@ -362,7 +383,7 @@ impl Featurizer {
     /// features: the order of lookups differs, but the hits are sorted before they count.
     fn push_row(&self, text: &str, hits: &mut Vec<u32>, indices: &mut Vec<u32>, values: &mut Vec<f64>) {
         hits.clear();
-        match &self.lookup {
+        match &*self.lookup {
             Lookup::Vocabulary(index) if index.keys_are_distinct() => {
                 self.analyzer.for_each_term_key(text, |key| {
                     if let Some(position) = index.get_key(key) {
@@ -775,9 +796,11 @@ mod tests {
     #[test]
     fn damaged_parts_are_rejected() {
         let config = unigram_config();
-        assert!(Featurizer::from_parts(config.clone(), vec!["a".into()], vec![]).is_err());
-        assert!(Featurizer::from_parts(config.clone(), vec!["a".into(), "a".into()], vec![1.0, 1.0]).is_err());
-        assert!(Featurizer::from_parts(config, vec!["a".into()], vec![f64::NAN]).is_err());
+        assert!(Featurizer::from_parts(config.clone(), ["a"].into_iter().collect(), vec![]).is_err());
+        assert!(
+            Featurizer::from_parts(config.clone(), ["a", "a"].into_iter().collect(), vec![1.0, 1.0]).is_err()
+        );
+        assert!(Featurizer::from_parts(config, ["a"].into_iter().collect(), vec![f64::NAN]).is_err());
     }
 
     fn hashed(bits: u32, seed: u64) -> FeatureConfig {
@@ -901,7 +924,7 @@ mod tests {
         assert!(Featurizer::from_hashed_parts(config.clone(), vec![1, 1024], vec![1.0, 2.0]).is_err());
         assert!(Featurizer::from_hashed_parts(config.clone(), vec![1], vec![1.0, 2.0]).is_err());
         assert!(Featurizer::from_hashed_parts(config.clone(), vec![1], vec![f64::INFINITY]).is_err());
-        assert!(Featurizer::from_parts(config, vec!["a".into()], vec![1.0]).is_err());
+        assert!(Featurizer::from_parts(config, ["a"].into_iter().collect(), vec![1.0]).is_err());
         assert!(Featurizer::from_hashed_parts(unigram_config(), vec![1], vec![1.0]).is_err());
         let sparse = FeatureConfig { hashing: Some(Hashing::new(24, 0)), ..Default::default() };
         let f = Featurizer::from_hashed_parts(sparse, vec![3, 1 << 23], vec![1.0, 2.0]).unwrap();
@@ -917,7 +940,7 @@ mod tests {
         let all = Featurizer::fit(&config, &docs).unwrap();
         let n = docs.len() as f64;
         let threshold = idf_weight(Idf::Smooth, n, 3.0);
-        let expected: Vec<&String> = all
+        let expected: Vec<&str> = all
             .vocabulary()
             .iter()
             .zip(all.idf())
@@ -978,7 +1001,7 @@ mod tests {
         let unseen = ["Zakharova rejects Western talks naïvely", "", "troops troops troops"];
         for config in configs {
             let f = Featurizer::fit(&config, &docs).unwrap();
-            let Lookup::Vocabulary(index) = &f.lookup else { panic!("a vocabulary featurizer") };
+            let Lookup::Vocabulary(index) = &*f.lookup else { panic!("a vocabulary featurizer") };
             assert!(index.keys_are_distinct());
             for text in docs.iter().map(String::as_str).chain(unseen) {
                 let (by_key, by_string) = (f.transform(text), transform_by_strings(&f, text));
@@ -995,7 +1018,7 @@ mod tests {
         let f = Featurizer::fit(&unigram_config(), &["alpha beta gamma", "beta delta"]).unwrap();
         for (i, term) in f.vocabulary().iter().enumerate() {
             assert_eq!(f.feature_index(term), Some(i));
-            assert_eq!(f.term(i), Some(term.as_str()));
+            assert_eq!(f.term(i), Some(term));
         }
         assert_eq!(f.feature_index("alph"), None);
         assert_eq!(f.n_fitted_features(), 4);

@@ -111,13 +111,17 @@ pub struct Classifier {
 impl Classifier {
     /// Loads a model file, checking its format version and consistency.
     pub fn load(path: &Path) -> Result<Self, InferError> {
-        Ok(Self::from_model(ModelFile::load(path)?)?)
+        let (model, scorer) = ModelFile::load_with_scorer(path)?;
+        Ok(Self::from_checked(model, scorer))
     }
 
     /// The default model compiled into the library.
     pub fn default_model() -> Result<Self, InferError> {
-        let model = ModelFile::from_json_bytes(DEFAULT_MODEL_JSON.as_bytes(), Path::new(DEFAULT_MODEL_NAME))?;
-        Ok(Self::from_model(model)?)
+        let (model, scorer) = ModelFile::from_json_bytes_with_scorer(
+            DEFAULT_MODEL_JSON.as_bytes(),
+            Path::new(DEFAULT_MODEL_NAME),
+        )?;
+        Ok(Self::from_checked(model, scorer))
     }
 
     /// The bytes of the embedded default model (for identifying it, e.g. by hash).
@@ -130,8 +134,13 @@ impl Classifier {
         let scorer = model
             .scorer()
             .map_err(|problem| ModelError::Inconsistent { path: "<memory>".into(), problem })?;
+        Ok(Self::from_checked(model, scorer))
+    }
+
+    /// A classifier of `model` scoring with `scorer`, the model's own [`ModelFile::scorer`].
+    fn from_checked(model: ModelFile, scorer: Scorer) -> Self {
         let neutral = model.neutral_label.as_ref().and_then(|n| model.labels.iter().position(|l| l == n));
-        Ok(Self { model, scorer, neutral, target: None, min_confidence: None })
+        Self { model, scorer, neutral, target: None, min_confidence: None }
     }
 
     /// Leaves sentences whose predicted label has a probability below `min_confidence`

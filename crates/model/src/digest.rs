@@ -31,6 +31,19 @@ impl Sha256Stream {
     }
 }
 
+/// Bytes written are digested, so a serializer can stream into the digest without a buffer of
+/// the whole output.
+impl std::io::Write for Sha256Stream {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +55,9 @@ mod tests {
         stream.update(b"");
         stream.update(b"c");
         assert_eq!(stream.hex(), sha256_hex(b"abc"));
+        let mut written = Sha256Stream::default();
+        std::io::Write::write_all(&mut written, b"abc").unwrap();
+        assert_eq!(written.hex(), sha256_hex(b"abc"));
     }
 
     #[test]

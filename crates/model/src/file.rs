@@ -244,7 +244,7 @@ impl ModelFile {
             positive
                 .into_iter()
                 .filter_map(|(i, weight)| {
-                    let feature = vocabulary.get(i)?.clone();
+                    let feature = vocabulary.get(i)?.to_owned();
                     Some(FeatureWeight { kind: TermKind::of(&feature), feature, weight })
                 })
                 .collect(),
@@ -254,7 +254,8 @@ impl ModelFile {
     /// Serializes to the on-disk JSON bytes (pretty-printed, deterministic).
     pub fn to_json_bytes(&self) -> Vec<u8> {
         let mut stamped = self.clone();
-        stamped.checksum = Some(self.content_checksum());
+        stamped.checksum = None;
+        stamped.checksum = Some(stamped.unstamped_checksum());
         let mut bytes = serde_json::to_vec_pretty(&stamped).expect("a model always serializes");
         bytes.push(b'\n');
         bytes
@@ -264,66 +265,86 @@ impl ModelFile {
     /// serialization is deterministic (struct field order, exact float round trip), so the
     /// value depends only on the model's content, not on how the file was formatted.
     pub fn content_checksum(&self) -> String {
+        if self.checksum.is_none() {
+            return self.unstamped_checksum();
+        }
         let mut unstamped = self.clone();
         unstamped.checksum = None;
-        let bytes = serde_json::to_vec(&unstamped).expect("a model always serializes");
-        format!("sha256:{}", crate::sha256_hex(&bytes))
+        unstamped.unstamped_checksum()
+    }
+
+    /// [`ModelFile::content_checksum`] of a model without a checksum, streamed into the digest
+    /// (a model's JSON can be tens of MB).
+    fn unstamped_checksum(&self) -> String {
+        debug_assert!(self.checksum.is_none());
+        let mut digest = std::io::BufWriter::with_capacity(1 << 16, crate::Sha256Stream::default());
+        serde_json::to_writer(&mut digest, self).expect("a model always serializes");
+        let digest = digest.into_inner().unwrap_or_else(|_| unreachable!("digesting cannot fail"));
+        format!("sha256:{}", digest.hex())
     }
 
     /// Parses model JSON, checking the format marker and version before the full shape.
     /// `path` only names the source in error messages.
     pub fn from_json_bytes(bytes: &[u8], path: &Path) -> Result<Self, ModelError> {
-        let header: Header = serde_json::from_slice(bytes).map_err(|e| corrupt_or_malformed(e, path))?;
-        if header.format.as_deref() != Some(FORMAT) {
-            return Err(ModelError::NotAModel { path: path.to_owned(), expected: FORMAT });
+        Ok(Self::from_json_bytes_with_scorer(bytes, path)?.0)
+    }
+
+    /// [`ModelFile::from_json_bytes`], also returning the [`ModelFile::scorer`] its checks
+    /// built, for a caller that scores with it (so it is not built twice).
+    pub fn from_json_bytes_with_scorer(bytes: &[u8], path: &Path) -> Result<(Self, Scorer), ModelError> {
+        // One parse when the file is good; the header alone is read only to explain a failure
+        // (a newer or older version's shape, or not a model at all) better than the parse can.
+        match serde_json::from_slice(bytes) {
+            Ok(model) => Self::checked(model, path),
+            Err(error) => {
+                let header: Header =
+                    serde_json::from_slice(bytes).map_err(|e| corrupt_or_malformed(e, path))?;
+                check_header(header.format.as_deref(), header.format_version, path)?;
+                Err(corrupt_or_malformed(error, path))
+            }
         }
-        let Some(found) = header.format_version else {
-            return Err(ModelError::Inconsistent {
-                path: path.to_owned(),
-                problem: ConsistencyError::MissingFormatVersion,
-            });
-        };
-        if found > FORMAT_VERSION {
-            return Err(ModelError::TooNew { path: path.to_owned(), found, supported: FORMAT_VERSION });
-        }
-        if found < OLDEST_SUPPORTED_VERSION {
-            return Err(ModelError::TooOld {
-                path: path.to_owned(),
-                found,
-                oldest: OLDEST_SUPPORTED_VERSION,
-            });
-        }
-        let model: ModelFile = serde_json::from_slice(bytes).map_err(|e| corrupt_or_malformed(e, path))?;
+    }
+
+    /// The checks of a parsed file: its format and version, its checksum and the agreement of
+    /// its parts, which building its scorer checks.
+    fn checked(mut model: ModelFile, path: &Path) -> Result<(Self, Scorer), ModelError> {
+        let found = model.format_version;
+        check_header(Some(&model.format), Some(found), path)?;
         if found >= 2 {
-            let Some(stored) = &model.checksum else {
+            let Some(stored) = model.checksum.take() else {
                 return Err(ModelError::Inconsistent {
                     path: path.to_owned(),
                     problem: ConsistencyError::MissingChecksum { version: found },
                 });
             };
-            let computed = model.content_checksum();
-            if *stored != computed {
-                return Err(ModelError::ChecksumMismatch {
-                    path: path.to_owned(),
-                    stored: stored.clone(),
-                    computed,
-                });
+            let computed = model.unstamped_checksum();
+            if stored != computed {
+                return Err(ModelError::ChecksumMismatch { path: path.to_owned(), stored, computed });
             }
+            model.checksum = Some(stored);
         }
-        model
-            .linear_model()
-            .map_err(|problem| ModelError::Inconsistent { path: path.to_owned(), problem })?;
-        Ok(model)
+        let scorer =
+            model.scorer().map_err(|problem| ModelError::Inconsistent { path: path.to_owned(), problem })?;
+        Ok((model, scorer))
     }
 
     /// Reads and checks a model file.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
-            action: "read",
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::from_json_bytes(&bytes, path)
+        Ok(Self::load_with_scorer(path)?.0)
+    }
+
+    /// [`ModelFile::load`], also returning the scorer its checks built (see
+    /// [`ModelFile::from_json_bytes_with_scorer`]).
+    pub fn load_with_scorer(path: &Path) -> Result<(Self, Scorer), ModelError> {
+        let io_error = |source| ModelError::Io { action: "read", path: path.to_owned(), source };
+        // Parsed as it is read, so a large model's bytes (tens of MB) are never in memory beside
+        // it; slower than parsing a slice by about a third. A file that does not parse is read
+        // again whole, for the errors `from_json_bytes` gives.
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        match serde_json::from_reader(std::io::BufReader::with_capacity(1 << 16, file)) {
+            Ok(model) => Self::checked(model, path),
+            Err(_) => Self::from_json_bytes_with_scorer(&std::fs::read(path).map_err(io_error)?, path),
+        }
     }
 
     /// Writes the model atomically: a temporary file in the same directory, then a rename,
@@ -338,6 +359,26 @@ impl ModelFile {
             source,
         })
     }
+}
+
+/// The errors of a file whose `format` marker or `format_version` this build cannot read.
+fn check_header(format: Option<&str>, version: Option<u32>, path: &Path) -> Result<(), ModelError> {
+    if format != Some(FORMAT) {
+        return Err(ModelError::NotAModel { path: path.to_owned(), expected: FORMAT });
+    }
+    let Some(found) = version else {
+        return Err(ModelError::Inconsistent {
+            path: path.to_owned(),
+            problem: ConsistencyError::MissingFormatVersion,
+        });
+    };
+    if found > FORMAT_VERSION {
+        return Err(ModelError::TooNew { path: path.to_owned(), found, supported: FORMAT_VERSION });
+    }
+    if found < OLDEST_SUPPORTED_VERSION {
+        return Err(ModelError::TooOld { path: path.to_owned(), found, oldest: OLDEST_SUPPORTED_VERSION });
+    }
+    Ok(())
 }
 
 fn corrupt_or_malformed(error: serde_json::Error, path: &Path) -> ModelError {
@@ -416,6 +457,32 @@ mod tests {
         assert_eq!(back.checksum.as_deref(), Some(model.content_checksum().as_str()));
         assert_eq!(ModelFile { checksum: None, ..back.clone() }, model);
         assert_eq!(back.to_json_bytes(), std::fs::read(&path).unwrap());
+    }
+
+    /// `load` parses the file as it reads it; its results must be those of `from_json_bytes`
+    /// on the same bytes, errors (and their line and column) included.
+    #[test]
+    fn loading_a_file_gives_what_parsing_its_bytes_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = String::from_utf8(tiny_model().to_json_bytes()).unwrap();
+        let cases = [
+            good.clone(),
+            good.replacen("0.5", "0.6", 1),
+            good[..good.len() / 2].to_owned(),
+            good.replacen(&format!("\"format_version\": {FORMAT_VERSION}"), "\"format_version\": 99", 1),
+            good.replacen("\"format\": \"stance-model\"", "\"format\": \"other\"", 1),
+            good.replacen("\"labels\"", "\"labelz\"", 1),
+            "not json".to_owned(),
+        ];
+        for (i, text) in cases.iter().enumerate() {
+            let path = dir.path().join(format!("m{i}.json"));
+            std::fs::write(&path, text).unwrap();
+            let loaded = ModelFile::load(&path).map_err(|e| e.to_string());
+            let parsed = ModelFile::from_json_bytes(text.as_bytes(), &path).map_err(|e| e.to_string());
+            assert_eq!(loaded, parsed, "case {i}");
+        }
+        assert!(ModelFile::load(&dir.path().join("m0.json")).is_ok());
+        assert!(ModelFile::load(&dir.path().join("m2.json")).is_err());
     }
 
     #[test]

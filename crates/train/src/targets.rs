@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use stance_features::{Featurizer, SparseVec};
+use stance_features::{Featurizer, SparseVec, Vocabulary};
 use stance_model::{conjoin, SolverReport, TargetModel, TargetModels, Weights};
 
 use crate::trainer::{char_columns, Trainer, ABSENT_LABEL_INTERCEPT};
@@ -180,7 +180,8 @@ fn fit_per_target<S: AsRef<str> + Sync>(
     } else {
         // The main slot must hold a model; without fallback it holds an empty one that no
         // target is ever routed to.
-        let featurizer = Featurizer::from_parts(trainer.params().features.clone(), Vec::new(), Vec::new())?;
+        let featurizer =
+            Featurizer::from_parts(trainer.params().features.clone(), Vocabulary::new(), Vec::new())?;
         let weights =
             Weights { coefficients: vec![Vec::new(); labels.len()], intercepts: vec![0.0; labels.len()] };
         let solver = SolverReport {
@@ -226,7 +227,8 @@ fn fit_one_target<S: AsRef<str> + Sync>(
     let rows_per_label = count_labels(rows, truth, labels);
     if rows_per_label.len() == 1 {
         let only = truth[rows[0]];
-        let featurizer = Featurizer::from_parts(trainer.params().features.clone(), Vec::new(), Vec::new())?;
+        let featurizer =
+            Featurizer::from_parts(trainer.params().features.clone(), Vocabulary::new(), Vec::new())?;
         let intercepts =
             (0..labels.len()).map(|l| if l == only { 0.0 } else { ABSENT_LABEL_INTERCEPT }).collect();
         let model = TargetModel {
