@@ -270,7 +270,7 @@ pub struct ModelArgs {
     #[arg(long, value_name = "TAG", help_heading = "Normalisation")]
     pub strip_tag: Vec<String>,
     /// L2 regularisation strength (= 1/C of scikit-learn's LogisticRegression) [default: 0.3;
-    /// 1 with --solver sgd].
+    /// 1 above 10,000 rows and with --solver sgd].
     #[arg(long, value_name = "ALPHA", allow_negative_numbers = true, help_heading = "Solver")]
     pub alpha: Option<f64>,
     /// L-BFGS iteration budget.
@@ -360,8 +360,9 @@ impl ModelArgs {
         let bits = self.hashing_bits.unwrap_or(STREAM_DEFAULT_BITS);
         let params = StreamParams {
             features: self.features(&defaults, Some(bits))?,
-            // The streamed objective's alpha was measured at 1 (README, "Training at scale").
-            alpha: self.alpha.unwrap_or(1.0),
+            // 1, the large-data default; measured for the streamed objective too (README,
+            // "Training at scale").
+            alpha: self.alpha.unwrap_or(defaults.alpha),
             learning_rate,
             passes,
             gradient_tolerance: self.tolerance.unwrap_or(defaults.gradient_tolerance),

@@ -33,7 +33,9 @@ pub const SMALL_DATA_ROWS: usize = 100;
 /// synthetic benchmark corpus (README, "Defaults chosen by evidence").
 #[derive(Debug, Clone, PartialEq)]
 pub struct SizeDefaults {
-    /// [`crate::TrainParams::alpha`]: 0.3 at every size (1.0 underfits every data set measured).
+    /// [`crate::TrainParams::alpha`]: 0.3 up to [`LARGE_DATA_ROWS`] (1.0 underfits the seed
+    /// corpus, SemEval-2016 and IBM claim stance); 1.0 above, where it scored a higher held-out
+    /// macro-F1 at 20,000 to 200,000 synthetic rows and converges in fewer iterations.
     pub alpha: f64,
     /// [`crate::TrainParams::class_weight`]: balanced at every size (stance labels are rare).
     pub class_weight: ClassWeight,
@@ -56,7 +58,7 @@ impl SizeDefaults {
     pub fn for_rows(rows: usize) -> Self {
         let large = rows > LARGE_DATA_ROWS;
         Self {
-            alpha: 0.3,
+            alpha: if large { 1.0 } else { 0.3 },
             class_weight: ClassWeight::Balanced,
             min_df: if rows < SMALL_DATA_ROWS { 1 } else { 2 },
             char_ngrams: (!large).then_some(NgramRange::new(2, 5)),
@@ -517,6 +519,8 @@ mod tests {
         );
         let large = SizeDefaults::for_rows(LARGE_DATA_ROWS + 1);
         assert_eq!((large.min_df, large.char_ngrams, large.gradient_tolerance), (2, None, 1e-3));
+        assert_eq!((large.alpha, &large.class_weight), (1.0, &ClassWeight::Balanced));
+        assert_eq!(SizeDefaults::for_rows(LARGE_DATA_ROWS).alpha, 0.3);
         assert_eq!(SizeDefaults::for_rows(LARGE_DATA_ROWS).char_ngrams, Some(NgramRange::new(2, 5)));
     }
 
