@@ -259,6 +259,9 @@ class System:
     train: callable  # (data_dir, model_path) -> (argv, stdin, stdout) or a Step (n/a)
     predict: callable  # (data_dir, model_path, out_path) -> (argv, stdin, stdout) or a Step
     read: callable  # out_path -> labels
+    # For a tool whose predict uses one core: the same predict spread over `settings.threads`
+    # processes, measured after the one-process run (a throughput comparison takes the faster).
+    predict_processes: callable | None = None  # (data_dir, model_path, out_path) -> (argv, stdin, stdout)
 
 
 def stance_system(settings: Settings, features: str, flags: dict[str, set[str]]) -> System:
@@ -322,6 +325,8 @@ def fasttext_system(settings: Settings, word_ngrams: int) -> System:
         train=lambda d, m: ([PYTHON, worker, "fasttext", "train", str(d / "train.ft"), str(m), str(settings.threads), str(word_ngrams)], None, None),
         predict=lambda d, m, o: ([PYTHON, worker, "fasttext", "predict", str(m), str(d / "test.txt"), str(o)], None, None),
         read=read_label_lines,
+        predict_processes=(lambda d, m, o: ([PYTHON, worker, "fasttext", "predict", str(m), str(d / "test.txt"), str(o), str(settings.threads)], None, None))
+        if settings.threads > 1 else None,
     )  # fmt: skip
 
 
@@ -435,6 +440,17 @@ def run_system(system: System, data: Path, settings: Settings, truth: list[str],
         f" macro-F1 {result.get('macro_f1', float('nan')):.4f}",
         flush=True,
     )
+    if system.predict_processes and predict.status == "ok":
+        print(f"== {system.id}: predict in {settings.threads} processes", flush=True)
+        single = system.read(out)
+        planned = system.predict_processes(data, model, out)
+        spread = run_step(planned[0], settings, planned[1], planned[2])
+        if spread.status == "ok" and system.read(out) != single:
+            spread.status = "failed: predictions differ from the one-process run's"
+        result["predict_processes"] = {"processes": settings.threads, **spread.__dict__}
+        if spread.status == "ok":
+            result["predict_processes"]["rows_per_s"] = len(truth) / spread.seconds
+        print(f"   {spread.status} {fmt_s(spread.seconds)} {fmt_mb(spread.peak_rss_mb)}", flush=True)
     return result
 
 
@@ -559,7 +575,7 @@ def targets(results: list[dict], rows: int, million: dict | None) -> list[tuple[
 
     out = []
     if st and ft and sk:
-        t_ft = ratio(st.get("rows_per_s"), ft.get("rows_per_s"))
+        t_ft = ratio(st.get("rows_per_s"), best_rows_per_s(ft))
         t_sk = ratio(st.get("rows_per_s"), sk.get("rows_per_s"))
         ok = None if t_ft is None or t_sk is None else (t_ft >= 2 and t_sk >= 20)
         out.append(("prediction throughput ≥ 2× fastText and ≥ 20× scikit-learn",
@@ -589,6 +605,13 @@ def targets(results: list[dict], rows: int, million: dict | None) -> list[tuple[
     return out
 
 
+def best_rows_per_s(result: dict) -> float | None:
+    """A one-core predictor's throughput: the faster of one process and the processes run side by
+    side (`predict_processes`), when both were measured."""
+    rates = [r for r in (result.get("rows_per_s"), (result.get("predict_processes") or {}).get("rows_per_s")) if r]
+    return max(rates) if rates else None
+
+
 def results_table(results: list[dict]) -> list[str]:
     """The table of train and predict figures, one row per system."""
     lines = [
@@ -606,6 +629,16 @@ def results_table(results: list[dict]) -> list[str]:
             + (f"{r['macro_f1']:.4f} | {r['accuracy']:.4f}" if "macro_f1" in r else "— | —")
             + f" | {r['threads']} |"
         )
+    for r in results:
+        spread = r.get("predict_processes")
+        if spread:
+            done = spread["status"] == "ok"
+            lines.append(
+                f"| {r['label']}, predict in {spread['processes']} processes | — | "
+                + (fmt_s(spread["seconds"]) if done else short(spread["status"]))
+                + (f" | {spread['rows_per_s']:,.0f} | — | — | {fmt_mb(spread['peak_rss_mb'])}" if done else " | — | — | — | —")
+                + f" | same labels | — | {spread['processes']} processes of 1 thread |"
+            )
     return lines
 
 
@@ -644,6 +677,10 @@ def markdown(report: dict) -> str:
         "load (prediction) and model save (training).",
         "- **rows/s** and **MB/s**: held-out rows, and MB of held-out text (the plain text, one row a "
         "line, the same bytes for every tool), divided by that full prediction time.",
+        "- fastText predicts on one thread, so it is also run as one process per core, each on its "
+        "consecutive share of the lines (model loaded in each, labels joined in order and checked "
+        "against the one-process run): the rows \"predict in N processes\". Throughput goals take "
+        "the faster of the two.",
         "- **peak RSS**: the child's `ru_maxrss` from `wait4`, for training and prediction separately"
         + (
             " (children are started by `bench/runstep.c`, so no step inherits the driver's RSS high-water mark)."
@@ -795,9 +832,11 @@ def goals(results: list[dict], articles: dict | None, big: dict | None, million:
         return "—" if ok is None else ("met" if ok else "**NOT met**")
 
     if st and ft and vw:
-        t_ft, t_vw = ratio(st.get("rows_per_s"), ft.get("rows_per_s")), ratio(st.get("rows_per_s"), vw.get("rows_per_s"))
+        t_ft, t_vw = ratio(st.get("rows_per_s"), best_rows_per_s(ft)), ratio(st.get("rows_per_s"), vw.get("rows_per_s"))
         ok = None if None in (t_ft, t_vw) else (t_ft >= 2 and t_vw >= 1)
-        out.append(("classify JSONL through the CLI vs fastText's predict (1 process) and VW",
+        spread = ft.get("predict_processes")
+        which = "best of 1 process and " + f"{spread['processes']} processes" if spread else "1 process"
+        out.append((f"classify JSONL through the CLI vs fastText's predict ({which}) and VW",
                     f"{fmt_ratio(t_ft)} fastText, {fmt_ratio(t_vw)} VW", "≥ 2× fastText, ≥ 1× VW", verdict(ok)))  # fmt: skip
     if articles:
         mbps = articles.get("mb_per_s")

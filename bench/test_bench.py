@@ -85,6 +85,24 @@ class MillionGoalTest(unittest.TestCase):
         self.assertIn("BENCH_MILLION=1", row[1])
 
 
+class ThroughputGoalTest(unittest.TestCase):
+    def test_a_one_core_peer_counts_its_faster_way(self):
+        ok = {"status": "ok", "seconds": 1.0, "peak_rss_mb": 100.0, "stderr_tail": ""}
+        st = {"id": "stance-default", "train": ok, "predict": ok, "rows_per_s": 200.0}
+        vw = {"id": "vw", "train": ok, "predict": ok, "rows_per_s": 150.0}
+        ft = {"id": "fasttext", "train": ok, "predict": ok, "rows_per_s": 100.0}
+        row = lambda: [g for g in bench.goals([st, ft, vw], None, None, None, 1) if g[0].startswith("classify")][0]
+        self.assertIn("2.00× fastText", row()[1])
+        self.assertEqual(row()[3], "met")
+        ft["predict_processes"] = {"processes": 2, **ok, "seconds": 0.5, "rows_per_s": 160.0}
+        self.assertIn("1.25× fastText", row()[1])
+        self.assertIn("best of 1 process and 2 processes", row()[0])
+        self.assertEqual(row()[3], "**NOT met**")
+        ft["predict_processes"]["rows_per_s"] = 50.0  # slower side by side: one process counts
+        self.assertIn("2.00× fastText", row()[1])
+        self.assertIsNone(bench.best_rows_per_s({"predict_processes": {"status": "failed"}}))
+
+
 class AnalyzerTest(unittest.TestCase):
     def test_terms_follow_stance(self):
         analyzer = compare_sklearn.StanceAnalyzer((1, 2), (2, 3), stem=True)

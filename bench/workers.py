@@ -3,7 +3,7 @@ time and peak RSS (``ru_maxrss`` from ``os.wait4``) belong to that step alone.
 
 Usage: python workers.py TOOL ACTION ARGS...
   fasttext train TRAIN_FT MODEL THREADS WORD_NGRAMS
-  fasttext predict MODEL TEST_TXT OUT
+  fasttext predict MODEL TEST_TXT OUT [PROCESSES]
   sklearn  train TRAIN_TSV MODEL_PICKLE C MAX_ITER FEATURES(word|word_char)
   sklearn  predict MODEL_PICKLE TEST_TXT OUT
 
@@ -13,6 +13,7 @@ Predictions are written one label per line, in input order; the driver scores th
 from __future__ import annotations
 
 import csv
+import os
 import pickle
 import sys
 
@@ -38,12 +39,44 @@ def fasttext_train(train_ft: str, model: str, threads: str, word_ngrams: str) ->
     ft.save_model(model)
 
 
-def fasttext_predict(model: str, test_txt: str, out: str) -> None:
+def fasttext_predict(model: str, test_txt: str, out: str, processes: str = "1") -> None:
+    """fastText's predict is one thread; with PROCESSES > 1 the lines are cut into that many
+    consecutive parts, each predicted by its own forked process (model loaded in each), and the
+    parts' predictions joined in order: how a user would use more cores."""
     import fasttext
 
-    ft = fasttext.load_model(model)
+    lines = read_lines(test_txt)
+    n = int(processes)
+    if n < 1:
+        raise SystemExit("PROCESSES must be at least 1")
+    size = -(-len(lines) // n)
+    parts = [(lines[i * size : (i + 1) * size], f"{out}.part{i}") for i in range(n)]
+    children = []
+    for part, path in parts[1:]:
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                predict_part(fasttext.load_model(model), part, path)
+                code = 0
+            finally:
+                os._exit(code)
+        children.append(pid)
+    predict_part(fasttext.load_model(model), parts[0][0], parts[0][1])
+    for pid in children:
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"a predicting process failed ({status})")
     with open(out, "w", encoding="utf-8") as f:
-        for batch in batches(read_lines(test_txt)):
+        for _, path in parts:
+            with open(path, encoding="utf-8") as part:
+                f.write(part.read())
+            os.unlink(path)
+
+
+def predict_part(ft, lines: list[str], path: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for batch in batches(lines):
             labels, _ = ft.predict(batch)
             f.writelines(label[0].removeprefix("__label__") + "\n" for label in labels)
 
