@@ -23,7 +23,7 @@ const CUE_SEED: u64 = 0xA409_3822_299F_31D1;
 /// A bijection of 64-bit words that mixes every input bit into every output bit (the
 /// finalizer of MurmurHash3 / SplitMix64).
 #[inline]
-fn mix(mut x: u64) -> u64 {
+pub(crate) fn mix(mut x: u64) -> u64 {
     x ^= x >> 33;
     x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
     x ^= x >> 33;

@@ -26,7 +26,9 @@ mod hash;
 mod named;
 mod normalize;
 mod sentences;
+mod stem_cache;
 mod vectorizer;
+mod words;
 
 pub use analyzer::{Analyzer, TermKind, CHAR_NGRAM_PREFIX};
 pub use config::{
