@@ -17,20 +17,26 @@ pub(crate) fn word_ranges(text: &str, out: &mut Vec<(usize, usize)>) {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if !is_core(bytes[i]) {
+        if CLASS[bytes[i] as usize] & CORE == 0 {
             i += 1;
             continue;
         }
         let start = i;
-        let mut alphanumeric = bytes[i] != b'_';
+        let mut alphanumeric = CLASS[bytes[i] as usize] & (LETTER | DIGIT) != 0;
         i += 1;
         while i < bytes.len() {
-            let b = bytes[i];
-            if is_core(b) {
-                alphanumeric |= b != b'_';
+            let class = CLASS[bytes[i] as usize];
+            if class & CORE != 0 {
+                alphanumeric |= class & (LETTER | DIGIT) != 0;
                 i += 1;
-            } else if i + 1 < bytes.len() && is_infix(b, bytes[i - 1], bytes[i + 1]) {
-                // An infix has a letter or digit on both sides.
+            } else if class & (BETWEEN_LETTERS | BETWEEN_DIGITS) != 0 && i + 1 < bytes.len() {
+                // A separator stays when a letter or digit on each side allows it.
+                let sides = CLASS[bytes[i - 1] as usize] & CLASS[bytes[i + 1] as usize];
+                let kept = (class & BETWEEN_LETTERS != 0 && sides & LETTER != 0)
+                    || (class & BETWEEN_DIGITS != 0 && sides & DIGIT != 0);
+                if !kept {
+                    break;
+                }
                 alphanumeric = true;
                 i += 2;
             } else {
@@ -43,23 +49,35 @@ pub(crate) fn word_ranges(text: &str, out: &mut Vec<(usize, usize)>) {
     }
 }
 
-/// Letters, digits and `_` (ALetter, Numeric, ExtendNumLet).
-#[inline]
-fn is_core(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
+/// Byte classes of ASCII for the word rules.
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+/// Letters, digits and `_` (ALetter, Numeric, ExtendNumLet): the bytes a word is made of.
+const CORE: u8 = 4;
+/// MidLetter or MidNumLetQ: kept between two letters (WB6/WB7): "e.g", "don't", "a:b".
+const BETWEEN_LETTERS: u8 = 8;
+/// MidNum or MidNumLetQ: kept between two digits (WB11/WB12): "1,000", "3.14", "1;2".
+const BETWEEN_DIGITS: u8 = 16;
 
-/// Whether `b` between `prev` and `next` stays inside a word.
-#[inline]
-fn is_infix(b: u8, prev: u8, next: u8) -> bool {
-    match b {
-        // MidNum or MidNumLetQ between digits (WB11/WB12): "1,000", "3.14".
-        b'.' | b',' | b';' | b'\'' if prev.is_ascii_digit() && next.is_ascii_digit() => true,
-        // MidLetter or MidNumLetQ between letters (WB6/WB7): "e.g", "don't".
-        b'.' | b':' | b'\'' if prev.is_ascii_alphabetic() && next.is_ascii_alphabetic() => true,
-        _ => false,
+/// The class bits of every byte (0 for non-ASCII bytes, which this table never sees).
+const CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        class[b] = match c {
+            b'a'..=b'z' | b'A'..=b'Z' => LETTER | CORE,
+            b'0'..=b'9' => DIGIT | CORE,
+            b'_' => CORE,
+            b'.' | b'\'' => BETWEEN_LETTERS | BETWEEN_DIGITS,
+            b':' => BETWEEN_LETTERS,
+            b',' | b';' => BETWEEN_DIGITS,
+            _ => 0,
+        };
+        b += 1;
     }
-}
+    class
+};
 
 #[cfg(test)]
 mod tests {
