@@ -403,6 +403,9 @@ impl Featurizer {
         hits.sort_unstable();
         let config = self.config();
         let first = values.len();
+        // At most one entry per hit: no growth step on the way.
+        indices.reserve(hits.len());
+        values.reserve(hits.len());
         for run in hits.chunk_by(|a, b| a == b) {
             let position = run[0] as usize;
             let tf = term_weight(config.tf, run.len() as f64);
