@@ -196,15 +196,17 @@ fn load_le(bytes: &[u8]) -> u64 {
 }
 
 /// The probe start of a token: mixed from its head and length, and its tail if it has one.
-#[inline]
+#[inline(always)]
 fn position(head: Head, token: &[u8]) -> u64 {
     position_of(head, token.len(), token.get(HEAD..).unwrap_or_default())
 }
 
-#[inline]
+#[inline(always)]
 fn position_of(head: Head, len: usize, tail: &[u8]) -> u64 {
-    let mut hash = crate::hash::mix(head[0] ^ (len as u64).rotate_right(8));
-    hash = crate::hash::mix(hash ^ head[1]);
+    // One finalizer over both head words: the second is first spread by an odd multiplier,
+    // so that swapping words or bytes between them changes the result.
+    let second = head[1].wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    let mut hash = crate::hash::mix(head[0] ^ second ^ (len as u64).rotate_right(8));
     if !tail.is_empty() {
         hash ^= xxhash_rust::xxh3::xxh3_64(tail);
     }

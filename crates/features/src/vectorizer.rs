@@ -397,7 +397,7 @@ impl Featurizer {
         // A branch-free read of every hit's idf weight first, so that their cache misses (a
         // large vocabulary's weights are larger than the cache) overlap each other and the sort.
         let touched =
-            hits.iter().fold(0.0, |acc: f64, &p| acc + self.idf.get(p as usize).copied().unwrap_or(0.0));
+            hits.iter().fold(0, |acc, &p| acc ^ self.idf.get(p as usize).map_or(0, |w| w.to_bits()));
         std::hint::black_box(touched);
         // Positions sort like feature indices (buckets are stored in increasing order).
         hits.sort_unstable();

@@ -95,8 +95,8 @@ impl LinearModel {
         // First a read of every feature's block with no branch on what it holds: these loads
         // do not wait for each other, so the cache misses of a large model overlap, and the
         // sums below (in feature order, as always) mostly hit the cache.
-        let touched = x.indices.iter().fold(0.0, |acc: f64, &feature| {
-            acc + self.weights.get(feature as usize * self.n_labels).copied().unwrap_or(0.0)
+        let touched = x.indices.iter().fold(0, |acc, &feature| {
+            acc ^ self.weights.get(feature as usize * self.n_labels).map_or(0, |w| w.to_bits())
         });
         std::hint::black_box(touched);
         for (feature, value) in x.iter() {
