@@ -1,10 +1,10 @@
 //! Text → tokens → terms: normalisation, Unicode word tokenization, stemming and n-grams.
 
 use serde::{Deserialize, Serialize};
-use unicode_segmentation::UnicodeSegmentation;
 
 use crate::config::{Extractor, FeatureConfig, Language, NgramRange, Stemmer};
-use crate::hash::{cue_key, extend_key, stem_key, term_hash, IntMap, CHAR_NGRAM_START, WORD_NGRAM_START};
+use crate::hash::{cue_key, extend_key, stem_key, CHAR_NGRAM_START, WORD_NGRAM_START};
+use crate::stem_cache::StemCache;
 use crate::FeatureError;
 
 /// Prefix that marks character n-gram terms. Word tokens never contain `#` (it is not a word
@@ -139,45 +139,6 @@ thread_local! {
     static STEM_CACHE: std::cell::RefCell<Vec<StemCache>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// One thread's stems of one language: by the token's hash, the token followed by its stem in
-/// a shared arena and the stem's key (one map slot and one arena read per lookup, no
-/// allocation per entry).
-struct StemCache {
-    language: Language,
-    by_hash: IntMap<u64, (usize, u32, u32, u64)>,
-    arena: String,
-}
-
-impl StemCache {
-    /// The stem of `token` and its key, if cached.
-    fn get(&self, token: &str) -> Option<(&str, u64)> {
-        let &(start, token_len, stem_len, key) = self.by_hash.get(&term_hash(token))?;
-        let stem_start = start + token_len as usize;
-        (self.arena.as_bytes().get(start..stem_start)? == token.as_bytes())
-            .then(|| (&self.arena[stem_start..stem_start + stem_len as usize], key))
-    }
-
-    fn insert(&mut self, token: &str, stem: &str, key: u64) {
-        if self.by_hash.len() >= STEM_CACHE_CAPACITY {
-            self.by_hash.clear();
-            self.arena.clear();
-        }
-        let (Ok(token_len), Ok(stem_len)) = (u32::try_from(token.len()), u32::try_from(stem.len())) else {
-            return;
-        };
-        // A token whose hash another token holds is simply not cached.
-        if let std::collections::hash_map::Entry::Vacant(slot) = self.by_hash.entry(term_hash(token)) {
-            slot.insert((self.arena.len(), token_len, stem_len, key));
-            self.arena.push_str(token);
-            self.arena.push_str(stem);
-        }
-    }
-}
-
-/// Distinct tokens one thread remembers stems of, per language, before it starts over. Enough
-/// for the frequent words of a language (a few MB); rare words are stemmed every time.
-const STEM_CACHE_CAPACITY: usize = 100_000;
-
 impl Analyzer {
     /// Builds an analyzer after checking the configuration.
     pub fn new(config: FeatureConfig) -> Result<Self, FeatureError> {
@@ -206,7 +167,9 @@ impl Analyzer {
     pub fn tokens(&self, text: &str) -> Vec<String> {
         let mut normalized = String::new();
         self.normalize_into(text, &mut normalized, &mut String::new());
-        normalized.unicode_words().map(str::to_owned).collect()
+        let mut ranges = Vec::new();
+        crate::words::word_ranges(&normalized, &mut ranges);
+        ranges.into_iter().map(|(from, to)| normalized[from..to].to_owned()).collect()
     }
 
     /// Writes the normalised `text` into `out` (`folded` is a work buffer).
@@ -243,52 +206,52 @@ impl Analyzer {
         }
     }
 
-    /// Writes the stem of every token of `scratch`, each followed by a space, to
-    /// `scratch.stems` and its key to `scratch.stem_keys`, through this thread's stem cache.
-    fn stem_tokens(&self, scratch: &mut Scratch) {
+    /// Writes the key of the stem of every token of `scratch` to `scratch.stem_keys` and, if
+    /// `texts`, the stem followed by a space to `scratch.stems`, through this thread's stem
+    /// cache. A key walk needs no stem's text (unless a stem holds a space, which
+    /// `scratch.spaced_stem` tells either way).
+    fn stem_tokens(&self, scratch: &mut Scratch, texts: bool) {
         let Scratch { text, tokens, stems, stem_ranges, stem_keys, spaced_stem, .. } = scratch;
         stems.clear();
         stem_ranges.clear();
         stem_keys.clear();
         *spaced_stem = false;
-        let mut push = |stems: &mut String, stem: &str, key: u64| {
-            let start = stems.len();
-            stems.push_str(stem);
-            stem_ranges.push((start, stems.len()));
+        let mut push = |stems: &mut String, stem: Option<&str>, key: u64, spaced: bool| {
             stem_keys.push(key);
-            *spaced_stem |= stem.as_bytes().contains(&b' ');
-            stems.push(' ');
+            *spaced_stem |= spaced;
+            if let Some(stem) = stem.filter(|_| texts) {
+                let start = stems.len();
+                stems.push_str(stem);
+                stem_ranges.push((start, stems.len()));
+                stems.push(' ');
+            }
         };
         let Some((language, stemmer)) = &self.stemmer else {
             for &(start, end) in tokens.iter() {
                 let token = &text[start..end];
-                push(stems, token, stem_key(token));
+                push(stems, Some(token), stem_key(token), token.as_bytes().contains(&b' '));
             }
             return;
         };
         STEM_CACHE.with(|cache| {
             let mut cache = cache.borrow_mut();
-            let position = match cache.iter().position(|c| c.language == *language) {
+            let position = match cache.iter().position(|c| c.language() == *language) {
                 Some(position) => position,
                 None => {
-                    cache.push(StemCache {
-                        language: *language,
-                        by_hash: IntMap::default(),
-                        arena: String::new(),
-                    });
+                    cache.push(StemCache::new(*language));
                     cache.len() - 1
                 }
             };
             let cache = &mut cache[position];
             for &(start, end) in tokens.iter() {
                 let token = &text[start..end];
-                if let Some((stem, key)) = cache.get(token) {
-                    push(stems, stem, key);
+                if let Some(hit) = cache.get(token) {
+                    push(stems, texts.then(|| cache.stem(&hit)), hit.key, hit.spaced);
                     continue;
                 }
                 let stem = stemmer.stem(token);
                 let key = stem_key(&stem);
-                push(stems, &stem, key);
+                push(stems, Some(&stem), key, stem.as_bytes().contains(&b' '));
                 cache.insert(token, &stem, key);
             }
         });
@@ -332,9 +295,7 @@ impl Analyzer {
         scratch.surface.clear();
         self.normalize_into(text, &mut scratch.text, &mut scratch.folded);
         scratch.tokens.clear();
-        scratch
-            .tokens
-            .extend(scratch.text.unicode_word_indices().map(|(start, word)| (start, start + word.len())));
+        crate::words::word_ranges(&scratch.text, &mut scratch.tokens);
         for extractor in &self.config.extractors {
             match extractor {
                 Extractor::WordNgrams(range) => self.emit_word_ngrams(*range, &mut scratch, sink),
@@ -355,7 +316,13 @@ impl Analyzer {
     /// Word n-grams of the stems of `scratch.tokens`, shortest first.
     #[inline(always)]
     fn emit_word_ngrams<S: Sink>(&self, range: NgramRange, scratch: &mut Scratch, sink: &mut S) {
-        self.stem_tokens(scratch);
+        // Negation marking rewrites the stems' text.
+        let texts = !S::KEYS || self.config.normalize.negation;
+        self.stem_tokens(scratch, texts);
+        if !texts && scratch.spaced_stem {
+            // Such a stem's n-grams are keyed by their text (see below).
+            self.stem_tokens(scratch, true);
+        }
         if self.config.normalize.negation {
             mark_negation_in(scratch);
         }

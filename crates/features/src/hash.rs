@@ -25,7 +25,7 @@ const CUE_SEED: u64 = 0xA409_3822_299F_31D1;
 /// A bijection of 64-bit words that mixes every input bit into every output bit (the
 /// finalizer of MurmurHash3 / SplitMix64).
 #[inline]
-fn mix(mut x: u64) -> u64 {
+pub(crate) fn mix(mut x: u64) -> u64 {
     x ^= x >> 33;
     x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
     x ^= x >> 33;
@@ -212,6 +212,18 @@ impl TermIndex {
         self.probe(key, |slot| slot.hash == key)
     }
 
+    /// [`TermIndex::get_key`] of every key of `keys`, in order, appending the feature numbers
+    /// found to `found`.
+    pub(crate) fn extend_with_keys(&self, keys: &[u64], found: &mut Vec<u32>) {
+        // First a read of every key's first slot with no branch on what it holds: these loads
+        // do not wait for each other, so their cache misses (the table is larger than the
+        // cache) overlap, and the probes after them mostly hit the cache.
+        let mask = self.slots.len() - 1;
+        let touched = keys.iter().fold(0, |acc, &key| acc ^ self.slots[key as usize & mask].index);
+        std::hint::black_box(touched);
+        found.extend(keys.iter().filter_map(|&key| self.get_key(key)));
+    }
+
     /// Feature number of `term`, if it is indexed.
     #[inline]
     pub(crate) fn get(&self, term: &str) -> Option<u32> {
@@ -282,6 +294,10 @@ mod tests {
             assert_eq!(index.get_key(term_key(term)), Some(i as u32), "{term}");
         }
         assert_eq!(index.get_key(term_key("t5000")), None);
+        let keys: Vec<u64> = ["t7", "t5000", "naïve", "t7", "t0"].iter().map(|t| term_key(t)).collect();
+        let mut found = vec![9];
+        index.extend_with_keys(&keys, &mut found);
+        assert_eq!(found, [9, 7, 5001, 7, 0]);
         assert_eq!(TermIndex::new(Vocabulary::default()).unwrap().get("a"), None);
         assert_eq!(TermIndex::new(Vocabulary::default()).unwrap().get_key(term_key("a")), None);
         let twice = TermIndex::new(["a", "b", "a"].into_iter().collect()).unwrap_err();

@@ -26,8 +26,10 @@ mod hash;
 mod named;
 mod normalize;
 mod sentences;
+mod stem_cache;
 mod vectorizer;
 mod vocabulary;
+mod words;
 
 pub use analyzer::{Analyzer, TermKind, CHAR_NGRAM_PREFIX};
 pub use config::{

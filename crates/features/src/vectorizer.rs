@@ -159,9 +159,16 @@ impl TryFrom<FeaturizerParts> for Featurizer {
     }
 }
 
+/// The work buffers of one row: the keys of a text's terms and the feature positions found.
+#[derive(Default)]
+struct RowBuffers {
+    keys: Vec<u64>,
+    hits: Vec<u32>,
+}
+
 thread_local! {
-    /// Feature positions of one text's terms, reused between calls of `transform`.
-    static HITS: Cell<Vec<u32>> = const { Cell::new(Vec::new()) };
+    /// Reused between calls of `transform`.
+    static ROW_BUFFERS: Cell<RowBuffers> = Cell::new(RowBuffers::default());
 }
 
 impl Featurizer {
@@ -375,21 +382,21 @@ impl Featurizer {
         }
     }
 
-    /// Appends the tf-idf row of `text` to `indices` and `values` (`hits` is a work buffer).
+    /// Appends the tf-idf row of `text` to `indices` and `values`.
     ///
     /// A vocabulary whose terms all have distinct 64-bit keys (checked when it is loaded) is
-    /// looked up by key, without building any term's text; otherwise, and with hashing (whose
-    /// buckets are defined on the term's text), by the terms' strings. Both find the same
-    /// features: the order of lookups differs, but the hits are sorted before they count.
-    fn push_row(&self, text: &str, hits: &mut Vec<u32>, indices: &mut Vec<u32>, values: &mut Vec<f64>) {
+    /// looked up by key, without building any term's text, all of a text's keys at once (so
+    /// the table's cache misses overlap); otherwise, and with hashing (whose buckets are
+    /// defined on the term's text), by the terms' strings. Both find the same features: the
+    /// order of lookups differs, but the hits are sorted before they count.
+    fn push_row(&self, text: &str, buffers: &mut RowBuffers, indices: &mut Vec<u32>, values: &mut Vec<f64>) {
+        let RowBuffers { keys, hits } = buffers;
         hits.clear();
         match &*self.lookup {
             Lookup::Vocabulary(index) if index.keys_are_distinct() => {
-                self.analyzer.for_each_term_key(text, |key| {
-                    if let Some(position) = index.get_key(key) {
-                        hits.push(position);
-                    }
-                })
+                keys.clear();
+                self.analyzer.for_each_term_key(text, |key| keys.push(key));
+                index.extend_with_keys(keys, hits);
             }
             _ => self.push_hits_by_string(text, hits),
         }
@@ -408,10 +415,18 @@ impl Featurizer {
     /// Appends the tf-idf row of the term positions `hits` (in any order; sorted here) to
     /// `indices` and `values`.
     fn push_weights(&self, hits: &mut [u32], indices: &mut Vec<u32>, values: &mut Vec<f64>) {
+        // A branch-free read of every hit's idf weight first, so that their cache misses (a
+        // large vocabulary's weights are larger than the cache) overlap each other and the sort.
+        let touched =
+            hits.iter().fold(0, |acc, &p| acc ^ self.idf.get(p as usize).map_or(0, |w| w.to_bits()));
+        std::hint::black_box(touched);
         // Positions sort like feature indices (buckets are stored in increasing order).
         hits.sort_unstable();
         let config = self.config();
         let first = values.len();
+        // At most one entry per hit: no growth step on the way.
+        indices.reserve(hits.len());
+        values.reserve(hits.len());
         for run in hits.chunk_by(|a, b| a == b) {
             let position = run[0] as usize;
             let tf = term_weight(config.tf, run.len() as f64);
@@ -430,10 +445,10 @@ impl Featurizer {
     /// The tf-idf vector of `text`. Terms outside the vocabulary are ignored; a text with no
     /// known term gives an empty vector.
     pub fn transform(&self, text: &str) -> SparseVec {
-        let mut hits = HITS.take();
+        let mut buffers = ROW_BUFFERS.take();
         let mut vector = SparseVec::default();
-        self.push_row(text, &mut hits, &mut vector.indices, &mut vector.values);
-        HITS.set(hits);
+        self.push_row(text, &mut buffers, &mut vector.indices, &mut vector.values);
+        ROW_BUFFERS.set(buffers);
         vector
     }
 
@@ -456,10 +471,10 @@ impl Featurizer {
             .par_chunks(ROWS_PER_BLOCK)
             .map(|block| {
                 let mut matrix = CsrMatrix::new(self.n_features());
-                let mut hits = Vec::new();
+                let mut buffers = RowBuffers::default();
                 let (indptr, indices, values) = matrix.arrays_mut();
                 for text in block {
-                    self.push_row(text.as_ref(), &mut hits, indices, values);
+                    self.push_row(text.as_ref(), &mut buffers, indices, values);
                     indptr.push(indices.len());
                 }
                 matrix

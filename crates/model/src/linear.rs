@@ -92,6 +92,13 @@ impl LinearModel {
     /// Features beyond the model's width are ignored.
     pub fn logits(&self, x: &SparseVec) -> Vec<f64> {
         let mut scores = self.intercepts.clone();
+        // First a read of every feature's block with no branch on what it holds: these loads
+        // do not wait for each other, so the cache misses of a large model overlap, and the
+        // sums below (in feature order, as always) mostly hit the cache.
+        let touched = x.indices.iter().fold(0, |acc, &feature| {
+            acc ^ self.weights.get(feature as usize * self.n_labels).map_or(0, |w| w.to_bits())
+        });
+        std::hint::black_box(touched);
         for (feature, value) in x.iter() {
             if feature >= self.n_features {
                 continue;
@@ -124,21 +131,25 @@ impl LinearModel {
 /// from ∞ − ∞). A NaN logit counts as −∞; labels whose logit is +∞ share all the probability;
 /// if every logit is −∞ the probabilities are uniform.
 pub fn softmax(logits: &[f64]) -> Vec<f64> {
-    let logits: Vec<f64> = logits.iter().map(|&z| if z.is_nan() { f64::NEG_INFINITY } else { z }).collect();
-    let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let share_among = |hit: &dyn Fn(f64) -> bool| {
-        let count = logits.iter().filter(|&&z| hit(z)).count() as f64;
-        logits.iter().map(|&z| if hit(z) { 1.0 / count } else { 0.0 }).collect()
+    // One vector, rewritten in place: the cleaned logits, then their exponentials, then the
+    // probabilities.
+    let mut values: Vec<f64> =
+        logits.iter().map(|&z| if z.is_nan() { f64::NEG_INFINITY } else { z }).collect();
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let share_among = |values: &mut [f64], hit: &dyn Fn(f64) -> bool| {
+        let count = values.iter().filter(|&&z| hit(z)).count() as f64;
+        values.iter_mut().for_each(|z| *z = if hit(*z) { 1.0 / count } else { 0.0 });
     };
     if max == f64::INFINITY {
-        return share_among(&|z| z == f64::INFINITY);
+        share_among(&mut values, &|z| z == f64::INFINITY);
+    } else if max == f64::NEG_INFINITY {
+        share_among(&mut values, &|_| true);
+    } else {
+        values.iter_mut().for_each(|z| *z = (*z - max).exp());
+        let sum: f64 = values.iter().sum();
+        values.iter_mut().for_each(|e| *e /= sum);
     }
-    if max == f64::NEG_INFINITY {
-        return share_among(&|_| true);
-    }
-    let exps: Vec<f64> = logits.iter().map(|z| (z - max).exp()).collect();
-    let sum: f64 = exps.iter().sum();
-    exps.into_iter().map(|e| e / sum).collect()
+    values
 }
 
 /// Index of the largest value (the first one on ties); `None` for an empty slice.

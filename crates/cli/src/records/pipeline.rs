@@ -38,6 +38,10 @@ const BYTES_PER_CHUNK: usize = 4 << 20;
 /// Chunks waiting to be classified, and classified chunks waiting to be written.
 const CHUNKS_IN_FLIGHT: usize = 2;
 
+/// Bytes reserved per record for the keys its output row adds (a text-level row with three
+/// labels takes about 120).
+const ROW_BYTES: usize = 160;
+
 /// Buffer sizes of the input readers and of stdout.
 const READ_BUFFER: usize = 1 << 20;
 const WRITE_BUFFER: usize = 1 << 20;
@@ -245,6 +249,15 @@ fn classify_chunk(records: &RecordWriter<'_>, chunk: &Chunk) -> Vec<Output> {
         .par_chunks(slice)
         .map(|items| {
             let mut output = Output::default();
+            // Each output line is its record and the row's keys: room for both, no growth step.
+            let input: usize = items
+                .iter()
+                .map(|item| match item {
+                    Item::Record { start, end, .. } => end - start + ROW_BYTES,
+                    Item::Unreadable { .. } => 0,
+                })
+                .sum();
+            output.bytes.reserve(input);
             for item in items {
                 match item {
                     Item::Record { input, line, start, end } => {
