@@ -57,7 +57,13 @@ pub(crate) fn normalised(word: &str) -> Cow<'_, str> {
 /// Splits `text` into words (letters and digits, with inner hyphens, dots and apostrophes) and
 /// single punctuation marks.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
-    let char_at = |at: usize| text[at..].chars().next();
+    let bytes = text.as_bytes();
+    // An ASCII byte is its character: decoded only beyond ASCII (most text is ASCII).
+    let char_at = |at: usize| match bytes.get(at) {
+        Some(&b) if b.is_ascii() => Some(char::from(b)),
+        Some(_) => text[at..].chars().next(),
+        None => None,
+    };
     // About one token per five bytes of text: sized once, not grown token by token.
     let mut tokens = Vec::with_capacity(text.len() / 5 + 1);
     let mut at = 0;
@@ -77,9 +83,14 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
             });
             continue;
         }
-        // Walks the word by byte offsets (no per-sentence vector of characters).
+        // Walks the word by byte offsets (no per-sentence vector of characters), ASCII letters
+        // and digits a byte at a time.
         while let Some(c) = char_at(at) {
-            let joins = ['-', '.'].contains(&c) || APOSTROPHES.contains(&c);
+            if c.is_ascii_alphanumeric() {
+                at += 1;
+                continue;
+            }
+            let joins = matches!(c, '-' | '.') || APOSTROPHES.contains(&c);
             if c.is_alphanumeric() || (joins && char_at(at + c.len_utf8()).is_some_and(char::is_alphanumeric))
             {
                 at += c.len_utf8();
