@@ -11,11 +11,10 @@
 //! the whole article ("Fico" in a headline → "Robert Fico"), titles, demonyms and institutions
 //! before a name give its country ("Kremlin spokesman Dmitry Peskov" → Russia).
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::aliases::{join_words, AliasTable, Entry, EntryKind};
-use crate::tokens::{mark_quotes, normalise_word, normalised, tokenize, Token};
+use crate::tokens::{is_normal, mark_quotes, normalise_into, normalise_word, tokenize, Token};
 use crate::words::*;
 
 /// What kind of holder a name is.
@@ -155,8 +154,9 @@ struct Person {
 struct Sentence<'a> {
     text: &'a str,
     tokens: Vec<Token>,
-    /// Per token: its normalised word, borrowed from `text` when that already is normal.
-    lower: Vec<Cow<'a, str>>,
+    /// Per token: its normalised word, borrowed from `text` when that already is normal, else
+    /// from the article's buffer of normalised words (see [`analyse`]).
+    lower: Vec<&'a str>,
     /// Per token: the word lists its normalised word is in (the rules ask many times of a
     /// token).
     classes: Vec<WordClasses>,
@@ -236,7 +236,8 @@ impl HolderFinder {
     /// needs the holders of the first few sentences (an article's stance sentences) does not
     /// pay for the rest.
     pub fn attribute_until(&self, sentences: &[&str], last: usize) -> Vec<Option<Attribution>> {
-        let analysed = analyse(&self.aliases, sentences);
+        let mut normal = String::new();
+        let analysed = analyse(&self.aliases, sentences, &mut normal);
         let people = self.learn_people(&analysed);
         // A sentence wholly inside a quotation takes the speaker named where it closes: the
         // sentences of a quotation still open after `last` are attributed too.
@@ -380,7 +381,7 @@ impl HolderFinder {
         let mut phrase: Vec<&str> = Vec::new();
         let mut j = name_start;
         while j > s.start {
-            let word = &s.lower[j - 1];
+            let word = s.lower[j - 1];
             if s.is(j - 1, &PERSON_TITLES) || s.is(j - 1, &TITLE_QUALIFIERS) && !phrase.is_empty() {
                 if word != "sir" {
                     phrase.insert(0, word);
@@ -497,7 +498,7 @@ impl HolderFinder {
                 // An organisation: a capitalised span with connectors, or one before "party".
                 let org_end = self.organisation_end(s, i);
                 if let Some(org_end) = org_end {
-                    let named_end = if one_of(&["party", "movement", "bloc"], &s.lower[org_end - 1])
+                    let named_end = if one_of(&["party", "movement", "bloc"], s.lower[org_end - 1])
                         && !s.tokens[org_end - 1].capitalised(s.text)
                     {
                         org_end - 1
@@ -809,11 +810,11 @@ fn remember(state: &mut State, a: &Attribution, person_like: bool) {
 fn entry_starting(
     aliases: &AliasTable,
     tokens: &[Token],
-    lower: &[Cow<'_, str>],
+    lower: &[&str],
     i: usize,
     key: &mut String,
 ) -> Option<(usize, usize)> {
-    let longest = aliases.longest_from(&lower[i]).min(tokens.len() - i);
+    let longest = aliases.longest_from(lower[i]).min(tokens.len() - i);
     if longest == 0 {
         return None;
     }
@@ -839,16 +840,48 @@ fn entry_starting(
     None
 }
 
-fn analyse<'a>(aliases: &AliasTable, sentences: &[&'a str]) -> Vec<Sentence<'a>> {
+/// Tokenizes and looks up the sentences of an article. The normalised words that differ from
+/// the text (capitalised ones, mostly) are written one after the other into `normal`, one
+/// buffer for the article, instead of a string each.
+fn analyse<'a>(aliases: &AliasTable, sentences: &[&'a str], normal: &'a mut String) -> Vec<Sentence<'a>> {
+    /// Where a token's normalised word is: in its sentence, or in `normal`.
+    enum Lower {
+        Text,
+        Normal(Range<usize>),
+    }
     let mut open = false;
+    let mut tokenized = Vec::with_capacity(sentences.len());
+    let mut lowers = Vec::new();
+    for &text in sentences {
+        let mut tokens = tokenize(text);
+        let open_at_start = open;
+        open = mark_quotes(text, &mut tokens, open);
+        for token in &tokens {
+            let word = token.word(text);
+            lowers.push(if is_normal(word) {
+                Lower::Text
+            } else {
+                let start = normal.len();
+                normalise_into(word, normal);
+                Lower::Normal(start..normal.len())
+            });
+        }
+        tokenized.push((text, tokens, open_at_start));
+    }
+    let normal: &'a str = normal;
+    let mut lowers = lowers.into_iter();
     let mut key = String::new();
-    sentences
-        .iter()
-        .map(|&text| {
-            let mut tokens = tokenize(text);
-            let open_at_start = open;
-            open = mark_quotes(text, &mut tokens, open);
-            let lower: Vec<Cow<'a, str>> = tokens.iter().map(|t| normalised(t.word(text))).collect();
+    tokenized
+        .into_iter()
+        .map(|(text, tokens, open_at_start)| {
+            let lower: Vec<&'a str> = tokens
+                .iter()
+                .zip(lowers.by_ref())
+                .map(|(t, at)| match at {
+                    Lower::Text => t.word(text),
+                    Lower::Normal(range) => &normal[range],
+                })
+                .collect();
             let classes: Vec<WordClasses> = lower.iter().map(|w| word_classes(w)).collect();
             let name_words = tokens.iter().zip(&classes).map(|(t, &c)| name_word(text, t, c)).collect();
             let start = dateline_end(text, &tokens);
@@ -982,10 +1015,10 @@ fn person_holder(p: &Person) -> Holder {
 }
 
 /// The article's person these words name: the whole name, or its last word(s).
-fn find_person(people: &[Person], words: &[Cow<'_, str>]) -> Option<usize> {
+fn find_person(people: &[Person], words: &[&str]) -> Option<usize> {
     people.iter().position(|p| {
         p.words.len() >= words.len()
-            && p.words[p.words.len() - words.len()..].iter().zip(words).all(|(a, b)| a.as_str() == b.as_ref())
+            && p.words[p.words.len() - words.len()..].iter().zip(words).all(|(a, b)| a == b)
     })
 }
 
