@@ -114,8 +114,7 @@ fn has_word_character(text: &str) -> bool {
 fn split_block(block: &str, offset: usize, out: &mut Vec<Range<usize>>) {
     let mut sentence_start = 0;
     let mut i = 0;
-    while let Some(found) = block[i..].find(is_terminator) {
-        let first_terminator = i + found;
+    while let Some(first_terminator) = find_terminator(block, i) {
         let run_end = skip_while(block, first_terminator, is_terminator);
         // End of the sentence if this is a boundary: after the terminators and any closers.
         let j = skip_while(block, run_end, is_closer);
@@ -138,6 +137,22 @@ fn split_block(block: &str, offset: usize, out: &mut Vec<Range<usize>>) {
         }
     }
     push_sentence(block, sentence_start, block.len(), offset, out);
+}
+
+/// The byte offset of the first terminator ([`is_terminator`]) at or after byte `from`,
+/// found by a byte search: `.`, `!` and `?` are single bytes, and `…` starts with the byte
+/// 0xE2, checked in full only where that byte is.
+fn find_terminator(block: &str, from: usize) -> Option<usize> {
+    let bytes = block.as_bytes();
+    let mut at = from;
+    while let Some(found) = bytes[at..].iter().position(|&b| matches!(b, b'.' | b'!' | b'?' | 0xE2)) {
+        let position = at + found;
+        if bytes[position] != 0xE2 || block[position..].starts_with('…') {
+            return Some(position);
+        }
+        at = position + 1;
+    }
+    None
 }
 
 /// The byte offset of the first character at or after `from` that does not satisfy `pred`
@@ -198,6 +213,21 @@ fn is_abbreviation_period(block: &str, dot: usize, ending: &str, next: char) -> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn terminators_are_found_by_bytes_as_by_characters() {
+        let block = "a – b … c. d! e? “f” ‘g’ — h…";
+        let by_chars: Vec<usize> =
+            block.char_indices().filter(|&(_, c)| is_terminator(c)).map(|(at, _)| at).collect();
+        let mut by_bytes = Vec::new();
+        let mut from = 0;
+        while let Some(at) = find_terminator(block, from) {
+            by_bytes.push(at);
+            from = at + 1;
+        }
+        assert_eq!(by_bytes, by_chars);
+        assert_eq!(find_terminator("no end – here", 0), None);
+    }
+
     use super::*;
 
     fn split(text: &str) -> Vec<&str> {

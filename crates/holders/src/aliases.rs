@@ -63,8 +63,10 @@ pub struct Entry {
 #[derive(Debug, Clone, Default)]
 pub struct AliasTable {
     entries: Vec<Entry>,
-    /// Normalised variant words → entry index; a later line wins over an earlier one.
-    variants: HashMap<Vec<String>, usize, FnvBuild>,
+    /// Normalised variant words, joined by single spaces ([`join_words`]) → entry index; a
+    /// later line wins over an earlier one. Keyed by one string, so a look-up of a run of a
+    /// text's words needs no list of owned words.
+    variants: HashMap<String, usize, FnvBuild>,
     /// The longest variant, in words.
     longest: usize,
     /// First words of variants (a possessive `'s` dropped) → the longest such variant, so
@@ -140,20 +142,24 @@ impl AliasTable {
                 let first = words[0].strip_suffix("'s").unwrap_or(&words[0]).to_owned();
                 let longest = self.first_words.entry(first).or_insert(0);
                 *longest = (*longest).max(words.len());
-                self.variants.insert(words, entry);
+                let mut key = String::new();
+                join_words(&words, &mut key);
+                self.variants.insert(key, entry);
             }
         }
         Ok(())
     }
 
     /// The entry of exactly these normalised words, if any.
-    pub(crate) fn lookup(&self, words: &[String]) -> Option<&Entry> {
-        self.lookup_index(words).map(|i| &self.entries[i])
+    pub(crate) fn lookup<W: AsRef<str>>(&self, words: &[W]) -> Option<&Entry> {
+        let mut key = String::new();
+        join_words(words, &mut key);
+        self.lookup_key(&key).map(|i| &self.entries[i])
     }
 
-    /// The index of the entry of exactly these normalised words, if any.
-    pub(crate) fn lookup_index(&self, words: &[String]) -> Option<usize> {
-        self.variants.get(words).copied()
+    /// The index of the entry of the normalised words `key` joins ([`join_words`]), if any.
+    pub(crate) fn lookup_key(&self, key: &str) -> Option<usize> {
+        self.variants.get(key).copied()
     }
 
     /// The entry at an index [`AliasTable::lookup_index`] gave.
@@ -179,6 +185,18 @@ impl AliasTable {
     /// The name `name` merges into: its entry's canonical name, or itself.
     pub fn canonical(&self, name: &str) -> String {
         self.entry(name).map_or_else(|| name.to_owned(), |e| e.canonical.clone())
+    }
+}
+
+/// Writes `words` into `key` (cleared first) joined by single spaces: the key of a run of
+/// words in the table (no word has a space in it, so the key tells its words apart).
+pub(crate) fn join_words<W: AsRef<str>>(words: &[W], key: &mut String) {
+    key.clear();
+    for (n, word) in words.iter().enumerate() {
+        if n > 0 {
+            key.push(' ');
+        }
+        key.push_str(word.as_ref());
     }
 }
 

@@ -11,11 +11,10 @@
 //! the whole article ("Fico" in a headline → "Robert Fico"), titles, demonyms and institutions
 //! before a name give its country ("Kremlin spokesman Dmitry Peskov" → Russia).
 
-use std::borrow::Cow;
 use std::ops::Range;
 
-use crate::aliases::{AliasTable, Entry, EntryKind};
-use crate::tokens::{mark_quotes, normalise_word, normalised, tokenize, Token};
+use crate::aliases::{join_words, AliasTable, Entry, EntryKind};
+use crate::tokens::{is_normal, mark_quotes, normalise_into, normalise_word, tokenize, Token};
 use crate::words::*;
 
 /// What kind of holder a name is.
@@ -155,8 +154,12 @@ struct Person {
 struct Sentence<'a> {
     text: &'a str,
     tokens: Vec<Token>,
-    /// Per token: its normalised word, borrowed from `text` when that already is normal.
-    lower: Vec<Cow<'a, str>>,
+    /// Per token: its normalised word, borrowed from `text` when that already is normal, else
+    /// from the article's buffer of normalised words (see [`analyse`]).
+    lower: Vec<&'a str>,
+    /// Per token: the word lists its normalised word is in (the rules ask many times of a
+    /// token).
+    classes: Vec<WordClasses>,
     /// Per token: [`name_word`] (the rules ask it many times of a token).
     name_words: Vec<bool>,
     /// First token after a dateline ("THE HAGUE —").
@@ -170,6 +173,11 @@ struct Sentence<'a> {
 impl Sentence<'_> {
     fn is_name_word(&self, i: usize) -> bool {
         self.name_words[i]
+    }
+
+    /// Token `i`'s normalised word is one of `list`.
+    fn is(&self, i: usize, list: &WordList) -> bool {
+        self.classes[i].has(list)
     }
 
     fn unquoted_words(&self) -> impl Iterator<Item = usize> + '_ {
@@ -218,12 +226,29 @@ impl HolderFinder {
     /// Every sentence is attributed, since later ones refer back to earlier ones; a caller
     /// keeps those of the stance sentences.
     pub fn attribute_article(&self, sentences: &[&str]) -> Vec<Option<Attribution>> {
-        let analysed = analyse(&self.aliases, sentences);
+        self.attribute_until(sentences, sentences.len().saturating_sub(1))
+    }
+
+    /// [`HolderFinder::attribute_article`] for the sentences up to index `last` (0-based,
+    /// included): each of them gets the holder `attribute_article` gives it, the sentences
+    /// after it `None`. The whole article is read (names are learnt from all of it), but the
+    /// rules run only as far as `last` and the quotation it may be inside, so a caller that
+    /// needs the holders of the first few sentences (an article's stance sentences) does not
+    /// pay for the rest.
+    pub fn attribute_until(&self, sentences: &[&str], last: usize) -> Vec<Option<Attribution>> {
+        let mut normal = String::new();
+        let analysed = analyse(&self.aliases, sentences, &mut normal);
         let people = self.learn_people(&analysed);
+        // A sentence wholly inside a quotation takes the speaker named where it closes: the
+        // sentences of a quotation still open after `last` are attributed too.
+        let mut end = (last + 1).min(analysed.len());
+        while end < analysed.len() && analysed[end].open_at_start {
+            end += 1;
+        }
         let mut state = State::default();
         let mut found: Vec<Option<Attribution>> = Vec::with_capacity(sentences.len());
         let mut all_quoted = Vec::with_capacity(sentences.len());
-        for (index, sentence) in analysed.iter().enumerate() {
+        for (index, sentence) in analysed[..end].iter().enumerate() {
             let mentions = self.mentions(sentence, &people);
             let attribution = self.decide(index, sentence, &mentions, &people, &state);
             for m in mentions.iter().filter(|m| !m.object) {
@@ -247,7 +272,8 @@ impl HolderFinder {
         }
         // Sentences wholly inside a quotation: the speaker named where it closes, else the
         // previous sentence's holder (a quotation continuing after "…, the minister said.").
-        for index in 0..found.len() {
+        let attributed = (last + 1).min(found.len());
+        for index in 0..attributed {
             if found[index].is_some() || !all_quoted[index] {
                 continue;
             }
@@ -264,6 +290,9 @@ impl HolderFinder {
                 });
             }
         }
+        // The quotation's sentences after `last` were only read for its speaker.
+        found.truncate(attributed);
+        found.resize(sentences.len(), None);
         found
     }
 
@@ -352,13 +381,13 @@ impl HolderFinder {
         let mut phrase: Vec<&str> = Vec::new();
         let mut j = name_start;
         while j > s.start {
-            let word = &s.lower[j - 1];
-            if is_in(&PERSON_TITLES, word) || is_in(&TITLE_QUALIFIERS, word) && !phrase.is_empty() {
+            let word = s.lower[j - 1];
+            if s.is(j - 1, &PERSON_TITLES) || s.is(j - 1, &TITLE_QUALIFIERS) && !phrase.is_empty() {
                 if word != "sir" {
                     phrase.insert(0, word);
                 }
                 j -= 1;
-            } else if is_in(&TITLE_QUALIFIERS, word) || is_in(&BODIES, word) {
+            } else if s.is(j - 1, &TITLE_QUALIFIERS) || s.is(j - 1, &BODIES) {
                 j -= 1;
             } else if let Some((entry, start)) = self.table_entry_ending(s, j) {
                 if !is_countryish(entry) {
@@ -469,7 +498,7 @@ impl HolderFinder {
                 // An organisation: a capitalised span with connectors, or one before "party".
                 let org_end = self.organisation_end(s, i);
                 if let Some(org_end) = org_end {
-                    let named_end = if one_of(&["party", "movement", "bloc"], &s.lower[org_end - 1])
+                    let named_end = if one_of(&["party", "movement", "bloc"], s.lower[org_end - 1])
                         && !s.tokens[org_end - 1].capitalised(s.text)
                     {
                         org_end - 1
@@ -489,7 +518,7 @@ impl HolderFinder {
                 i = end;
                 continue;
             }
-            if is_in(&PERSON_PRONOUNS, &s.lower[i]) {
+            if s.is(i, &PERSON_PRONOUNS) {
                 mentions.push(Mention { tokens: i..i + 1, referent: Referent::Pronoun, object });
                 i += 1;
                 continue;
@@ -507,9 +536,7 @@ impl HolderFinder {
     /// Where the titles before a name start.
     fn modifier_start(&self, s: &Sentence<'_>, name_start: usize) -> usize {
         let mut j = name_start;
-        while j > s.start
-            && (is_in(&PERSON_TITLES, &s.lower[j - 1]) || is_in(&TITLE_QUALIFIERS, &s.lower[j - 1]))
-        {
+        while j > s.start && (s.is(j - 1, &PERSON_TITLES) || s.is(j - 1, &TITLE_QUALIFIERS)) {
             j -= 1;
         }
         j
@@ -520,11 +547,9 @@ impl HolderFinder {
         let mut j = from;
         let mut titled = false;
         while j < s.tokens.len()
-            && (is_in(&PERSON_TITLES, &s.lower[j])
-                || is_in(&TITLE_QUALIFIERS, &s.lower[j])
-                || is_in(&BODIES, &s.lower[j]))
+            && (s.is(j, &PERSON_TITLES) || s.is(j, &TITLE_QUALIFIERS) || s.is(j, &BODIES))
         {
-            titled |= is_in(&PERSON_TITLES, &s.lower[j]);
+            titled |= s.is(j, &PERSON_TITLES);
             j += 1;
         }
         titled && j < s.tokens.len() && s.is_name_word(j)
@@ -536,13 +561,12 @@ impl HolderFinder {
         let mut j = from;
         while j < s.tokens.len()
             && s.tokens[j].is_word
-            && !is_in(&BODIES, &s.lower[j])
-            && (is_in(&TITLE_QUALIFIERS, &s.lower[j])
-                || is_in(&PERSON_TITLES, &s.lower[j]) && s.tokens[j].possessive)
+            && !s.is(j, &BODIES)
+            && (s.is(j, &TITLE_QUALIFIERS) || s.is(j, &PERSON_TITLES) && s.tokens[j].possessive)
         {
             j += 1;
         }
-        (j < s.tokens.len() && is_in(&BODIES, &s.lower[j]) && !self.person_follows(s, from)).then_some(j + 1)
+        (j < s.tokens.len() && s.is(j, &BODIES) && !self.person_follows(s, from)).then_some(j + 1)
     }
 
     /// A capitalised organisation name starting at `i` ("Party for Freedom", "Communist
@@ -553,7 +577,7 @@ impl HolderFinder {
         while j < s.tokens.len() && s.tokens[j].is_word {
             let lower = &s.lower[j];
             let capital = s.tokens[j].capitalised(s.text);
-            if capital && (end.is_some() || is_in(&ORGANISATION_WORDS, lower)) {
+            if capital && (end.is_some() || s.is(j, &ORGANISATION_WORDS)) {
                 end = Some(j + 1);
             } else if !capital && one_of(&["party", "movement"], lower) && j > i {
                 return Some(j + 1);
@@ -573,27 +597,25 @@ impl HolderFinder {
     /// word, and whether it is a body.
     fn title_at(&self, s: &Sentence<'_>, i: usize) -> Option<(usize, String, bool)> {
         let mut j = i;
-        if is_in(&DETERMINERS, &s.lower[j]) {
+        if s.is(j, &DETERMINERS) {
             j += 1;
         }
         let phrase_start = j;
         let phrase = |end: usize| s.lower[phrase_start..end].join(" ");
         while j < s.tokens.len() && s.tokens[j].is_word {
             let lower = &s.lower[j];
-            if is_in(&BODIES, lower) && !s.tokens[j].possessive {
+            if s.is(j, &BODIES) && !s.tokens[j].possessive {
                 if j + 1 < s.tokens.len() && s.is_name_word(j + 1) {
                     return None;
                 }
                 return Some((j + 1, lower.to_string(), true));
             }
-            if is_in(&PERSON_TITLES, lower) {
+            if s.is(j, &PERSON_TITLES) {
                 if s.tokens[j].possessive {
                     j += 1;
                     continue;
                 }
-                if j + 1 < s.tokens.len()
-                    && (is_in(&BODIES, &s.lower[j + 1]) || is_in(&PERSON_TITLES, &s.lower[j + 1]))
-                {
+                if j + 1 < s.tokens.len() && (s.is(j + 1, &BODIES) || s.is(j + 1, &PERSON_TITLES)) {
                     j += 1;
                     continue;
                 }
@@ -602,7 +624,7 @@ impl HolderFinder {
                 }
                 return Some((j + 1, phrase(j + 1), false));
             }
-            if is_in(&TITLE_QUALIFIERS, lower) && !s.tokens[j].capitalised(s.text) {
+            if s.is(j, &TITLE_QUALIFIERS) && !s.tokens[j].capitalised(s.text) {
                 j += 1;
                 continue;
             }
@@ -629,10 +651,9 @@ impl HolderFinder {
             .collect();
         // A reporting verb with a holder before it ("Lavrov said", "X, the leader of Y, said")
         // or after it ("said Peskov").
-        let has_speech =
-            (clause..s.tokens.len()).any(|k| !s.tokens[k].quoted && is_in(&SPEECH_VERBS, &s.lower[k]));
+        let has_speech = (clause..s.tokens.len()).any(|k| !s.tokens[k].quoted && s.is(k, &SPEECH_VERBS));
         for k in clause..s.tokens.len() {
-            if s.tokens[k].quoted || !is_in(&SPEECH_VERBS, &s.lower[k]) {
+            if s.tokens[k].quoted || !s.is(k, &SPEECH_VERBS) {
                 continue;
             }
             let (direct, parenthesis) = subject_end_before(s, k);
@@ -657,13 +678,12 @@ impl HolderFinder {
             .or_else(|| {
                 unquoted.iter().find(|m| {
                     m.tokens.start == k + 1
-                        && is_in(&INVERTED_VERBS, &s.lower[k])
+                        && s.is(k, &INVERTED_VERBS)
                         && !matches!(m.referent, Referent::Unknown(_))
                 })
             });
             // "which Kyiv sees": a relative clause's subject holds no position of the sentence.
-            let chosen =
-                chosen.filter(|m| m.tokens.start == 0 || !is_in(&RELATIVES, &s.lower[m.tokens.start - 1]));
+            let chosen = chosen.filter(|m| m.tokens.start == 0 || !s.is(m.tokens.start - 1, &RELATIVES));
             // "Britain and France signed": the first of coordinated holders.
             let chosen = chosen.map(|m| first_of_coordination(s, &unquoted, m));
             if let Some(m) = chosen {
@@ -676,7 +696,7 @@ impl HolderFinder {
         // The subject of the main clause, before any "that" or "whether" clause.
         // A news outlet's report ("The Telegraph reported that Macron …") is the exception.
         let subordinate = (clause..s.tokens.len())
-            .find(|&i| !s.tokens[i].quoted && is_in(&SUBORDINATORS, &s.lower[i]))
+            .find(|&i| !s.tokens[i].quoted && s.is(i, &SUBORDINATORS))
             .filter(|&at| !mentions.iter().any(|m| m.referent == Referent::Media && m.tokens.start < at));
         let first = unquoted.iter().find(|m| {
             !m.object
@@ -766,8 +786,8 @@ impl HolderFinder {
 
 /// The token at `i` follows a preposition ("to Ukraine", "in the Kremlin").
 fn after_preposition(s: &Sentence<'_>, i: usize) -> bool {
-    i > 0 && is_in(&OBJECT_PREPOSITIONS, &s.lower[i - 1])
-        || i > 1 && s.lower[i - 1] == "the" && is_in(&OBJECT_PREPOSITIONS, &s.lower[i - 2])
+    i > 0 && s.is(i - 1, &OBJECT_PREPOSITIONS)
+        || i > 1 && s.lower[i - 1] == "the" && s.is(i - 2, &OBJECT_PREPOSITIONS)
 }
 
 /// Updates what later sentences refer back to; `person_like`: the holder was named by a
@@ -785,60 +805,105 @@ fn remember(state: &mut State, a: &Attribution, person_like: bool) {
 }
 
 /// The longest alias-table name starting at token `i`: (entry index, length in tokens). A
-/// possessive last word matches a variant with or without its `'s`.
+/// possessive last word matches a variant with or without its `'s`. `key` is a buffer for the
+/// table keys of the runs of words tried, longest first.
 fn entry_starting(
     aliases: &AliasTable,
     tokens: &[Token],
-    lower: &[Cow<'_, str>],
+    lower: &[&str],
     i: usize,
+    key: &mut String,
 ) -> Option<(usize, usize)> {
-    let longest = aliases.longest_from(&lower[i]).min(tokens.len() - i);
+    let longest = aliases.longest_from(lower[i]).min(tokens.len() - i);
     if longest == 0 {
         return None;
     }
-    // Owned only here: few words start a table name.
-    let candidates: Vec<String> = lower[i..i + longest].iter().map(|w| w.to_string()).collect();
-    (1..=longest).rev().find_map(|len| {
-        let words = &candidates[..len];
-        aliases.lookup_index(words).map(|e| (e, len)).or_else(|| {
-            if !tokens[i + len - 1].possessive {
-                return None;
+    join_words(&lower[i..i + longest], key);
+    for len in (1..=longest).rev() {
+        if len < longest {
+            // The key of one word fewer: drop the space and the word after it.
+            key.truncate(key.len() - lower[i + len].len() - 1);
+        }
+        if let Some(entry) = aliases.lookup_key(key) {
+            return Some((entry, len));
+        }
+        if tokens[i + len - 1].possessive {
+            let words = key.len();
+            key.push_str("'s");
+            let found = aliases.lookup_key(key);
+            key.truncate(words);
+            if let Some(entry) = found {
+                return Some((entry, len));
             }
-            let mut words = words.to_vec();
-            words[len - 1].push_str("'s");
-            aliases.lookup_index(&words).map(|e| (e, len))
-        })
-    })
+        }
+    }
+    None
 }
 
-fn analyse<'a>(aliases: &AliasTable, sentences: &[&'a str]) -> Vec<Sentence<'a>> {
+/// Tokenizes and looks up the sentences of an article. The normalised words that differ from
+/// the text (capitalised ones, mostly) are written one after the other into `normal`, one
+/// buffer for the article, instead of a string each.
+fn analyse<'a>(aliases: &AliasTable, sentences: &[&'a str], normal: &'a mut String) -> Vec<Sentence<'a>> {
+    /// Where a token's normalised word is: in its sentence, or in `normal`.
+    enum Lower {
+        Text,
+        Normal(Range<usize>),
+    }
     let mut open = false;
-    sentences
-        .iter()
-        .map(|&text| {
-            let mut tokens = tokenize(text);
-            let open_at_start = open;
-            open = mark_quotes(text, &mut tokens, open);
-            let lower: Vec<Cow<'a, str>> = tokens.iter().map(|t| normalised(t.word(text))).collect();
-            let name_words = tokens.iter().zip(&lower).map(|(t, lower)| name_word(text, t, lower)).collect();
+    let mut tokenized = Vec::with_capacity(sentences.len());
+    let mut lowers = Vec::new();
+    for &text in sentences {
+        let mut tokens = tokenize(text);
+        let open_at_start = open;
+        open = mark_quotes(text, &mut tokens, open);
+        for token in &tokens {
+            let word = token.word(text);
+            lowers.push(if is_normal(word) {
+                Lower::Text
+            } else {
+                let start = normal.len();
+                normalise_into(word, normal);
+                Lower::Normal(start..normal.len())
+            });
+        }
+        tokenized.push((text, tokens, open_at_start));
+    }
+    let normal: &'a str = normal;
+    let mut lowers = lowers.into_iter();
+    let mut key = String::new();
+    tokenized
+        .into_iter()
+        .map(|(text, tokens, open_at_start)| {
+            let lower: Vec<&'a str> = tokens
+                .iter()
+                .zip(lowers.by_ref())
+                .map(|(t, at)| match at {
+                    Lower::Text => t.word(text),
+                    Lower::Normal(range) => &normal[range],
+                })
+                .collect();
+            let classes: Vec<WordClasses> = lower.iter().map(|w| word_classes(w)).collect();
+            let name_words = tokens.iter().zip(&classes).map(|(t, &c)| name_word(text, t, c)).collect();
             let start = dateline_end(text, &tokens);
             let entries = (0..tokens.len())
-                .map(|i| if tokens[i].is_word { entry_starting(aliases, &tokens, &lower, i) } else { None })
+                .map(|i| {
+                    tokens[i].is_word.then(|| entry_starting(aliases, &tokens, &lower, i, &mut key)).flatten()
+                })
                 .collect();
-            Sentence { text, tokens, lower, name_words, start, open_at_start, entries }
+            Sentence { text, tokens, lower, classes, name_words, start, open_at_start, entries }
         })
         .collect()
 }
 
 /// A capitalised word that may be (part of) a name: no function word, title, qualifier or
-/// number.
-fn name_word(text: &str, token: &Token, lower: &str) -> bool {
+/// number (`classes`: the lists its lower-case word is in).
+fn name_word(text: &str, token: &Token, classes: WordClasses) -> bool {
     token.is_word
         && token.capitalised(text)
-        && !is_in(&NOT_NAMES, lower)
-        && !is_in(&ADJUNCT_STARTS, lower)
-        && !is_in(&PERSON_TITLES, lower)
-        && !is_in(&TITLE_QUALIFIERS, lower)
+        && !classes.has(&NOT_NAMES)
+        && !classes.has(&ADJUNCT_STARTS)
+        && !classes.has(&PERSON_TITLES)
+        && !classes.has(&TITLE_QUALIFIERS)
         && !token.word(text).chars().all(|c| c.is_ascii_digit())
 }
 
@@ -865,7 +930,7 @@ fn dateline_end(text: &str, tokens: &[Token]) -> usize {
 fn main_clause_start(s: &Sentence<'_>) -> usize {
     let first = (s.start..s.tokens.len()).find(|&i| s.tokens[i].is_word);
     let Some(first) = first else { return s.start };
-    if !is_in(&ADJUNCT_STARTS, &s.lower[first]) {
+    if !s.is(first, &ADJUNCT_STARTS) {
         return s.start;
     }
     (first..s.tokens.len().min(first + 30))
@@ -878,7 +943,7 @@ fn main_clause_start(s: &Sentence<'_>) -> usize {
 /// the leader of the party,"), whose opening comma a holder may end at.
 fn subject_end_before(s: &Sentence<'_>, verb: usize) -> (usize, Option<Range<usize>>) {
     let mut j = verb;
-    while j > s.start && is_in(&BETWEEN_SUBJECT_AND_VERB, &s.lower[j - 1]) {
+    while j > s.start && s.is(j - 1, &BETWEEN_SUBJECT_AND_VERB) {
         j -= 1;
     }
     let mut parenthesis = None;
@@ -907,17 +972,17 @@ fn first_of_coordination<'m>(s: &Sentence<'_>, mentions: &[&'m Mention], mut m: 
 
 fn speech_follows(s: &Sentence<'_>, from: usize) -> bool {
     let mut j = from;
-    while j < s.tokens.len() && is_in(&BETWEEN_SUBJECT_AND_VERB, &s.lower[j]) {
+    while j < s.tokens.len() && s.is(j, &BETWEEN_SUBJECT_AND_VERB) {
         j += 1;
     }
-    j < s.tokens.len() && is_in(&SPEECH_VERBS, &s.lower[j])
+    j < s.tokens.len() && s.is(j, &SPEECH_VERBS)
 }
 
 /// ", the leader of …" or ", a former NATO general," after a name.
 fn appositive_follows(s: &Sentence<'_>, from: usize) -> bool {
     from + 1 < s.tokens.len()
         && &s.text[s.tokens[from].span.clone()] == ","
-        && (is_in(&DETERMINERS, &s.lower[from + 1]) || is_in(&PERSON_TITLES, &s.lower[from + 1]))
+        && (s.is(from + 1, &DETERMINERS) || s.is(from + 1, &PERSON_TITLES))
 }
 
 fn is_countryish(entry: &Entry) -> bool {
@@ -950,10 +1015,10 @@ fn person_holder(p: &Person) -> Holder {
 }
 
 /// The article's person these words name: the whole name, or its last word(s).
-fn find_person(people: &[Person], words: &[Cow<'_, str>]) -> Option<usize> {
+fn find_person(people: &[Person], words: &[&str]) -> Option<usize> {
     people.iter().position(|p| {
         p.words.len() >= words.len()
-            && p.words[p.words.len() - words.len()..].iter().zip(words).all(|(a, b)| a.as_str() == b.as_ref())
+            && p.words[p.words.len() - words.len()..].iter().zip(words).all(|(a, b)| a == b)
     })
 }
 
@@ -1057,6 +1122,30 @@ mod tests {
         assert_eq!(found[1].as_ref().unwrap().rule, Rule::Pronoun);
         assert_eq!(found[2].as_ref().unwrap().rule, Rule::Quotation);
         assert_eq!(found[2].as_ref().unwrap().cue.sentence, 3);
+    }
+
+    #[test]
+    fn attributing_until_a_sentence_gives_the_whole_article_walk_up_to_it() {
+        let article = [
+            "Slovak Prime Minister Robert Fico said his government would not send troops.",
+            "He called the plan a dangerous fantasy.",
+            "“Slovak soldiers are here to protect Slovakia and nowhere else.",
+            "“They will not go.",
+            "They will not be sent to Ukraine,” the prime minister added.",
+            "Nothing was decided about the troops.",
+        ];
+        let finder = HolderFinder::default();
+        let whole = finder.attribute_article(&article);
+        // The quotation of sentences 3 to 5 takes the speaker named in sentence 5.
+        assert_eq!(whole[2].as_ref().map(|a| (a.rule, a.cue.sentence)), Some((Rule::Quotation, 4)));
+        for last in 0..article.len() + 2 {
+            let until = finder.attribute_until(&article, last);
+            assert_eq!(until.len(), article.len());
+            for (i, (got, want)) in until.iter().zip(&whole).enumerate() {
+                assert_eq!(got.as_ref(), want.as_ref().filter(|_| i <= last), "last {last}, sentence {i}");
+            }
+        }
+        assert!(finder.attribute_until(&[], 0).is_empty());
     }
 
     #[test]

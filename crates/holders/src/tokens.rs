@@ -1,7 +1,6 @@
 //! Words and punctuation of a sentence with their byte ranges, possessives (`Russia’s`)
 //! marked, and whether each token is inside a quotation.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 /// One word or punctuation mark of a sentence.
@@ -35,29 +34,40 @@ const APOSTROPHES: [char; 4] = ['\'', '’', '´', 'ʼ'];
 
 /// Lower case, apostrophes unified, so table variants and text compare.
 pub(crate) fn normalise_word(word: &str) -> String {
-    if word.bytes().all(|b| b.is_ascii() && b != b'\'') {
-        return word.to_ascii_lowercase();
-    }
-    word.chars()
-        .map(|c| if APOSTROPHES.contains(&c) { '\'' } else { c })
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut normal = String::with_capacity(word.len());
+    normalise_into(word, &mut normal);
+    normal
 }
 
-/// [`normalise_word`], borrowing a word that is already normal (lower-case ASCII without an
-/// apostrophe: most words of a text).
-pub(crate) fn normalised(word: &str) -> Cow<'_, str> {
-    if word.bytes().all(|b| b.is_ascii() && b != b'\'' && !b.is_ascii_uppercase()) {
-        Cow::Borrowed(word)
-    } else {
-        Cow::Owned(normalise_word(word))
+/// Appends [`normalise_word`] of `word` to `out`.
+pub(crate) fn normalise_into(word: &str, out: &mut String) {
+    if word.bytes().all(|b| b.is_ascii() && b != b'\'') {
+        let start = out.len();
+        out.push_str(word);
+        out[start..].make_ascii_lowercase();
+        return;
     }
+    out.extend(
+        word.chars().map(|c| if APOSTROPHES.contains(&c) { '\'' } else { c }).flat_map(char::to_lowercase),
+    );
+}
+
+/// `word` is its own [`normalise_word`]: lower-case ASCII without an apostrophe (most words
+/// of a text).
+pub(crate) fn is_normal(word: &str) -> bool {
+    word.bytes().all(|b| b.is_ascii() && b != b'\'' && !b.is_ascii_uppercase())
 }
 
 /// Splits `text` into words (letters and digits, with inner hyphens, dots and apostrophes) and
 /// single punctuation marks.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
-    let char_at = |at: usize| text[at..].chars().next();
+    let bytes = text.as_bytes();
+    // An ASCII byte is its character: decoded only beyond ASCII (most text is ASCII).
+    let char_at = |at: usize| match bytes.get(at) {
+        Some(&b) if b.is_ascii() => Some(char::from(b)),
+        Some(_) => text[at..].chars().next(),
+        None => None,
+    };
     // About one token per five bytes of text: sized once, not grown token by token.
     let mut tokens = Vec::with_capacity(text.len() / 5 + 1);
     let mut at = 0;
@@ -77,9 +87,14 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
             });
             continue;
         }
-        // Walks the word by byte offsets (no per-sentence vector of characters).
+        // Walks the word by byte offsets (no per-sentence vector of characters), ASCII letters
+        // and digits a byte at a time.
         while let Some(c) = char_at(at) {
-            let joins = ['-', '.'].contains(&c) || APOSTROPHES.contains(&c);
+            if c.is_ascii_alphanumeric() {
+                at += 1;
+                continue;
+            }
+            let joins = matches!(c, '-' | '.') || APOSTROPHES.contains(&c);
             if c.is_alphanumeric() || (joins && char_at(at + c.len_utf8()).is_some_and(char::is_alphanumeric))
             {
                 at += c.len_utf8();
@@ -90,8 +105,9 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
         let end = at;
         let word = &text[start..end];
         // A possessive: the word ends in an apostrophe and `s`.
-        let possessive =
-            word.len() > 2 && word.ends_with(['s', 'S']) && word[..word.len() - 1].ends_with(APOSTROPHES);
+        let possessive = word.len() > 2
+            && matches!(word.as_bytes()[word.len() - 1], b's' | b'S')
+            && word[..word.len() - 1].ends_with(APOSTROPHES);
         let word_len = if possessive {
             let apostrophe = word[..word.len() - 1].chars().next_back().map_or(1, char::len_utf8);
             word.len() - 1 - apostrophe

@@ -1,8 +1,9 @@
 //! The closed word lists the rules use: reporting verbs, titles, bodies of government,
 //! organisation words, function words. Lower case.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 /// Verbs that report a position when their subject is a holder ("Lavrov said", "said Peskov").
@@ -490,51 +491,99 @@ pub(crate) static DETERMINERS: WordList =
 /// Pronouns that refer back to the last person holder.
 pub(crate) static PERSON_PRONOUNS: WordList = WordList::new(&["he", "she"]);
 
-/// A closed list of words, looked up through a hash set built on first use (the rules ask
-/// for every token of every article); most words are rejected by length or first byte
-/// before hashing.
+/// A closed list of words. Every list has its own bit in [`WordClasses`]: one look-up of a
+/// word in the table of all lists ([`word_classes`]) answers for every list at once, so a
+/// sentence's tokens are looked up once each, not once per rule that asks.
 pub(crate) struct WordList {
     words: &'static [&'static str],
-    index: OnceLock<WordIndex>,
-}
-
-/// A [`WordList`]'s set, with the lengths and first bytes of its words.
-struct WordIndex {
-    set: HashSet<&'static str, FnvBuild>,
-    lengths: Range<usize>,
-    first_bytes: [bool; 256],
+    /// Its bit in [`WordClasses`]: its index in [`ALL_LISTS`], set when the table of all
+    /// lists is built ([`word_index`]).
+    bit: AtomicU32,
 }
 
 impl WordList {
     const fn new(words: &'static [&'static str]) -> Self {
-        Self { words, index: OnceLock::new() }
+        Self { words, bit: AtomicU32::new(u32::MAX) }
     }
+}
 
-    fn contains(&self, word: &str) -> bool {
-        let index = self.index.get_or_init(|| {
-            let mut first_bytes = [false; 256];
-            for w in self.words {
+/// Every list, each at the index of its bit.
+static ALL_LISTS: [&WordList; 14] = [
+    &SPEECH_VERBS,
+    &BETWEEN_SUBJECT_AND_VERB,
+    &PERSON_TITLES,
+    &TITLE_QUALIFIERS,
+    &BODIES,
+    &ORGANISATION_WORDS,
+    &NOT_NAMES,
+    &ADJUNCT_STARTS,
+    &OBJECT_PREPOSITIONS,
+    &DETERMINERS,
+    &PERSON_PRONOUNS,
+    &RELATIVES,
+    &INVERTED_VERBS,
+    &SUBORDINATORS,
+];
+
+/// The lists a word belongs to, one bit per [`WordList`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct WordClasses(u32);
+
+impl WordClasses {
+    /// The word is one of `list`.
+    pub(crate) fn has(self, list: &WordList) -> bool {
+        // Classes other than none come from the table, so the bits are set by then (and one
+        // still unset, `u32::MAX`, is no bit: none of the classes has it).
+        self.0.checked_shr(list.bit.load(Ordering::Relaxed)).is_some_and(|bits| bits & 1 != 0)
+    }
+}
+
+/// Every listed word with its lists, and the lengths and first bytes of listed words (most
+/// words of a text are rejected by those before hashing).
+struct WordIndex {
+    classes: HashMap<&'static str, WordClasses, FnvBuild>,
+    lengths: Range<usize>,
+    first_bytes: [bool; 256],
+}
+
+static INDEX: OnceLock<WordIndex> = OnceLock::new();
+
+/// The table of all lists, built on first use (the lists' bits are set then: the `OnceLock`
+/// makes them visible to every thread that gets the table).
+fn word_index() -> &'static WordIndex {
+    INDEX.get_or_init(|| {
+        let mut classes: HashMap<&'static str, WordClasses, FnvBuild> = HashMap::default();
+        let mut first_bytes = [false; 256];
+        let (mut shortest, mut longest) = (usize::MAX, 0);
+        for (bit, list) in (0u32..).zip(ALL_LISTS) {
+            list.bit.store(bit, Ordering::Relaxed);
+            for &w in list.words {
+                classes.entry(w).or_default().0 |= 1 << bit;
                 if let Some(&b) = w.as_bytes().first() {
                     first_bytes[usize::from(b)] = true;
                 }
+                shortest = shortest.min(w.len());
+                longest = longest.max(w.len());
             }
-            let shortest = self.words.iter().map(|w| w.len()).min().unwrap_or(0);
-            let longest = self.words.iter().map(|w| w.len()).max().unwrap_or(0);
-            WordIndex {
-                set: self.words.iter().copied().collect(),
-                lengths: shortest..longest + 1,
-                first_bytes,
-            }
-        });
-        index.lengths.contains(&word.len())
-            && word.as_bytes().first().is_none_or(|&b| index.first_bytes[usize::from(b)])
-            && index.set.contains(word)
+        }
+        WordIndex { classes, lengths: shortest..longest + 1, first_bytes }
+    })
+}
+
+/// The lists `word` (lower case) belongs to.
+pub(crate) fn word_classes(word: &str) -> WordClasses {
+    let index = word_index();
+    if !index.lengths.contains(&word.len())
+        || word.as_bytes().first().is_some_and(|&b| !index.first_bytes[usize::from(b)])
+    {
+        return WordClasses::default();
     }
+    index.classes.get(word).copied().unwrap_or_default()
 }
 
 /// `word` is one of the `list`.
 pub(crate) fn is_in(list: &WordList, word: &str) -> bool {
-    list.contains(word)
+    word_classes(word).has(list)
 }
 
 /// `word` is one of a few words written at the call.
@@ -583,9 +632,11 @@ mod tests {
 
     #[test]
     fn word_lists_find_every_word_and_reject_others_of_any_length_or_first_byte() {
-        for list in [&SPEECH_VERBS, &NOT_NAMES, &PERSON_TITLES, &DETERMINERS, &PERSON_PRONOUNS] {
+        for list in ALL_LISTS {
             assert!(list.words.iter().all(|w| is_in(list, w)));
         }
+        // A word of several lists is in each, and in no other.
+        assert!(is_in(&RELATIVES, "that") && is_in(&SUBORDINATORS, "that") && !is_in(&SPEECH_VERBS, "that"));
         assert!(is_in(&NOT_NAMES, "of course") && is_in(&PERSON_TITLES, "president-elect"));
         for word in ["", "s", "sai", "saidx", "xsaid", "Said", "spokeswomanly", "é"] {
             assert!(!is_in(&SPEECH_VERBS, word), "{word}");

@@ -339,6 +339,18 @@ impl Classifier {
         &self,
         text: &str,
         target: Option<&str>,
+        visit: impl FnMut(&SentencePrediction),
+    ) -> Result<ArticlePrediction, InferError> {
+        self.classify_split_article(text, &split_sentences(text), target, visit)
+    }
+
+    /// [`Classifier::classify_article_visiting`] of `text` split into the sentences `ranges`
+    /// (for a caller that needs the ranges too, so the article is split once).
+    pub(crate) fn classify_split_article(
+        &self,
+        text: &str,
+        ranges: &[std::ops::Range<usize>],
+        target: Option<&str>,
         mut visit: impl FnMut(&SentencePrediction),
     ) -> Result<ArticlePrediction, InferError> {
         let route = self.route(target)?;
@@ -353,8 +365,8 @@ impl Classifier {
         let by_confidence = |a: &SentencePrediction, b: &SentencePrediction| {
             b.confidence().total_cmp(&a.confidence()).then(a.sentence.cmp(&b.sentence))
         };
-        for (i, range) in split_sentences(text).into_iter().enumerate() {
-            let prediction = self.predict(&route, i + 1, &text[range]);
+        for (i, range) in ranges.iter().enumerate() {
+            let prediction = self.predict(&route, i + 1, &text[range.clone()]);
             visit(&prediction);
             n_sentences += 1;
             on_topic |= prediction.on_topic == Some(true);

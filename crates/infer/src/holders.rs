@@ -62,6 +62,13 @@ impl StanceHolders {
         self.finder.attribute_article(&sentences)
     }
 
+    /// [`StanceHolders::attribute`] of the sentences up to index `last` (0-based), `None` for
+    /// the later ones: the rules stop after the last sentence whose holder is shown.
+    fn attribute_until(&self, text: &str, ranges: &[Range<usize>], last: usize) -> Vec<Option<Attribution>> {
+        let sentences: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
+        self.finder.attribute_until(&sentences, last)
+    }
+
     /// The holder a sentence row shows: its attribution when it is a stance sentence.
     pub fn shown<'a>(
         &self,
@@ -105,11 +112,14 @@ impl StanceHolders {
         target: Option<&str>,
     ) -> Result<Vec<(SentencePrediction, Option<Attribution>)>, InferError> {
         let predictions = classifier.classify_sentences_for(text, target)?;
-        let mut attributions = if predictions.iter().any(|p| self.is_stance(&p.label, p.on_topic)) {
-            let sentences: Vec<&str> = predictions.iter().map(|p| p.text.as_str()).collect();
-            self.finder.attribute_article(&sentences)
-        } else {
-            Vec::new()
+        // Only stance sentences show a holder: the rules run as far as the last of them.
+        let last_stance = predictions.iter().rposition(|p| self.is_stance(&p.label, p.on_topic));
+        let mut attributions = match last_stance {
+            Some(last) => {
+                let sentences: Vec<&str> = predictions.iter().map(|p| p.text.as_str()).collect();
+                self.finder.attribute_until(&sentences, last)
+            }
+            None => Vec::new(),
         };
         attributions.resize(predictions.len(), None);
         Ok(predictions
@@ -131,18 +141,18 @@ impl StanceHolders {
         target: Option<&str>,
     ) -> Result<ArticleHolders, InferError> {
         let mut stance = Vec::new();
-        let prediction = classifier.classify_article_visiting(text, target, |p| {
+        let ranges = split_sentences(text);
+        let prediction = classifier.classify_split_article(text, &ranges, target, |p| {
             if self.is_stance(&p.label, p.on_topic) {
                 stance.push(p.clone());
             }
         })?;
-        let ranges = split_sentences(text);
         // Most articles of a news feed have no stance sentence, and then no holder to show: the
         // attribution walk (about as costly as classifying) is skipped for them.
-        let mut attributions = if stance.is_empty() {
-            ranges.iter().map(|_| None).collect()
-        } else {
-            self.attribute(text, &ranges)
+        // The rules run as far as the last stance sentence (the only ones that show a holder).
+        let mut attributions = match stance.last() {
+            Some(last) => self.attribute_until(text, &ranges, last.sentence - 1),
+            None => ranges.iter().map(|_| None).collect(),
         };
         // Only stance sentences show a holder.
         let mut is_stance = vec![false; attributions.len()];

@@ -14,7 +14,7 @@ use stance_infer::{Classifier, StanceHolders};
 
 use super::{bind_target, load_classifier, parse_probability};
 use crate::args::WalkArgs;
-use crate::documents::{sources, InvalidUtf8, Looking, Source, Walk};
+use crate::documents::{sources, InvalidUtf8, Looking, Source, Text, Walk};
 use crate::progress::Progress;
 use crate::records;
 use crate::rows::{ArticleRow, JsonArray, Row, RowWriter, SentenceRow, TextRow, NO_SENTENCE};
@@ -197,8 +197,9 @@ pub fn run(args: ClassifyArgs, quiet: bool) -> Result<ExitCode> {
     classify(&classifier, &holders, &inputs, &walk, &output, invalid_utf8, quiet)
 }
 
-/// At most this many documents are read, then processed in parallel, at a time.
-const DOCUMENTS_PER_CHUNK: usize = 64;
+/// At most this many documents are read, then processed in parallel, at a time (many, so the
+/// cores seldom wait for each other at the end of a chunk of small files).
+const DOCUMENTS_PER_CHUNK: usize = 256;
 
 /// At most this much text (bytes) is read ahead for one parallel chunk; a longer document is
 /// processed alone, its output streamed instead of buffered.
@@ -236,10 +237,11 @@ impl Write for DocumentOutput<'_> {
 ///
 /// Documents are read in chunks (at most [`DOCUMENTS_PER_CHUNK`] documents and
 /// [`BYTES_PER_CHUNK`] of text, so memory stays bounded) and processed in parallel, each into
-/// its own buffer; the buffers are then written to `out`, and warnings and failures reported,
-/// in input order, so output and messages are those of one document after the other. A chunk
-/// of one document (a single input, or one longer than [`BYTES_PER_CHUNK`]) writes straight to
-/// `out`, so a huge article streams.
+/// its own buffer, while the next chunk is read (so no core waits on the reading); the buffers
+/// are then written to `out`, and warnings and failures reported, in input order, so output
+/// and messages are those of one document after the other. A chunk of one document (a single
+/// input, or one longer than [`BYTES_PER_CHUNK`]) writes straight to `out`, so a huge article
+/// streams.
 pub(super) fn for_each_document(
     inputs: &[PathBuf],
     walk: &Arc<Walk>,
@@ -257,32 +259,27 @@ pub(super) fn for_each_document(
             (source, text)
         })
         .peekable();
-    while documents.peek().is_some() {
-        let mut chunk = Vec::new();
-        let mut bytes = 0;
-        while let Some((_, text)) = documents.peek() {
-            let size = text.as_ref().map_or(0, |text| text.text.len());
-            if !chunk.is_empty() && (chunk.len() == DOCUMENTS_PER_CHUNK || bytes + size > BYTES_PER_CHUNK) {
-                break;
-            }
-            bytes += size;
-            chunk.extend(documents.next());
-        }
+    let mut chunk = next_chunk(&mut documents);
+    while !chunk.is_empty() {
         // A document alone is processed below, writing straight to `out`.
-        let processed: Vec<_> = if chunk.len() > 1 {
-            chunk
-                .par_iter()
-                .map(|(source, text)| {
-                    let mut output = DocumentOutput { buffer: Vec::new(), direct: None };
-                    let outcome = match text {
-                        Ok(text) => each(source, &text.text, &mut output),
-                        Err(_) => Ok(Ok(())), // reported below
-                    };
-                    Some((output.buffer, outcome))
-                })
-                .collect()
+        let (processed, read_ahead): (Vec<_>, _) = if chunk.len() > 1 {
+            let process = || {
+                chunk
+                    .par_iter()
+                    .map(|(source, text)| {
+                        let mut output = DocumentOutput { buffer: Vec::new(), direct: None };
+                        let outcome = match text {
+                            Ok(text) => each(source, &text.text, &mut output),
+                            Err(_) => Ok(Ok(())), // reported below
+                        };
+                        Some((output.buffer, outcome))
+                    })
+                    .collect()
+            };
+            let (processed, next) = rayon::join(process, || next_chunk(&mut documents));
+            (processed, Some(next))
         } else {
-            vec![None]
+            (vec![None], None)
         };
         for ((source, text), processed) in chunk.into_iter().zip(processed) {
             bar.inc();
@@ -313,6 +310,7 @@ pub(super) fn for_each_document(
                 failed += 1;
             }
         }
+        chunk = read_ahead.unwrap_or_else(|| next_chunk(&mut documents));
     }
     bar.finish();
     walk.warn_skipped();
@@ -325,6 +323,23 @@ pub(super) fn for_each_document(
         return Ok(ExitCode::from(EXIT_SOME_FAILED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The next documents read, as many as one chunk holds (at least one, unless none is left).
+fn next_chunk<T>(
+    documents: &mut std::iter::Peekable<impl Iterator<Item = (Source, Result<Text, T>)>>,
+) -> Vec<(Source, Result<Text, T>)> {
+    let mut chunk = Vec::new();
+    let mut bytes = 0;
+    while let Some((_, text)) = documents.peek() {
+        let size = text.as_ref().map_or(0, |text| text.text.len());
+        if !chunk.is_empty() && (chunk.len() == DOCUMENTS_PER_CHUNK || bytes + size > BYTES_PER_CHUNK) {
+            break;
+        }
+        bytes += size;
+        chunk.extend(documents.next());
+    }
+    chunk
 }
 
 const NO_TEXT: &str = "empty or whitespace only";
