@@ -622,8 +622,9 @@ def results_table(results: list[dict]) -> list[str]:
         t, p = r["train"], r["predict"]
         train_s = fmt_s(t["seconds"]) if t["status"] == "ok" else short(t["status"])
         predict_s = fmt_s(p["seconds"]) if p["status"] == "ok" else short(p["status"])
+        label = r["label"] + (f" (not this run: {r['origin']})" if "origin" in r else "")
         lines.append(
-            f"| {r['label']} | {train_s} | {predict_s} | "
+            f"| {label} | {train_s} | {predict_s} | "
             + (f"{r['rows_per_s']:,.0f} | {r['mb_per_s']:.2f}" if "rows_per_s" in r else "— | —")
             + f" | {fmt_mb(rss_of(r, 'train'))} | {fmt_mb(rss_of(r, 'predict'))} | "
             + (f"{r['macro_f1']:.4f} | {r['accuracy']:.4f}" if "macro_f1" in r else "— | —")
@@ -941,7 +942,8 @@ def main() -> int:
         old = json.loads(previous.read_text())
         if old["corpus"] == corpus:
             rerun = {s.id for s in chosen}
-            kept = [r for r in old["results"] if r["id"] not in rerun]
+            earlier = f"an earlier run, {old['finished_utc']} UTC on {old['versions']['stance_git']}"
+            kept = [{"origin": earlier, **r} for r in old["results"] if r["id"] not in rerun]
             results = kept + results
             order = ["stance", "stance-default", "stance-sgd", "fasttext", "fasttext-bigrams", "sklearn", "vw", "stance-char", "sklearn-char"]
             results.sort(key=lambda r: order.index(r["id"]) if r["id"] in order else len(order))
