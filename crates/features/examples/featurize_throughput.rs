@@ -131,7 +131,7 @@ fn digest(files: &[String]) {
                 hash = (hash ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
             }
         };
-        for term in featurizer.vocabulary() {
+        for term in featurizer.vocabulary().iter() {
             feed(term.as_bytes());
         }
         for w in featurizer.idf() {
