@@ -148,7 +148,10 @@ pub(crate) struct TermIndex {
     keys_distinct: bool,
 }
 
+/// Packed to 12 bytes (from 16): the table is the largest part of a loaded model after its
+/// weights, and a key read across two cache lines costs less than the quarter of memory.
 #[derive(Debug, Clone, Copy)]
+#[repr(C, packed(4))]
 struct Slot {
     hash: u64,
     /// Feature number, or [`EMPTY`].

@@ -114,6 +114,7 @@ impl<'de> Deserialize<'de> for Vocabulary {
                 vocabulary.ends.reserve(terms.size_hint().unwrap_or(0));
                 while terms.next_element_seed(Term(&mut vocabulary))?.is_some() {}
                 vocabulary.text.shrink_to_fit();
+                vocabulary.ends.shrink_to_fit();
                 Ok(vocabulary)
             }
         }

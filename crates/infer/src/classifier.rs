@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use stance_features::split_sentences;
@@ -101,7 +102,11 @@ pub struct Score {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Classifier {
+    /// The model file without its main coefficients: the scorer holds them (feature-major), so
+    /// a loaded model is not kept twice. [`Classifier::model`] puts them back when asked.
     model: ModelFile,
+    /// The whole model file, rebuilt on the first call of [`Classifier::model`].
+    whole: OnceLock<ModelFile>,
     scorer: Scorer,
     neutral: Option<usize>,
     target: Option<String>,
@@ -138,9 +143,10 @@ impl Classifier {
     }
 
     /// A classifier of `model` scoring with `scorer`, the model's own [`ModelFile::scorer`].
-    fn from_checked(model: ModelFile, scorer: Scorer) -> Self {
+    fn from_checked(mut model: ModelFile, scorer: Scorer) -> Self {
         let neutral = model.neutral_label.as_ref().and_then(|n| model.labels.iter().position(|l| l == n));
-        Self { model, scorer, neutral, target: None, min_confidence: None }
+        model.weights.coefficients = Vec::new();
+        Self { model, whole: OnceLock::new(), scorer, neutral, target: None, min_confidence: None }
     }
 
     /// Leaves sentences whose predicted label has a probability below `min_confidence`
@@ -193,9 +199,20 @@ impl Classifier {
         self.scorer.targets()
     }
 
-    /// The model file behind this classifier.
+    /// The model file behind this classifier, equal to the one loaded. The first call rebuilds
+    /// its main coefficients from the scorer's copy (exactly: they are the same numbers, laid
+    /// out label-major again); scoring never needs it.
     pub fn model(&self) -> &ModelFile {
-        &self.model
+        self.whole.get_or_init(|| {
+            let mut whole = self.model.clone();
+            whole.weights.coefficients = self.scorer.main().linear.to_label_major();
+            whole
+        })
+    }
+
+    /// The model's neutral label (no stance), if it has one.
+    pub fn neutral_label(&self) -> Option<&str> {
+        self.model.neutral_label.as_deref()
     }
 
     /// The labels this model predicts.
@@ -450,6 +467,29 @@ mod tests {
         assert_eq!(prediction.top_sentences.len(), 1);
         assert_eq!(prediction.top_sentences[0].sentence, 2);
         assert!((prediction.shares.values().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn model_gives_back_the_file_as_loaded_for_every_frozen_format() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&fixtures).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !(name.starts_with("model-v") && name.ends_with(".json")) {
+                continue;
+            }
+            let loaded = ModelFile::load(&path).unwrap();
+            let classifier = Classifier::load(&path).unwrap();
+            let text = "Russia rejects any deployment of European peacekeepers in Ukraine.";
+            let target = classifier.targets().into_iter().next();
+            let before = classifier.probabilities_for(text, target.as_deref()).unwrap();
+            assert_eq!(classifier.model(), &loaded, "{name}");
+            assert_eq!(classifier.model().to_json_bytes(), loaded.to_json_bytes(), "{name}");
+            assert_eq!(classifier.probabilities_for(text, target.as_deref()).unwrap(), before, "{name}");
+            seen += 1;
+        }
+        assert!(seen >= 8, "only {seen} frozen model files");
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl StanceHolders {
     /// Attributes with `finder` the stance sentences of `classifier` (whose neutral label is no
     /// stance).
     pub fn new(finder: HolderFinder, classifier: &Classifier) -> Self {
-        Self { finder, neutral: classifier.model().neutral_label.clone() }
+        Self { finder, neutral: classifier.neutral_label().map(str::to_owned) }
     }
 
     /// The finder.

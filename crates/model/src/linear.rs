@@ -50,6 +50,14 @@ impl LinearModel {
         Ok(Self { n_labels, n_features, weights, intercepts: intercepts.to_vec(), temperature: 1.0 })
     }
 
+    /// The coefficients label-major (`coefficients[label][feature]`), as
+    /// [`LinearModel::from_label_major`] takes them: the same numbers, bit for bit.
+    pub fn to_label_major(&self) -> Vec<Vec<f64>> {
+        (0..self.n_labels)
+            .map(|label| self.weights.iter().skip(label).step_by(self.n_labels).copied().collect())
+            .collect()
+    }
+
     /// The same model with probabilities from `softmax(logits / temperature)`: a temperature
     /// above 1 softens over-confident probabilities. The logits and so the predicted label do
     /// not change. Fails unless `temperature` is finite and positive.
@@ -182,6 +190,18 @@ mod tests {
         assert!((logits[0] - (0.1 + 2.0 + 3.0)).abs() < 1e-12);
         assert!((logits[1] - (-0.2 - 2.0)).abs() < 1e-12);
         assert_eq!(model.logits(&SparseVec::default()), vec![0.1, -0.2]);
+    }
+
+    #[test]
+    fn label_major_coefficients_come_back_bit_for_bit() {
+        let rows = vec![vec![1.5, -0.0, 3e-300, 0.0], vec![-1.0, 0.5, f64::MIN_POSITIVE, 7.0], vec![0.0; 4]];
+        let model = LinearModel::from_label_major(&rows, &[0.1, -0.2, 0.0]).unwrap();
+        let back = model.to_label_major();
+        let bits = |rows: &[Vec<f64>]| rows.iter().flatten().map(|w| w.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&back), bits(&rows));
+        assert_eq!(back.len(), 3);
+        let no_features = LinearModel::from_label_major(&[vec![], vec![]], &[0.0, 1.0]).unwrap();
+        assert_eq!(no_features.to_label_major(), [Vec::<f64>::new(), Vec::new()]);
     }
 
     #[test]

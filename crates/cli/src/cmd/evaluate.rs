@@ -245,7 +245,7 @@ fn neutral_label(classifier: &Classifier, options: &EvaluateOptions) -> Result<O
         Some(name) => stance_eval::resolve_neutral_label(labels, Some(name)).map_err(|_| {
             anyhow!("--neutral-label {name:?} is not one of the model's labels ({})", labels.join(", "))
         })?,
-        None => classifier.model().neutral_label.clone(),
+        None => classifier.neutral_label().map(str::to_owned),
     })
 }
 
