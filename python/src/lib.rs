@@ -391,8 +391,9 @@ impl Classifier {
     #[pyo3(signature = (json, name = None))]
     fn from_json(json: &str, name: Option<String>) -> PyResult<Self> {
         let name = name.unwrap_or_else(|| "<json>".into());
-        let model = ModelFile::from_json_bytes(json.as_bytes(), Path::new(&name)).map_err(model_error)?;
-        Self::from_model(model, name)
+        let inner = stance_infer::Classifier::from_json_bytes(json.as_bytes(), Path::new(&name))
+            .map_err(infer_error)?;
+        Ok(Self::new(inner, name))
     }
 
     /// The model file's JSON text (as `save` writes it).

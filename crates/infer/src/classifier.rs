@@ -122,10 +122,13 @@ impl Classifier {
 
     /// The default model compiled into the library.
     pub fn default_model() -> Result<Self, InferError> {
-        let (model, scorer) = ModelFile::from_json_bytes_with_scorer(
-            DEFAULT_MODEL_JSON.as_bytes(),
-            Path::new(DEFAULT_MODEL_NAME),
-        )?;
+        Self::from_json_bytes(DEFAULT_MODEL_JSON.as_bytes(), Path::new(DEFAULT_MODEL_NAME))
+    }
+
+    /// Parses and checks model JSON already in memory, as [`Classifier::load`] does a file
+    /// (`name` only names the source in error messages).
+    pub fn from_json_bytes(bytes: &[u8], name: &Path) -> Result<Self, InferError> {
+        let (model, scorer) = ModelFile::from_json_bytes_with_scorer(bytes, name)?;
         Ok(Self::from_checked(model, scorer))
     }
 
