@@ -291,7 +291,7 @@ def stance_system(settings: Settings, features: str, flags: dict[str, set[str]])
     names = {"default": "stance defaults", "sgd": "stance --solver sgd"}
     notes = {
         "default": "`stance train --data train.tsv --out m.json`, no options: Snowball stems, word 1–2-grams, "
-        "balanced class weights, --min-df 2, and above 10,000 rows alpha 1 (0.3 below), no character n-grams, --tolerance 1e-3 "
+        "balanced class weights, and above 10,000 rows --min-df 5 (2 below), alpha 1 (0.3 below), no character n-grams, --tolerance 1e-3 "
         "and a held-out estimate (one fold of 10, fitted before the final fit) instead of a 5-fold cross-validation",
         "sgd": "`--solver sgd` with its defaults: the file streamed (a counting pass, then 3 AdaGrad passes, learning rate 0.1), "
         "2^20 hashed buckets, --min-df 2, alpha 1",

@@ -34,7 +34,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters are those of ``stance train`` (``alpha`` = 1/C of LogisticRegression); ``"auto"``
     takes ``stance train``'s default for the data's size (alpha 0.3 up to 10,000 rows and 1 above,
-    char 2–5-grams up to 10,000 rows, min-df 2 from 100 rows), and ``class_weight`` is balanced unless set (None: no weights).
+    char 2–5-grams up to 10,000 rows, min-df 2 from 100 rows and 5 above 10,000), and ``class_weight`` is balanced unless set (None: no weights).
     ``classes_`` are the distinct labels of ``y`` (sorted, of any type); ``predict_proba``'s
     columns follow them.
     """
