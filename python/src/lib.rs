@@ -21,7 +21,7 @@ use pyo3::types::{PyDict, PyList, PyString};
 use rayon::prelude::*;
 use serde_json::Value;
 use stance_features::{parse_ngram_range, FeatureConfig, Language, NamedValue, Stemmer};
-use stance_holders::{Attribution, HolderFinder};
+use stance_holders::{AliasTable, Attribution, HolderFinder};
 use stance_infer::{ArticleHolders, InferError, SentencePrediction, StanceHolders, DEFAULT_MODEL_NAME};
 use stance_model::{ModelError as LibModelError, ModelFile};
 use stance_train::{
@@ -289,10 +289,34 @@ impl Level {
 #[pyclass(module = "stance", name = "Classifier", frozen)]
 struct Classifier {
     inner: stance_infer::Classifier,
-    /// The holders of its stance sentences (the built-in alias table).
+    /// The holders of its stance sentences (the built-in alias table, extended by `aliases`).
     holders: StanceHolders,
     /// The model file, or the name of the compiled-in default model (as reports name it).
     name: String,
+    /// The user's alias file: its name (for messages) and text, kept so a pickled classifier
+    /// finds the same holders.
+    aliases: Option<AliasFile>,
+}
+
+/// An alias file as read: the name its messages use and its text.
+type AliasFile = (String, String);
+
+/// What unpickling a [`Classifier`] calls `Classifier._unpickle` with: the model's JSON, its
+/// name and the alias file.
+type PickledClassifier = (String, String, Option<AliasFile>);
+
+/// Reads the alias file `path` (the format of `stance classify --aliases`), if one is given.
+fn read_aliases(path: Option<&Bound<'_, PyAny>>) -> PyResult<Option<AliasFile>> {
+    let Some(path) = path else { return Ok(None) };
+    let path = path_arg(path)?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        let message = format!("cannot read alias file {}: {e}", path.display());
+        match e.kind() {
+            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
+            _ => PyOSError::new_err(message),
+        }
+    })?;
+    Ok(Some((path.display().to_string(), text)))
 }
 
 impl Classifier {
@@ -360,40 +384,67 @@ impl Classifier {
 
     fn from_model(model: ModelFile, name: String) -> PyResult<Self> {
         let inner = stance_infer::Classifier::from_model(model).map_err(model_error)?;
-        Ok(Self::new(inner, name))
+        Self::new(inner, name, None)
     }
 
-    fn new(inner: stance_infer::Classifier, name: String) -> Self {
-        let holders = StanceHolders::new(HolderFinder::default(), &inner);
-        Classifier { inner, holders, name }
+    fn from_json_with_aliases(
+        json: &str,
+        name: Option<String>,
+        aliases: Option<AliasFile>,
+    ) -> PyResult<Self> {
+        let name = name.unwrap_or_else(|| "<json>".into());
+        let inner = stance_infer::Classifier::from_json_bytes(json.as_bytes(), Path::new(&name))
+            .map_err(infer_error)?;
+        Self::new(inner, name, aliases)
+    }
+
+    /// Fails, with the file and line, on an alias file that does not parse.
+    fn new(inner: stance_infer::Classifier, name: String, aliases: Option<AliasFile>) -> PyResult<Self> {
+        let mut table = AliasTable::builtin();
+        if let Some((source, text)) = &aliases {
+            table.extend_from(source, text).map_err(value_error)?;
+        }
+        let holders = StanceHolders::new(HolderFinder::new(table), &inner);
+        Ok(Classifier { inner, holders, name, aliases })
     }
 }
 
 #[pymethods]
 impl Classifier {
-    /// The default model compiled into stance (the peacekeeping-troops target).
+    /// The default model compiled into stance (the peacekeeping-troops target). `aliases`: an
+    /// alias file that extends the holders' built-in table, as `stance classify --aliases`.
     #[staticmethod]
-    fn default() -> PyResult<Self> {
+    #[pyo3(signature = (aliases = None))]
+    fn default(aliases: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let aliases = read_aliases(aliases)?;
         let inner = stance_infer::Classifier::default_model().map_err(infer_error)?;
-        Ok(Self::new(inner, DEFAULT_MODEL_NAME.into()))
+        Self::new(inner, DEFAULT_MODEL_NAME.into(), aliases)
     }
 
-    /// Loads a model file written by `stance train` or `Classifier.save`.
+    /// Loads a model file written by `stance train` or `Classifier.save` (`aliases` as in
+    /// `default`).
     #[staticmethod]
-    fn load(path: &Bound<'_, PyAny>) -> PyResult<Self> {
+    #[pyo3(signature = (path, aliases = None))]
+    fn load(path: &Bound<'_, PyAny>, aliases: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let path = path_arg(path)?;
+        let aliases = read_aliases(aliases)?;
         let inner = stance_infer::Classifier::load(&path).map_err(infer_error)?;
-        Ok(Self::new(inner, path.display().to_string()))
+        Self::new(inner, path.display().to_string(), aliases)
     }
 
-    /// A classifier from a model file's JSON text (what `to_json` gives).
+    /// A classifier from a model file's JSON text (what `to_json` gives; `aliases` as in
+    /// `default`).
     #[staticmethod]
-    #[pyo3(signature = (json, name = None))]
-    fn from_json(json: &str, name: Option<String>) -> PyResult<Self> {
-        let name = name.unwrap_or_else(|| "<json>".into());
-        let inner = stance_infer::Classifier::from_json_bytes(json.as_bytes(), Path::new(&name))
-            .map_err(infer_error)?;
-        Ok(Self::new(inner, name))
+    #[pyo3(signature = (json, name = None, aliases = None))]
+    fn from_json(json: &str, name: Option<String>, aliases: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        Self::from_json_with_aliases(json, name, read_aliases(aliases)?)
+    }
+
+    /// Unpickling: [`Classifier::from_json`] with the alias file's name and text as pickled.
+    #[staticmethod]
+    #[pyo3(signature = (json, name, aliases))]
+    fn _unpickle(json: &str, name: String, aliases: Option<AliasFile>) -> PyResult<Self> {
+        Self::from_json_with_aliases(json, Some(name), aliases)
     }
 
     /// The model file's JSON text (as `save` writes it).
@@ -401,10 +452,10 @@ impl Classifier {
         String::from_utf8(self.inner.model().to_json_bytes()).map_err(value_error)
     }
 
-    /// Pickling: through the model file's JSON.
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String, String))> {
-        let from_json = py.get_type::<Classifier>().getattr("from_json")?;
-        Ok((from_json, (self.to_json()?, self.name.clone())))
+    /// Pickling: through the model file's JSON and the alias file's text.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, PickledClassifier)> {
+        let unpickle = py.get_type::<Classifier>().getattr("_unpickle")?;
+        Ok((unpickle, (self.to_json()?, self.name.clone(), self.aliases.clone())))
     }
 
     fn __repr__(&self) -> String {

@@ -161,3 +161,30 @@ def test_save_refuses_to_overwrite_and_pickles(tmp_path, clf):
         clf.save(tmp_path / "no" / "such" / "dir.json")
     again = pickle.loads(pickle.dumps(clf))
     assert again.classify(["Russia says no."]) == clf.classify(["Russia says no."])
+
+
+def test_an_alias_file_extends_the_holders_survives_pickling_and_a_bad_one_names_its_line(tmp_path):
+    aliases = tmp_path / "aliases.tsv"
+    aliases.write_text("# mine\nperson\tKaja Kallas\tEstonia\tKallas\n")
+    text = ["Kallas said Europe must be ready to send troops to Ukraine after a ceasefire."]
+    plain = stance.Classifier.default().classify(text)[0]
+    assert (plain["label"], plain["holder"], plain["holder_country"]) == ("support", "Kallas", None)
+    for clf in (stance.Classifier.default(aliases=aliases),
+                stance.Classifier.load(FIXTURES.parent.parent / "models" / "peacekeepers.json", aliases=str(aliases))):
+        row = clf.classify(text)[0]
+        assert (row["holder"], row["holder_country"]) == ("Kaja Kallas", "Estonia"), row
+        # The alias text travels with the pickle: no file is read again.
+        again = pickle.loads(pickle.dumps(clf))
+        assert again.classify(text) == clf.classify(text)
+    extended = stance.Classifier.default(aliases=aliases)
+    aliases.unlink()
+    assert pickle.loads(pickle.dumps(extended)).classify(text)[0]["holder"] == "Kaja Kallas"
+    with pytest.raises(FileNotFoundError, match="cannot read alias file"):
+        stance.Classifier.default(aliases=aliases)
+    aliases.write_text("person\tKaja Kallas\tEstonia\tKallas\nfriend\tX\t\tX\n")
+    with pytest.raises(ValueError) as error:
+        stance.Classifier.default(aliases=aliases)
+    assert f"{aliases}:2: unknown kind `friend`" in str(error.value)
+    assert f"{aliases}:2: unknown kind `friend`" in cli_error("classify", "--aliases", str(aliases), "-")
+    with pytest.raises(TypeError, match="path must be str or os.PathLike, not int"):
+        stance.Classifier.default(aliases=3)
