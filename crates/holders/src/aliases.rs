@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::error::HolderError;
 use crate::tokens::normalise_word;
-use crate::words::FnvBuild;
+use crate::words::WordHashBuild;
 
 /// The compiled-in table.
 const BUILTIN: &str = include_str!("../data/aliases.tsv");
@@ -66,12 +66,12 @@ pub struct AliasTable {
     /// Normalised variant words, joined by single spaces ([`join_words`]) → entry index; a
     /// later line wins over an earlier one. Keyed by one string, so a look-up of a run of a
     /// text's words needs no list of owned words.
-    variants: HashMap<String, usize, FnvBuild>,
+    variants: HashMap<String, usize, WordHashBuild>,
     /// The longest variant, in words.
     longest: usize,
     /// First words of variants (a possessive `'s` dropped) → the longest such variant, so
     /// most words of a text are passed over with one look-up.
-    first_words: HashMap<String, usize, FnvBuild>,
+    first_words: HashMap<String, usize, WordHashBuild>,
 }
 
 impl AliasTable {
@@ -152,7 +152,7 @@ impl AliasTable {
 
     /// The entry of exactly these normalised words, if any.
     pub(crate) fn lookup<W: AsRef<str>>(&self, words: &[W]) -> Option<&Entry> {
-        let mut key = String::new();
+        let mut key = String::with_capacity(words.iter().map(|w| w.as_ref().len() + 1).sum());
         join_words(words, &mut key);
         self.lookup_key(&key).map(|i| &self.entries[i])
     }

@@ -128,7 +128,8 @@ pub(crate) fn mark_quotes(text: &str, tokens: &mut [Token], open: bool) -> bool 
     let mut inside = open;
     let mut opened_at: Option<usize> = None;
     for i in 0..tokens.len() {
-        let mark = &text[tokens[i].span.clone()];
+        // Words are no quotation marks (most tokens).
+        let mark = if tokens[i].is_word { "" } else { &text[tokens[i].span.clone()] };
         let (opens, closes) = match mark {
             "“" | "«" | "„" => (true, false),
             "”" | "»" => (false, true),
