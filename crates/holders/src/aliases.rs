@@ -83,6 +83,7 @@ pub struct AliasTable {
 const FIRST_WORD_BITS: usize = 1 << 12;
 
 /// A word's bit in the filter of first words: from its length and first and last two bytes.
+#[inline]
 fn first_word_bit(word: &str) -> usize {
     let bytes = word.as_bytes();
     let byte = |at: Option<&u8>| usize::from(at.copied().unwrap_or(0));
@@ -189,6 +190,7 @@ impl AliasTable {
     }
 
     /// The longest variant starting with this (normalised, possessive-free) word; 0: none.
+    #[inline]
     pub(crate) fn longest_from(&self, first: &str) -> usize {
         let bit = first_word_bit(first);
         if self.first_word_bits.get(bit / 64).is_none_or(|bits| bits >> (bit % 64) & 1 == 0) {

@@ -614,17 +614,20 @@ pub(crate) struct WordHash(u64);
 impl WordHash {
     const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
+    #[inline]
     fn step(&mut self, word: u64) {
         self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
     }
 }
 
 impl std::hash::Hasher for WordHash {
+    #[inline]
     fn finish(&self) -> u64 {
         let hash = (self.0 ^ (self.0 >> 32)).wrapping_mul(Self::SEED);
         hash ^ (hash >> 29)
     }
 
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
         self.step(bytes.len() as u64);
         let mut chunks = bytes.chunks_exact(8);
@@ -651,6 +654,7 @@ impl std::hash::Hasher for WordHash {
         self.step(word);
     }
 
+    #[inline]
     fn write_u8(&mut self, byte: u8) {
         self.step(u64::from(byte));
     }
