@@ -304,15 +304,20 @@ struct Head {
 /// The first [`SNIFF_BYTES`] of the file; `None` if it cannot be opened or read (it is not
 /// binary then: reading it reports why).
 fn sniff(path: &Path) -> Option<Head> {
-    let file = std::fs::File::open(path).ok()?;
-    let mut bytes = Vec::with_capacity(SNIFF_BYTES);
-    file.take(SNIFF_BYTES as u64).read_to_end(&mut bytes).ok()?;
-    let whole = bytes.len() < SNIFF_BYTES;
-    if whole {
-        // Kept as the file's text: no more memory than the text needs.
-        bytes.shrink_to_fit();
+    let mut file = std::fs::File::open(path).ok()?;
+    // Read on the stack, then copied to a vector of the bytes' size: kept as a file's text,
+    // the head takes no more memory than the text needs.
+    let mut head = [0u8; SNIFF_BYTES];
+    let mut len = 0;
+    while len < SNIFF_BYTES {
+        match file.read(&mut head[len..]) {
+            Ok(0) => break,
+            Ok(read) => len += read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
     }
-    Some(Head { whole, bytes })
+    Some(Head { whole: len < SNIFF_BYTES, bytes: head[..len].to_vec() })
 }
 
 /// Expands the command-line inputs into sources, in a stable order: arguments in the order
