@@ -2,7 +2,7 @@
 //! text-like files unless `--glob`/`--type` say otherwise) and stdin.
 //!
 //! Inputs are walked and read lazily: `classify` takes the sources one by one as it goes and
-//! reads them in bounded chunks (at most 64 articles or 4 MiB of text at a time, see
+//! reads them in bounded chunks (at most 256 articles or 4 MiB of text at a time, see
 //! classify.rs; JSONL records line by line, see records/), so memory grows with neither the
 //! number nor the size of the inputs.
 
@@ -26,6 +26,9 @@ pub struct Source {
     /// Why the article cannot be read even before trying (for example a directory that
     /// could not be walked).
     pub problem: Option<String>,
+    /// The whole file, when the walk's look for binary content already read all of it (a
+    /// file shorter than [`SNIFF_BYTES`]): the first read takes it instead of reading again.
+    bytes: Option<Vec<u8>>,
 }
 
 /// What to do with an article that is not valid UTF-8 (`--invalid-utf8`).
@@ -224,14 +227,15 @@ impl Walk {
         })
     }
 
-    /// Whether the walk reads `path` (found as `relative` below the walked directory);
+    /// Whether the walk reads `path` (found as `relative` below the walked directory):
+    /// `None` if not, else the file's bytes when looking for binary content read all of them;
     /// records what it skips by default.
-    fn reads(&self, path: &Path, relative: &Path) -> bool {
+    fn reads(&self, path: &Path, relative: &Path) -> Option<Option<Vec<u8>>> {
         if self.exclude.is_match(relative) {
-            return false;
+            return None;
         }
         match &self.include {
-            Some(include) if !include.is_match(relative) => return false,
+            Some(include) if !include.is_match(relative) => return None,
             Some(_) => {}
             None => {
                 let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
@@ -240,16 +244,17 @@ impl Walk {
                 if skipped {
                     let mut summary = self.skipped.lock().unwrap_or_else(|e| e.into_inner());
                     *summary.by_extension.entry(format!(".{extension}")).or_default() += 1;
-                    return false;
+                    return None;
                 }
             }
         }
-        if looks_binary(path) {
+        let head = sniff(path);
+        if head.as_ref().is_some_and(|head| head.bytes.contains(&0)) {
             let mut summary = self.skipped.lock().unwrap_or_else(|e| e.into_inner());
             summary.binary.push(relative.display().to_string());
-            return false;
+            return None;
         }
-        true
+        Some(head.filter(|head| head.whole).map(|head| head.bytes))
     }
 
     /// The summary of what the walk skipped on its own, if anything: one line for stderr.
@@ -288,22 +293,39 @@ impl Walk {
     }
 }
 
-/// Whether the first [`SNIFF_BYTES`] of the file hold a NUL byte. A file that cannot be
-/// opened is not binary: reading it reports why.
-fn looks_binary(path: &Path) -> bool {
-    let Ok(file) = std::fs::File::open(path) else { return false };
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
-    if file.take(SNIFF_BYTES as u64).read_to_end(&mut head).is_err() {
-        return false;
+/// The first bytes of a file, read to tell a binary file (a NUL byte there) from text.
+struct Head {
+    /// At most [`SNIFF_BYTES`] bytes.
+    bytes: Vec<u8>,
+    /// They are the whole file (it ended before [`SNIFF_BYTES`]).
+    whole: bool,
+}
+
+/// The first [`SNIFF_BYTES`] of the file; `None` if it cannot be opened or read (it is not
+/// binary then: reading it reports why).
+fn sniff(path: &Path) -> Option<Head> {
+    let mut file = std::fs::File::open(path).ok()?;
+    // Read on the stack, then copied to a vector of the bytes' size: kept as a file's text,
+    // the head takes no more memory than the text needs.
+    let mut head = [0u8; SNIFF_BYTES];
+    let mut len = 0;
+    while len < SNIFF_BYTES {
+        match file.read(&mut head[len..]) {
+            Ok(0) => break,
+            Ok(read) => len += read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
     }
-    head.contains(&0)
+    Some(Head { whole: len < SNIFF_BYTES, bytes: head[..len].to_vec() })
 }
 
 /// Expands the command-line inputs into sources, in a stable order: arguments in the order
 /// given, files of a directory sorted by path. Unwalkable entries become sources with a
-/// problem so the rest of the batch still runs.
+/// problem so the rest of the batch still runs. (The list holds no file's bytes: each is read
+/// when it is taken.)
 pub fn collect(inputs: &[PathBuf], walk: &Arc<Walk>) -> Vec<Source> {
-    sources(inputs.to_vec(), Arc::clone(walk)).collect()
+    sources(inputs.to_vec(), Arc::clone(walk)).map(|source| Source { bytes: None, ..source }).collect()
 }
 
 /// [`collect`], lazily: directories are walked as the sources are taken (each directory's
@@ -311,7 +333,7 @@ pub fn collect(inputs: &[PathBuf], walk: &Arc<Walk>) -> Vec<Source> {
 pub fn sources(inputs: Vec<PathBuf>, walk: Arc<Walk>) -> impl Iterator<Item = Source> + Send {
     inputs.into_iter().flat_map(move |input| -> Box<dyn Iterator<Item = Source> + Send> {
         if input.as_os_str() == "-" {
-            Box::new(std::iter::once(Source { name: "-".into(), path: None, problem: None }))
+            Box::new(std::iter::once(Source { name: "-".into(), path: None, problem: None, bytes: None }))
         } else if input.is_dir() {
             let entries = walkdir::WalkDir::new(&input).follow_links(true).sort_by_file_name().into_iter();
             let walk = Arc::clone(&walk);
@@ -319,11 +341,9 @@ pub fn sources(inputs: Vec<PathBuf>, walk: Arc<Walk>) -> impl Iterator<Item = So
                 Ok(entry) if entry.file_type().is_file() => {
                     let path = entry.into_path();
                     let relative = path.strip_prefix(&input).unwrap_or(&path);
-                    if !walk.reads(&path, relative) {
-                        return None;
-                    }
+                    let bytes = walk.reads(&path, relative)?;
                     let name = relative.display().to_string();
-                    Some(Source { name, path: Some(path), problem: None })
+                    Some(Source { name, path: Some(path), problem: None, bytes })
                 }
                 Ok(_) => None,
                 Err(error) => {
@@ -333,13 +353,14 @@ pub fn sources(inputs: Vec<PathBuf>, walk: Arc<Walk>) -> impl Iterator<Item = So
                         name: path.display().to_string(),
                         path: Some(path),
                         problem: Some(problem),
+                        bytes: None,
                     })
                 }
             }))
         } else {
             let name =
                 input.file_name().map_or_else(|| input.display().to_string(), |n| n.to_string_lossy().into());
-            Box::new(std::iter::once(Source { name, path: Some(input), problem: None }))
+            Box::new(std::iter::once(Source { name, path: Some(input), problem: None, bytes: None }))
         }
     })
 }
@@ -377,20 +398,21 @@ impl Source {
 
     /// Reads and decodes the article. Binary files (with NUL bytes) are refused; invalid
     /// UTF-8 is replaced with U+FFFD and reported as a warning.
-    pub fn read(&self) -> Result<Text, ReadError> {
+    pub fn read(&mut self) -> Result<Text, ReadError> {
         self.read_with(InvalidUtf8::Replace)
     }
 
     /// [`Source::read`], with invalid UTF-8 replaced (and warned about) or refused as `invalid_utf8`
-    /// says.
-    pub fn read_with(&self, invalid_utf8: InvalidUtf8) -> Result<Text, ReadError> {
+    /// says. The first read of a short walked file takes the bytes the walk read.
+    pub fn read_with(&mut self, invalid_utf8: InvalidUtf8) -> Result<Text, ReadError> {
         let unreadable = |message: String| ReadError { message, unreadable: true };
         if let Some(problem) = &self.problem {
             return Err(unreadable(problem.clone()));
         }
-        let bytes = match &self.path {
-            Some(path) => std::fs::read(path).map_err(|e| unreadable(format!("cannot read: {e}")))?,
-            None => {
+        let bytes = match (self.bytes.take(), &self.path) {
+            (Some(bytes), _) => bytes,
+            (None, Some(path)) => std::fs::read(path).map_err(|e| unreadable(format!("cannot read: {e}")))?,
+            (None, None) => {
                 let mut bytes = Vec::new();
                 (std::io::stdin().lock().read_to_end(&mut bytes))
                     .map_err(|e| unreadable(format!("cannot read: {e}")))?;
@@ -450,7 +472,8 @@ mod tests {
         let model = file("m.json", b"{}");
         let records = file("r.jsonl", b"{}");
         let binary = file("b.txt", b"PK\0\0");
-        let reads = |walk: &Walk, path: &Path| walk.reads(path, path.strip_prefix(dir.path()).unwrap());
+        let reads =
+            |walk: &Walk, path: &Path| walk.reads(path, path.strip_prefix(dir.path()).unwrap()).is_some();
 
         let articles = Walk::with_selection(Looking::Articles, &[], &[]).unwrap();
         let read: Vec<bool> =
@@ -472,6 +495,25 @@ mod tests {
         assert_eq!(read, [true, false, false], "a negative glob wins");
         assert!(chosen.skipped_summary().is_none(), "what the user left out is not warned about");
         assert!(Walk::with_selection(Looking::Articles, &["a[".into()], &[]).is_err());
+    }
+
+    #[test]
+    fn a_short_walked_file_is_read_once_and_a_long_one_from_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "Troops go.").unwrap();
+        let long = "word ".repeat(SNIFF_BYTES / 5 + 1);
+        std::fs::write(dir.path().join("b.txt"), &long).unwrap();
+        let walk = Arc::new(Walk::with_selection(Looking::Articles, &[], &[]).unwrap());
+        let mut walked: Vec<Source> = sources(vec![dir.path().to_path_buf()], Arc::clone(&walk)).collect();
+        assert_eq!(walked[0].bytes.as_deref(), Some(&b"Troops go."[..]));
+        assert!(walked[1].bytes.is_none(), "the sniff read only the start of the long file");
+        // The first read takes the walk's bytes (the file on disk is no longer asked), a second
+        // reads the file.
+        std::fs::write(dir.path().join("a.txt"), "Changed.").unwrap();
+        assert_eq!(walked[0].read().unwrap().text, "Troops go.");
+        assert_eq!(walked[0].read().unwrap().text, "Changed.");
+        assert_eq!(walked[1].read().unwrap().text, long);
+        assert!(collect(&[dir.path().to_path_buf()], &walk).iter().all(|s| s.bytes.is_none()));
     }
 
     #[test]

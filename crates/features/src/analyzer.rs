@@ -189,12 +189,33 @@ impl Analyzer {
             }
             return;
         }
-        let target = if self.config.lowercase { &mut *folded } else { &mut *out };
-        target.clear();
-        target.extend(text.chars().map(fold_apostrophe));
-        if self.config.lowercase {
-            // The whole string at once: final sigma depends on its neighbours.
-            out.push_str(&folded.to_lowercase());
+        if !self.config.lowercase {
+            out.extend(text.chars().map(fold_apostrophe));
+            return;
+        }
+        // Lowercased a character at a time, as `str::to_lowercase` does everywhere but at a
+        // capital sigma, whose lower case depends on its neighbours (final sigma).
+        // ASCII runs are copied and lowercased whole.
+        out.reserve(text.len());
+        let mut rest = text;
+        while !rest.is_empty() {
+            let ascii = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+            let start = out.len();
+            out.push_str(&rest[..ascii]);
+            out[start..].make_ascii_lowercase();
+            rest = &rest[ascii..];
+            let Some(c) = rest.chars().next() else { break };
+            rest = &rest[c.len_utf8()..];
+            match fold_apostrophe(c) {
+                'Σ' => {
+                    folded.clear();
+                    folded.extend(text.chars().map(fold_apostrophe));
+                    out.clear();
+                    out.push_str(&folded.to_lowercase());
+                    return;
+                }
+                c => out.extend(c.to_lowercase()),
+            }
         }
     }
 
@@ -805,5 +826,16 @@ mod tests {
         // Final sigma depends on its position in the word.
         assert_eq!(a.tokens("ΟΔΟΣ ΣΟΦΟΣ İstanbul"), ["οδος", "σοφος", "i̇stanbul"]);
         assert_eq!(a.tokens("RUSSIA’S troops"), ["russia's", "troops"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalised_text_is_the_folded_text_lowercased(text in "[a-zA-Z ’‘´ʼ'ÉéΣσİÅẞ\u{130}\u{1f600}\u{301}]{0,30}") {
+            let a = analyzer(FeatureConfig::default());
+            let (mut out, mut folded) = (String::from("stale"), String::new());
+            a.normalize_into(&text, &mut out, &mut folded);
+            let expected = text.chars().map(fold_apostrophe).collect::<String>().to_lowercase();
+            proptest::prop_assert_eq!(out, expected);
+        }
     }
 }

@@ -5,16 +5,56 @@
 //! keeps `.`, `'` and `:` between two letters (WB6/WB7) and `.`, `,`, `;` and `'` between two
 //! digits (WB11/WB12), and breaks everywhere else; a word is such a run with a letter or digit
 //! in it. A property test checks the splitter against `unicode_word_indices` on ASCII text.
+//!
+//! Text with some non-ASCII characters (news has typographic quotes and dashes in most
+//! paragraphs) is cut after ASCII whitespace followed by an ASCII byte: every rule breaks
+//! there, and none looks across such a whitespace character (no rule joins whitespace to what
+//! follows but WB3d and WB4, whose right sides, a second space and Extend/Format/ZWJ, the cut
+//! excludes or leaves unaffected, and the rules with context on both sides, WB6/WB7/WB7b/WB7c/
+//! WB11/WB12, have a MidLetter, MidNum, MidNumLetQ or Double_Quote in the middle, never
+//! whitespace). So the pieces split alone give the words of the whole text: the ASCII pieces by
+//! the byte splitter, only the pieces with a non-ASCII character by the general state machine.
+//! Property tests check this against `unicode_word_indices` on mixed text.
 
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Appends the byte range of every word of `text`, in order, to `out`.
 pub(crate) fn word_ranges(text: &str, out: &mut Vec<(usize, usize)>) {
-    if !text.is_ascii() {
-        out.extend(text.unicode_word_indices().map(|(start, word)| (start, start + word.len())));
+    let bytes = text.as_bytes();
+    if text.is_ascii() {
+        ascii_word_ranges(bytes, 0, out);
         return;
     }
-    let bytes = text.as_bytes();
+    // `ascii_from`: where the ASCII text not yet split begins (0 or a cut).
+    let mut ascii_from = 0;
+    while let Some(first) = bytes[ascii_from..].iter().position(|b| !b.is_ascii()) {
+        let first = ascii_from + first;
+        // The piece around the non-ASCII byte: from the last cut before it (a cut space with an
+        // ASCII byte after it) to the first cut after it.
+        let before = &bytes[ascii_from..first.saturating_sub(1).max(ascii_from)];
+        let piece =
+            before.iter().rposition(|&b| is_cut_space(b)).map_or(ascii_from, |at| ascii_from + at + 1);
+        let end = (first + 1..bytes.len())
+            .find(|&end| is_cut_space(bytes[end - 1]) && bytes[end].is_ascii())
+            .unwrap_or(bytes.len());
+        ascii_word_ranges(&bytes[ascii_from..piece], ascii_from, out);
+        // Cuts are before an ASCII byte or at the end: character boundaries.
+        let words = text[piece..end].unicode_word_indices();
+        out.extend(words.map(|(start, word)| (piece + start, piece + start + word.len())));
+        ascii_from = end;
+    }
+    ascii_word_ranges(&bytes[ascii_from..], ascii_from, out);
+}
+
+/// ASCII whitespace after which (before an ASCII byte) UAX #29 always breaks, looking no
+/// further back: space (WSegSpace), tab (Other), LF, CR.
+fn is_cut_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// [`word_ranges`] of ASCII `bytes`, which start at byte `offset` of their text and end at its
+/// end or after a cut space (so no separator at their end waits on a byte beyond).
+fn ascii_word_ranges(bytes: &[u8], offset: usize, out: &mut Vec<(usize, usize)>) {
     let mut i = 0;
     while i < bytes.len() {
         if CLASS[bytes[i] as usize] & CORE == 0 {
@@ -44,7 +84,7 @@ pub(crate) fn word_ranges(text: &str, out: &mut Vec<(usize, usize)>) {
             }
         }
         if alphanumeric {
-            out.push((start, i));
+            out.push((offset + start, offset + i));
         }
     }
 }
@@ -114,6 +154,11 @@ mod tests {
         );
         assert!(words("").is_empty() && words(" -- ... __ \r\n ").is_empty());
         assert_eq!(words("Kremlin’s naïve"), ["Kremlin’s", "naïve"]);
+        let mixed = "“We’ll go,” Lavrov said — 1,000 troops.\tnaïve e.g. x";
+        assert_eq!(words(mixed), ["We’ll", "go", "Lavrov", "said", "1,000", "troops", "naïve", "e.g", "x"]);
+        let mut ranges = Vec::new();
+        word_ranges(mixed, &mut ranges);
+        assert_eq!(ranges, unicode(mixed));
     }
 
     proptest! {
@@ -123,6 +168,28 @@ mod tests {
             word_ranges(&text, &mut ranges);
             prop_assert_eq!(&ranges, &unicode(&text));
             prop_assert_eq!(ranges, unicode_state_machine(&text));
+        }
+
+        #[test]
+        fn mixed_text_splits_as_unicode_words(
+            text in "[a-c0-1_.,;:'\" \t\r\n\u{0b}\u{0c}!é’‘“”«»—–\u{a0}\u{ad}\u{301}\u{93e}\u{200d}\u{2060}\u{3000}\u{5d0}\u{5d1}\u{1f1e6}\u{1f1e8}\u{1f600}\u{30a2}\u{4e00}\u{ff0c}\u{2024}\u{fe13}Σ٣]{0,40}"
+        ) {
+            let mut ranges = Vec::new();
+            word_ranges(&text, &mut ranges);
+            prop_assert_eq!(ranges, unicode(&text));
+        }
+
+        #[test]
+        fn any_text_splits_as_unicode_words(chars in proptest::collection::vec(any::<char>(), 0..30), spaces in proptest::collection::vec(0usize..30, 0..10)) {
+            // Any characters, with ASCII spaces and letters between them so that cuts occur.
+            let mut text: String = chars.iter().collect();
+            for at in spaces {
+                let at = text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
+                text.insert_str(at, " a");
+            }
+            let mut ranges = Vec::new();
+            word_ranges(&text, &mut ranges);
+            prop_assert_eq!(ranges, unicode(&text));
         }
 
         #[test]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::error::HolderError;
 use crate::tokens::normalise_word;
-use crate::words::FnvBuild;
+use crate::words::WordHashBuild;
 
 /// The compiled-in table.
 const BUILTIN: &str = include_str!("../data/aliases.tsv");
@@ -66,12 +66,31 @@ pub struct AliasTable {
     /// Normalised variant words, joined by single spaces ([`join_words`]) → entry index; a
     /// later line wins over an earlier one. Keyed by one string, so a look-up of a run of a
     /// text's words needs no list of owned words.
-    variants: HashMap<String, usize, FnvBuild>,
+    variants: HashMap<String, usize, WordHashBuild>,
     /// The longest variant, in words.
     longest: usize,
     /// First words of variants (a possessive `'s` dropped) → the longest such variant, so
     /// most words of a text are passed over with one look-up.
-    first_words: HashMap<String, usize, FnvBuild>,
+    first_words: HashMap<String, usize, WordHashBuild>,
+    /// A bit per [`first_word_bit`] of the first words ([`FIRST_WORD_BITS`] bits, none before
+    /// the first variant): a word whose bit is clear starts no variant, and most words of a
+    /// text are passed over by that bit, without hashing them.
+    first_word_bits: Vec<u64>,
+}
+
+/// The size of [`AliasTable`]'s filter of first words, in bits (a few hundred first words set
+/// about one bit in ten).
+const FIRST_WORD_BITS: usize = 1 << 12;
+
+/// A word's bit in the filter of first words: from its length and first and last two bytes.
+#[inline]
+fn first_word_bit(word: &str) -> usize {
+    let bytes = word.as_bytes();
+    let byte = |at: Option<&u8>| usize::from(at.copied().unwrap_or(0));
+    let (first, last) = (byte(bytes.first()), byte(bytes.last()));
+    let before_last = byte(bytes.len().checked_sub(2).and_then(|at| bytes.get(at)));
+    let mixed = (bytes.len() ^ first << 4 ^ last << 9 ^ before_last << 2).wrapping_mul(0x9e37_79b9);
+    (mixed >> 12) % FIRST_WORD_BITS
 }
 
 impl AliasTable {
@@ -140,6 +159,9 @@ impl AliasTable {
                 }
                 self.longest = self.longest.max(words.len());
                 let first = words[0].strip_suffix("'s").unwrap_or(&words[0]).to_owned();
+                self.first_word_bits.resize(FIRST_WORD_BITS / 64, 0);
+                let bit = first_word_bit(&first);
+                self.first_word_bits[bit / 64] |= 1 << (bit % 64);
                 let longest = self.first_words.entry(first).or_insert(0);
                 *longest = (*longest).max(words.len());
                 let mut key = String::new();
@@ -152,7 +174,7 @@ impl AliasTable {
 
     /// The entry of exactly these normalised words, if any.
     pub(crate) fn lookup<W: AsRef<str>>(&self, words: &[W]) -> Option<&Entry> {
-        let mut key = String::new();
+        let mut key = String::with_capacity(words.iter().map(|w| w.as_ref().len() + 1).sum());
         join_words(words, &mut key);
         self.lookup_key(&key).map(|i| &self.entries[i])
     }
@@ -168,7 +190,12 @@ impl AliasTable {
     }
 
     /// The longest variant starting with this (normalised, possessive-free) word; 0: none.
+    #[inline]
     pub(crate) fn longest_from(&self, first: &str) -> usize {
+        let bit = first_word_bit(first);
+        if self.first_word_bits.get(bit / 64).is_none_or(|bits| bits >> (bit % 64) & 1 == 0) {
+            return 0;
+        }
         self.first_words.get(first).copied().unwrap_or(0)
     }
 
@@ -222,6 +249,31 @@ fn variant_words(name: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_word_filter_passes_every_first_word_and_few_others() {
+        let mut table = AliasTable::builtin();
+        table.extend_from("extra.tsv", "person\tAnna Zed\t\tZed|A. Zed\n").unwrap();
+        for (word, &longest) in &table.first_words {
+            assert_eq!(table.longest_from(word), longest, "{word}");
+        }
+        assert_eq!(table.longest_from("zed"), 1);
+        assert_eq!(table.longest_from("anna"), 2);
+        let set = table.first_word_bits.iter().map(|bits| bits.count_ones()).sum::<u32>();
+        assert!(set as usize <= FIRST_WORD_BITS / 4, "{set} of {FIRST_WORD_BITS} bits set");
+        let text = "the of and to in a is that for on it with as was he said by at from his an be has \
+                    have are were they which this not but or its had their will would been troops \
+                    peace deployment ukraine's minister government forces could after more";
+        let passed = text.split_whitespace().filter(|w| first_word_bit_is_set(&table, w)).count();
+        let words = text.split_whitespace().count();
+        assert!(passed * 4 <= words, "{passed} of {words} common words pass the filter");
+        assert_eq!(AliasTable::default().longest_from("russia"), 0);
+    }
+
+    fn first_word_bit_is_set(table: &AliasTable, word: &str) -> bool {
+        let bit = first_word_bit(word);
+        table.first_word_bits[bit / 64] >> (bit % 64) & 1 != 0
+    }
 
     #[test]
     fn the_builtin_table_merges_lavrov_variants() {

@@ -311,12 +311,12 @@ impl HolderFinder {
                     continue;
                 }
                 let end = self.name_end(s, i);
-                let words: Vec<String> = s.lower[i..end].iter().map(|w| w.to_string()).collect();
+                let words = &s.lower[i..end];
                 let (titles, modifier_country) = self.modifiers(s, i);
-                let known = self.aliases.lookup(&words).filter(|e| e.kind == EntryKind::Person);
+                let known = self.aliases.lookup(words).filter(|e| e.kind == EntryKind::Person);
                 let reported =
                     (2..=3).contains(&(end - i)) && (speech_follows(s, end) || appositive_follows(s, end));
-                if !is_organisation(&words)
+                if !is_organisation(words)
                     && (known.is_some()
                         || !titles.is_empty()
                         || reported
@@ -327,6 +327,7 @@ impl HolderFinder {
                         .or_else(|| self.subject_countries(s).into_iter().next())
                         .or_else(|| last_country.clone());
                     let full = s.name_text(i..end);
+                    let words = words.iter().map(|w| w.to_string()).collect();
                     learn(&mut people, Person { full, words, country, titles, first_sentence: index });
                 }
                 i = end;

@@ -26,7 +26,10 @@ impl Token {
 
     /// Starts with an upper-case letter.
     pub fn capitalised(&self, text: &str) -> bool {
-        self.word(text).chars().next().is_some_and(char::is_uppercase)
+        match text.as_bytes()[self.span.start] {
+            first if first.is_ascii() => first.is_ascii_uppercase(),
+            _ => self.word(text).chars().next().is_some_and(char::is_uppercase),
+        }
     }
 }
 
@@ -68,35 +71,63 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
         Some(_) => text[at..].chars().next(),
         None => None,
     };
+    let alphanumeric_at = |at: usize| match bytes.get(at) {
+        Some(&b) if b.is_ascii() => ASCII[usize::from(b)] & ALPHANUMERIC != 0,
+        _ => char_at(at).is_some_and(char::is_alphanumeric),
+    };
     // About one token per five bytes of text: sized once, not grown token by token.
     let mut tokens = Vec::with_capacity(text.len() / 5 + 1);
     let mut at = 0;
-    while let Some(c) = char_at(at) {
+    while at < bytes.len() {
         let start = at;
-        at += c.len_utf8();
-        if c.is_whitespace() {
-            continue;
-        }
-        if !c.is_alphanumeric() {
-            tokens.push(Token {
-                span: start..at,
-                word_len: c.len_utf8(),
-                possessive: false,
-                is_word: false,
-                quoted: false,
-            });
-            continue;
-        }
-        // Walks the word by byte offsets (no per-sentence vector of characters), ASCII letters
-        // and digits a byte at a time.
-        while let Some(c) = char_at(at) {
-            if c.is_ascii_alphanumeric() {
-                at += 1;
+        let byte = bytes[at];
+        if byte.is_ascii() {
+            at += 1;
+            let class = ASCII[usize::from(byte)];
+            if class & WHITESPACE != 0 {
                 continue;
             }
-            let joins = matches!(c, '-' | '.') || APOSTROPHES.contains(&c);
-            if c.is_alphanumeric() || (joins && char_at(at + c.len_utf8()).is_some_and(char::is_alphanumeric))
-            {
+            if class & ALPHANUMERIC == 0 {
+                tokens.push(Token {
+                    span: start..at,
+                    word_len: 1,
+                    possessive: false,
+                    is_word: false,
+                    quoted: false,
+                });
+                continue;
+            }
+        } else {
+            let c = text[at..].chars().next().expect("a character starts here");
+            at += c.len_utf8();
+            if c.is_whitespace() {
+                continue;
+            }
+            if !c.is_alphanumeric() {
+                tokens.push(Token {
+                    span: start..at,
+                    word_len: c.len_utf8(),
+                    possessive: false,
+                    is_word: false,
+                    quoted: false,
+                });
+                continue;
+            }
+        }
+        // The rest of the word: ASCII letters and digits a byte at a time, a joiner (hyphen,
+        // dot, apostrophe) when a letter or digit follows it.
+        while at < bytes.len() {
+            let byte = bytes[at];
+            if byte.is_ascii() {
+                let class = ASCII[usize::from(byte)];
+                if class & ALPHANUMERIC != 0 || class & JOINER != 0 && alphanumeric_at(at + 1) {
+                    at += 1;
+                    continue;
+                }
+                break;
+            }
+            let c = text[at..].chars().next().expect("a character starts here");
+            if c.is_alphanumeric() || APOSTROPHES.contains(&c) && alphanumeric_at(at + c.len_utf8()) {
                 at += c.len_utf8();
             } else {
                 break;
@@ -119,6 +150,26 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
     tokens
 }
 
+/// Classes of ASCII bytes for [`tokenize`]: what `char::is_whitespace` and
+/// `char::is_alphanumeric` say of them, and the joiners inside a word (`-`, `.`, `'`).
+const WHITESPACE: u8 = 1;
+const ALPHANUMERIC: u8 = 2;
+const JOINER: u8 = 4;
+const ASCII: [u8; 128] = {
+    let mut class = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        class[b] = match b as u8 {
+            b' ' | b'\t'..=b'\r' => WHITESPACE,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => ALPHANUMERIC,
+            b'-' | b'.' | b'\'' => JOINER,
+            _ => 0,
+        };
+        b += 1;
+    }
+    class
+};
+
 /// Marks the tokens inside quotations, `open` saying whether a quotation is open at the start of
 /// the sentence; returns whether one is open at its end. Double quotes only (single ones are
 /// apostrophes too often); a quotation that opens and closes within the sentence around at most
@@ -128,7 +179,8 @@ pub(crate) fn mark_quotes(text: &str, tokens: &mut [Token], open: bool) -> bool 
     let mut inside = open;
     let mut opened_at: Option<usize> = None;
     for i in 0..tokens.len() {
-        let mark = &text[tokens[i].span.clone()];
+        // Words are no quotation marks (most tokens).
+        let mark = if tokens[i].is_word { "" } else { &text[tokens[i].span.clone()] };
         let (opens, closes) = match mark {
             "“" | "«" | "„" => (true, false),
             "”" | "»" => (false, true),
@@ -177,6 +229,66 @@ mod tests {
         assert_eq!(&text[tokens[1].span.clone()], "Moscow´s");
         assert!(!tokenize("its")[0].possessive);
         assert_eq!(normalise_word("Russia’S"), "russia's");
+    }
+
+    /// [`tokenize`] as first written, a character at a time: the reference the byte walk is
+    /// checked against.
+    fn tokenize_by_chars(text: &str) -> Vec<(Range<usize>, usize, bool, bool)> {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let mut tokens = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let (start, c) = chars[i];
+            i += 1;
+            if c.is_whitespace() {
+                continue;
+            }
+            if !c.is_alphanumeric() {
+                tokens.push((start..start + c.len_utf8(), c.len_utf8(), false, false));
+                continue;
+            }
+            while i < chars.len() {
+                let c = chars[i].1;
+                let joins = matches!(c, '-' | '.') || APOSTROPHES.contains(&c);
+                if c.is_alphanumeric() || joins && chars.get(i + 1).is_some_and(|&(_, n)| n.is_alphanumeric())
+                {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            let end = chars.get(i).map_or(text.len(), |&(at, _)| at);
+            let word = &text[start..end];
+            let last: Vec<char> = word.chars().rev().take(2).collect();
+            let possessive = last.len() == 2
+                && word.len() > 2
+                && matches!(last[0], 's' | 'S')
+                && APOSTROPHES.contains(&last[1]);
+            let word_len = if possessive { word.len() - 1 - last[1].len_utf8() } else { word.len() };
+            tokens.push((start..end, word_len, possessive, true));
+        }
+        tokens
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_byte_walk_tokenizes_as_the_character_walk(
+            text in "[-aZ09 \t\n\u{0b}\u{0c}\u{1c}.,'’´ʼ\"“”é\u{a0}\u{2003}Σ٣\u{301}—sS]{0,40}"
+        ) {
+            let tokens: Vec<_> = tokenize(&text)
+                .into_iter()
+                .map(|t| (t.span, t.word_len, t.possessive, t.is_word))
+                .collect();
+            proptest::prop_assert_eq!(tokens, tokenize_by_chars(&text));
+        }
+
+        #[test]
+        fn capitalised_is_an_upper_case_first_letter(text in "[aZé\u{c9}Σσ1.,\" ]{1,12}") {
+            for token in tokenize(&text).iter().filter(|t| t.is_word) {
+                let first = token.word(&text).chars().next().unwrap();
+                proptest::prop_assert_eq!(token.capitalised(&text), first.is_uppercase());
+            }
+        }
     }
 
     #[test]

@@ -254,7 +254,7 @@ pub(super) fn for_each_document(
     let bar = Progress::counter("documents", quiet);
     let (mut failed, mut unreadable, mut total) = (0, 0, 0);
     let mut documents = sources(inputs.to_vec(), Arc::clone(walk))
-        .map(|source| {
+        .map(|mut source| {
             let text = source.read_with(invalid_utf8);
             (source, text)
         })

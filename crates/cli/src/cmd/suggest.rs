@@ -146,7 +146,7 @@ fn candidates(pool: &[PathBuf], walk: &Arc<Walk>, columns: &PoolColumns) -> Resu
             }
             continue;
         }
-        for source in collect(std::slice::from_ref(path), walk) {
+        for mut source in collect(std::slice::from_ref(path), walk) {
             sources += 1;
             match source.read() {
                 Ok(article) => {
