@@ -9,7 +9,7 @@ use stance_eval::{CvMeans, CvReport, CvSummary, FoldStrategy, FoldSummary, MeanS
 use stance_model::Scorer;
 
 use crate::folds::{group_k_fold, stratified_k_fold, train_indices};
-use crate::targets::{fit_strategy, TargetSpec};
+use crate::targets::{fit_strategy, FittedModel, TargetSpec};
 use crate::trainer::Trainer;
 use crate::TrainError;
 
@@ -94,21 +94,12 @@ pub(crate) fn run_folds<S: AsRef<str> + Sync>(
     which: &[usize],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<FoldOutcome>, TrainError> {
-    if data.spec.uses_targets() {
-        let missing = data.stance_targets.map_or(Some(0), |t| t.iter().position(Option::is_none));
-        if let Some(row) = missing {
-            return Err(TrainError::InvalidParam(format!(
-                "the {:?} target strategy needs a target for every row (row {} has none)",
-                data.spec.strategy,
-                row + 1
-            )));
-        }
-    }
+    check_fold_targets(data)?;
     let done = Mutex::new(0);
     which
         .par_iter()
         .map(|&fold| {
-            let outcome = run_fold(trainer, data, fold, &test_sets[fold]);
+            let outcome = run_fold(trainer, data, fold, &test_sets[fold]).map(|(outcome, _)| outcome);
             if outcome.is_ok() {
                 let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
                 *done += 1;
@@ -119,6 +110,21 @@ pub(crate) fn run_folds<S: AsRef<str> + Sync>(
         .collect::<Vec<_>>()
         .into_iter()
         .collect()
+}
+
+/// A target-aware strategy needs every row's target: an error naming the first row without.
+fn check_fold_targets<S>(data: &FoldData<'_, S>) -> Result<(), TrainError> {
+    if data.spec.uses_targets() {
+        let missing = data.stance_targets.map_or(Some(0), |t| t.iter().position(Option::is_none));
+        if let Some(row) = missing {
+            return Err(TrainError::InvalidParam(format!(
+                "the {:?} target strategy needs a target for every row (row {} has none)",
+                data.spec.strategy,
+                row + 1
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The outcome of [`held_out_estimate`]: the first fold of a cross-validation, alone.
@@ -132,6 +138,8 @@ pub(crate) struct HeldOut {
     pub summary: FoldSummary,
     /// The held-out fold's full report.
     pub report: Report,
+    /// The model fitted on the other folds (a warm start for the fit on all rows).
+    pub model: FittedModel,
 }
 
 /// Fits `trainer` on all rows but the first fold of the `folds` that [`cross_validate`]
@@ -149,9 +157,9 @@ pub(crate) fn held_out_estimate<S: AsRef<str> + Sync>(
         None => folds,
     };
     let (strategy, test_sets) = plan_folds(data.label_ids, data.groups, folds, seed)?;
-    let mut outcomes = run_folds(trainer, data, &test_sets, &[0], &|_, _| {})?;
-    let outcome = outcomes.remove(0);
-    Ok(HeldOut { strategy, folds: test_sets.len(), summary: outcome.summary, report: outcome.report })
+    check_fold_targets(data)?;
+    let (outcome, model) = run_fold(trainer, data, 0, &test_sets[0])?;
+    Ok(HeldOut { strategy, folds: test_sets.len(), summary: outcome.summary, report: outcome.report, model })
 }
 
 /// What one fold contributes to a [`CvReport`].
@@ -220,13 +228,14 @@ impl<'a, S> std::ops::Deref for FoldData<'a, S> {
     }
 }
 
-/// Trains on everything outside `test` and scores `test` (fold number `fold`, 0-based).
+/// Trains on everything outside `test` and scores `test` (fold number `fold`, 0-based);
+/// returns the outcome and the fold's model.
 fn run_fold<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     data: &FoldData<'_, S>,
     fold: usize,
     test: &[usize],
-) -> Result<FoldOutcome, TrainError> {
+) -> Result<(FoldOutcome, FittedModel), TrainError> {
     let spec = data.spec;
     let Dataset { texts, label_ids, labels, stance_targets, groups } = data.dataset;
     let train = train_indices(texts.len(), test);
@@ -236,7 +245,7 @@ fn run_fold<S: AsRef<str> + Sync>(
         .filter(|_| spec.uses_targets())
         .map(|all| train.iter().filter_map(|&i| all[i].clone()).collect());
     let fitted =
-        fit_strategy(trainer, spec, &train_texts, &train_label_ids, labels, train_stance.as_deref())?;
+        fit_strategy(trainer, spec, &train_texts, &train_label_ids, labels, train_stance.as_deref(), None)?;
     let scorer =
         Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref(), None).map_err(
             |problem| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), problem },
@@ -293,7 +302,7 @@ fn run_fold<S: AsRef<str> + Sync>(
         f_avg: None,
         converged: fitted.converged,
     };
-    Ok(FoldOutcome { summary, scored, class_f1, report })
+    Ok((FoldOutcome { summary, scored, class_f1, report }, fitted))
 }
 
 #[cfg(test)]

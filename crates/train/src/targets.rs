@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use stance_features::{Featurizer, SparseVec, Vocabulary};
 use stance_model::{conjoin, SolverReport, TargetModel, TargetModels, Weights};
 
-use crate::trainer::{char_columns, Trainer, ABSENT_LABEL_INTERCEPT};
+use crate::trainer::{char_columns, Trainer, WarmStart, ABSENT_LABEL_INTERCEPT};
 use crate::TrainError;
 
 /// How a model uses the stance target of a row.
@@ -87,7 +87,9 @@ pub(crate) struct FittedModel {
 }
 
 /// Fits a model with `spec`'s strategy on `texts` labeled `truth` (indices into `labels`),
-/// where row `i` is about `stance_targets[i]` (needed unless the strategy is pooled).
+/// where row `i` is about `stance_targets[i]` (needed unless the strategy is pooled). A pooled
+/// fit starts from `start`, a pooled model of the same labels, when given (a warm start,
+/// [`WarmStart`]); the other strategies ignore it.
 pub(crate) fn fit_strategy<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     spec: &TargetSpec,
@@ -95,9 +97,15 @@ pub(crate) fn fit_strategy<S: AsRef<str> + Sync>(
     truth: &[usize],
     labels: &[String],
     stance_targets: Option<&[String]>,
+    start: Option<&FittedModel>,
 ) -> Result<FittedModel, TrainError> {
     let stance_targets = match (spec.uses_targets(), stance_targets) {
-        (false, _) => return fit_pooled(trainer, texts, truth, labels),
+        (false, _) => {
+            let start = start
+                .filter(|model| model.targets.is_none())
+                .map(|model| WarmStart { featurizer: &model.featurizer, weights: &model.weights });
+            return fit_pooled(trainer, texts, truth, labels, start);
+        }
         (true, Some(t)) => t,
         (true, None) => {
             return Err(TrainError::InvalidParam(format!(
@@ -121,8 +129,9 @@ fn fit_pooled<S: AsRef<str> + Sync>(
     texts: &[S],
     truth: &[usize],
     labels: &[String],
+    start: Option<WarmStart<'_>>,
 ) -> Result<FittedModel, TrainError> {
-    let fitted = trainer.fit(texts, truth, labels)?;
+    let fitted = trainer.fit_from(texts, truth, labels, start)?;
     Ok(FittedModel {
         featurizer: fitted.featurizer,
         converged: fitted.solver.converged,
@@ -332,12 +341,13 @@ mod tests {
         let (texts, truth, labels, targets) = data();
         for strategy in [TargetStrategy::PerTarget, TargetStrategy::Conjoined] {
             let spec = TargetSpec { strategy, pooled_fallback: false };
-            let fitted = fit_strategy(&trainer(), &spec, &texts, &truth, &labels, Some(&targets)).unwrap();
+            let fitted =
+                fit_strategy(&trainer(), &spec, &texts, &truth, &labels, Some(&targets), None).unwrap();
             assert!(favor(&fitted, &labels, "win", "a") > 0.6, "{strategy:?}");
             assert!(favor(&fitted, &labels, "win", "b") < 0.4, "{strategy:?}");
         }
         let pooled =
-            fit_strategy(&trainer(), &TargetSpec::default(), &texts, &truth, &labels, Some(&targets))
+            fit_strategy(&trainer(), &TargetSpec::default(), &texts, &truth, &labels, Some(&targets), None)
                 .unwrap();
         assert!(pooled.targets.is_none());
         // (The odd row for target a keeps the pooled weights from cancelling out to zero.)
@@ -349,7 +359,7 @@ mod tests {
     fn conjoined_weights_cover_shared_and_target_blocks() {
         let (texts, truth, labels, targets) = data();
         let spec = TargetSpec { strategy: TargetStrategy::Conjoined, pooled_fallback: false };
-        let fitted = fit_strategy(&trainer(), &spec, &texts, &truth, &labels, Some(&targets)).unwrap();
+        let fitted = fit_strategy(&trainer(), &spec, &texts, &truth, &labels, Some(&targets), None).unwrap();
         assert_eq!(fitted.weights.coefficients[0].len(), 3 * fitted.featurizer.n_features());
         let Some(TargetModels::Conjoined { targets, rows_per_target }) = &fitted.targets else { panic!() };
         assert_eq!(targets, &["a", "b"]);
@@ -364,7 +374,7 @@ mod tests {
         truth.extend([1, 1]);
         targets.extend(["c".to_string(), "c".to_string()]);
         let spec = TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: true };
-        let fitted = fit_strategy(&trainer(), &spec, &texts, &truth, &labels, Some(&targets)).unwrap();
+        let fitted = fit_strategy(&trainer(), &spec, &texts, &truth, &labels, Some(&targets), None).unwrap();
         assert!(fitted.warnings.iter().any(|w| w.contains("target \"c\" has only label \"favor\"")));
         assert!(favor(&fitted, &labels, "a big loss", "c") > 0.99);
         assert!(fitted.featurizer.n_features() > 0, "the pooled fallback is the main model");
@@ -380,9 +390,9 @@ mod tests {
         let features = stance_features::FeatureConfig { min_df: 3, ..Default::default() };
         let trainer = TrainParams { features, ..Default::default() }.check().unwrap();
         let spec = TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: false };
-        let err = fit_strategy(&trainer, &spec, &texts, &truth, &labels, Some(&targets)).unwrap_err();
+        let err = fit_strategy(&trainer, &spec, &texts, &truth, &labels, Some(&targets), None).unwrap_err();
         assert!(err.to_string().starts_with("target \"b\": no features left"), "{err}");
-        let err = fit_strategy(&trainer, &spec, &texts, &truth, &labels, None).unwrap_err();
+        let err = fit_strategy(&trainer, &spec, &texts, &truth, &labels, None, None).unwrap_err();
         assert!(err.to_string().contains("needs a target column"), "{err}");
     }
 }
