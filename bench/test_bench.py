@@ -66,6 +66,24 @@ class FlagsTest(unittest.TestCase):
         self.assertEqual(bench.missing_flags(args, available), ["--input-format"])
 
 
+class BestOfTest(unittest.TestCase):
+    def test_the_fastest_run_is_kept_with_every_time(self):
+        times = iter([2.0, 1.0, 3.0])
+        best = bench.best_of(3, lambda: bench.Step("ok", next(times), 10.0))
+        self.assertEqual((best.seconds, best.runs_seconds), (1.0, [2.0, 1.0, 3.0]))
+        self.assertIsNone(bench.best_of(1, lambda: bench.Step("ok", 4.0)).runs_seconds)
+
+    def test_a_failed_run_is_returned_and_not_retried(self):
+        calls = []
+
+        def run():
+            calls.append(1)
+            return bench.Step("ok", 1.0) if len(calls) == 1 else bench.Step("failed: boom", 0.1)
+
+        self.assertEqual(bench.best_of(3, run).status, "failed: boom")
+        self.assertEqual(len(calls), 2)
+
+
 class MillionGoalTest(unittest.TestCase):
     @staticmethod
     def result(system_id: str, train_s: float, macro_f1: float) -> dict:
