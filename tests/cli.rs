@@ -1463,7 +1463,7 @@ fn repository_files_exist() {
 fn frozen_models_of_every_format_score_as_they_did() {
     let general = "Russia rejects foreign troops. Talks resume in Geneva. London supports sending troops. \
                    The football match ended in a draw.\n";
-    let cases: [(&str, u64, Option<&str>, &str); 8] = [
+    let cases: [(&str, u64, Option<&str>, &str); 9] = [
         ("model-v1", 1, None, general),
         ("model-v2", 2, None, general),
         ("model-v2-tuned", 2, None, general),
@@ -1479,6 +1479,13 @@ fn frozen_models_of_every_format_score_as_they_did() {
         // Class priors fitted by `tune --metric f-avg`.
         ("model-v5-priors", 5, None, general),
         ("model-v5-held-out", 5, None, general),
+        // The relative target strategy, about a target it was not trained on (a negative one).
+        (
+            "model-v6-relative",
+            6,
+            Some("This house would ban wind farms"),
+            "Wind farms are clean and cheap. Wind farms are dangerous and expensive.\n",
+        ),
     ];
     for (name, version, target, input) in cases {
         let path = fixture(&format!("{name}.json"));
@@ -1508,7 +1515,7 @@ fn frozen_models_of_every_format_score_as_they_did() {
 /// 5 read back typed.
 #[test]
 fn frozen_models_write_back_to_their_bytes_with_a_typed_cross_validation() {
-    let with_cv = ["model-v2", "model-v2-tuned", "model-v5-priors"];
+    let with_cv = ["model-v2", "model-v2-tuned", "model-v5-priors", "model-v6-relative"];
     for name in [
         "model-v2",
         "model-v2-tuned",
@@ -1517,6 +1524,7 @@ fn frozen_models_write_back_to_their_bytes_with_a_typed_cross_validation() {
         "model-v5",
         "model-v5-priors",
         "model-v5-held-out",
+        "model-v6-relative",
     ] {
         let path = fixture(&format!("{name}.json"));
         let bytes = std::fs::read(&path).unwrap();

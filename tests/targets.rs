@@ -423,3 +423,144 @@ fn jsonl_records_are_classified_about_their_own_target() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("--input-format jsonl"), "{}", out.stderr);
 }
+
+// ---------------------------------------------------------------------------------------------
+// the relative strategy: targets unseen in training
+// ---------------------------------------------------------------------------------------------
+
+/// `tests/fixtures/motions.tsv`: 24 claims about six debate motions, PRO or CON; three motions
+/// are phrased against something ("ban", "prohibit"). "clean, cheap, safe" speak for the thing
+/// a claim is about, "dangerous, expensive, pollutes" against it.
+fn motions() -> PathBuf {
+    fixture("motions.tsv")
+}
+
+fn train_motions(dir: &Path, strategy: &str) -> PathBuf {
+    let out = dir.join(format!("{strategy}.json"));
+    ok(stance()
+        .arg("train")
+        .arg("--data")
+        .arg(motions())
+        .args(["--target-col", "target", "--target-strategy", strategy, "--no-cv", "--out"])
+        .arg(&out));
+    out
+}
+
+#[test]
+fn a_relative_model_reads_unseen_targets_and_swaps_labels_for_negative_ones() {
+    let dir = tmp();
+    let model = train_motions(dir.path(), "relative");
+    let file = json_file(&model);
+    assert_eq!(file["format_version"], 6);
+    assert_eq!(file["targets"]["strategy"], "relative");
+    assert_eq!(file["targets"]["mirrored"], serde_json::json!(["CON", "PRO"]));
+    let (allow, ban) = ("This house would subsidise wind farms", "This house would ban wind farms");
+    assert_eq!(label(&model, allow, "Wind farms are clean and cheap."), "PRO");
+    assert_eq!(label(&model, ban, "Wind farms are clean and cheap."), "CON");
+    assert_eq!(label(&model, allow, "Wind farms are dangerous and expensive."), "CON");
+    assert_eq!(label(&model, ban, "Wind farms are dangerous and expensive."), "PRO");
+    // The probabilities of a negative target are the other target's, swapped.
+    let probabilities = |target: &str| {
+        let out = ok(stance()
+            .arg("classify")
+            .arg("--model")
+            .arg(&model)
+            .args(["--target", target])
+            .write_stdin("Wind farms are clean and cheap."));
+        jsonl(&out.stdout)[0]["probabilities"].clone()
+    };
+    let (plain, swapped) = (probabilities(allow), probabilities(ban));
+    assert_eq!(
+        (plain["PRO"].clone(), plain["CON"].clone()),
+        (swapped["CON"].clone(), swapped["PRO"].clone())
+    );
+    // Without a target the model refuses to guess.
+    let failed =
+        run(stance().arg("classify").arg("--model").arg(&model).write_stdin("Wind farms are clean."));
+    assert_ne!(failed.code, 0);
+    assert!(failed.stderr.contains("target-aware: pass --target TARGET"), "{}", failed.stderr);
+    // explain shows each label with the weights its logit comes from: they add up.
+    let out = ok(stance().arg("explain").arg("--model").arg(&model).args([
+        "--target",
+        ban,
+        "--format",
+        "json",
+        "--top",
+        "100000",
+        "Wind farms are clean and cheap.",
+    ]));
+    let explained: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(explained["label"], "CON");
+    for label in explained["per_label"].as_array().unwrap() {
+        let sum: f64 =
+            label["contributions"].as_array().unwrap().iter().map(|c| f64_of(&c["contribution"])).sum();
+        let total = f64_of(&label["intercept"]) + sum;
+        assert!((total - f64_of(&label["logit"])).abs() < 1e-9, "{label}");
+    }
+    // inspect names the swapped labels and the negative training targets.
+    let out = ok(stance().arg("inspect").arg("--model").arg(&model).args(["--format", "json"]));
+    let card: Value = serde_json::from_str(&out.stdout).unwrap();
+    let negative: Vec<&str> =
+        card["targets"]["negative_targets"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    assert_eq!(
+        negative,
+        [
+            "This house would ban nuclear power",
+            "This house would ban private cars in city centres",
+            "This house would prohibit coal mining"
+        ]
+    );
+}
+
+#[test]
+fn relative_beats_pooled_on_targets_left_out_of_training() {
+    // Folds grouped by target: every test target is unseen, as in IBM's claim stance split.
+    let macro_f1 = |strategy: &str| {
+        let out = ok(stance().arg("cv").arg("--data").arg(motions()).args([
+            "--target-col",
+            "target",
+            "--group-col",
+            "target",
+            "--folds",
+            "3",
+            "--format",
+            "json",
+            "--target-strategy",
+            strategy,
+        ]));
+        let report: Value = serde_json::from_str(&out.stdout).unwrap();
+        f64_of(&report["pooled"]["macro_f1"])
+    };
+    let (pooled, relative) = (macro_f1("pooled"), macro_f1("relative"));
+    assert!(relative >= 0.9, "relative {relative}");
+    assert!(relative > pooled + 0.3, "relative {relative} vs pooled {pooled}");
+}
+
+#[test]
+fn the_relative_strategy_needs_two_stance_labels() {
+    // targets.tsv has FAVOR and AGAINST only: fine. Three stance labels are not.
+    let dir = tmp();
+    let three = dir.path().join("three.tsv");
+    let mut text = std::fs::read_to_string(data()).unwrap();
+    text.push_str("Coal industry\tVoters are unsure about new pits.\tUNSURE\n");
+    std::fs::write(&three, text).unwrap();
+    let failed = run(stance()
+        .arg("train")
+        .arg("--data")
+        .arg(&three)
+        .args(["--target-col", "target", "--target-strategy", "relative", "--no-cv", "--out"])
+        .arg(dir.path().join("m.json")));
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(failed.stderr.contains("swaps two stance labels"), "{}", failed.stderr);
+    assert!(failed.stderr.contains("AGAINST, FAVOR, UNSURE"), "{}", failed.stderr);
+    assert!(!dir.path().join("m.json").exists());
+    // Without --target-col it is a usage error.
+    let failed = run(stance()
+        .arg("train")
+        .arg("--data")
+        .arg(motions())
+        .args(["--target-strategy", "relative", "--out"])
+        .arg(dir.path().join("m.json")));
+    assert_ne!(failed.code, 0);
+    assert!(failed.stderr.contains("--target-strategy relative needs --target-col"), "{}", failed.stderr);
+}

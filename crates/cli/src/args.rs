@@ -171,6 +171,7 @@ impl TargetArgs {
                 "--target-strategy {} needs --target-col COL naming each row's target",
                 match strategy {
                     TargetStrategy::PerTarget => "per-target",
+                    TargetStrategy::Relative => "relative",
                     _ => "conjoined",
                 }
             );

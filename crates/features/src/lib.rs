@@ -6,6 +6,8 @@
 //! a [`Featurizer`] fitted on training text maps those terms to a vocabulary and weighs them
 //! by tf-idf with L2 normalisation. The whole pipeline is described by one serializable
 //! [`FeatureConfig`], which model files embed so inference featurizes exactly as training did.
+//! A [`TargetRelation`] rewrites a text relative to its stance target, for models that must
+//! carry to targets unseen in training.
 //!
 //! ```
 //! use stance_features::{sentences, FeatureConfig, Featurizer};
@@ -25,6 +27,7 @@ pub mod floats;
 mod hash;
 mod named;
 mod normalize;
+mod relation;
 mod sentences;
 mod stem_cache;
 mod vectorizer;
@@ -41,6 +44,7 @@ pub use cues::{StanceCues, CUE_PREFIX};
 pub use error::FeatureError;
 pub use named::{NamedValue, UnknownValue};
 pub use normalize::{Hashtags, Normalization, NEGATION_SUFFIX, NUM_TOKEN, URL_TOKEN, USER_TOKEN};
+pub use relation::{TargetRelation, TargetView, TARGET_TOKEN};
 pub use sentences::{sentences, split_sentences};
 pub use vectorizer::{idf_weight, Featurizer, SparseVec};
 pub use vocabulary::Vocabulary;

@@ -121,7 +121,9 @@ pub(crate) fn explain(
 ) -> Explanation {
     let (featurizer, linear) = (route.featurizer, route.linear);
     let x = route.vector(text);
-    let logits = linear.logits(&x);
+    // A relative model's negative target swaps two labels: each label is explained by the
+    // weights its logit comes from.
+    let logits = route.logits(&x);
     // At the model's temperature and with relevance applied, as the classifier reports them.
     let scored = scorer.score_route(route, text);
     let (probabilities, best) = (scored.probabilities, scored.best);
@@ -131,7 +133,8 @@ pub(crate) fn explain(
     // that hash there.
     let mut surfaces: HashMap<usize, Vec<String>> = HashMap::with_capacity(x.nnz());
     let mut hashed_terms: HashMap<usize, Vec<String>> = HashMap::new();
-    featurizer.analyzer().for_each_term_with_surface(text, |term, surface| {
+    // Surfaces are words of the text the featurizer read (a relative model's masks its target).
+    featurizer.analyzer().for_each_term_with_surface(&route.model_text(text), |term, surface| {
         if let Some(feature) = featurizer.feature_index(term) {
             let list = surfaces.entry(feature).or_default();
             if !list.iter().any(|s| s == surface) {
@@ -156,11 +159,12 @@ pub(crate) fn explain(
         .iter()
         .enumerate()
         .map(|(label, name)| {
+            let source = route.source_label(label);
             let mut contributions: Vec<(usize, Contribution)> = x
                 .iter()
                 .filter(|&(feature, _)| feature < linear.n_features())
                 .map(|(feature, value)| {
-                    let weight = linear.weight(feature, label);
+                    let weight = linear.weight(feature, source);
                     let (term_index, block) = route.feature(feature);
                     let term = feature_name(term_index);
                     let contribution = Contribution {
@@ -178,7 +182,7 @@ pub(crate) fn explain(
             contributions.sort_by(|(fa, a), (fb, b)| {
                 b.contribution.abs().total_cmp(&a.contribution.abs()).then(fa.cmp(fb))
             });
-            let intercept = linear.intercepts()[label];
+            let intercept = linear.intercepts()[source];
             LabelExplanation {
                 label: name.clone(),
                 logit: logits[label],

@@ -25,6 +25,12 @@ pub enum ConsistencyError {
         /// The neutral label named.
         label: String,
     },
+    /// A relative targets section whose swapped labels are not two distinct labels.
+    #[error("the relative targets section swaps {labels:?}, which are not two distinct labels of the model")]
+    BadMirroredLabels {
+        /// The labels it names.
+        labels: Vec<String>,
+    },
     /// A section the file's format version cannot hold.
     #[error("a {section} section needs format version {needed}, the file says {found}")]
     SectionNeedsVersion {

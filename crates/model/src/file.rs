@@ -21,9 +21,9 @@ pub const FORMAT: &str = "stance-model";
 /// (and is the version that names text normalisation, feature hashing and calibration, which
 /// earlier builds cannot read), version 5 the tagged list of feature extractors in place of the
 /// `word_ngrams`/`char_ngrams` fields, the optional `priors` section and the held-out estimate of
-/// large-data training. A file is stamped with the oldest version that describes it
+/// large-data training, version 6 the relative target strategy. A file is stamped with the oldest version that describes it
 /// ([`ModelFile::version_needed`]); a file read in an older layout keeps its version.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 
@@ -124,6 +124,9 @@ impl ModelFile {
                     targets.len()
                 )
             }
+            Some(TargetModels::Relative { rows_per_target, .. }) => {
+                format!("{n} features (relative to the target; {} training targets)", rows_per_target.len())
+            }
             Some(TargetModels::PerTarget { pooled_fallback, models }) => {
                 let each: Vec<String> =
                     models.iter().map(|(t, m)| format!("{t} {}", m.features.n_features())).collect();
@@ -162,6 +165,9 @@ impl ModelFile {
         };
         if self.targets.is_some() && self.format_version < 3 {
             return Err(needs("targets", 3));
+        }
+        if matches!(self.targets, Some(TargetModels::Relative { .. })) && self.format_version < 6 {
+            return Err(needs("relative targets", 6));
         }
         if self.relevance.is_some() && self.format_version < 4 {
             return Err(needs("relevance", 4));
@@ -206,6 +212,9 @@ impl ModelFile {
     /// build trains), 4 with a section that format 3 builds cannot read (relevance, text
     /// normalisation, feature hashing, calibration), 3 with a targets section, 2 otherwise.
     pub fn version_needed(&self) -> u32 {
+        if matches!(self.targets, Some(TargetModels::Relative { .. })) {
+            return 6;
+        }
         if self.priors.is_some()
             || self.training.held_out.is_some()
             || self.training.options.held_out.is_some()

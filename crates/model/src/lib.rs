@@ -40,7 +40,7 @@ pub use file::{
 };
 pub use linear::{argmax, softmax, LinearModel};
 pub use relevance::{parse_topic_terms, Relevance, TopicScorer, Topicality};
-pub use scorer::{apply_priors, Part, Route, Scored, Scorer, TargetError};
+pub use scorer::{apply_priors, Part, RelativeRoute, Route, Scored, Scorer, TargetError};
 pub use targets::{conjoin, TargetModel, TargetModels};
 pub use training::{
     CalibrationOptions, ColumnNames, CvOptions, HeldOutEstimate, SolverReport, TargetOptions, TrainingInfo,

@@ -1,12 +1,13 @@
 //! The one scoring path: a checked model applied to `(text, target)` pairs.
 //!
-//! [`Scorer`] applies a plain pooled model or either layout of the targets section (see
+//! [`Scorer`] applies a plain pooled model or any layout of the targets section (see
 //! [`crate::TargetModels`]) to a `(text, target)` pair, and the relevance section to its
 //! probabilities; cross-validation and inference both use it, so they cannot disagree.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use stance_features::{Featurizer, SparseVec};
+use stance_features::{Featurizer, SparseVec, TargetRelation, TargetView};
 use thiserror::Error;
 
 use crate::consistency::{ConsistencyError, ExpectedWidth};
@@ -21,7 +22,7 @@ pub enum TargetError {
     /// A target-aware model asked to score a text without a target.
     #[error("this is a {strategy} model: it needs a stance target (known targets: {})", known.join(", "))]
     TargetRequired {
-        /// `per_target` or `conjoined`.
+        /// `per_target`, `conjoined` or `relative`.
         strategy: &'static str,
         /// The model's targets.
         known: Vec<String>,
@@ -50,10 +51,19 @@ enum Layout {
     Pooled,
     PerTarget { fallback: bool, parts: BTreeMap<String, Part> },
     Conjoined { targets: Vec<String> },
+    Relative { relation: TargetRelation, mirror: (usize, usize), targets: Vec<String> },
+}
+
+/// How a relative model reads one target: the words it masks, and the labels it swaps when
+/// the target is negative.
+#[derive(Debug, Clone)]
+pub struct RelativeRoute {
+    view: TargetView,
+    mirror: Option<(usize, usize)>,
 }
 
 /// Which part of a model scores a given target (see [`Scorer::route`]).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Route<'a> {
     /// The featurizer to apply to the text.
     pub featurizer: &'a Featurizer,
@@ -64,12 +74,47 @@ pub struct Route<'a> {
     pub conjoined: Option<(&'a [String], Option<usize>)>,
     /// The sub-model's target for a per-target model; `None` for the main model.
     pub sub_model: Option<&'a str>,
+    /// For a relative model, how it reads this route's target.
+    pub relative: Option<RelativeRoute>,
 }
 
 impl Route<'_> {
+    /// The text the featurizer reads for `text`: for a relative model, the target's words
+    /// masked; else `text` itself.
+    pub fn model_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        match &self.relative {
+            Some(relative) => relative.view.mask(text),
+            None => Cow::Borrowed(text),
+        }
+    }
+
+    /// The two labels whose logits this route swaps (a relative model's negative target).
+    pub fn mirror(&self) -> Option<(usize, usize)> {
+        self.relative.as_ref().and_then(|r| r.mirror)
+    }
+
+    /// Label `label`'s logit as the linear model computes it: the mirrored label's, when this
+    /// route swaps labels.
+    pub fn source_label(&self, label: usize) -> usize {
+        match self.mirror() {
+            Some((a, b)) if label == a => b,
+            Some((a, b)) if label == b => a,
+            _ => label,
+        }
+    }
+
+    /// The logits of the vector `x` (from [`Route::vector`]), mirrored labels swapped.
+    pub fn logits(&self, x: &SparseVec) -> Vec<f64> {
+        let mut logits = self.linear.logits(x);
+        if let Some((a, b)) = self.mirror() {
+            logits.swap(a, b);
+        }
+        logits
+    }
+
     /// The feature vector of `text` for this route.
     pub fn vector(&self, text: &str) -> SparseVec {
-        let x = self.featurizer.transform(text);
+        let x = self.featurizer.transform(&self.model_text(text));
         match self.conjoined {
             Some((_, block)) => conjoin(&x, self.featurizer.n_features(), block),
             None => x,
@@ -100,7 +145,7 @@ impl Route<'_> {
 
     /// Probabilities of every label for `text`.
     pub fn probabilities(&self, text: &str) -> Vec<f64> {
-        self.linear.probabilities(&self.vector(text))
+        self.linear.probabilities_from_logits(&self.logits(&self.vector(text)))
     }
 }
 
@@ -202,6 +247,19 @@ impl Scorer {
                 expect_width(width, ExpectedWidth::Conjoined { width, blocks, features: n_features })?;
                 Layout::Conjoined { targets: targets.clone() }
             }
+            Some(TargetModels::Relative { relation, mirrored, rows_per_target }) => {
+                expect_width(n_features, ExpectedWidth::Vocabulary { features: n_features })?;
+                let index = |label: &String| labels.iter().position(|l| l == label);
+                let mirror = match (index(&mirrored[0]), index(&mirrored[1])) {
+                    (Some(a), Some(b)) if a != b => (a, b),
+                    _ => return Err(ConsistencyError::BadMirroredLabels { labels: mirrored.to_vec() }),
+                };
+                Layout::Relative {
+                    relation: relation.clone(),
+                    mirror,
+                    targets: rows_per_target.keys().cloned().collect(),
+                }
+            }
         };
         Ok(Self { main, layout, topic: None, priors: None })
     }
@@ -237,8 +295,8 @@ impl Scorer {
 
     /// Scores `text` with a route of this scorer (see [`Scorer::route`]).
     pub fn score_route(&self, route: &Route<'_>, text: &str) -> Scored {
-        let base = route.featurizer.transform(text);
-        let logits = route.linear.logits(&route.extend(&base));
+        let base = route.featurizer.transform(&route.model_text(text));
+        let logits = route.logits(&route.extend(&base));
         let mut probabilities = route.linear.probabilities_from_logits(&logits);
         if let Some(offsets) = &self.priors {
             apply_priors(&mut probabilities, offsets);
@@ -246,10 +304,11 @@ impl Scorer {
         let mut best = argmax(&probabilities).unwrap_or(0);
         let topicality = self.topic.as_ref().map(|(topic, neutral)| {
             let main = &self.main.featurizer;
-            // A per-target sub-model has its own featurizer; relevance reads the main one.
-            let topicality = match route.sub_model {
-                None => topic.topicality(main, &base, text),
-                Some(_) => topic.topicality(main, &main.transform(text), text),
+            // A per-target sub-model has its own featurizer, and a relative model reads the
+            // text masked; relevance reads the text itself with the main featurizer.
+            let topicality = match (route.sub_model, &route.relative) {
+                (None, None) => topic.topicality(main, &base, text),
+                _ => topic.topicality(main, &main.transform(text), text),
             };
             best = match TopicScorer::combine(topicality, *neutral, &mut probabilities) {
                 true => *neutral,
@@ -276,6 +335,7 @@ impl Scorer {
             Layout::Pooled => Vec::new(),
             Layout::PerTarget { parts, .. } => parts.keys().cloned().collect(),
             Layout::Conjoined { targets } => targets.clone(),
+            Layout::Relative { targets, .. } => targets.clone(),
         }
     }
 
@@ -284,6 +344,7 @@ impl Scorer {
             Layout::Pooled => "pooled",
             Layout::PerTarget { .. } => "per_target",
             Layout::Conjoined { .. } => "conjoined",
+            Layout::Relative { .. } => "relative",
         }
     }
 
@@ -299,6 +360,7 @@ impl Scorer {
             linear: &self.main.linear,
             conjoined: None,
             sub_model: None,
+            relative: None,
         };
         let target = match (&self.layout, target) {
             (Layout::Pooled, _) => return Ok(main),
@@ -315,6 +377,7 @@ impl Scorer {
                     linear: &part.linear,
                     conjoined: None,
                     sub_model: Some(name),
+                    relative: None,
                 }),
                 None if *fallback => Ok(main),
                 None => Err(TargetError::UnknownTarget { target: target.to_owned(), known: self.targets() }),
@@ -322,6 +385,11 @@ impl Scorer {
             Layout::Conjoined { targets } => {
                 let block = targets.binary_search_by(|t| t.as_str().cmp(target)).ok();
                 Ok(Route { conjoined: Some((targets, block)), ..main })
+            }
+            Layout::Relative { relation, mirror, .. } => {
+                let view = relation.view(target);
+                let mirror = view.is_negative().then_some(*mirror);
+                Ok(Route { relative: Some(RelativeRoute { view, mirror }), ..main })
             }
         }
     }
@@ -384,6 +452,63 @@ mod tests {
         assert_eq!(route.feature(1), (1, None));
         let err = scorer.probabilities("win", None).unwrap_err();
         assert!(err.to_string().contains("conjoined model: it needs a stance target (known targets: a, b)"));
+    }
+
+    /// A relative model where "good" means favor, and a masked target word ("tgt") more so.
+    fn relative() -> Scorer {
+        let features = Featurizer::fit(&FeatureConfig::default(), &["good", "tgt", "bad"]).unwrap();
+        assert_eq!(features.vocabulary(), ["bad", "good", "tgt"]);
+        let weights = Weights {
+            coefficients: vec![vec![2.0, -2.0, -1.0], vec![-2.0, 2.0, 1.0]],
+            intercepts: vec![0.0, 0.0],
+        };
+        let targets = TargetModels::Relative {
+            relation: TargetRelation::fit(&["we would build dams", "we would ban cars"]),
+            mirrored: ["against".into(), "favor".into()],
+            rows_per_target: BTreeMap::from([
+                ("we would ban cars".into(), 1),
+                ("we would build dams".into(), 1),
+            ]),
+        };
+        Scorer::new(&labels(), &features, &weights, Some(&targets), None).unwrap()
+    }
+
+    #[test]
+    fn relative_scoring_masks_the_target_and_swaps_labels_for_a_negative_target() {
+        let scorer = relative();
+        assert!(scorer.needs_target());
+        let favor = |text, target| scorer.probabilities(text, Some(target)).unwrap()[1];
+        // An unseen target: "trams" is masked, which adds the tgt feature's weight.
+        let route = scorer.route(Some("we would fund trams")).unwrap();
+        assert_eq!(route.model_text("Good trams"), "Good TGT");
+        assert_eq!((route.mirror(), route.source_label(0)), (None, 0));
+        assert!(favor("Good trams", "we would fund trams") > favor("Good buses", "we would fund trams"));
+        // "ban" makes the target negative: the same text now counts against it, exactly.
+        let banned = scorer.route(Some("we would ban trams")).unwrap();
+        assert_eq!((banned.mirror(), banned.source_label(0)), (Some((0, 1)), 1));
+        let (plain, swapped) = (
+            scorer.probabilities("Good trams", Some("we would fund trams")).unwrap(),
+            scorer.probabilities("Good trams", Some("we would ban trams")).unwrap(),
+        );
+        assert_eq!(plain, [swapped[1], swapped[0]]);
+        assert_eq!(scorer.score("Good trams", Some("we would ban trams")).unwrap().best, 0);
+        let err = scorer.probabilities("Good trams", None).unwrap_err();
+        assert!(err.to_string().contains("relative model: it needs a stance target"), "{err}");
+    }
+
+    #[test]
+    fn relative_models_swap_two_distinct_labels_of_the_model() {
+        let features = Featurizer::fit(&FeatureConfig::default(), &["good"]).unwrap();
+        let weights = Weights { coefficients: vec![vec![1.0], vec![-1.0]], intercepts: vec![0.0, 0.0] };
+        for mirrored in [["against", "against"], ["against", "neutral"]] {
+            let targets = TargetModels::Relative {
+                relation: TargetRelation::fit(&["a"]),
+                mirrored: mirrored.map(str::to_owned),
+                rows_per_target: BTreeMap::new(),
+            };
+            let err = Scorer::new(&labels(), &features, &weights, Some(&targets), None).unwrap_err();
+            assert!(err.to_string().contains("not two distinct labels"), "{err}");
+        }
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Target-aware models: stance towards one of several targets (topics).
 //!
-//! A model file may carry a [`TargetModels`] section (format version 3). Two layouts exist:
+//! A model file may carry a [`TargetModels`] section (format version 3). Three layouts exist:
 //!
 //! * **per-target**: every target has its own sub-model (featurizer + weights). The file's
 //!   main model is the pooled model trained on all rows when `pooled_fallback` is set (used
 //!   for targets the model has never seen), and an empty placeholder otherwise.
+//! * **relative** (format version 6): one pooled model over texts read relative to their
+//!   target ([`TargetRelation`]): the target's words in the text are masked, and for a target
+//!   phrased against something the two stance labels are swapped, in training and when
+//!   scoring. Any target can be scored, seen in training or not.
 //! * **conjoined** (Daumé's feature augmentation): one model over `(1 + T) · F` features,
 //!   where `F` is the main featurizer's width. A row of target `t` is scored on
 //!   `[x | 0 … x | … 0]`: the shared block 0 holds `x` and block `1 + t` holds a copy of it,
@@ -18,7 +22,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use stance_features::{Featurizer, SparseVec};
+use stance_features::{Featurizer, SparseVec, TargetRelation};
 
 use crate::training::SolverReport;
 use crate::weights::Weights;
@@ -43,6 +47,15 @@ pub enum TargetModels {
         /// Training rows per target.
         rows_per_target: BTreeMap<String, usize>,
     },
+    /// One pooled model over texts read relative to their targets.
+    Relative {
+        /// How texts are read relative to their targets.
+        relation: TargetRelation,
+        /// The two stance labels swapped for a negative target.
+        mirrored: [String; 2],
+        /// Training rows per target.
+        rows_per_target: BTreeMap<String, usize>,
+    },
 }
 
 /// The sub-model of one target in a per-target model.
@@ -63,11 +76,12 @@ pub struct TargetModel {
 }
 
 impl TargetModels {
-    /// `per_target` or `conjoined`, as written in the file.
+    /// `per_target`, `conjoined` or `relative`, as written in the file.
     pub fn strategy_name(&self) -> &'static str {
         match self {
             TargetModels::PerTarget { .. } => "per_target",
             TargetModels::Conjoined { .. } => "conjoined",
+            TargetModels::Relative { .. } => "relative",
         }
     }
 
@@ -76,6 +90,7 @@ impl TargetModels {
         match self {
             TargetModels::PerTarget { models, .. } => models.keys().cloned().collect(),
             TargetModels::Conjoined { targets, .. } => targets.clone(),
+            TargetModels::Relative { rows_per_target, .. } => rows_per_target.keys().cloned().collect(),
         }
     }
 
@@ -85,7 +100,8 @@ impl TargetModels {
             TargetModels::PerTarget { models, .. } => {
                 models.iter().map(|(name, model)| (name.clone(), model.rows)).collect()
             }
-            TargetModels::Conjoined { rows_per_target, .. } => rows_per_target.clone(),
+            TargetModels::Conjoined { rows_per_target, .. }
+            | TargetModels::Relative { rows_per_target, .. } => rows_per_target.clone(),
         }
     }
 }

@@ -186,6 +186,9 @@ pub struct Dataset<'a, S> {
     pub groups: Option<(&'a str, &'a [String])>,
     /// Each row's stance target, for target-aware strategies.
     pub stance_targets: Option<&'a [Option<String>]>,
+    /// The neutral label's index, if the labels have one (the relative strategy swaps the
+    /// other two).
+    pub neutral: Option<usize>,
 }
 
 // By hand: derived impls would require `S: Copy`, and only references are copied.
@@ -199,13 +202,19 @@ impl<S> Copy for Dataset<'_, S> {}
 impl<'a, S> Dataset<'a, S> {
     /// Rows without groups or targets.
     pub fn new(texts: &'a [S], label_ids: &'a [usize], labels: &'a [String]) -> Self {
-        Dataset { texts, label_ids, labels, groups: None, stance_targets: None }
+        Dataset { texts, label_ids, labels, groups: None, stance_targets: None, neutral: None }
     }
 
     /// The same rows, in groups of the column `column` (folds are then grouped).
     #[must_use]
     pub fn grouped_by(self, column: &'a str, groups: &'a [String]) -> Self {
         Dataset { groups: Some((column, groups)), ..self }
+    }
+
+    /// The same rows with the neutral label `neutral` (an index into the labels).
+    #[must_use]
+    pub fn with_neutral(self, neutral: Option<usize>) -> Self {
+        Dataset { neutral, ..self }
     }
 
     /// The same rows with their stance targets.
@@ -237,15 +246,23 @@ fn run_fold<S: AsRef<str> + Sync>(
     test: &[usize],
 ) -> Result<(FoldOutcome, FittedModel), TrainError> {
     let spec = data.spec;
-    let Dataset { texts, label_ids, labels, stance_targets, groups } = data.dataset;
+    let Dataset { texts, label_ids, labels, stance_targets, groups, neutral } = data.dataset;
     let train = train_indices(texts.len(), test);
     let train_texts: Vec<&str> = train.iter().map(|&i| texts[i].as_ref()).collect();
     let train_label_ids: Vec<usize> = train.iter().map(|&i| label_ids[i]).collect();
     let train_stance: Option<Vec<String>> = stance_targets
         .filter(|_| spec.uses_targets())
         .map(|all| train.iter().filter_map(|&i| all[i].clone()).collect());
-    let fitted =
-        fit_strategy(trainer, spec, &train_texts, &train_label_ids, labels, train_stance.as_deref(), None)?;
+    let fitted = fit_strategy(
+        trainer,
+        spec,
+        &train_texts,
+        &train_label_ids,
+        labels,
+        neutral,
+        train_stance.as_deref(),
+        None,
+    )?;
     let scorer =
         Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref(), None).map_err(
             |problem| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), problem },

@@ -225,6 +225,11 @@ pub(crate) fn row_targets(
 
 /// The neutral label: the one named (which must be one of `labels`) or a detected one
 /// ([`stance_eval::resolve_neutral_label`]), with the error in training's words.
+/// The index of `label` among `labels`, if it is one.
+pub(crate) fn label_index(labels: &[String], label: Option<&str>) -> Option<usize> {
+    label.and_then(|label| labels.iter().position(|l| l == label))
+}
+
 pub(crate) fn neutral_label(labels: &[String], named: Option<&str>) -> Result<Option<String>, TrainError> {
     stance_eval::resolve_neutral_label(labels, named).map_err(|_| {
         TrainError::InvalidParam(format!(
@@ -296,6 +301,7 @@ impl TrainingRun {
             labels: &labels,
             groups,
             stance_targets: stance_targets.as_deref(),
+            neutral: label_index(&labels, neutral.as_deref()),
         };
         let mut report = cross_validate(trainer, &self.targets, &dataset, spec.folds, spec.seed, progress)?;
         let row_targets: Vec<Option<String>> = data.rows.iter().map(|r| r.target.clone()).collect();
@@ -340,6 +346,7 @@ impl TrainingRun {
                 labels: &labels,
                 groups,
                 stance_targets: stance_targets.as_deref(),
+                neutral: label_index(&labels, neutral.as_deref()),
             },
         };
         let HeldOut { strategy, folds, summary, report, model } =
@@ -456,6 +463,7 @@ impl TrainingRun {
             &texts,
             &targets,
             &labels,
+            label_index(&labels, neutral_label.as_deref()),
             stance_targets.as_deref(),
             start.as_ref(),
         )?;

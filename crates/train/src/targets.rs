@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use stance_features::{Featurizer, SparseVec, Vocabulary};
+use stance_features::{Featurizer, SparseVec, TargetRelation, TargetView, Vocabulary};
 use stance_model::{conjoin, SolverReport, TargetModel, TargetModels, Weights};
 
 use crate::trainer::{char_columns, Trainer, WarmStart, ABSENT_LABEL_INTERCEPT};
@@ -26,6 +26,9 @@ pub enum TargetStrategy {
     PerTarget,
     /// One model over shared and per-target copies of the features (feature augmentation).
     Conjoined,
+    /// One model over texts read relative to their targets: target words masked, the two
+    /// stance labels swapped for targets phrased against something (any target can be scored).
+    Relative,
 }
 
 impl stance_features::NamedValue for TargetStrategy {
@@ -41,6 +44,11 @@ impl stance_features::NamedValue for TargetStrategy {
             "conjoined",
             TargetStrategy::Conjoined,
             "one model with shared and per-target copies of every feature",
+        ),
+        (
+            "relative",
+            TargetStrategy::Relative,
+            "one model over texts read relative to their target (its words masked, the stance labels swapped for a target phrased against something): for targets unseen in training",
         ),
     ];
 }
@@ -90,12 +98,16 @@ pub(crate) struct FittedModel {
 /// where row `i` is about `stance_targets[i]` (needed unless the strategy is pooled). A pooled
 /// fit starts from `start`, a pooled model of the same labels, when given (a warm start,
 /// [`WarmStart`]); the other strategies ignore it.
+// The rows' parts (texts, labels, targets) and the label set (names, neutral) come from different
+// places at every caller; bundling them would only move the list into a struct literal.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_strategy<S: AsRef<str> + Sync>(
     trainer: &Trainer,
     spec: &TargetSpec,
     texts: &[S],
     truth: &[usize],
     labels: &[String],
+    neutral: Option<usize>,
     stance_targets: Option<&[String]>,
     start: Option<&FittedModel>,
 ) -> Result<FittedModel, TrainError> {
@@ -121,6 +133,7 @@ pub(crate) fn fit_strategy<S: AsRef<str> + Sync>(
             fit_per_target(trainer, spec.pooled_fallback, texts, truth, labels, stance_targets)
         }
         TargetStrategy::Conjoined => fit_conjoined(trainer, texts, truth, labels, stance_targets),
+        TargetStrategy::Relative => fit_relative(trainer, texts, truth, labels, neutral, stance_targets),
     }
 }
 
@@ -301,11 +314,104 @@ fn fit_conjoined<S: AsRef<str> + Sync>(
     })
 }
 
+/// The two stance labels a relative model swaps: the labels other than the neutral one, which
+/// must be exactly two.
+fn mirrored_labels(labels: &[String], neutral: Option<usize>) -> Result<[usize; 2], TrainError> {
+    let stance: Vec<usize> = (0..labels.len()).filter(|&i| Some(i) != neutral).collect();
+    match stance[..] {
+        [a, b] => Ok([a, b]),
+        _ => Err(TrainError::InvalidParam(format!(
+            "the relative target strategy swaps two stance labels for targets phrased against something, \
+             and the data has {} besides the neutral label ({}); name the neutral label if one of them is it",
+            stance.len(),
+            stance.iter().map(|&i| labels[i].as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+fn fit_relative<S: AsRef<str> + Sync>(
+    trainer: &Trainer,
+    texts: &[S],
+    truth: &[usize],
+    labels: &[String],
+    neutral: Option<usize>,
+    stance_targets: &[String],
+) -> Result<FittedModel, TrainError> {
+    let [a, b] = mirrored_labels(labels, neutral)?;
+    let relation = TargetRelation::fit(stance_targets);
+    let views: BTreeMap<&str, TargetView> =
+        rows_by_target(stance_targets).into_keys().map(|t| (t, relation.view(t))).collect();
+    let rows_per_target =
+        rows_by_target(stance_targets).iter().map(|(t, rows)| ((*t).to_owned(), rows.len())).collect();
+    let masked: Vec<String> = texts
+        .iter()
+        .zip(stance_targets)
+        .map(|(text, target)| views[target.as_str()].mask(text.as_ref()).into_owned())
+        .collect();
+    let mirrored: Vec<usize> = truth
+        .iter()
+        .zip(stance_targets)
+        .map(|(&label, target)| match views[target.as_str()].is_negative() {
+            true if label == a => b,
+            true if label == b => a,
+            _ => label,
+        })
+        .collect();
+    let fitted = trainer.fit(&masked, &mirrored, labels)?;
+    Ok(FittedModel {
+        featurizer: fitted.featurizer,
+        weights: fitted.weights,
+        converged: fitted.solver.converged,
+        solver: fitted.solver,
+        targets: Some(TargetModels::Relative {
+            relation,
+            mirrored: [labels[a].clone(), labels[b].clone()],
+            rows_per_target,
+        }),
+        warnings: Vec::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::TrainParams;
     use stance_model::Scorer;
+
+    #[test]
+    fn the_relative_strategy_swaps_the_two_labels_besides_the_neutral_one() {
+        let labels: Vec<String> = ["against", "favor", "none"].map(String::from).to_vec();
+        assert_eq!(mirrored_labels(&labels, Some(2)).unwrap(), [0, 1]);
+        assert_eq!(mirrored_labels(&labels[..2], None).unwrap(), [0, 1]);
+        let err = mirrored_labels(&labels, None).unwrap_err().to_string();
+        assert!(err.contains("has 3 besides the neutral label (against, favor, none)"), "{err}");
+    }
+
+    #[test]
+    fn a_relative_fit_learns_from_mirrored_labels_of_negative_targets() {
+        // "good" is favor of what a text is about: favor for "allow x", against for "ban x".
+        let texts = ["good x", "bad x", "good x", "bad x", "good y", "bad y", "good y", "bad y"];
+        let targets: Vec<String> =
+            ["allow x", "allow x", "ban x", "ban x", "allow y", "allow y", "ban y", "ban y"]
+                .map(String::from)
+                .to_vec();
+        let truth = [1, 0, 0, 1, 1, 0, 0, 1];
+        let labels: Vec<String> = ["against", "favor"].map(String::from).to_vec();
+        let spec = TargetSpec { strategy: TargetStrategy::Relative, pooled_fallback: false };
+        let fitted =
+            fit_strategy(&trainer(), &spec, &texts, &truth, &labels, None, Some(&targets), None).unwrap();
+        let Some(TargetModels::Relative { mirrored, rows_per_target, .. }) = &fitted.targets else {
+            panic!()
+        };
+        assert_eq!(mirrored, &["against".to_owned(), "favor".to_owned()]);
+        assert_eq!(rows_per_target.len(), 4);
+        let scorer =
+            Scorer::new(&labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref(), None).unwrap();
+        let favor = |text, target| scorer.probabilities(text, Some(target)).unwrap()[1];
+        // Unseen targets, either way round.
+        assert!(favor("good z", "allow z") > 0.5 && favor("bad z", "allow z") < 0.5);
+        assert!(favor("good z", "ban z") < 0.5 && favor("bad z", "ban z") > 0.5);
+    }
 
     /// "win" means favor for target a and against for target b; "loss" the opposite.
     fn data() -> (Vec<&'static str>, Vec<usize>, Vec<String>, Vec<String>) {
@@ -342,13 +448,21 @@ mod tests {
         for strategy in [TargetStrategy::PerTarget, TargetStrategy::Conjoined] {
             let spec = TargetSpec { strategy, pooled_fallback: false };
             let fitted =
-                fit_strategy(&trainer(), &spec, &texts, &truth, &labels, Some(&targets), None).unwrap();
+                fit_strategy(&trainer(), &spec, &texts, &truth, &labels, None, Some(&targets), None).unwrap();
             assert!(favor(&fitted, &labels, "win", "a") > 0.6, "{strategy:?}");
             assert!(favor(&fitted, &labels, "win", "b") < 0.4, "{strategy:?}");
         }
-        let pooled =
-            fit_strategy(&trainer(), &TargetSpec::default(), &texts, &truth, &labels, Some(&targets), None)
-                .unwrap();
+        let pooled = fit_strategy(
+            &trainer(),
+            &TargetSpec::default(),
+            &texts,
+            &truth,
+            &labels,
+            None,
+            Some(&targets),
+            None,
+        )
+        .unwrap();
         assert!(pooled.targets.is_none());
         // (The odd row for target a keeps the pooled weights from cancelling out to zero.)
         let p = favor(&pooled, &labels, "win", "a");
@@ -359,7 +473,8 @@ mod tests {
     fn conjoined_weights_cover_shared_and_target_blocks() {
         let (texts, truth, labels, targets) = data();
         let spec = TargetSpec { strategy: TargetStrategy::Conjoined, pooled_fallback: false };
-        let fitted = fit_strategy(&trainer(), &spec, &texts, &truth, &labels, Some(&targets), None).unwrap();
+        let fitted =
+            fit_strategy(&trainer(), &spec, &texts, &truth, &labels, None, Some(&targets), None).unwrap();
         assert_eq!(fitted.weights.coefficients[0].len(), 3 * fitted.featurizer.n_features());
         let Some(TargetModels::Conjoined { targets, rows_per_target }) = &fitted.targets else { panic!() };
         assert_eq!(targets, &["a", "b"]);
@@ -374,7 +489,8 @@ mod tests {
         truth.extend([1, 1]);
         targets.extend(["c".to_string(), "c".to_string()]);
         let spec = TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: true };
-        let fitted = fit_strategy(&trainer(), &spec, &texts, &truth, &labels, Some(&targets), None).unwrap();
+        let fitted =
+            fit_strategy(&trainer(), &spec, &texts, &truth, &labels, None, Some(&targets), None).unwrap();
         assert!(fitted.warnings.iter().any(|w| w.contains("target \"c\" has only label \"favor\"")));
         assert!(favor(&fitted, &labels, "a big loss", "c") > 0.99);
         assert!(fitted.featurizer.n_features() > 0, "the pooled fallback is the main model");
@@ -390,9 +506,10 @@ mod tests {
         let features = stance_features::FeatureConfig { min_df: 3, ..Default::default() };
         let trainer = TrainParams { features, ..Default::default() }.check().unwrap();
         let spec = TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: false };
-        let err = fit_strategy(&trainer, &spec, &texts, &truth, &labels, Some(&targets), None).unwrap_err();
+        let err =
+            fit_strategy(&trainer, &spec, &texts, &truth, &labels, None, Some(&targets), None).unwrap_err();
         assert!(err.to_string().starts_with("target \"b\": no features left"), "{err}");
-        let err = fit_strategy(&trainer, &spec, &texts, &truth, &labels, None, None).unwrap_err();
+        let err = fit_strategy(&trainer, &spec, &texts, &truth, &labels, None, None, None).unwrap_err();
         assert!(err.to_string().contains("needs a target column"), "{err}");
     }
 }

@@ -523,6 +523,7 @@ pub fn tune(
                     labels: &labels,
                     groups,
                     stance_targets: stance_targets.as_deref(),
+                    neutral: crate::run::label_index(&labels, neutral.as_deref()),
                 },
             };
             let clock = Instant::now();

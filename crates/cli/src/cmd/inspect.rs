@@ -101,13 +101,19 @@ fn relevance_card<'a>(file: &'a ModelFile, top: usize) -> Option<RelevanceCard<'
 
 #[derive(Serialize)]
 struct TargetsCard {
-    /// `per_target` or `conjoined`.
+    /// `per_target`, `conjoined` or `relative`.
     strategy: &'static str,
     /// Per-target: whether the main model is a pooled fallback for unknown targets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pooled_fallback: Option<bool>,
     /// What an unknown target gets.
     unknown_target: &'static str,
+    /// Relative: the two stance labels swapped for a negative target, and the training
+    /// targets that are negative.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mirrored: Option<[String; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    negative_targets: Option<Vec<String>>,
     targets: Vec<TargetCard>,
 }
 
@@ -127,11 +133,35 @@ struct TargetCard {
 }
 
 fn targets_card(targets: &TargetModels) -> TargetsCard {
+    let by_rows = |rows_per_target: BTreeMap<String, usize>| {
+        rows_per_target
+            .into_iter()
+            .map(|(name, rows)| TargetCard {
+                name,
+                rows,
+                rows_per_label: None,
+                features: None,
+                converged: None,
+            })
+            .collect()
+    };
     match targets {
+        TargetModels::Relative { relation, mirrored, rows_per_target } => TargetsCard {
+            strategy: targets.strategy_name(),
+            pooled_fallback: None,
+            unknown_target: "scored like any other (its words masked, labels swapped if negative)",
+            mirrored: Some(mirrored.clone()),
+            negative_targets: Some(
+                rows_per_target.keys().filter(|t| relation.is_negative(t)).cloned().collect(),
+            ),
+            targets: by_rows(rows_per_target.clone()),
+        },
         TargetModels::PerTarget { pooled_fallback, models } => TargetsCard {
             strategy: targets.strategy_name(),
             pooled_fallback: Some(*pooled_fallback),
             unknown_target: if *pooled_fallback { "pooled fallback model" } else { "error" },
+            mirrored: None,
+            negative_targets: None,
             targets: models
                 .iter()
                 .map(|(name, m)| TargetCard {
@@ -147,17 +177,9 @@ fn targets_card(targets: &TargetModels) -> TargetsCard {
             strategy: targets.strategy_name(),
             pooled_fallback: None,
             unknown_target: "shared block only (the pooled part)",
-            targets: targets
-                .rows_per_target()
-                .into_iter()
-                .map(|(name, rows)| TargetCard {
-                    name,
-                    rows,
-                    rows_per_label: None,
-                    features: None,
-                    converged: None,
-                })
-                .collect(),
+            mirrored: None,
+            negative_targets: None,
+            targets: by_rows(targets.rows_per_target()),
         },
     }
 }
