@@ -74,11 +74,14 @@ cv: build
 report-check:
 	CARGO="$(CARGO)" MODEL_OPTS="$(MODEL_OPTS)" scripts/report-screenshot.sh
 
-## Train on IBM claim stance train.tsv, evaluate on test.tsv (needs DATASETS).
+## Train on IBM claim stance train.tsv, evaluate on test.tsv (needs DATASETS): pooled, then the
+## relative target strategy (for topics unseen in training).
 eval-ibm: build
 	@test -f $(DATASETS)/ibm-claim-stance/train.tsv || { echo "no $(DATASETS)/ibm-claim-stance; set DATASETS=path"; exit 1; }
 	$(STANCE) train --data $(DATASETS)/ibm-claim-stance/train.tsv --group-col target --out target/ibm-claim-stance.json --force
 	$(STANCE) evaluate --model target/ibm-claim-stance.json --data $(DATASETS)/ibm-claim-stance/test.tsv
+	$(STANCE) train --data $(DATASETS)/ibm-claim-stance/train.tsv --group-col target --target-col target --target-strategy relative --out target/ibm-claim-stance-relative.json --force
+	$(STANCE) evaluate --model target/ibm-claim-stance-relative.json --data $(DATASETS)/ibm-claim-stance/test.tsv --target-col target
 
 ## SemEval-2016 Task 6 subtask A (SEMEVAL=DIR holding the organisers' *-all-annotations.txt files,
 ## outside the repo): the plain default search of `tune --metric f-avg` on trial + training data

@@ -24,7 +24,7 @@ def train(texts, labels, **options):
 
     The options are those of ``stance train`` by their Python names: ``groups``, ``targets``,
     ``topics`` (lists beside the texts), ``target_strategy`` ("pooled", "per-target",
-    "conjoined"), ``pooled_fallback``, ``cv`` (folds of a cross-validation stored in the model;
+    "conjoined", "relative"), ``pooled_fallback``, ``cv`` (folds of a cross-validation stored in the model;
     none by default), ``seed``, ``neutral_label``, ``calibrate``, ``alpha``, ``word_ngrams``
     and ``char_ngrams`` ("1-2", (1, 2) or None), ``min_df``, ``max_features``, ``stem``,
     ``lowercase``, ``class_weight`` (None, "balanced" or a dict), ``max_iterations``,

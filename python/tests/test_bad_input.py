@@ -116,7 +116,7 @@ def test_option_names_are_read_by_the_library_tables(tmp_path):
     # The names and the message of an unknown one are those of `stance tune --grid`.
     out = tmp_path / "never-written.json"
     theirs = cli_error("tune", "--data", str(LABELED), "--grid", "target_strategy=bogus", "--out", str(out))
-    unknown = '"bogus" is not a target strategy: expected one of pooled, per-target, conjoined'
+    unknown = '"bogus" is not a target strategy: expected one of pooled, per-target, conjoined, relative'
     assert unknown in theirs
     with pytest.raises(ValueError, match="^target_strategy: " + unknown + "$"):
         stance.train(texts, labels, target_strategy="bogus")
