@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::error::HolderError;
 use crate::tokens::normalise_word;
-use crate::words::WordHashBuild;
+use crate::words::{WordFilter, WordHashBuild};
 
 /// The compiled-in table.
 const BUILTIN: &str = include_str!("../data/aliases.tsv");
@@ -72,25 +72,9 @@ pub struct AliasTable {
     /// First words of variants (a possessive `'s` dropped) → the longest such variant, so
     /// most words of a text are passed over with one look-up.
     first_words: HashMap<String, usize, WordHashBuild>,
-    /// A bit per [`first_word_bit`] of the first words ([`FIRST_WORD_BITS`] bits, none before
-    /// the first variant): a word whose bit is clear starts no variant, and most words of a
-    /// text are passed over by that bit, without hashing them.
-    first_word_bits: Vec<u64>,
-}
-
-/// The size of [`AliasTable`]'s filter of first words, in bits (a few hundred first words set
-/// about one bit in ten).
-const FIRST_WORD_BITS: usize = 1 << 12;
-
-/// A word's bit in the filter of first words: from its length and first and last two bytes.
-#[inline]
-fn first_word_bit(word: &str) -> usize {
-    let bytes = word.as_bytes();
-    let byte = |at: Option<&u8>| usize::from(at.copied().unwrap_or(0));
-    let (first, last) = (byte(bytes.first()), byte(bytes.last()));
-    let before_last = byte(bytes.len().checked_sub(2).and_then(|at| bytes.get(at)));
-    let mixed = (bytes.len() ^ first << 4 ^ last << 9 ^ before_last << 2).wrapping_mul(0x9e37_79b9);
-    (mixed >> 12) % FIRST_WORD_BITS
+    /// The first words (a few hundred set about one bit in ten): a word the filter rules out
+    /// starts no variant, and most words of a text are passed over by it, without hashing them.
+    first_word_filter: WordFilter,
 }
 
 impl AliasTable {
@@ -159,9 +143,7 @@ impl AliasTable {
                 }
                 self.longest = self.longest.max(words.len());
                 let first = words[0].strip_suffix("'s").unwrap_or(&words[0]).to_owned();
-                self.first_word_bits.resize(FIRST_WORD_BITS / 64, 0);
-                let bit = first_word_bit(&first);
-                self.first_word_bits[bit / 64] |= 1 << (bit % 64);
+                self.first_word_filter.insert(&first);
                 let longest = self.first_words.entry(first).or_insert(0);
                 *longest = (*longest).max(words.len());
                 let mut key = String::new();
@@ -192,8 +174,7 @@ impl AliasTable {
     /// The longest variant starting with this (normalised, possessive-free) word; 0: none.
     #[inline]
     pub(crate) fn longest_from(&self, first: &str) -> usize {
-        let bit = first_word_bit(first);
-        if self.first_word_bits.get(bit / 64).is_none_or(|bits| bits >> (bit % 64) & 1 == 0) {
+        if !self.first_word_filter.may_contain(first) {
             return 0;
         }
         self.first_words.get(first).copied().unwrap_or(0)
@@ -259,20 +240,15 @@ mod tests {
         }
         assert_eq!(table.longest_from("zed"), 1);
         assert_eq!(table.longest_from("anna"), 2);
-        let set = table.first_word_bits.iter().map(|bits| bits.count_ones()).sum::<u32>();
-        assert!(set as usize <= FIRST_WORD_BITS / 4, "{set} of {FIRST_WORD_BITS} bits set");
+        let (set, bits) = table.first_word_filter.bits_set();
+        assert!(set * 4 <= bits, "{set} of {bits} bits set");
         let text = "the of and to in a is that for on it with as was he said by at from his an be has \
                     have are were they which this not but or its had their will would been troops \
                     peace deployment ukraine's minister government forces could after more";
-        let passed = text.split_whitespace().filter(|w| first_word_bit_is_set(&table, w)).count();
+        let passed = text.split_whitespace().filter(|w| table.first_word_filter.may_contain(w)).count();
         let words = text.split_whitespace().count();
         assert!(passed * 4 <= words, "{passed} of {words} common words pass the filter");
         assert_eq!(AliasTable::default().longest_from("russia"), 0);
-    }
-
-    fn first_word_bit_is_set(table: &AliasTable, word: &str) -> bool {
-        let bit = first_word_bit(word);
-        table.first_word_bits[bit / 64] >> (bit % 64) & 1 != 0
     }
 
     #[test]

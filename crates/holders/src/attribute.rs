@@ -14,7 +14,7 @@
 use std::ops::Range;
 
 use crate::aliases::{join_words, AliasTable, Entry, EntryKind};
-use crate::tokens::{is_normal, mark_quotes, normalise_into, normalise_word, tokenize, Token};
+use crate::tokens::{is_normal, mark_quotes, normalise_into, normalise_word, tokenize_into, Token};
 use crate::words::*;
 
 /// What kind of holder a name is.
@@ -118,6 +118,8 @@ struct Holder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Referent {
     Holder(Holder),
+    /// An alias-table name (index of its entry): its holder is built when it is chosen.
+    Entry(usize),
     /// A person learnt from the article (index into [`Names`]).
     Person(usize),
     Pronoun,
@@ -126,8 +128,9 @@ enum Referent {
         title: String,
         body: bool,
     },
-    /// A capitalised name the rules know nothing about ("Podemos", "Tisza").
-    Unknown(String),
+    /// A capitalised name the rules know nothing about ("Podemos", "Tisza"): the tokens of
+    /// its text ([`Sentence::name_text`]), written out only when it is chosen.
+    Unknown(Range<usize>),
     /// A news outlet: it reports positions ("The Telegraph reported that …"), holds none.
     Media,
 }
@@ -153,21 +156,21 @@ struct Person {
 /// One sentence, tokenized.
 struct Sentence<'a> {
     text: &'a str,
-    tokens: Vec<Token>,
+    tokens: &'a [Token],
     /// Per token: its normalised word, borrowed from `text` when that already is normal, else
-    /// from the article's buffer of normalised words (see [`analyse`]).
-    lower: Vec<&'a str>,
+    /// from the article's buffer of normalised words (see [`ArticleTokens`]).
+    lower: &'a [&'a str],
     /// Per token: the word lists its normalised word is in (the rules ask many times of a
     /// token).
-    classes: Vec<WordClasses>,
+    classes: &'a [WordClasses],
     /// Per token: [`name_word`] (the rules ask it many times of a token).
-    name_words: Vec<bool>,
+    name_words: &'a [bool],
     /// First token after a dateline ("THE HAGUE —").
     start: usize,
     /// A quotation is open at the start of the sentence.
     open_at_start: bool,
     /// Per token: the longest alias-table name starting there (entry index, length in tokens).
-    entries: Vec<Option<(usize, usize)>>,
+    entries: &'a [Option<(usize, usize)>],
 }
 
 impl Sentence<'_> {
@@ -236,8 +239,10 @@ impl HolderFinder {
     /// needs the holders of the first few sentences (an article's stance sentences) does not
     /// pay for the rest.
     pub fn attribute_until(&self, sentences: &[&str], last: usize) -> Vec<Option<Attribution>> {
-        let mut normal = String::new();
-        let analysed = analyse(&self.aliases, sentences, &mut normal);
+        let article = ArticleTokens::read(sentences);
+        let lower = article.lower(sentences);
+        let entries = alias_entries(&self.aliases, &article, &lower);
+        let analysed = analyse(sentences, &article, &lower, &entries);
         let people = self.learn_people(&analysed);
         // A sentence wholly inside a quotation takes the speaker named where it closes: the
         // sentences of a quotation still open after `last` are attributed too.
@@ -324,7 +329,7 @@ impl HolderFinder {
                 {
                     let country = modifier_country
                         .or_else(|| known.and_then(|e| e.country.clone()))
-                        .or_else(|| self.subject_countries(s).into_iter().next())
+                        .or_else(|| self.subject_countries(s).next().cloned())
                         .or_else(|| last_country.clone());
                     let full = s.name_text(i..end);
                     let words = words.iter().map(|w| w.to_string()).collect();
@@ -332,8 +337,8 @@ impl HolderFinder {
                 }
                 i = end;
             }
-            if let Some(country) = self.subject_countries(s).pop() {
-                last_country = Some(country);
+            if let Some(country) = self.subject_countries(s).last() {
+                last_country = Some(country.clone());
             }
         }
         // A known person the article names by surname only takes the table's full name.
@@ -408,21 +413,25 @@ impl HolderFinder {
 
     /// The countries a sentence names outside prepositional phrases ("Finland is ready", not
     /// "troops to Ukraine"), in order: the countries its people may speak for.
-    fn subject_countries(&self, s: &Sentence<'_>) -> Vec<String> {
-        let mut countries = Vec::new();
+    fn subject_countries<'s>(&'s self, s: &'s Sentence<'_>) -> impl Iterator<Item = &'s String> + 's {
         let mut i = s.start;
-        while i < s.tokens.len() {
-            match self.table_entry_at(s, i) {
-                Some((entry, len)) => {
-                    if is_countryish(entry) && !after_preposition(s, i) {
-                        countries.extend(entry.country.clone());
+        std::iter::from_fn(move || {
+            while i < s.tokens.len() {
+                match self.table_entry_at(s, i) {
+                    Some((entry, len)) => {
+                        let at = i;
+                        i += len;
+                        if is_countryish(entry) && !after_preposition(s, at) {
+                            if let Some(country) = &entry.country {
+                                return Some(country);
+                            }
+                        }
                     }
-                    i += len;
+                    None => i += 1,
                 }
-                None => i += 1,
             }
-        }
-        countries
+            None
+        })
     }
 
     /// Every mention of a possible holder in the sentence, in order.
@@ -435,7 +444,8 @@ impl HolderFinder {
                 continue;
             }
             let object = after_preposition(s, i);
-            if let Some((entry, len)) = self.table_entry_at(s, i) {
+            if let Some((index, len)) = s.entries[i] {
+                let entry = self.aliases.entry_at(index);
                 let after = i + len;
                 match entry.kind {
                     EntryKind::Media => {
@@ -444,7 +454,7 @@ impl HolderFinder {
                     EntryKind::Person => {
                         let referent = match find_person(people, &s.lower[i..after]) {
                             Some(p) => Referent::Person(p),
-                            None => Referent::Holder(holder_of(entry)),
+                            None => Referent::Entry(index),
                         };
                         mentions.push(Mention { tokens: i..after, referent, object });
                     }
@@ -475,7 +485,7 @@ impl HolderFinder {
                             }
                             mentions.push(Mention {
                                 tokens: i..end,
-                                referent: Referent::Holder(holder_of(entry)),
+                                referent: Referent::Entry(index),
                                 object,
                             });
                             i = end;
@@ -506,16 +516,12 @@ impl HolderFinder {
                     } else {
                         org_end
                     };
-                    let name = s.name_text(i..named_end.max(i + 1));
+                    let name = i..named_end.max(i + 1);
                     mentions.push(Mention { tokens: i..org_end, referent: Referent::Unknown(name), object });
                     i = org_end;
                     continue;
                 }
-                mentions.push(Mention {
-                    tokens: i..end,
-                    referent: Referent::Unknown(s.name_text(i..end)),
-                    object,
-                });
+                mentions.push(Mention { tokens: i..end, referent: Referent::Unknown(i..end), object });
                 i = end;
                 continue;
             }
@@ -667,7 +673,10 @@ impl HolderFinder {
             // name in the parenthesis.
             let named_inside = |m: &&&Mention| {
                 parenthesis.as_ref().is_some_and(|p| m.tokens == (p.start + 1..p.end))
-                    && matches!(m.referent, Referent::Person(_) | Referent::Unknown(_) | Referent::Holder(_))
+                    && matches!(
+                        m.referent,
+                        Referent::Person(_) | Referent::Unknown(_) | Referent::Holder(_) | Referent::Entry(_)
+                    )
             };
             let chosen = match unquoted.iter().find(before) {
                 Some(m) if matches!(m.referent, Referent::Title { .. }) => {
@@ -736,6 +745,7 @@ impl HolderFinder {
         };
         match &mention.referent {
             Referent::Holder(h) => Some(made(h.clone(), rule, None)),
+            Referent::Entry(entry) => Some(made(holder_of(self.aliases.entry_at(*entry)), rule, None)),
             Referent::Person(p) => Some(made(person_holder(&people[*p]), rule, None)),
             Referent::Pronoun => {
                 let (h, at) = state.last_person.clone()?;
@@ -769,7 +779,8 @@ impl HolderFinder {
                     .as_ref()
                     .and_then(|(h, _)| h.country.clone())
                     .or_else(|| state.last_country.clone());
-                Some(made(Holder { name: name.clone(), country, kind: HolderKind::Organisation }, rule, None))
+                let name = s.name_text(name.clone());
+                Some(made(Holder { name, country, kind: HolderKind::Organisation }, rule, None))
             }
         }
     }
@@ -778,6 +789,13 @@ impl HolderFinder {
         match referent {
             Referent::Holder(h) if h.kind == HolderKind::Country || h.kind == HolderKind::Institution => {
                 h.country.clone()
+            }
+            Referent::Entry(entry) => {
+                let entry = self.aliases.entry_at(*entry);
+                match holder_kind(entry.kind) {
+                    HolderKind::Country | HolderKind::Institution => entry.country.clone(),
+                    _ => None,
+                }
             }
             Referent::Person(p) => people[*p].country.clone(),
             _ => None,
@@ -841,59 +859,119 @@ fn entry_starting(
     None
 }
 
-/// Tokenizes and looks up the sentences of an article. The normalised words that differ from
-/// the text (capitalised ones, mostly) are written one after the other into `normal`, one
-/// buffer for the article, instead of a string each.
-fn analyse<'a>(aliases: &AliasTable, sentences: &[&'a str], normal: &'a mut String) -> Vec<Sentence<'a>> {
-    /// Where a token's normalised word is: in its sentence, or in `normal`.
-    enum Lower {
-        Text,
-        Normal(Range<usize>),
-    }
-    let mut open = false;
-    let mut tokenized = Vec::with_capacity(sentences.len());
-    let mut lowers = Vec::new();
-    for &text in sentences {
-        let mut tokens = tokenize(text);
-        let open_at_start = open;
-        open = mark_quotes(text, &mut tokens, open);
-        for token in &tokens {
-            let word = token.word(text);
-            lowers.push(if is_normal(word) {
-                Lower::Text
-            } else {
-                let start = normal.len();
-                normalise_into(word, normal);
-                Lower::Normal(start..normal.len())
-            });
+/// The tokens of an article's sentences and what the rules ask of each, one buffer each for
+/// the whole article (a sentence's are a range of them, [`Sentence`] borrows it), so an
+/// article costs a few allocations, not a few per sentence.
+#[derive(Default)]
+struct ArticleTokens {
+    tokens: Vec<Token>,
+    /// Per token: the word lists its normalised word is in.
+    classes: Vec<WordClasses>,
+    /// Per token: [`name_word`].
+    name_words: Vec<bool>,
+    /// Per token: its normalised word's bytes in `normal`, or `None` when its word in the
+    /// text is already normal (most words).
+    normalised: Vec<Option<Range<usize>>>,
+    /// The normalised words that differ from the text (capitalised ones, mostly), one after
+    /// the other, instead of a string each.
+    normal: String,
+    /// Per sentence: its range of tokens, and whether a quotation is open at its start.
+    sentences: Vec<(Range<usize>, bool)>,
+}
+
+impl ArticleTokens {
+    /// Tokenizes `sentences`, with their words' lists and name-word flags.
+    fn read(sentences: &[&str]) -> Self {
+        let mut article = Self { sentences: Vec::with_capacity(sentences.len()), ..Self::default() };
+        let mut open = false;
+        for &text in sentences {
+            let first = article.tokens.len();
+            tokenize_into(text, &mut article.tokens);
+            let open_at_start = open;
+            open = mark_quotes(text, &mut article.tokens[first..], open);
+            let added = article.tokens.len() - first;
+            article.classes.reserve(added);
+            article.name_words.reserve(added);
+            article.normalised.reserve(added);
+            for token in &article.tokens[first..] {
+                let word = token.word(text);
+                let class = if is_normal(word) {
+                    article.normalised.push(None);
+                    word_classes(word)
+                } else {
+                    let start = article.normal.len();
+                    normalise_into(word, &mut article.normal);
+                    article.normalised.push(Some(start..article.normal.len()));
+                    word_classes(&article.normal[start..])
+                };
+                article.classes.push(class);
+                article.name_words.push(name_word(text, token, class));
+            }
+            article.sentences.push((first..article.tokens.len(), open_at_start));
         }
-        tokenized.push((text, tokens, open_at_start));
+        article
     }
-    let normal: &'a str = normal;
-    let mut lowers = lowers.into_iter();
-    let mut key = String::new();
-    tokenized
-        .into_iter()
-        .map(|(text, tokens, open_at_start)| {
-            let lower: Vec<&'a str> = tokens
-                .iter()
-                .zip(lowers.by_ref())
-                .map(|(t, at)| match at {
-                    Lower::Text => t.word(text),
-                    Lower::Normal(range) => &normal[range],
-                })
-                .collect();
-            let classes: Vec<WordClasses> = lower.iter().map(|w| word_classes(w)).collect();
-            let name_words = tokens.iter().zip(&classes).map(|(t, &c)| name_word(text, t, c)).collect();
-            let start = dateline_end(text, &tokens);
-            let entries = (0..tokens.len())
-                .map(|i| {
-                    tokens[i].is_word.then(|| entry_starting(aliases, &tokens, &lower, i, &mut key)).flatten()
-                })
-                .collect();
-            Sentence { text, tokens, lower, classes, name_words, start, open_at_start, entries }
+
+    /// Every token's normalised word, in order (`sentences`: those [`ArticleTokens::read`]
+    /// read).
+    fn lower<'a>(&'a self, sentences: &[&'a str]) -> Vec<&'a str> {
+        let mut lower = Vec::with_capacity(self.tokens.len());
+        for (&text, (range, _)) in sentences.iter().zip(&self.sentences) {
+            lower.extend(self.tokens[range.clone()].iter().zip(&self.normalised[range.clone()]).map(
+                |(token, normalised)| match normalised {
+                    None => token.word(text),
+                    Some(at) => &self.normal[at.clone()],
+                },
+            ));
+        }
+        lower
+    }
+}
+
+/// Tokenizes and looks up the sentences of an article: `article` and `lower` (its tokens and
+/// their normalised words, [`ArticleTokens::lower`]) and `entries` (per token: the longest
+/// alias-table name starting there, [`alias_entries`]) cut into sentences.
+fn analyse<'a>(
+    sentences: &[&'a str],
+    article: &'a ArticleTokens,
+    lower: &'a [&'a str],
+    entries: &'a [Option<(usize, usize)>],
+) -> Vec<Sentence<'a>> {
+    sentences
+        .iter()
+        .zip(&article.sentences)
+        .map(|(&text, (range, open_at_start))| {
+            let tokens = &article.tokens[range.clone()];
+            Sentence {
+                text,
+                tokens,
+                lower: &lower[range.clone()],
+                classes: &article.classes[range.clone()],
+                name_words: &article.name_words[range.clone()],
+                start: dateline_end(text, tokens),
+                open_at_start: *open_at_start,
+                entries: &entries[range.clone()],
+            }
         })
         .collect()
+}
+
+/// Per token of `article`: the longest alias-table name starting there ([`entry_starting`]),
+/// `None` for punctuation.
+fn alias_entries(
+    aliases: &AliasTable,
+    article: &ArticleTokens,
+    lower: &[&str],
+) -> Vec<Option<(usize, usize)>> {
+    let mut key = String::new();
+    let mut entries = Vec::with_capacity(article.tokens.len());
+    for (range, _) in &article.sentences {
+        let (tokens, lower) = (&article.tokens[range.clone()], &lower[range.clone()]);
+        entries.extend((0..tokens.len()).map(|i| {
+            tokens[i].is_word.then(|| entry_starting(aliases, tokens, lower, i, &mut key)).flatten()
+        }));
+    }
+    entries
 }
 
 /// A capitalised word that may be (part of) a name: no function word, title, qualifier or
@@ -1001,14 +1079,18 @@ fn country_holder(country: String) -> Holder {
     Holder { name: country.clone(), country: Some(country), kind: HolderKind::Country }
 }
 
-fn holder_of(entry: &Entry) -> Holder {
-    let kind = match entry.kind {
+/// The kind of holder an alias-table entry of this kind is.
+fn holder_kind(kind: EntryKind) -> HolderKind {
+    match kind {
         EntryKind::Country | EntryKind::Capital | EntryKind::Demonym => HolderKind::Country,
         EntryKind::Institution => HolderKind::Institution,
         EntryKind::Person => HolderKind::Person,
         EntryKind::Organisation | EntryKind::Media => HolderKind::Organisation,
-    };
-    Holder { name: entry.canonical.clone(), country: entry.country.clone(), kind }
+    }
+}
+
+fn holder_of(entry: &Entry) -> Holder {
+    Holder { name: entry.canonical.clone(), country: entry.country.clone(), kind: holder_kind(entry.kind) }
 }
 
 fn person_holder(p: &Person) -> Holder {

@@ -44,15 +44,17 @@ pub(crate) fn normalise_word(word: &str) -> String {
 
 /// Appends [`normalise_word`] of `word` to `out`.
 pub(crate) fn normalise_into(word: &str, out: &mut String) {
-    if word.bytes().all(|b| b.is_ascii() && b != b'\'') {
-        let start = out.len();
-        out.push_str(word);
-        out[start..].make_ascii_lowercase();
-        return;
+    // Character by character (the words are short): ASCII lowered in place of a table look-up.
+    out.reserve(word.len());
+    for c in word.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if APOSTROPHES.contains(&c) {
+            out.push('\'');
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
-    out.extend(
-        word.chars().map(|c| if APOSTROPHES.contains(&c) { '\'' } else { c }).flat_map(char::to_lowercase),
-    );
 }
 
 /// `word` is its own [`normalise_word`]: lower-case ASCII without an apostrophe (most words
@@ -64,6 +66,13 @@ pub(crate) fn is_normal(word: &str) -> bool {
 /// Splits `text` into words (letters and digits, with inner hyphens, dots and apostrophes) and
 /// single punctuation marks.
 pub(crate) fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    tokenize_into(text, &mut tokens);
+    tokens
+}
+
+/// [`tokenize`], appending the tokens to `tokens`.
+pub(crate) fn tokenize_into(text: &str, tokens: &mut Vec<Token>) {
     let bytes = text.as_bytes();
     // An ASCII byte is its character: decoded only beyond ASCII (most text is ASCII).
     let char_at = |at: usize| match bytes.get(at) {
@@ -76,7 +85,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
         _ => char_at(at).is_some_and(char::is_alphanumeric),
     };
     // About one token per five bytes of text: sized once, not grown token by token.
-    let mut tokens = Vec::with_capacity(text.len() / 5 + 1);
+    tokens.reserve(text.len() / 5 + 1);
     let mut at = 0;
     while at < bytes.len() {
         let start = at;
@@ -147,7 +156,6 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
         };
         tokens.push(Token { span: start..end, word_len, possessive, is_word: true, quoted: false });
     }
-    tokens
 }
 
 /// Classes of ASCII bytes for [`tokenize`]: what `char::is_whitespace` and
@@ -280,6 +288,20 @@ mod tests {
                 .map(|t| (t.span, t.word_len, t.possessive, t.is_word))
                 .collect();
             proptest::prop_assert_eq!(tokens, tokenize_by_chars(&text));
+        }
+
+        #[test]
+        fn normalising_lowers_every_character_and_unifies_apostrophes(
+            word in "[aZ09'’´ʼ\u{2019}éÉΣσİ\u{130}ẞ-]{0,12}", before in "[aB]{0,3}"
+        ) {
+            let expected: String = word
+                .chars()
+                .map(|c| if APOSTROPHES.contains(&c) { '\'' } else { c })
+                .flat_map(char::to_lowercase)
+                .collect();
+            let mut out = before.clone();
+            normalise_into(&word, &mut out);
+            proptest::prop_assert_eq!(out, before + &expected);
         }
 
         #[test]

@@ -2,7 +2,6 @@
 //! organisation words, function words. Lower case.
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
@@ -538,12 +537,11 @@ impl WordClasses {
     }
 }
 
-/// Every listed word with its lists, and the lengths and first bytes of listed words (most
-/// words of a text are rejected by those before hashing).
+/// Every listed word with its lists, and a filter of the listed words (most words of a text
+/// that are in no list are rejected by it before hashing).
 struct WordIndex {
     classes: HashMap<&'static str, WordClasses, WordHashBuild>,
-    lengths: Range<usize>,
-    first_bytes: [bool; 256],
+    filter: WordFilter,
 }
 
 static INDEX: OnceLock<WordIndex> = OnceLock::new();
@@ -553,29 +551,23 @@ static INDEX: OnceLock<WordIndex> = OnceLock::new();
 fn word_index() -> &'static WordIndex {
     INDEX.get_or_init(|| {
         let mut classes: HashMap<&'static str, WordClasses, WordHashBuild> = HashMap::default();
-        let mut first_bytes = [false; 256];
-        let (mut shortest, mut longest) = (usize::MAX, 0);
+        let mut filter = WordFilter::default();
         for (bit, list) in (0u32..).zip(ALL_LISTS) {
             list.bit.store(bit, Ordering::Relaxed);
             for &w in list.words {
                 classes.entry(w).or_default().0 |= 1 << bit;
-                if let Some(&b) = w.as_bytes().first() {
-                    first_bytes[usize::from(b)] = true;
-                }
-                shortest = shortest.min(w.len());
-                longest = longest.max(w.len());
+                filter.insert(w);
             }
         }
-        WordIndex { classes, lengths: shortest..longest + 1, first_bytes }
+        WordIndex { classes, filter }
     })
 }
 
 /// The lists `word` (lower case) belongs to.
+#[inline]
 pub(crate) fn word_classes(word: &str) -> WordClasses {
     let index = word_index();
-    if !index.lengths.contains(&word.len())
-        || word.as_bytes().first().is_some_and(|&b| !index.first_bytes[usize::from(b)])
-    {
+    if !index.filter.may_contain(word) {
         return WordClasses::default();
     }
     index.classes.get(word).copied().unwrap_or_default()
@@ -602,6 +594,51 @@ pub(crate) static INVERTED_VERBS: WordList =
 /// whether Finland can afford it").
 pub(crate) static SUBORDINATORS: WordList =
     WordList::new(&["that", "whether", "if", "because", "although", "though", "while"]);
+
+/// A filter of a closed set of words, one bit per [`WordFilter::bit`] ([`WordFilter::BITS`]
+/// bits): a word whose bit is clear is not in the set (a set bit says only "maybe"), so most
+/// words of a text are rejected without hashing them or reading a table.
+#[derive(Debug, Clone)]
+pub(crate) struct WordFilter([u64; WordFilter::BITS / 64]);
+
+impl Default for WordFilter {
+    fn default() -> Self {
+        Self([0; WordFilter::BITS / 64])
+    }
+}
+
+impl WordFilter {
+    const BITS: usize = 1 << 12;
+
+    /// A word's bit: from its length and first and last two bytes.
+    #[inline]
+    fn bit(word: &str) -> usize {
+        let bytes = word.as_bytes();
+        let byte = |at: Option<&u8>| usize::from(at.copied().unwrap_or(0));
+        let (first, last) = (byte(bytes.first()), byte(bytes.last()));
+        let before_last = byte(bytes.len().checked_sub(2).and_then(|at| bytes.get(at)));
+        let mixed = (bytes.len() ^ first << 4 ^ last << 9 ^ before_last << 2).wrapping_mul(0x9e37_79b9);
+        (mixed >> 12) % Self::BITS
+    }
+
+    pub(crate) fn insert(&mut self, word: &str) {
+        let bit = Self::bit(word);
+        self.0[bit / 64] |= 1 << (bit % 64);
+    }
+
+    /// `false`: `word` was never inserted.
+    #[inline]
+    pub(crate) fn may_contain(&self, word: &str) -> bool {
+        let bit = Self::bit(word);
+        self.0[bit / 64] >> (bit % 64) & 1 != 0
+    }
+
+    /// How many bits are set, of how many.
+    #[cfg(test)]
+    pub(crate) fn bits_set(&self) -> (usize, usize) {
+        (self.0.iter().map(|bits| bits.count_ones() as usize).sum(), Self::BITS)
+    }
+}
 
 /// A hash of short words eight bytes at a time (the step of FxHash, with the length mixed in
 /// and a final fold so that the low bits hashbrown indexes by depend on every byte): the word

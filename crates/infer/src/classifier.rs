@@ -301,7 +301,11 @@ impl Classifier {
     }
 
     fn predict(&self, route: &Route<'_>, sentence: usize, text: &str) -> SentencePrediction {
-        let score = self.score_route(route, text);
+        self.prediction(sentence, text, self.score_route(route, text))
+    }
+
+    /// The prediction of sentence number `sentence`, `text`, from its score.
+    fn prediction(&self, sentence: usize, text: &str, score: Score) -> SentencePrediction {
         SentencePrediction {
             sentence,
             text: text.to_owned(),
@@ -361,16 +365,20 @@ impl Classifier {
         target: Option<&str>,
         visit: impl FnMut(&SentencePrediction),
     ) -> Result<ArticlePrediction, InferError> {
-        self.classify_split_article(text, &split_sentences(text), target, visit)
+        self.classify_split_article(text, &split_sentences(text), target, |_, _| true, visit)
     }
 
     /// [`Classifier::classify_article_visiting`] of `text` split into the sentences `ranges`
     /// (for a caller that needs the ranges too, so the article is split once).
+    /// `visit` is shown only the predictions whose label and on-topic flag `wanted` accepts:
+    /// a sentence's prediction (its text, label and probability map) is built only for those
+    /// and for the stance sentences the article may show, not for every sentence.
     pub(crate) fn classify_split_article(
         &self,
         text: &str,
         ranges: &[std::ops::Range<usize>],
         target: Option<&str>,
+        wanted: impl Fn(&str, Option<bool>) -> bool,
         mut visit: impl FnMut(&SentencePrediction),
     ) -> Result<ArticlePrediction, InferError> {
         let route = self.route(target)?;
@@ -386,16 +394,34 @@ impl Classifier {
             b.confidence().total_cmp(&a.confidence()).then(a.sentence.cmp(&b.sentence))
         };
         for (i, range) in ranges.iter().enumerate() {
-            let prediction = self.predict(&route, i + 1, &text[range.clone()]);
-            visit(&prediction);
+            let sentence = &text[range.clone()];
+            let score = self.score_route(&route, sentence);
+            let label = score.label.map_or(UNDECIDED, |i| labels[i].as_str());
+            let sentence_on_topic = score.topicality.map(|t| t.on_topic);
             n_sentences += 1;
-            on_topic |= prediction.on_topic == Some(true);
-            let Some(index) = labels.iter().position(|l| *l == prediction.label) else {
+            on_topic |= sentence_on_topic == Some(true);
+            // The label's index as the prediction names it (undecided: none).
+            let index = labels.iter().position(|l| l == label);
+            let shown = wanted(label, sentence_on_topic);
+            let stance = index.filter(|&index| Some(index) != self.neutral);
+            if !shown && stance.is_none() {
+                if let Some(index) = index {
+                    counts[index] += 1;
+                    // The prediction's confidence: its label's probability.
+                    evidence[index] += score.probabilities[index];
+                }
+                continue;
+            }
+            let prediction = self.prediction(i + 1, sentence, score);
+            if shown {
+                visit(&prediction);
+            }
+            let Some(index) = index else {
                 continue; // undecided
             };
             counts[index] += 1;
             evidence[index] += prediction.confidence();
-            if Some(index) != self.neutral {
+            if stance.is_some() {
                 top.push(prediction);
                 top.sort_by(by_confidence);
                 top.truncate(TOP_SENTENCES);

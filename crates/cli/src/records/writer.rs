@@ -177,19 +177,33 @@ impl<'a> RecordWriter<'a> {
                 if ranges.is_empty() {
                     return Err(NO_SENTENCE.into());
                 }
-                let attributions = self.holders.attribute(&text, &ranges);
                 let sentences: Vec<&str> = ranges.iter().map(|r| &text[r.clone()]).collect();
-                for (i, &sentence) in sentences.iter().enumerate() {
-                    let score = score(sentence)?;
-                    let explanation = self.explanation(sentence, target)?;
-                    let fields = self.write_fields(out, &fields, Some((text_at, sentence)));
-                    let row = SentenceRow::streamed(i + 1, &self.labels, &score, explanation.as_ref())
-                        .with_top_k(self.top_k);
-                    let holder = attributions[i]
-                        .as_ref()
-                        .filter(|_| self.holders.is_stance(row.prediction.label, row.prediction.on_topic));
-                    let why = |a: &stance_holders::Attribution| a.describe(&sentences);
-                    let why = self.explain.map(|_| &why as &dyn Fn(&stance_holders::Attribution) -> String);
+                // Every sentence scored first (the first error wins, as it would sentence by
+                // sentence): only stance sentences show a holder, so the holder rules run as far
+                // as the last of them, and not at all for a record without one.
+                let mut scored = Vec::with_capacity(sentences.len());
+                for &sentence in &sentences {
+                    scored.push((score(sentence)?, self.explanation(sentence, target)?));
+                }
+                let rows: Vec<SentenceRow> = scored
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (score, explanation))| {
+                        SentenceRow::streamed(i + 1, &self.labels, score, explanation.as_ref())
+                            .with_top_k(self.top_k)
+                    })
+                    .collect();
+                let is_stance =
+                    |row: &SentenceRow| self.holders.is_stance(row.prediction.label, row.prediction.on_topic);
+                let attributions = match rows.iter().rposition(is_stance) {
+                    Some(last) => self.holders.finder().attribute_until(&sentences, last),
+                    None => Vec::new(),
+                };
+                let why = |a: &stance_holders::Attribution| a.describe(&sentences);
+                let why = self.explain.map(|_| &why as &dyn Fn(&stance_holders::Attribution) -> String);
+                for (i, row) in rows.into_iter().enumerate() {
+                    let fields = self.write_fields(out, &fields, Some((text_at, sentences[i])));
+                    let holder = attributions.get(i).and_then(Option::as_ref).filter(|_| is_stance(&row));
                     append_row(out, fields, &Row::Sentence(row.with_holder(holder, why)));
                 }
             }
@@ -214,18 +228,22 @@ impl<'a> RecordWriter<'a> {
             if self.adds(key) {
                 continue;
             }
-            let value = match text {
+            let text = match text {
                 Some((at, _)) if key == self.text_field && i != at => continue, // a duplicate key
-                Some((at, text)) if i == at => json_string(text),
-                _ => value.get().to_owned(),
+                Some((at, text)) if i == at => Some(text),
+                _ => None,
             };
             if any {
                 out.push(b',');
             }
             any = true;
-            out.extend_from_slice(json_string(key).as_bytes());
+            // Written in place, as `json_string` would write them: no string per field.
+            write_json_string(out, key);
             out.push(b':');
-            out.extend_from_slice(value.as_bytes());
+            match text {
+                Some(text) => write_json_string(out, text),
+                None => out.extend_from_slice(value.get().as_bytes()),
+            }
         }
         any
     }
@@ -254,6 +272,11 @@ impl<'a> RecordWriter<'a> {
 
 fn level_name(level: Level) -> String {
     level.to_possible_value().map_or_else(String::new, |value| value.get_name().to_owned())
+}
+
+/// Appends `text` as a JSON string to `out` (the bytes of [`json_string`]).
+fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    serde_json::to_writer(&mut *out, text).expect("a string serializes into memory");
 }
 
 fn json_string(text: &str) -> String {
