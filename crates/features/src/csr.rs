@@ -61,6 +61,18 @@ impl CsrMatrix {
         Ok(Self { indptr, indices, values, n_cols })
     }
 
+    /// A matrix from arrays its builder in this crate made consistent (checked in debug builds
+    /// only; see [`CsrMatrix::from_parts`]).
+    pub(crate) fn from_trusted_parts(
+        n_cols: usize,
+        indptr: Vec<usize>,
+        indices: Vec<u32>,
+        values: Vec<f64>,
+    ) -> Self {
+        debug_assert!(Self::from_parts(n_cols, indptr.clone(), indices.clone(), values.clone()).is_ok());
+        Self { indptr, indices, values, n_cols }
+    }
+
     /// Appends a row. `indices` must be strictly increasing and below [`CsrMatrix::n_cols`],
     /// with one value each.
     ///

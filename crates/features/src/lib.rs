@@ -46,5 +46,5 @@ pub use named::{NamedValue, UnknownValue};
 pub use normalize::{Hashtags, Normalization, NEGATION_SUFFIX, NUM_TOKEN, URL_TOKEN, USER_TOKEN};
 pub use relation::{TargetRelation, TargetView, TARGET_TOKEN};
 pub use sentences::{sentences, split_sentences};
-pub use vectorizer::{idf_weight, Featurizer, SparseVec};
+pub use vectorizer::{idf_weight, Featurizer, SparseVec, FIT_BLOCK_ROWS};
 pub use vocabulary::Vocabulary;

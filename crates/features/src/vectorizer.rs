@@ -4,6 +4,7 @@
 use std::cell::Cell;
 use std::collections::hash_map::Entry;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::analyzer::{Analyzer, TermKind};
 use crate::config::{FeatureConfig, Hashing, Idf, Norm, TermFrequency};
 use crate::csr::CsrMatrix;
-use crate::hash::{term_hash, IntMap, StrMap, TermIndex};
+use crate::hash::{term_hash, term_key, IntMap, StrMap, TermIndex};
 use crate::{FeatureError, Vocabulary};
 
 /// A sparse vector: strictly increasing feature indices and their values.
@@ -467,25 +468,207 @@ impl Featurizer {
     /// parallel on the current rayon pool, in blocks of rows joined in order, so the result does
     /// not depend on the number of threads.
     pub fn transform_csr<S: AsRef<str> + Sync>(&self, texts: &[S]) -> CsrMatrix {
-        let blocks: Vec<CsrMatrix> = texts
-            .par_chunks(ROWS_PER_BLOCK)
-            .map(|block| {
-                let mut matrix = CsrMatrix::new(self.n_features());
-                let mut buffers = RowBuffers::default();
-                let (indptr, indices, values) = matrix.arrays_mut();
-                for text in block {
-                    self.push_row(text.as_ref(), &mut buffers, indices, values);
-                    indptr.push(indices.len());
-                }
-                matrix
-            })
-            .collect();
+        let blocks: Vec<CsrMatrix> =
+            texts.par_chunks(ROWS_PER_BLOCK).map(|block| self.transform_block(block)).collect();
         let mut matrix = CsrMatrix::new(self.n_features());
         for block in &blocks {
             matrix.append(block);
         }
         matrix
     }
+
+    /// The tf-idf vectors of `texts`, in order, as one [`CsrMatrix`], on this thread.
+    fn transform_block<S: AsRef<str>>(&self, texts: &[S]) -> CsrMatrix {
+        let mut matrix = CsrMatrix::new(self.n_features());
+        let mut buffers = RowBuffers::default();
+        let (indptr, indices, values) = matrix.arrays_mut();
+        for text in texts {
+            self.push_row(text.as_ref(), &mut buffers, indices, values);
+            indptr.push(indices.len());
+        }
+        matrix
+    }
+
+    /// [`Featurizer::fit`] on `documents` and the tf-idf vectors of the same documents: the
+    /// featurizer and the rows `fit` and then [`Featurizer::transform`] of every document would
+    /// give, bit for bit, as blocks of [`FIT_BLOCK_ROWS`] rows in order (the last one may be
+    /// shorter). Parallel on the current rayon pool; the result does not depend on the number of
+    /// threads.
+    ///
+    /// Cheaper than the two steps: a vocabulary featurizer counts document frequencies by term
+    /// key (see [`Analyzer`]) without building any term's text, then walks the documents once
+    /// more for the frequent terms' ids, which become the rows' indices in place, and builds the
+    /// text of each kept term once, from the first document that has it. Terms are told apart
+    /// by their 64-bit keys, as scoring does: should two terms found in one document share a
+    /// key, or two vocabulary terms, it falls back to the two steps.
+    pub fn fit_transform<S: AsRef<str> + Sync>(
+        config: &FeatureConfig,
+        documents: &[S],
+    ) -> Result<(Self, Vec<CsrMatrix>), FeatureError> {
+        if config.hashing.is_none() {
+            if let Some(fitted) = Self::fit_transform_by_keys(config, documents)? {
+                return Ok(fitted);
+            }
+        }
+        let featurizer = Self::fit(config, documents)?;
+        let blocks =
+            documents.par_chunks(FIT_BLOCK_ROWS).map(|block| featurizer.transform_block(block)).collect();
+        Ok((featurizer, blocks))
+    }
+
+    /// [`Featurizer::fit_transform`] of a vocabulary featurizer by term keys; `None` when two
+    /// terms turn out to share a key.
+    fn fit_transform_by_keys<S: AsRef<str> + Sync>(
+        config: &FeatureConfig,
+        documents: &[S],
+    ) -> Result<Option<(Self, Vec<CsrMatrix>)>, FeatureError> {
+        let analyzer = Analyzer::new(config.clone())?;
+        if u32::try_from(documents.len()).is_err() {
+            return Err(FeatureError::TooManyDocuments(documents.len()));
+        }
+        let n = documents.len() as f64;
+        // The keys frequent enough to be kept, sorted, each with its document frequency.
+        let mut frequent: Vec<(u64, u32)> =
+            count_keys(documents, |text, see| analyzer.for_each_term_key(text, &mut *see))
+                .into_iter()
+                .filter(|&(_, (df, _))| df as usize >= config.min_df)
+                .map(|(key, (df, _))| (key, df))
+                .collect();
+        frequent.sort_unstable_by_key(|&(key, _)| key);
+        let ids: IntMap<u64, u32> =
+            frequent.iter().enumerate().map(|(id, &(key, _))| (key, id as u32)).collect();
+        // Every document's frequent term occurrences as ids, and the first document of each id
+        // (a minimum, whatever order the blocks run in).
+        let first_documents: Vec<AtomicU32> = frequent.iter().map(|_| AtomicU32::new(u32::MAX)).collect();
+        let blocks: Vec<(Vec<usize>, Vec<u32>)> = documents
+            .par_chunks(FIT_BLOCK_ROWS)
+            .enumerate()
+            .map_init(Vec::new, |occurrences, (block, texts)| {
+                let mut ends = Vec::with_capacity(texts.len() + 1);
+                ends.push(0);
+                occurrences.clear();
+                for (offset, text) in texts.iter().enumerate() {
+                    let doc = (block * FIT_BLOCK_ROWS + offset) as u32;
+                    analyzer.for_each_term_key(text.as_ref(), |key| {
+                        if let Some(&id) = ids.get(&key) {
+                            occurrences.push(id);
+                            let first = &first_documents[id as usize];
+                            if first.load(Ordering::Relaxed) > doc {
+                                first.fetch_min(doc, Ordering::Relaxed);
+                            }
+                        }
+                    });
+                    ends.push(occurrences.len());
+                }
+                // Copied out of the growing buffer at its exact size, which keeps the heap compact.
+                (ends, occurrences.to_vec())
+            })
+            .collect();
+        let first_documents: Vec<u32> = first_documents.into_iter().map(AtomicU32::into_inner).collect();
+        let Some(names) = name_keys(&analyzer, documents, &ids, &first_documents) else {
+            return Ok(None);
+        };
+        let kept = select(
+            names.into_iter().enumerate().map(|(id, name)| ((name, id as u32), frequent[id].1)).collect(),
+            config,
+        );
+        if kept.is_empty() {
+            return Err(FeatureError::EmptyVocabulary { documents: documents.len(), min_df: config.min_df });
+        }
+        let mut feature_of = vec![u32::MAX; frequent.len()];
+        for (feature, &((_, id), _)) in kept.iter().enumerate() {
+            feature_of[id as usize] = feature as u32;
+        }
+        let idf = kept.iter().map(|&(_, df)| idf_weight(config.idf, n, f64::from(df))).collect();
+        let vocabulary: Vocabulary = kept.iter().map(|((term, _), _)| term).collect();
+        let featurizer = Self::from_parts(config.clone(), vocabulary, idf)?;
+        if !matches!(&*featurizer.lookup, Lookup::Vocabulary(index) if index.keys_are_distinct()) {
+            return Ok(None);
+        }
+        let matrices = blocks
+            .into_par_iter()
+            .map_init(<(RowBuffers, Vec<f64>)>::default, |(buffers, values), (ends, occurrences)| {
+                featurizer.rows_of_ids(&ends, occurrences, &feature_of, buffers, values)
+            })
+            .collect();
+        Ok(Some((featurizer, matrices)))
+    }
+
+    /// The block of rows whose term occurrences are `ids[ends[r]..ends[r + 1]]`, ids mapped to
+    /// features by `feature_of` (`u32::MAX` for none). `buffers` are work buffers: the block's
+    /// arrays are copied out of them at their exact sizes, and `ids` is freed whole, which
+    /// keeps the heap compact (the next block's arrays fit where it was).
+    fn rows_of_ids(
+        &self,
+        ends: &[usize],
+        ids: Vec<u32>,
+        feature_of: &[u32],
+        buffers: &mut RowBuffers,
+        values: &mut Vec<f64>,
+    ) -> CsrMatrix {
+        let RowBuffers { hits, keys: _ } = buffers;
+        let mut indptr = Vec::with_capacity(ends.len());
+        indptr.push(0);
+        let mut indices = Vec::with_capacity(ids.len());
+        values.clear();
+        for bounds in ends.windows(2) {
+            hits.clear();
+            hits.extend(
+                ids[bounds[0]..bounds[1]]
+                    .iter()
+                    .map(|&id| feature_of[id as usize])
+                    .filter(|&f| f != u32::MAX),
+            );
+            self.push_weights(hits, &mut indices, values);
+            indptr.push(indices.len());
+        }
+        drop(ids);
+        CsrMatrix::from_trusted_parts(self.n_features(), indptr, indices.to_vec(), values.to_vec())
+    }
+}
+
+/// Rows per block of [`Featurizer::fit_transform`]: block `b` holds rows from
+/// `b * FIT_BLOCK_ROWS`.
+pub const FIT_BLOCK_ROWS: usize = ROWS_PER_BLOCK;
+
+/// The text of every key of `ids` (indexed by id), built from the first document each occurs
+/// in (`first_documents`, by id): only those documents are walked for strings, in parallel.
+/// `None` when two different terms of one document share a key, or (never, when the keys came
+/// from the same analyzer) a key is not found again.
+fn name_keys<S: AsRef<str> + Sync>(
+    analyzer: &Analyzer,
+    documents: &[S],
+    ids: &IntMap<u64, u32>,
+    first_documents: &[u32],
+) -> Option<Vec<Box<str>>> {
+    let mut firsts = first_documents.to_vec();
+    firsts.sort_unstable();
+    firsts.dedup();
+    let found: Vec<Vec<(u32, Box<str>)>> = firsts
+        .par_iter()
+        .with_min_len(MIN_DOCUMENTS_PER_TASK)
+        .filter(|&&doc| doc != u32::MAX)
+        .map(|&doc| {
+            let mut found = Vec::new();
+            analyzer.for_each_term(documents[doc as usize].as_ref(), |term| {
+                if let Some(&id) = ids.get(&term_key(term)) {
+                    if first_documents[id as usize] == doc {
+                        found.push((id, term.into()));
+                    }
+                }
+            });
+            found
+        })
+        .collect();
+    let mut names: Vec<Option<Box<str>>> = vec![None; first_documents.len()];
+    for (id, name) in found.into_iter().flatten() {
+        match &names[id as usize] {
+            None => names[id as usize] = Some(name),
+            Some(known) if *known == name => {}
+            Some(_) => return None,
+        }
+    }
+    names.into_iter().collect()
 }
 
 /// Smallest number of documents one parallel task handles: below that, splitting the work
@@ -806,6 +989,52 @@ mod tests {
                 assert_eq!(*p, serial.transform(&docs[i]), "document {i}");
             }
         }
+    }
+
+    /// `fit_transform` is `fit`, then `transform` of every document, bit for bit, in blocks of
+    /// `FIT_BLOCK_ROWS`, whatever the thread count (by keys for vocabularies, by the two steps
+    /// with hashing).
+    #[test]
+    fn fit_transform_gives_fit_then_transform_bit_for_bit() {
+        let mut docs = varied_documents();
+        // More than one block, the last one short.
+        while docs.len() < 2 * FIT_BLOCK_ROWS + 7 {
+            let more = docs[docs.len() % 300].clone() + " more";
+            docs.push(more);
+        }
+        let mut cued = FeatureConfig::default().with_char_ngrams(Some(NgramRange::new(2, 4))).extractors;
+        cued.push(crate::Extractor::StanceCues(crate::StanceCues::default()));
+        let configs = [
+            FeatureConfig::default(),
+            FeatureConfig { min_df: 5, ..Default::default() },
+            FeatureConfig { extractors: cued, min_df: 2, ..Default::default() },
+            FeatureConfig { max_features: Some(40), min_df: 3, ..unigram_config() },
+            FeatureConfig { tf: TermFrequency::Raw, norm: Norm::None, ..unigram_config() },
+            hashed(10, 4),
+        ];
+        let bits = |values: &[f64]| values.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for config in configs {
+            let expected = Featurizer::fit(&config, &docs).unwrap();
+            for threads in [1, 3] {
+                let (featurizer, blocks) =
+                    pool(threads).install(|| Featurizer::fit_transform(&config, &docs).unwrap());
+                assert_eq!(featurizer, expected, "{config:?}");
+                assert_eq!(bits(featurizer.idf()), bits(expected.idf()));
+                assert_eq!(blocks.len(), docs.len().div_ceil(FIT_BLOCK_ROWS));
+                for (i, doc) in docs.iter().enumerate() {
+                    let (indices, values) = blocks[i / FIT_BLOCK_ROWS].row(i % FIT_BLOCK_ROWS);
+                    let want = expected.transform(doc);
+                    assert_eq!(indices, want.indices, "document {i} of {config:?}");
+                    assert_eq!(bits(values), bits(&want.values), "document {i} of {config:?}");
+                }
+                assert!(blocks.iter().all(|b| b.n_cols() == expected.n_features()));
+            }
+        }
+        let too_rare = FeatureConfig { min_df: 100_000, ..Default::default() };
+        assert!(matches!(
+            Featurizer::fit_transform(&too_rare, &docs),
+            Err(FeatureError::EmptyVocabulary { .. })
+        ));
     }
 
     #[test]

@@ -267,8 +267,9 @@ fn run_fold<S: AsRef<str> + Sync>(
         Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref(), None).map_err(
             |problem| stance_model::ModelError::Inconsistent { path: "<cross-validation>".into(), problem },
         )?;
+    // Scored in parallel; the first failing row (in test order) names the error.
     let scored: Vec<(usize, ScoredRow)> = test
-        .iter()
+        .par_iter()
         .map(|&i| {
             let target = stance_targets.and_then(|all| all[i].clone());
             let route =
@@ -289,6 +290,8 @@ fn run_fold<S: AsRef<str> + Sync>(
             };
             Ok((i, row))
         })
+        .collect::<Vec<Result<_, TrainError>>>()
+        .into_iter()
         .collect::<Result<_, TrainError>>()?;
     let truth: Vec<usize> = test.iter().map(|&i| label_ids[i]).collect();
     let guess: Vec<usize> = scored.iter().map(|(_, row)| row.predicted()).collect();

@@ -349,8 +349,7 @@ impl Trainer {
     ) -> Result<Fitted, TrainError> {
         assert_eq!(texts.len(), targets.len(), "one target per text");
         self.present_and_weights(targets, labels)?;
-        let featurizer = Featurizer::fit(&self.params.features, texts)?;
-        let rows = RowBlocks::featurize(&featurizer, texts);
+        let (featurizer, rows) = RowBlocks::fit(&self.params.features, texts)?;
         let n_features = featurizer.n_features();
         let start = start
             .filter(|start| {
