@@ -551,7 +551,13 @@ fn the_relative_strategy_needs_two_stance_labels() {
         .args(["--target-col", "target", "--target-strategy", "relative", "--no-cv", "--out"])
         .arg(dir.path().join("m.json")));
     assert_eq!(failed.code, 1, "{}", failed.stderr);
-    assert!(failed.stderr.contains("swaps two stance labels"), "{}", failed.stderr);
+    assert!(
+        failed
+            .stderr
+            .contains(&format!("{}: the relative target strategy swaps two stance labels", three.display())),
+        "{}",
+        failed.stderr
+    );
     assert!(failed.stderr.contains("AGAINST, FAVOR, UNSURE"), "{}", failed.stderr);
     assert!(!dir.path().join("m.json").exists());
     // Without --target-col it is a usage error.

@@ -139,7 +139,10 @@ impl TargetRelation {
         let mut stems = BTreeSet::new();
         let mut negative = false;
         for (word, stem) in words(target) {
-            if self.negative_stems.binary_search(&stem).is_ok() || word.ends_with("n't") {
+            if self.negative_stems.binary_search(&stem).is_ok()
+                || word.ends_with("n't")
+                || word.ends_with("n\u{2019}t")
+            {
                 negative = true;
             } else if !FUNCTION_WORDS.contains(&word.as_str())
                 && self.common_stems.binary_search(&stem).is_err()
@@ -252,6 +255,7 @@ mod tests {
         assert!(!relation.is_negative(TARGETS[1]));
         assert!(!relation.is_negative(TARGETS[2]));
         assert!(relation.is_negative("States shouldn't subsidize tobacco"));
+        assert!(relation.is_negative("States shouldn\u{2019}t subsidize tobacco"));
         assert!(relation.is_negative("This house would prohibit burning the flag"));
     }
 

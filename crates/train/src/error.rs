@@ -56,6 +56,18 @@ pub enum TrainError {
         /// The labels that were found.
         found: Vec<String>,
     },
+    /// The relative target strategy on labels that are not two stance labels besides the
+    /// neutral one.
+    #[error("{}the relative target strategy swaps two stance labels for targets phrased against something, and the data has {} besides the neutral label ({}); name the neutral label if one of them is it",
+        path.as_ref().map_or(String::new(), |p| format!("{}: ", p.display())),
+        stance.len(),
+        stance.join(", "))]
+    NotTwoStanceLabels {
+        /// The data file, when known.
+        path: Option<std::path::PathBuf>,
+        /// The labels besides the neutral one.
+        stance: Vec<String>,
+    },
     /// The dense design matrix linfa-logistic needs would not fit in memory.
     #[error("{rows} rows × {features} features needs {} MiB as a dense matrix, above the {} MiB limit of the dense solver; use the sparse (or auto) solver, a higher min_df or a max_features limit", bytes >> 20, crate::trainer::MAX_DENSE_BYTES >> 20)]
     TooLargeForDense {

@@ -223,13 +223,13 @@ pub(crate) fn row_targets(
         .collect()
 }
 
-/// The neutral label: the one named (which must be one of `labels`) or a detected one
-/// ([`stance_eval::resolve_neutral_label`]), with the error in training's words.
 /// The index of `label` among `labels`, if it is one.
 pub(crate) fn label_index(labels: &[String], label: Option<&str>) -> Option<usize> {
     label.and_then(|label| labels.iter().position(|l| l == label))
 }
 
+/// The neutral label: the one named (which must be one of `labels`) or a detected one
+/// ([`stance_eval::resolve_neutral_label`]), with the error in training's words.
 pub(crate) fn neutral_label(labels: &[String], named: Option<&str>) -> Result<Option<String>, TrainError> {
     stance_eval::resolve_neutral_label(labels, named).map_err(|_| {
         TrainError::InvalidParam(format!(
@@ -316,6 +316,7 @@ impl TrainingRun {
         let group_column = self.columns.group.as_deref().filter(|_| spec.grouped);
         let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
         let neutral = neutral_label(&labels, self.neutral_label.as_deref())?;
+        self.check_strategy_labels(data, &labels, neutral.as_deref())?;
         Ok(FoldInputs {
             texts: data.rows.iter().map(|r| r.text.as_str()).collect(),
             labels,
@@ -392,6 +393,27 @@ impl TrainingRun {
         row_targets(data, column, self.targets.uses_targets()).map(Some)
     }
 
+    /// Refuses, before any fit and naming the file, labels the target strategy cannot use
+    /// (the relative strategy swaps exactly two stance labels).
+    fn check_strategy_labels(
+        &self,
+        data: &LabeledData,
+        labels: &[String],
+        neutral: Option<&str>,
+    ) -> Result<(), TrainError> {
+        if self.targets.strategy != crate::TargetStrategy::Relative {
+            return Ok(());
+        }
+        crate::targets::mirrored_labels(labels, label_index(labels, neutral)).map(|_| ()).map_err(|error| {
+            match error {
+                TrainError::NotTwoStanceLabels { stance, .. } => {
+                    TrainError::NotTwoStanceLabels { path: Some(data.path.clone()), stance }
+                }
+                other => other,
+            }
+        })
+    }
+
     /// The rows' topic classes when the run learns relevance (the data has a topic column);
     /// `None` otherwise. Relevance needs a neutral label to give off-topic text.
     fn row_topics(
@@ -434,6 +456,7 @@ impl TrainingRun {
             return Err(TrainError::TooFewClasses { path: Some(data.path.clone()), found: labels });
         }
         let neutral_label = neutral_label(&labels, self.neutral_label.as_deref())?;
+        self.check_strategy_labels(data, &labels, neutral_label.as_deref())?;
         // Checked before any fit: a bad topic value or a relevance without a neutral label
         // should not cost a cross-validation first.
         let topics = self.row_topics(data, neutral_label.as_deref())?;

@@ -316,16 +316,14 @@ fn fit_conjoined<S: AsRef<str> + Sync>(
 
 /// The two stance labels a relative model swaps: the labels other than the neutral one, which
 /// must be exactly two.
-fn mirrored_labels(labels: &[String], neutral: Option<usize>) -> Result<[usize; 2], TrainError> {
+pub(crate) fn mirrored_labels(labels: &[String], neutral: Option<usize>) -> Result<[usize; 2], TrainError> {
     let stance: Vec<usize> = (0..labels.len()).filter(|&i| Some(i) != neutral).collect();
     match stance[..] {
         [a, b] => Ok([a, b]),
-        _ => Err(TrainError::InvalidParam(format!(
-            "the relative target strategy swaps two stance labels for targets phrased against something, \
-             and the data has {} besides the neutral label ({}); name the neutral label if one of them is it",
-            stance.len(),
-            stance.iter().map(|&i| labels[i].as_str()).collect::<Vec<_>>().join(", ")
-        ))),
+        _ => Err(TrainError::NotTwoStanceLabels {
+            path: None,
+            stance: stance.iter().map(|&i| labels[i].clone()).collect(),
+        }),
     }
 }
 
