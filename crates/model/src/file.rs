@@ -329,9 +329,14 @@ impl ModelFile {
             // The checksum (a serialization of the whole model) and the scorer are the two
             // costs of a load after the parse; they read the model only, so they run side by side.
             let (computed, scorer) = std::thread::scope(|scope| {
-                let checksum = scope.spawn(|| model.unstamped_checksum());
-                let scorer = model.scorer();
-                (checksum.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), scorer)
+                // Where no thread can be started (a process at its limit), one after the other.
+                match std::thread::Builder::new().spawn_scoped(scope, || model.unstamped_checksum()) {
+                    Ok(checksum) => {
+                        let scorer = model.scorer();
+                        (checksum.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), scorer)
+                    }
+                    Err(_) => (model.unstamped_checksum(), model.scorer()),
+                }
             });
             if stored != computed {
                 return Err(ModelError::ChecksumMismatch { path: path.to_owned(), stored, computed });
