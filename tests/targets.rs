@@ -570,3 +570,37 @@ fn the_relative_strategy_needs_two_stance_labels() {
     assert_ne!(failed.code, 0);
     assert!(failed.stderr.contains("--target-strategy relative needs --target-col"), "{}", failed.stderr);
 }
+
+#[test]
+fn plain_tune_with_folds_grouped_by_target_searches_strategies_that_score_unseen_targets() {
+    // A per-target model cannot score a target its training folds lack: the default space
+    // leaves it out (it used to fail the search at its first per-target candidate) and tries
+    // the relative strategy instead, which wins on these motions.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tuned.json");
+    ok(stance()
+        .arg("tune")
+        .arg("--data")
+        .arg(motions())
+        .args(["--target-col", "target", "--group-col", "target", "--folds", "3", "--quiet", "--out"])
+        .arg(&out));
+    let table = json_file(&dir.path().join("tuned.tune.json"));
+    let strategies = table["grid"]["axes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|axis| axis["name"] == "target_strategy")
+        .map(|axis| axis["values"].clone())
+        .unwrap();
+    assert_eq!(strategies, serde_json::json!(["pooled", "conjoined", "relative"]));
+    let chosen = |name: &str| {
+        table["candidates"][table["best"].as_u64().unwrap() as usize]["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .map(|s| s["value"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(chosen("target_strategy").as_deref(), Some("relative"));
+    assert_eq!(json_file(&out)["training"]["options"]["targets"]["strategy"], "relative");
+}

@@ -32,11 +32,19 @@ pub struct DataProfile {
     pub social_share: f64,
     /// Whether every row has a stance target (a target column was given).
     pub has_targets: bool,
+    /// Whether cross-validation leaves some targets unseen: folds are grouped and all the rows
+    /// of some target are in one group (folds grouped by the target itself, say), so a test
+    /// fold holds a target its training folds lack.
+    pub unseen_targets: bool,
+    /// Whether the labels are two stance labels besides the neutral one (what the `relative`
+    /// target strategy can swap).
+    pub two_stance_labels: bool,
 }
 
 impl DataProfile {
-    /// Measures `data`; `has_target_column` says whether the run reads a target column.
-    pub fn of(data: &LabeledData, has_target_column: bool) -> DataProfile {
+    /// Measures `data`; `has_target_column` says whether the run reads a target column,
+    /// `neutral` is the run's neutral label, if any.
+    pub fn of(data: &LabeledData, has_target_column: bool, neutral: Option<&str>) -> DataProfile {
         let rows = data.rows.len();
         let chars: usize = data.rows.iter().map(|r| r.text.chars().count()).sum();
         let social = data
@@ -48,12 +56,26 @@ impl DataProfile {
             })
             .count();
         let share = |count: usize| if rows == 0 { 0.0 } else { count as f64 / rows as f64 };
+        let labels = data.labels();
+        let has_targets = has_target_column && rows > 0 && data.rows.iter().all(|r| r.target.is_some());
         DataProfile {
             rows,
-            labels: data.labels().len(),
+            labels: labels.len(),
             mean_chars: share(chars),
             social_share: share(social),
-            has_targets: has_target_column && rows > 0 && data.rows.iter().all(|r| r.target.is_some()),
+            has_targets,
+            unseen_targets: has_targets && some_target_in_one_group(data),
+            two_stance_labels: labels.iter().filter(|l| Some(l.as_str()) != neutral).count() == 2,
+        }
+    }
+
+    /// The target strategies worth trying: a per-target model cannot score a target its
+    /// training folds lack, and the relative one is made for exactly that.
+    fn target_strategies(&self) -> &'static [&'static str] {
+        match (self.unseen_targets, self.two_stance_labels) {
+            (false, _) => &["pooled", "per-target", "conjoined"],
+            (true, true) => &["pooled", "conjoined", "relative"],
+            (true, false) => &["pooled", "conjoined"],
         }
     }
 
@@ -93,16 +115,41 @@ pub fn default_space(profile: &DataProfile) -> Grid {
         axes.push(axis("hashtags", &["keep", "split"]));
     }
     if profile.has_targets {
-        axes.push(axis("target_strategy", &["pooled", "per-target", "conjoined"]));
+        axes.push(axis("target_strategy", profile.target_strategies()));
     }
     Grid { axes }
 }
 
+/// Whether the rows are grouped and all the rows of some target share one group.
+fn some_target_in_one_group(data: &LabeledData) -> bool {
+    let mut groups: std::collections::HashMap<&str, Option<&str>> = std::collections::HashMap::new();
+    let mut ungrouped = false;
+    for row in &data.rows {
+        let (Some(target), Some(group)) = (row.target.as_deref(), row.group.as_deref()) else {
+            ungrouped |= row.group.is_none();
+            continue;
+        };
+        let seen = groups.entry(target).or_insert(Some(group));
+        if *seen != Some(group) {
+            *seen = None; // in two groups at least
+        }
+    }
+    !ungrouped && groups.values().any(Option::is_some)
+}
+
 /// [`default_space`] for `data`, with only the values `base` can train (a target strategy
-/// needs the run's target column).
+/// needs the run's target column, a per-target model a pooled fallback where folds leave
+/// targets unseen).
 pub fn default_space_for(data: &LabeledData, base: &TrainingRun) -> (Grid, DataProfile) {
-    let profile = DataProfile::of(data, base.columns.target.is_some());
+    let neutral = crate::run::neutral_label(&data.labels(), base.neutral_label.as_deref()).ok().flatten();
+    let profile = DataProfile::of(data, base.columns.target.is_some(), neutral.as_deref());
     let mut space = default_space(&profile);
+    if profile.unseen_targets && base.targets.pooled_fallback {
+        // With a pooled fallback a per-target model scores unseen targets too.
+        for axis in space.axes.iter_mut().filter(|a| a.name == "target_strategy") {
+            axis.values.insert(1, "per-target".to_owned());
+        }
+    }
     if base.params.blend {
         // A blend needs character n-grams in every candidate.
         for axis in space.axes.iter_mut().filter(|a| a.name == "char_ngrams") {
@@ -137,7 +184,7 @@ mod tests {
             ("No god needed https://x.y #freethinker", "FAVOR", "Atheism"),
             ("Climate is changing", "FAVOR", "Climate"),
         ]);
-        let profile = DataProfile::of(&tweets, true);
+        let profile = DataProfile::of(&tweets, true, None);
         assert_eq!((profile.rows, profile.labels, profile.has_targets), (3, 2, true));
         assert!((profile.social_share - 2.0 / 3.0).abs() < 1e-12 && profile.tweet_like());
         let space = default_space(&profile);
@@ -154,7 +201,57 @@ mod tests {
             ]
         );
         // Without the target column the strategies are left out.
-        assert!(!names(&default_space(&DataProfile::of(&tweets, false))).contains(&"target_strategy"));
+        assert!(!names(&default_space(&DataProfile::of(&tweets, false, None))).contains(&"target_strategy"));
+    }
+
+    /// Rows of `(text, label, target)` grouped by their target, as `--group-col target` reads them.
+    fn grouped_by_target(rows: &[(&str, &str, &str)]) -> LabeledData {
+        let mut tsv = String::from("text\tlabel\ttarget\n");
+        for (text, label, target) in rows {
+            tsv.push_str(&format!("{text}\t{label}\t{target}\n"));
+        }
+        let columns =
+            Columns { target: Some("target".into()), group: Some("target".into()), ..Columns::default() };
+        parse_labeled(std::path::Path::new("t.tsv"), tsv.as_bytes(), InputFormat::Tsv, &columns).unwrap()
+    }
+
+    fn strategies(profile: &DataProfile) -> Vec<String> {
+        let space = default_space(profile);
+        space.axes.into_iter().find(|a| a.name == "target_strategy").map(|a| a.values).unwrap_or_default()
+    }
+
+    #[test]
+    fn folds_that_leave_targets_unseen_get_no_per_target_model_and_the_relative_one() {
+        let rows = [
+            ("Markets allocate goods well", "PRO", "free market"),
+            ("Markets leave the poor behind", "CON", "free market"),
+            ("Dams give clean power", "PRO", "build dams"),
+            ("Dams drown valleys", "CON", "build dams"),
+        ];
+        let grouped = DataProfile::of(&grouped_by_target(&rows), true, None);
+        assert!(grouped.unseen_targets && grouped.two_stance_labels);
+        assert_eq!(strategies(&grouped), ["pooled", "conjoined", "relative"]);
+        // Stratified folds see every target in training.
+        let stratified = DataProfile::of(&data(&rows), true, None);
+        assert!(!stratified.unseen_targets);
+        assert_eq!(strategies(&stratified), ["pooled", "per-target", "conjoined"]);
+        // Three stance labels: nothing for the relative strategy to swap.
+        let mut three = rows.to_vec();
+        three.push(("Dams are dams", "NEUTRAL", "build dams"));
+        assert!(!DataProfile::of(&grouped_by_target(&three), true, None).two_stance_labels);
+        assert!(DataProfile::of(&grouped_by_target(&three), true, Some("NEUTRAL")).two_stance_labels);
+        let three = DataProfile::of(&grouped_by_target(&three), true, None);
+        assert_eq!(strategies(&three), ["pooled", "conjoined"]);
+        // Groups that each span two targets leave no target unseen.
+        let mut tsv = String::from("text\tlabel\ttarget\tsource\n");
+        for (i, (text, label, target)) in rows.iter().enumerate() {
+            tsv.push_str(&format!("{text}\t{label}\t{target}\t{}\n", i % 2));
+        }
+        let columns =
+            Columns { target: Some("target".into()), group: Some("source".into()), ..Columns::default() };
+        let mixed =
+            parse_labeled(std::path::Path::new("t.tsv"), tsv.as_bytes(), InputFormat::Tsv, &columns).unwrap();
+        assert!(!DataProfile::of(&mixed, true, None).unseen_targets);
     }
 
     #[test]
@@ -162,7 +259,7 @@ mod tests {
         let long = "Moscow rejects the deployment of any Western troops in Ukraine ".repeat(5);
         let rows: Vec<(&str, &str, &str)> =
             (0..600).map(|i| (long.as_str(), if i % 2 == 0 { "oppose" } else { "neutral" }, "")).collect();
-        let profile = DataProfile::of(&data(&rows), false);
+        let profile = DataProfile::of(&data(&rows), false, None);
         assert!(!profile.tweet_like() && profile.mean_chars > SHORT_TEXT_CHARS);
         let space = default_space(&profile);
         assert_eq!(names(&space), ["alpha", "class_weight", "word_ngrams", "char_ngrams", "min_df"]);
