@@ -819,6 +819,8 @@ fn select<K: Ord>(mut counts: Vec<(K, u32)>, config: &FeatureConfig) -> Vec<(K, 
 fn term_weight(tf: TermFrequency, count: f64) -> f64 {
     match tf {
         TermFrequency::Raw => count,
+        // Most terms occur once in a sentence: ln(1) is exactly 0, so no logarithm is taken.
+        TermFrequency::Sublinear if count == 1.0 => 1.0,
         TermFrequency::Sublinear => 1.0 + count.ln(),
         TermFrequency::Binary => 1.0,
     }
@@ -839,6 +841,14 @@ pub fn idf_weight(idf: Idf, n: f64, df: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::config::{NgramRange, Stemmer};
+
+    #[test]
+    fn a_sublinear_weight_is_one_plus_the_log_of_the_count_bit_for_bit() {
+        for count in [1.0, 2.0, 3.0, 7.0, 100.0] {
+            let weight = term_weight(TermFrequency::Sublinear, count);
+            assert_eq!(weight.to_bits(), (1.0 + f64::ln(count)).to_bits(), "count {count}");
+        }
+    }
 
     fn unigram_config() -> FeatureConfig {
         FeatureConfig {

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::error::HolderError;
-use crate::tokens::normalise_word;
+use crate::tokens::{normalise_into, normalise_word};
 use crate::words::{WordFilter, WordHashBuild};
 
 /// The compiled-in table.
@@ -155,10 +155,10 @@ impl AliasTable {
     }
 
     /// The entry of exactly these normalised words, if any.
-    pub(crate) fn lookup<W: AsRef<str>>(&self, words: &[W]) -> Option<&Entry> {
-        let mut key = String::with_capacity(words.iter().map(|w| w.as_ref().len() + 1).sum());
-        join_words(words, &mut key);
-        self.lookup_key(&key).map(|i| &self.entries[i])
+    /// The words are joined in `key`, a caller's buffer reused from one look-up to the next.
+    pub(crate) fn lookup<W: AsRef<str>>(&self, words: &[W], key: &mut String) -> Option<&Entry> {
+        join_words(words, key);
+        self.lookup_key(key).map(|i| &self.entries[i])
     }
 
     /// The index of the entry of the normalised words `key` joins ([`join_words`]), if any.
@@ -187,7 +187,9 @@ impl AliasTable {
 
     /// The entry a name (as written) belongs to, if the table knows it.
     pub fn entry(&self, name: &str) -> Option<&Entry> {
-        self.lookup(&variant_words(name))
+        let mut key = String::with_capacity(name.len() + 2);
+        variant_key(name, &mut key);
+        self.lookup_key(&key).map(|i| &self.entries[i])
     }
 
     /// The name `name` merges into: its entry's canonical name, or itself.
@@ -210,7 +212,7 @@ pub(crate) fn join_words<W: AsRef<str>>(words: &[W], key: &mut String) {
 
 /// How many words a name has, as the tokenizer splits it.
 pub(crate) fn word_count(name: &str) -> usize {
-    variant_words(name).len()
+    crate::tokens::tokenize(name).len()
 }
 
 /// A variant's normalised words, split as the tokenizer splits text.
@@ -227,9 +229,47 @@ fn variant_words(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// Writes into `key` (cleared first) the table key of a name as written: [`join_words`] of
+/// its [`variant_words`], without a string per word.
+fn variant_key(name: &str, key: &mut String) {
+    key.clear();
+    for (n, t) in crate::tokens::tokenize(name).iter().enumerate() {
+        if n > 0 {
+            key.push(' ');
+        }
+        normalise_into(t.word(name), key);
+        if t.possessive {
+            key.push_str("'s");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A name's key built in one buffer is the join of its words, and its word count their
+        /// number, for any text (names as written: capitals, apostrophes, accents, punctuation).
+        #[test]
+        fn a_names_key_is_its_words_joined(name in "[A-Za-z'’ .,\\-éÉßİ]{0,40}") {
+            let words = variant_words(&name);
+            let mut joined = String::new();
+            join_words(&words, &mut joined);
+            let mut key = String::from("left over");
+            variant_key(&name, &mut key);
+            proptest::prop_assert_eq!(key, joined);
+            proptest::prop_assert_eq!(word_count(&name), words.len());
+        }
+    }
+
+    #[test]
+    fn entries_are_found_by_a_name_as_written() {
+        let table = AliasTable::builtin();
+        let lavrov = table.entry("Sergei Lavrov").expect("the table knows Lavrov");
+        assert_eq!(table.entry("SERGEI  LAVROV").map(|e| &e.canonical), Some(&lavrov.canonical));
+        assert!(table.entry("Nobody Atall").is_none());
+    }
 
     #[test]
     fn the_first_word_filter_passes_every_first_word_and_few_others() {

@@ -253,8 +253,10 @@ impl HolderFinder {
         let mut state = State::default();
         let mut found: Vec<Option<Attribution>> = Vec::with_capacity(sentences.len());
         let mut all_quoted = Vec::with_capacity(sentences.len());
+        // One buffer of mentions for every sentence.
+        let mut mentions = Vec::new();
         for (index, sentence) in analysed[..end].iter().enumerate() {
-            let mentions = self.mentions(sentence, &people);
+            self.mentions(sentence, &people, &mut mentions);
             let attribution = self.decide(index, sentence, &mentions, &people, &state);
             for m in mentions.iter().filter(|m| !m.object) {
                 if let Some(country) = self.country_of_referent(&m.referent, &people) {
@@ -306,6 +308,8 @@ impl HolderFinder {
     fn learn_people(&self, sentences: &[Sentence<'_>]) -> Vec<Person> {
         let mut people: Vec<Person> = Vec::new();
         let mut last_country: Option<String> = None;
+        // One buffer for the alias-table keys of every name looked up.
+        let mut key = String::new();
         for (index, s) in sentences.iter().enumerate() {
             let mut i = s.start;
             while i < s.tokens.len() {
@@ -318,7 +322,7 @@ impl HolderFinder {
                 let end = self.name_end(s, i);
                 let words = &s.lower[i..end];
                 let (titles, modifier_country) = self.modifiers(s, i);
-                let known = self.aliases.lookup(words).filter(|e| e.kind == EntryKind::Person);
+                let known = self.aliases.lookup(words, &mut key).filter(|e| e.kind == EntryKind::Person);
                 let reported =
                     (2..=3).contains(&(end - i)) && (speech_follows(s, end) || appositive_follows(s, end));
                 if !is_organisation(words)
@@ -343,7 +347,9 @@ impl HolderFinder {
         }
         // A known person the article names by surname only takes the table's full name.
         for person in &mut people {
-            if let Some(entry) = self.aliases.lookup(&person.words).filter(|e| e.kind == EntryKind::Person) {
+            if let Some(entry) =
+                self.aliases.lookup(&person.words, &mut key).filter(|e| e.kind == EntryKind::Person)
+            {
                 if crate::aliases::word_count(&entry.canonical) > person.words.len() {
                     person.full = entry.canonical.clone();
                 }
@@ -434,9 +440,10 @@ impl HolderFinder {
         })
     }
 
-    /// Every mention of a possible holder in the sentence, in order.
-    fn mentions(&self, s: &Sentence<'_>, people: &[Person]) -> Vec<Mention> {
-        let mut mentions = Vec::new();
+    /// Every mention of a possible holder in the sentence, in order, in `mentions` (cleared
+    /// first).
+    fn mentions(&self, s: &Sentence<'_>, people: &[Person], mentions: &mut Vec<Mention>) {
+        mentions.clear();
         let mut i = s.start;
         while i < s.tokens.len() {
             if !s.tokens[i].is_word {
@@ -537,7 +544,6 @@ impl HolderFinder {
             }
             i += 1;
         }
-        mentions
     }
 
     /// Where the titles before a name start.
@@ -882,7 +888,17 @@ struct ArticleTokens {
 impl ArticleTokens {
     /// Tokenizes `sentences`, with their words' lists and name-word flags.
     fn read(sentences: &[&str]) -> Self {
-        let mut article = Self { sentences: Vec::with_capacity(sentences.len()), ..Self::default() };
+        // Every per-token buffer sized once for the whole article (about one token per five
+        // bytes, as `tokenize_into` reckons), not grown, and copied, sentence by sentence.
+        let tokens = sentences.iter().map(|text| text.len() / 5 + 1).sum();
+        let mut article = Self {
+            tokens: Vec::with_capacity(tokens),
+            classes: Vec::with_capacity(tokens),
+            name_words: Vec::with_capacity(tokens),
+            normalised: Vec::with_capacity(tokens),
+            normal: String::new(),
+            sentences: Vec::with_capacity(sentences.len()),
+        };
         let mut open = false;
         for &text in sentences {
             let first = article.tokens.len();

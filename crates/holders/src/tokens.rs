@@ -44,6 +44,14 @@ pub(crate) fn normalise_word(word: &str) -> String {
 
 /// Appends [`normalise_word`] of `word` to `out`.
 pub(crate) fn normalise_into(word: &str, out: &mut String) {
+    if word.is_ascii() {
+        // Most words: ASCII is its own lower case byte by byte (and `'` its own apostrophe),
+        // lowered in place once copied.
+        let start = out.len();
+        out.push_str(word);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
     // Character by character (the words are short): ASCII lowered in place of a table look-up.
     out.reserve(word.len());
     for c in word.chars() {
@@ -302,6 +310,13 @@ mod tests {
             let mut out = before.clone();
             normalise_into(&word, &mut out);
             proptest::prop_assert_eq!(out, before + &expected);
+        }
+
+        #[test]
+        fn normalising_an_ascii_word_lowers_it(word in "[a-zA-Z0-9'.-]{0,12}", before in "[aBé]{0,3}") {
+            let mut out = before.clone();
+            normalise_into(&word, &mut out);
+            proptest::prop_assert_eq!(out, before + &word.to_lowercase());
         }
 
         #[test]

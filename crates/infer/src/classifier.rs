@@ -365,7 +365,8 @@ impl Classifier {
         target: Option<&str>,
         visit: impl FnMut(&SentencePrediction),
     ) -> Result<ArticlePrediction, InferError> {
-        self.classify_split_article(text, &split_sentences(text), target, |_, _| true, visit)
+        let mut visit = visit;
+        self.classify_split_article(text, &split_sentences(text), target, |_, _| true, |p| visit(&p))
     }
 
     /// [`Classifier::classify_article_visiting`] of `text` split into the sentences `ranges`
@@ -379,7 +380,7 @@ impl Classifier {
         ranges: &[std::ops::Range<usize>],
         target: Option<&str>,
         wanted: impl Fn(&str, Option<bool>) -> bool,
-        mut visit: impl FnMut(&SentencePrediction),
+        mut visit: impl FnMut(SentencePrediction),
     ) -> Result<ArticlePrediction, InferError> {
         let route = self.route(target)?;
         // One sentence at a time: only the counts, evidence and the best few stance sentences
@@ -413,18 +414,26 @@ impl Classifier {
                 continue;
             }
             let prediction = self.prediction(i + 1, sentence, score);
-            if shown {
-                visit(&prediction);
+            if let Some(index) = index {
+                counts[index] += 1;
+                evidence[index] += prediction.confidence();
             }
-            let Some(index) = index else {
-                continue; // undecided
-            };
-            counts[index] += 1;
-            evidence[index] += prediction.confidence();
-            if stance.is_some() {
+            // A stance sentence among the best few so far (the order is total: no two
+            // sentences tie), which is copied only when `visit` takes it too.
+            let best = index.is_some()
+                && stance.is_some()
+                && top.last().is_none_or(|worst| {
+                    top.len() < TOP_SENTENCES || by_confidence(&prediction, worst).is_lt()
+                });
+            if best {
+                if shown {
+                    visit(prediction.clone());
+                }
                 top.push(prediction);
                 top.sort_by(by_confidence);
                 top.truncate(TOP_SENTENCES);
+            } else if shown {
+                visit(prediction);
             }
         }
         if n_sentences == 0 {

@@ -143,8 +143,8 @@ impl StanceHolders {
         let mut stance = Vec::new();
         let ranges = split_sentences(text);
         let is_stance = |label: &str, on_topic: Option<bool>| self.is_stance(label, on_topic);
-        let prediction = classifier
-            .classify_split_article(text, &ranges, target, is_stance, |p| stance.push(p.clone()))?;
+        let prediction =
+            classifier.classify_split_article(text, &ranges, target, is_stance, |p| stance.push(p))?;
         // Most articles of a news feed have no stance sentence, and then no holder to show: the
         // attribution walk (about as costly as classifying) is skipped for them.
         // The rules run as far as the last stance sentence (the only ones that show a holder).

@@ -107,16 +107,42 @@ impl LinearModel {
             acc ^ self.weights.get(feature as usize * self.n_labels).map_or(0, |w| w.to_bits())
         });
         std::hint::black_box(touched);
+        // The usual label counts with their block length known to the compiler (the loop
+        // over labels unrolled, the sums kept in registers): the same sums in the same order.
+        match self.n_labels {
+            2 => self.add_blocks::<2>(x, &mut scores),
+            3 => self.add_blocks::<3>(x, &mut scores),
+            4 => self.add_blocks::<4>(x, &mut scores),
+            _ => {
+                for (feature, value) in x.iter() {
+                    if feature >= self.n_features {
+                        continue;
+                    }
+                    let block = &self.weights[feature * self.n_labels..(feature + 1) * self.n_labels];
+                    for (score, w) in scores.iter_mut().zip(block) {
+                        *score += value * w;
+                    }
+                }
+            }
+        }
+        scores
+    }
+
+    /// Adds to `scores` (the model's `N` labels' scores) each feature's value of `x` times its
+    /// block of weights, feature by feature.
+    #[inline]
+    fn add_blocks<const N: usize>(&self, x: &SparseVec, scores: &mut [f64]) {
+        let mut sums: [f64; N] = scores.try_into().expect("one score per label");
         for (feature, value) in x.iter() {
             if feature >= self.n_features {
                 continue;
             }
-            let block = &self.weights[feature * self.n_labels..(feature + 1) * self.n_labels];
-            for (score, w) in scores.iter_mut().zip(block) {
-                *score += value * w;
+            let block = &self.weights[feature * N..(feature + 1) * N];
+            for (sum, w) in sums.iter_mut().zip(block) {
+                *sum += value * w;
             }
         }
-        scores
+        scores.copy_from_slice(&sums);
     }
 
     /// Softmax probabilities of every label, at the model's temperature.
@@ -190,6 +216,42 @@ mod tests {
         assert!((logits[0] - (0.1 + 2.0 + 3.0)).abs() < 1e-12);
         assert!((logits[1] - (-0.2 - 2.0)).abs() < 1e-12);
         assert_eq!(model.logits(&SparseVec::default()), vec![0.1, -0.2]);
+    }
+
+    #[test]
+    fn logits_of_every_label_count_are_the_plain_sums_bit_for_bit() {
+        // A small xorshift stream of weights and values with varied signs and magnitudes.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 * 8.0 - 4.0
+        };
+        for n_labels in 1..=6 {
+            let n_features = 40;
+            let rows: Vec<Vec<f64>> =
+                (0..n_labels).map(|_| (0..n_features).map(|_| next() * next().exp()).collect()).collect();
+            let intercepts: Vec<f64> = (0..n_labels).map(|_| next()).collect();
+            let model = LinearModel::from_label_major(&rows, &intercepts).unwrap();
+            for width in [0, 1, 7, 30] {
+                // Sorted distinct features, some beyond the model's width (ignored).
+                let mut features: Vec<u32> = (0..width).map(|_| ((next() + 4.0) * 6.0) as u32).collect();
+                features.sort_unstable();
+                features.dedup();
+                let pairs: Vec<(u32, f64)> = features.iter().map(|&f| (f, next())).collect();
+                let mut expected = intercepts.clone();
+                for &(feature, value) in &pairs {
+                    if (feature as usize) < n_features {
+                        for (label, score) in expected.iter_mut().enumerate() {
+                            *score += value * rows[label][feature as usize];
+                        }
+                    }
+                }
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&model.logits(&sparse(&pairs))), bits(&expected), "{n_labels} labels");
+            }
+        }
     }
 
     #[test]
