@@ -638,51 +638,41 @@ fn parse_table(
     label_column: LabelColumn,
     options: ReadOptions,
 ) -> Result<LabeledData, DataError> {
+    // The rows and the line from which the file was read as Windows-1252, if it fell back to it.
+    let parse = || -> Result<(Vec<LabeledRow>, Option<usize>), DataError> {
+        let lines = LineIndex::new(bytes);
+        let (text, decoded_as_windows_1252_from) = decode(path, bytes, &lines, options.encoding)?;
+        let semeval_columns;
+        let ctx = match format {
+            InputFormat::Semeval => {
+                // The layout fixes the columns; a group column (e.g. `Target`) may still be asked for.
+                semeval_columns = Columns {
+                    text: "Tweet".into(),
+                    label: "Stance".into(),
+                    group: columns.group.clone(),
+                    target: Some("Target".into()),
+                    topic: None,
+                    id: None,
+                    extra: columns.extra.clone(),
+                };
+                Ctx { path, columns: &semeval_columns, label_column }
+            }
+            _ => Ctx { path, columns, label_column },
+        };
+        let rows = match format {
+            InputFormat::Tsv | InputFormat::Semeval => parse_tsv(&ctx, &text)?,
+            InputFormat::Csv => {
+                parse_csv(&ctx, &text, &LineIndex::new(text.as_bytes()), options.delimiter.unwrap_or(b','))?
+            }
+            InputFormat::Jsonl => parse_jsonl(&ctx, &text)?,
+            InputFormat::Fasttext => parse_fasttext(&ctx, &text)?,
+        };
+        Ok((rows, decoded_as_windows_1252_from))
+    };
     // The digest runs beside the parse, which does not need it.
-    let (sha256, rows) =
-        rayon::join(|| sha256_hex(bytes), || parse_rows(path, bytes, format, columns, label_column, options));
-    let (rows, decoded_as_windows_1252_from) = rows?;
+    let (sha256, parsed) = rayon::join(|| sha256_hex(bytes), parse);
+    let (rows, decoded_as_windows_1252_from) = parsed?;
     Ok(LabeledData { path: path.to_path_buf(), rows, sha256, decoded_as_windows_1252_from })
-}
-
-/// The rows of [`parse_table`], and the line from which the file was read as Windows-1252 if
-/// it fell back to it.
-fn parse_rows(
-    path: &Path,
-    bytes: &[u8],
-    format: InputFormat,
-    columns: &Columns,
-    label_column: LabelColumn,
-    options: ReadOptions,
-) -> Result<(Vec<LabeledRow>, Option<usize>), DataError> {
-    let lines = LineIndex::new(bytes);
-    let (text, decoded_as_windows_1252_from) = decode(path, bytes, &lines, options.encoding)?;
-    let semeval_columns;
-    let ctx = match format {
-        InputFormat::Semeval => {
-            // The layout fixes the columns; a group column (e.g. `Target`) may still be asked for.
-            semeval_columns = Columns {
-                text: "Tweet".into(),
-                label: "Stance".into(),
-                group: columns.group.clone(),
-                target: Some("Target".into()),
-                topic: None,
-                id: None,
-                extra: columns.extra.clone(),
-            };
-            Ctx { path, columns: &semeval_columns, label_column }
-        }
-        _ => Ctx { path, columns, label_column },
-    };
-    let rows = match format {
-        InputFormat::Tsv | InputFormat::Semeval => parse_tsv(&ctx, &text)?,
-        InputFormat::Csv => {
-            parse_csv(&ctx, &text, &LineIndex::new(text.as_bytes()), options.delimiter.unwrap_or(b','))?
-        }
-        InputFormat::Jsonl => parse_jsonl(&ctx, &text)?,
-        InputFormat::Fasttext => parse_fasttext(&ctx, &text)?,
-    };
-    Ok((rows, decoded_as_windows_1252_from))
 }
 
 /// The file's text without a byte order mark, and (for [`TextEncoding::Auto`]) the line of the
