@@ -155,13 +155,26 @@ impl<'a, R: SparseRows + ?Sized> SparseObjective<'a, R> {
 
     /// Writes row `i`'s weighted residuals into `residuals` and returns its weighted loss.
     fn residuals(&self, params: &[f64], i: usize, residuals: &mut [f64]) -> f64 {
-        let k = self.n_classes();
+        // A class count known at compile time lets the per-entry loop unroll without bounds
+        // checks; the arithmetic (and so every bit) is the same for any `K`.
+        match self.n_classes() {
+            2 => self.residuals_of::<2>(params, i, residuals),
+            3 => self.residuals_of::<3>(params, i, residuals),
+            4 => self.residuals_of::<4>(params, i, residuals),
+            _ => self.residuals_of::<0>(params, i, residuals),
+        }
+    }
+
+    /// [`SparseObjective::residuals`] for `K` classes (`0`: the objective's class count).
+    fn residuals_of<const K: usize>(&self, params: &[f64], i: usize, residuals: &mut [f64]) -> f64 {
+        let k = if K == 0 { self.n_classes() } else { K };
         let (indices, values) = self.rows.row(i);
-        residuals.copy_from_slice(&params[self.n_features * k..]);
+        let residuals = &mut residuals[..k];
+        residuals.copy_from_slice(&params[self.n_features * k..][..k]);
         for (&f, &v) in indices.iter().zip(values) {
-            let w = &params[f as usize * k..(f as usize + 1) * k];
-            for (s, &w) in residuals.iter_mut().zip(w) {
-                *s += v * w;
+            let w = &params[f as usize * k..][..k];
+            for c in 0..k {
+                residuals[c] += v * w[c];
             }
         }
         let target = self.targets[i];
@@ -200,22 +213,34 @@ impl<'a, R: SparseRows + ?Sized> SparseObjective<'a, R> {
             if first == end {
                 return;
             }
-            for i in 0..self.rows.n_rows() {
-                let (indices, values) = self.rows.row(i);
-                let start = if first == 0 { 0 } else { indices.partition_point(|&f| (f as usize) < first) };
-                let r = &residuals[i * k..(i + 1) * k];
-                for (&f, &v) in indices[start..].iter().zip(&values[start..]) {
-                    let f = f as usize;
-                    if f >= end {
-                        break;
-                    }
-                    let g = &mut g[(f - first) * k..(f - first + 1) * k];
-                    for (g, &r) in g.iter_mut().zip(r) {
-                        *g += r * v;
-                    }
-                }
+            match k {
+                2 => self.accumulate_range::<2>(residuals, first, end, g),
+                3 => self.accumulate_range::<3>(residuals, first, end, g),
+                4 => self.accumulate_range::<4>(residuals, first, end, g),
+                _ => self.accumulate_range::<0>(residuals, first, end, g),
             }
         });
+    }
+
+    /// `g ← g + (Xᵀ·R)` restricted to features `first..end` (`g` holds just those), walking
+    /// every row in order; `K` classes as in [`SparseObjective::residuals_of`].
+    fn accumulate_range<const K: usize>(&self, residuals: &[f64], first: usize, end: usize, g: &mut [f64]) {
+        let k = if K == 0 { self.n_classes() } else { K };
+        for i in 0..self.rows.n_rows() {
+            let (indices, values) = self.rows.row(i);
+            let start = if first == 0 { 0 } else { indices.partition_point(|&f| (f as usize) < first) };
+            let r = &residuals[i * k..][..k];
+            for (&f, &v) in indices[start..].iter().zip(&values[start..]) {
+                let f = f as usize;
+                if f >= end {
+                    break;
+                }
+                let g = &mut g[(f - first) * k..][..k];
+                for c in 0..k {
+                    g[c] += r[c] * v;
+                }
+            }
+        }
     }
 }
 
@@ -333,6 +358,8 @@ pub(crate) struct Minimum {
     pub params: Vec<f64>,
     /// The objective there.
     pub objective: f64,
+    /// Its gradient there (as the last evaluation computed it).
+    pub gradient: Vec<f64>,
     /// Counts and timings of the run.
     pub stats: LbfgsStats,
 }
@@ -684,6 +711,7 @@ pub(crate) fn minimize<O: Objective>(
             seconds: began.elapsed().as_secs_f64(),
         },
         params: lbfgs.x,
+        gradient: lbfgs.g,
     })
 }
 

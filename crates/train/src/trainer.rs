@@ -536,19 +536,22 @@ impl Trainer {
             self.params.gradient_tolerance
         };
         let start = start.map(|weights| pack(weights, n_features, &present));
-        let (params, lbfgs, name) = if dense && unweighted {
+        // The sparse solver's last evaluation is the objective `objective_and_gradient_norm`
+        // would compute (the same objective at the same parameters): kept, it saves a pass.
+        let (params, lbfgs, name, at_minimum) = if dense && unweighted {
             let params = self.fit_linfa(vectors, n_features, targets, present.len(), gradient_tolerance)?;
-            (params, None, LINFA_NAME)
+            (params, None, LINFA_NAME, None)
         } else if dense {
             let x = dense_matrix(vectors, n_features);
             let objective = DenseObjective::new(x.view(), &classes, &class_weights, self.params.alpha);
             let minimum = self.minimize(&objective, gradient_tolerance, start)?;
-            (minimum.params, Some(minimum.stats), DENSE_WEIGHTED_NAME)
+            (minimum.params, Some(minimum.stats), DENSE_WEIGHTED_NAME, None)
         } else {
             let objective =
                 SparseObjective::new(vectors, &classes, &class_weights, n_features, self.params.alpha);
             let minimum = self.minimize(&objective, gradient_tolerance, start)?;
-            (minimum.params, Some(minimum.stats), SPARSE_NAME)
+            let at_minimum = (minimum.objective, norm(&minimum.gradient));
+            (minimum.params, Some(minimum.stats), SPARSE_NAME, Some(at_minimum))
         };
 
         let weights = unpack(&params, n_features, &present, labels.len());
@@ -558,15 +561,17 @@ impl Trainer {
         {
             return Err(TrainError::DegenerateWeights { all_zero });
         }
-        let label_weights = label_weights(&class_weights, &present, labels.len());
-        let (objective, gradient_norm) = objective_and_gradient_norm(
-            vectors,
-            targets,
-            &weights,
-            &present,
-            self.params.alpha,
-            &label_weights,
-        );
+        let (objective, gradient_norm) = at_minimum.unwrap_or_else(|| {
+            let label_weights = label_weights(&class_weights, &present, labels.len());
+            objective_and_gradient_norm(
+                vectors,
+                targets,
+                &weights,
+                &present,
+                self.params.alpha,
+                &label_weights,
+            )
+        });
         let solver = SolverReport {
             solver: name.into(),
             objective,
@@ -747,7 +752,12 @@ pub(crate) fn objective_and_gradient_norm<R: SparseRows + ?Sized>(
     let objective = SparseObjective::new(rows, &classes, &class_weights, n_features, alpha);
     let mut gradient = vec![0.0; params.len()];
     let value = objective.evaluate(&params, &mut gradient);
-    (value, gradient.iter().map(|g| g * g).sum::<f64>().sqrt())
+    (value, norm(&gradient))
+}
+
+/// The Euclidean norm of `gradient`, summed in order.
+fn norm(gradient: &[f64]) -> f64 {
+    gradient.iter().map(|g| g * g).sum::<f64>().sqrt()
 }
 
 #[cfg(test)]
@@ -985,6 +995,30 @@ mod tests {
             "France supports deploying European troops",
         ];
         (texts, vec![0, 0, 0, 0, 0, 0, 1, 1, 2, 2])
+    }
+
+    #[test]
+    fn the_sparse_fit_reports_the_objective_and_gradient_norm_of_its_weights_bit_for_bit() {
+        // The report reuses the solver's last evaluation instead of evaluating once more: it
+        // must be exactly what a fresh evaluation at the stored weights gives.
+        let (texts, targets) = imbalanced();
+        for class_weight in [ClassWeight::None, ClassWeight::Balanced] {
+            let params = tight(Solver::Sparse, class_weight);
+            let trainer = params.clone().check().unwrap();
+            let fitted = trainer.fit(&texts, &targets, &labels()).unwrap();
+            let (present, class_weights) = trainer.present_and_weights(&targets, &labels()).unwrap();
+            let expected = objective_and_gradient_norm(
+                vectors(&fitted, &texts).as_slice(),
+                &targets,
+                &fitted.weights,
+                &present,
+                params.alpha,
+                &label_weights(&class_weights, &present, labels().len()),
+            );
+            let bits = |(a, b): (f64, f64)| (a.to_bits(), b.to_bits());
+            let reported = (fitted.solver.objective, fitted.solver.gradient_norm);
+            assert_eq!(bits(reported), bits(expected), "{reported:?} vs {expected:?}");
+        }
     }
 
     #[test]
