@@ -319,7 +319,7 @@ impl ModelFile {
     fn checked(mut model: ModelFile, path: &Path) -> Result<(Self, Scorer), ModelError> {
         let found = model.format_version;
         check_header(Some(&model.format), Some(found), path)?;
-        if found >= 2 {
+        let scorer = if found >= 2 {
             let Some(stored) = model.checksum.take() else {
                 return Err(ModelError::Inconsistent {
                     path: path.to_owned(),
@@ -342,12 +342,11 @@ impl ModelFile {
                 return Err(ModelError::ChecksumMismatch { path: path.to_owned(), stored, computed });
             }
             model.checksum = Some(stored);
-            let scorer =
-                scorer.map_err(|problem| ModelError::Inconsistent { path: path.to_owned(), problem })?;
-            return Ok((model, scorer));
-        }
-        let scorer =
-            model.scorer().map_err(|problem| ModelError::Inconsistent { path: path.to_owned(), problem })?;
+            scorer
+        } else {
+            model.scorer()
+        };
+        let scorer = scorer.map_err(|problem| ModelError::Inconsistent { path: path.to_owned(), problem })?;
         Ok((model, scorer))
     }
 
