@@ -165,11 +165,19 @@ mod tests {
     use crate::data::{parse_labeled, Columns, InputFormat};
 
     fn data(rows: &[(&str, &str, &str)]) -> LabeledData {
-        let mut tsv = String::from("text\tlabel\ttarget\n");
-        for (text, label, target) in rows {
-            tsv.push_str(&format!("{text}\t{label}\t{target}\n"));
+        table(rows, None)
+    }
+
+    /// Rows of `(text, label, target)`, the target column named; grouped by `group` when given
+    /// ("target": by the target itself, as `--group-col target` reads them; "source": a fourth
+    /// column alternating 0 and 1, so each group spans every target).
+    fn table(rows: &[(&str, &str, &str)], group: Option<&str>) -> LabeledData {
+        let mut tsv = String::from("text\tlabel\ttarget\tsource\n");
+        for (i, (text, label, target)) in rows.iter().enumerate() {
+            tsv.push_str(&format!("{text}\t{label}\t{target}\t{}\n", i % 2));
         }
-        let columns = Columns { target: Some("target".into()), ..Columns::default() };
+        let columns =
+            Columns { target: Some("target".into()), group: group.map(Into::into), ..Columns::default() };
         parse_labeled(std::path::Path::new("t.tsv"), tsv.as_bytes(), InputFormat::Tsv, &columns).unwrap()
     }
 
@@ -204,15 +212,8 @@ mod tests {
         assert!(!names(&default_space(&DataProfile::of(&tweets, false, None))).contains(&"target_strategy"));
     }
 
-    /// Rows of `(text, label, target)` grouped by their target, as `--group-col target` reads them.
     fn grouped_by_target(rows: &[(&str, &str, &str)]) -> LabeledData {
-        let mut tsv = String::from("text\tlabel\ttarget\n");
-        for (text, label, target) in rows {
-            tsv.push_str(&format!("{text}\t{label}\t{target}\n"));
-        }
-        let columns =
-            Columns { target: Some("target".into()), group: Some("target".into()), ..Columns::default() };
-        parse_labeled(std::path::Path::new("t.tsv"), tsv.as_bytes(), InputFormat::Tsv, &columns).unwrap()
+        table(rows, Some("target"))
     }
 
     fn strategies(profile: &DataProfile) -> Vec<String> {
@@ -243,14 +244,7 @@ mod tests {
         let three = DataProfile::of(&grouped_by_target(&three), true, None);
         assert_eq!(strategies(&three), ["pooled", "conjoined"]);
         // Groups that each span two targets leave no target unseen.
-        let mut tsv = String::from("text\tlabel\ttarget\tsource\n");
-        for (i, (text, label, target)) in rows.iter().enumerate() {
-            tsv.push_str(&format!("{text}\t{label}\t{target}\t{}\n", i % 2));
-        }
-        let columns =
-            Columns { target: Some("target".into()), group: Some("source".into()), ..Columns::default() };
-        let mixed =
-            parse_labeled(std::path::Path::new("t.tsv"), tsv.as_bytes(), InputFormat::Tsv, &columns).unwrap();
+        let mixed = table(&rows, Some("source"));
         assert!(!DataProfile::of(&mixed, true, None).unseen_targets);
     }
 
