@@ -1463,7 +1463,7 @@ fn repository_files_exist() {
 fn frozen_models_of_every_format_score_as_they_did() {
     let general = "Russia rejects foreign troops. Talks resume in Geneva. London supports sending troops. \
                    The football match ended in a draw.\n";
-    let cases: [(&str, u64, Option<&str>, &str); 9] = [
+    let cases: [(&str, u64, Option<&str>, &str); 10] = [
         ("model-v1", 1, None, general),
         ("model-v2", 2, None, general),
         ("model-v2-tuned", 2, None, general),
@@ -1485,6 +1485,13 @@ fn frozen_models_of_every_format_score_as_they_did() {
             6,
             Some("This house would ban wind farms"),
             "Wind farms are clean and cheap. Wind farms are dangerous and expensive.\n",
+        ),
+        // A sentiment lexicon (tests/fixtures/sentiment-lexicon.tsv) with the relative strategy.
+        (
+            "model-v7-sentiment",
+            7,
+            Some("This house would ban wind farms"),
+            "Wind farms are clean and cheap. Wind farms are dangerous and expensive. Wind farms are not safe.\n",
         ),
     ];
     for (name, version, target, input) in cases {
@@ -1515,7 +1522,8 @@ fn frozen_models_of_every_format_score_as_they_did() {
 /// 5 read back typed.
 #[test]
 fn frozen_models_write_back_to_their_bytes_with_a_typed_cross_validation() {
-    let with_cv = ["model-v2", "model-v2-tuned", "model-v5-priors", "model-v6-relative"];
+    let with_cv =
+        ["model-v2", "model-v2-tuned", "model-v5-priors", "model-v6-relative", "model-v7-sentiment"];
     for name in [
         "model-v2",
         "model-v2-tuned",
@@ -1525,6 +1533,7 @@ fn frozen_models_write_back_to_their_bytes_with_a_typed_cross_validation() {
         "model-v5-priors",
         "model-v5-held-out",
         "model-v6-relative",
+        "model-v7-sentiment",
     ] {
         let path = fixture(&format!("{name}.json"));
         let bytes = std::fs::read(&path).unwrap();

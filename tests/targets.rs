@@ -604,3 +604,62 @@ fn plain_tune_with_folds_grouped_by_target_searches_strategies_that_score_unseen
     assert_eq!(chosen("target_strategy").as_deref(), Some("relative"));
     assert_eq!(json_file(&out)["training"]["options"]["targets"]["strategy"], "relative");
 }
+
+/// `--sentiment-lexicon`: the lexicon is stored in the model (format 7, named by `inspect`),
+/// and with the relative strategy a negated lexicon word carries to an unseen negative target.
+#[test]
+fn a_sentiment_lexicon_is_stored_in_a_format_7_model_and_read_relative_to_the_target() {
+    let dir = tmp();
+    let train_with = |name: &str, lexicon: bool| {
+        let out = dir.path().join(name);
+        let mut cmd = stance();
+        cmd.arg("train").arg("--data").arg(motions()).args([
+            "--target-col",
+            "target",
+            "--target-strategy",
+            "relative",
+            "--char-ngrams",
+            "none",
+            "--no-cv",
+            "--out",
+        ]);
+        cmd.arg(&out);
+        if lexicon {
+            cmd.arg("--sentiment-lexicon").arg(fixture("sentiment-lexicon.tsv"));
+        }
+        ok(&mut cmd);
+        out
+    };
+    let (with, without) = (train_with("with.json", true), train_with("without.json", false));
+    assert_eq!(json_file(&with)["format_version"], 7);
+    assert_eq!(json_file(&without)["format_version"], 6);
+    let card = ok(stance().arg("inspect").arg("--model").arg(&with)).stdout;
+    assert!(card.contains("sentiment lexicon sentiment-lexicon.tsv (12 words)"), "{card}");
+    // "safe" is positive, negated here; the motion is against wind farms, so the claim agrees
+    // with it. No training claim says "not safe", so only the lexicon knows.
+    let target = "This house would ban wind farms";
+    assert_eq!(label(&with, target, "Wind farms are not safe."), "PRO");
+    assert_eq!(label(&with, target, "Wind farms are safe."), "CON");
+}
+
+/// A lexicon line that is not `word<TAB>valence` stops `train` before any fit, naming the file
+/// and the line, and no model is written.
+#[test]
+fn a_bad_sentiment_lexicon_names_its_line_and_writes_no_model() {
+    let dir = tmp();
+    let lexicon = dir.path().join("lexicon.tsv");
+    std::fs::write(&lexicon, "good\t1.9\ngreat\tvery\n").unwrap();
+    let out = dir.path().join("model.json");
+    let run = run(stance()
+        .arg("train")
+        .arg("--data")
+        .arg(motions())
+        .arg("--sentiment-lexicon")
+        .arg(&lexicon)
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("lexicon.tsv") && run.stderr.contains("line 2"), "{}", run.stderr);
+    assert!(run.stderr.contains("the valence of \"great\" is not a finite number"), "{}", run.stderr);
+    assert!(!out.exists());
+}

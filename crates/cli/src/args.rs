@@ -1,7 +1,7 @@
 //! Command-line arguments shared by several commands, and their conversion into configs.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
@@ -225,6 +225,11 @@ pub struct ModelArgs {
     /// their conjunction with a target mention; the English lexicons are stored in the model.
     #[arg(long, help_heading = "Features")]
     pub cues: bool,
+    /// Add sentiment features from a lexicon file (`word<TAB>valence` lines, such as VADER's
+    /// vader_lexicon.txt): each lexicon word counts towards a positive or a negative term, by
+    /// its valence, flipped after a negator. The lexicon is stored in the model (format 7).
+    #[arg(long, value_name = "FILE", help_heading = "Features")]
+    pub sentiment_lexicon: Option<PathBuf>,
     /// Do not stem words (English Snowball stemming is on by default).
     #[arg(long, help_heading = "Features")]
     pub no_stem: bool,
@@ -399,6 +404,9 @@ impl ModelArgs {
                 if self.cues {
                     extractors.push(stance_features::Extractor::StanceCues(Default::default()));
                 }
+                if let Some(path) = &self.sentiment_lexicon {
+                    extractors.push(stance_features::Extractor::Sentiment(read_lexicon(path)?));
+                }
                 extractors
             },
             layout: Default::default(),
@@ -428,6 +436,16 @@ impl ModelArgs {
         normalization.check()?;
         Ok(normalization)
     }
+}
+
+/// The sentiment lexicon in the file at `path`; errors name the file (and the line).
+fn read_lexicon(path: &Path) -> Result<stance_features::SentimentLexicon> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--sentiment-lexicon: cannot read {}", path.display()))?;
+    let source =
+        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    stance_features::SentimentLexicon::from_tsv(&text, &source)
+        .with_context(|| format!("--sentiment-lexicon {}", path.display()))
 }
 
 /// Parses `none`, `balanced` or `LABEL=W,LABEL=W` with positive finite weights.

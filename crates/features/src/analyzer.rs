@@ -321,13 +321,18 @@ impl Analyzer {
             match extractor {
                 Extractor::WordNgrams(range) => self.emit_word_ngrams(*range, &mut scratch, sink),
                 Extractor::CharNgrams(range) => emit_char_ngrams(*range, &mut scratch, sink),
-                Extractor::StanceCues(cues) => {
+                cue_extractor => {
                     let words: Vec<&str> =
                         scratch.tokens.iter().map(|&(from, to)| &scratch.text[from..to]).collect();
-                    cues.for_each_cue(&words, |term, surface| match S::KEYS {
+                    let emit = |term: &str, surface: &str| match S::KEYS {
                         true => sink.key(cue_key(term)),
                         false => sink.term(term, surface),
-                    });
+                    };
+                    match cue_extractor {
+                        Extractor::StanceCues(cues) => cues.for_each_cue(&words, emit),
+                        Extractor::Sentiment(lexicon) => lexicon.for_each_cue(&words, emit),
+                        Extractor::WordNgrams(_) | Extractor::CharNgrams(_) => {}
+                    }
                 }
             }
         }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cues::StanceCues;
 use crate::normalize::Normalization;
+use crate::sentiment::SentimentLexicon;
 use crate::{FeatureError, TermKind};
 
 /// An inclusive range of n-gram lengths, such as 1–2 for unigrams and bigrams.
@@ -219,6 +220,9 @@ pub enum Extractor {
     /// Commitment and rejection cues, negated and conjoined with target mentions
     /// ([`StanceCues`]); terms start with [`crate::CUE_PREFIX`].
     StanceCues(StanceCues),
+    /// Positive and negative terms from a sentiment lexicon, flipped after a negator
+    /// ([`SentimentLexicon`]; model format 7); terms start with [`crate::CUE_PREFIX`].
+    Sentiment(SentimentLexicon),
 }
 
 impl Extractor {
@@ -239,7 +243,7 @@ impl Extractor {
         match self {
             Extractor::WordNgrams(_) => TermKind::WordNgram,
             Extractor::CharNgrams(_) => TermKind::CharNgram,
-            Extractor::StanceCues(_) => TermKind::Cue,
+            Extractor::StanceCues(_) | Extractor::Sentiment(_) => TermKind::Cue,
         }
     }
 
@@ -248,6 +252,7 @@ impl Extractor {
             Extractor::WordNgrams(range) => range.check("word"),
             Extractor::CharNgrams(range) => range.check("char"),
             Extractor::StanceCues(cues) => cues.check(),
+            Extractor::Sentiment(lexicon) => lexicon.check(),
         }
     }
 }
@@ -425,11 +430,16 @@ impl FeatureConfig {
         let rank = |e: &Extractor| match e {
             Extractor::WordNgrams(_) => 0,
             Extractor::CharNgrams(_) => 1,
-            Extractor::StanceCues(_) => 2,
+            Extractor::StanceCues(_) | Extractor::Sentiment(_) => 2,
         };
         // Strictly increasing among the n-grams (each at most once, word first); any number of
         // other extractors after them.
         self.extractors.windows(2).all(|w| rank(&w[0]) < rank(&w[1]) || rank(&w[0]) == 2)
+    }
+
+    /// Whether some extractor reads a sentiment lexicon (model format 7).
+    pub fn uses_sentiment_lexicon(&self) -> bool {
+        self.extractors.iter().any(|e| matches!(e, Extractor::Sentiment(_)))
     }
 
     /// Whether the file spelling needs the extractor list (model format 5).
@@ -668,7 +678,7 @@ mod tests {
         let json = serde_json::to_string(&config).unwrap();
         assert!(json.contains(r#""extractors":[{"type":"stance_cues","commit":["#), "{json}");
         assert_eq!(serde_json::from_str::<FeatureConfig>(&json).unwrap(), config);
-        let unknown = json.replace(r#""type":"stance_cues""#, r#""type":"sentiment""#);
+        let unknown = json.replace(r#""type":"stance_cues""#, r#""type":"emoji""#);
         assert!(serde_json::from_str::<FeatureConfig>(&unknown).is_err());
         let bad = FeatureConfig {
             extractors: vec![Extractor::StanceCues(StanceCues { window: 0, ..Default::default() })],

@@ -34,6 +34,17 @@ pub enum FeatureError {
     /// A stance-cue extractor with unusable lexicons.
     #[error("invalid stance cues: {0}")]
     InvalidCues(String),
+    /// A line of a sentiment lexicon file that is not `word<TAB>valence`.
+    #[error("sentiment lexicon, line {line}: {message}")]
+    InvalidLexiconLine {
+        /// The 1-based line.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A sentiment lexicon that cannot be used.
+    #[error("invalid sentiment lexicon: {0}")]
+    InvalidLexicon(String),
     /// Feature hashing with a number of bits outside the supported range.
     #[error("feature hashing needs {min} to {max} bits, got {0}", min = crate::Hashing::MIN_BITS, max = crate::Hashing::MAX_BITS)]
     InvalidHashingBits(u32),

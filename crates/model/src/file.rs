@@ -21,9 +21,10 @@ pub const FORMAT: &str = "stance-model";
 /// (and is the version that names text normalisation, feature hashing and calibration, which
 /// earlier builds cannot read), version 5 the tagged list of feature extractors in place of the
 /// `word_ngrams`/`char_ngrams` fields, the optional `priors` section and the held-out estimate of
-/// large-data training, version 6 the relative target strategy. A file is stamped with the oldest version that describes it
+/// large-data training, version 6 the relative target strategy, version 7 the sentiment
+/// lexicon extractor. A file is stamped with the oldest version that describes it
 /// ([`ModelFile::version_needed`]); a file read in an older layout keeps its version.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 
@@ -172,6 +173,9 @@ impl ModelFile {
         if self.relevance.is_some() && self.format_version < 4 {
             return Err(needs("relevance", 4));
         }
+        if self.uses_sentiment_lexicon() && self.format_version < 7 {
+            return Err(needs("sentiment lexicon", 7));
+        }
         if self.features.config().needs_extractor_list() && self.format_version < 5 {
             return Err(needs("feature extractor list", 5));
         }
@@ -202,16 +206,31 @@ impl ModelFile {
         })
     }
 
+    /// Whether the main featurizer or a per-target one reads a sentiment lexicon.
+    fn uses_sentiment_lexicon(&self) -> bool {
+        let per_target = match &self.targets {
+            Some(TargetModels::PerTarget { models, .. }) => {
+                models.values().any(|m| m.features.config().uses_sentiment_lexicon())
+            }
+            _ => false,
+        };
+        per_target || self.features.config().uses_sentiment_lexicon()
+    }
+
     /// The checked relevance section, if the model has one.
     pub fn topic_scorer(&self) -> Result<Option<TopicScorer>, ConsistencyError> {
         self.relevance.as_ref().map(|r| TopicScorer::new(r, &self.features)).transpose()
     }
 
-    /// The oldest format version that can describe this model: 5 with class priors, a held-out
+    /// The oldest format version that can describe this model: 7 when a featurizer reads a
+    /// sentiment lexicon, 6 with the relative target strategy, 5 with class priors, a held-out
     /// estimate, or when its feature config is spelled as the extractor list (every model this
     /// build trains), 4 with a section that format 3 builds cannot read (relevance, text
     /// normalisation, feature hashing, calibration), 3 with a targets section, 2 otherwise.
     pub fn version_needed(&self) -> u32 {
+        if self.uses_sentiment_lexicon() {
+            return 7;
+        }
         if matches!(self.targets, Some(TargetModels::Relative { .. })) {
             return 6;
         }
@@ -644,6 +663,25 @@ mod tests {
         model.format_version = 4;
         let err = parse(&String::from_utf8(model.to_json_bytes()).unwrap()).unwrap_err();
         assert!(err.to_string().contains("needs format version 5"), "{err}");
+    }
+
+    #[test]
+    fn a_sentiment_lexicon_needs_version_7_and_a_file_stamped_6_with_it_is_refused() {
+        let mut model = tiny_model();
+        let lexicon = stance_features::SentimentLexicon::from_tsv("yes\t2\nno\t-2\n", "lex.tsv").unwrap();
+        let mut config = FeatureConfig::default();
+        config.extractors.push(stance_features::Extractor::Sentiment(lexicon));
+        model.features = Featurizer::fit(&config, &["troops yes", "troops no"]).unwrap();
+        let n = model.features.n_features();
+        model.weights.coefficients = vec![vec![0.5; n], vec![-0.5; n]];
+        assert_eq!(model.version_needed(), 7);
+        model.format_version = 7;
+        let json = String::from_utf8(model.to_json_bytes()).unwrap();
+        assert!(json.contains(r#""type": "sentiment""#), "{json}");
+        assert_eq!(parse(&json).unwrap().features.config(), &config);
+        model.format_version = 6;
+        let err = parse(&String::from_utf8(model.to_json_bytes()).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("sentiment lexicon section needs format version 7"), "{err}");
     }
 
     #[test]

@@ -469,6 +469,15 @@ fn feature_stages(config: &FeatureConfig) -> Vec<(&'static str, String)> {
                     cues.target.len()
                 ),
             )),
+            stance_features::Extractor::Sentiment(lexicon) => stages.push((
+                "sentiment lexicon",
+                format!(
+                    "{} ({} words), negation within {} words",
+                    lexicon.source,
+                    lexicon.len(),
+                    lexicon.window
+                ),
+            )),
             // Listed above, where every earlier card had them.
             stance_features::Extractor::WordNgrams(_) | stance_features::Extractor::CharNgrams(_) => {}
         }
