@@ -74,14 +74,25 @@ cv: build
 report-check:
 	CARGO="$(CARGO)" MODEL_OPTS="$(MODEL_OPTS)" scripts/report-screenshot.sh
 
+## VADER's sentiment lexicon for --sentiment-lexicon (third-party data, MIT licence, not in the
+## repo): vaderSentiment from PyPI in its own virtualenv, the lexicon file copied out of it.
+VADER_LEXICON := target/vader-venv/vader_lexicon.txt
+$(VADER_LEXICON):
+	python3 -m venv target/vader-venv
+	target/vader-venv/bin/pip install --quiet --disable-pip-version-check vaderSentiment==3.3.2
+	cp "$$(target/vader-venv/bin/python -c 'import os, vaderSentiment; print(os.path.join(os.path.dirname(vaderSentiment.__file__), "vader_lexicon.txt"))')" $@
+
 ## Train on IBM claim stance train.tsv, evaluate on test.tsv (needs DATASETS): pooled, then the
-## relative target strategy (for topics unseen in training).
-eval-ibm: build
+## relative target strategy (for topics unseen in training), then the plain default search with
+## VADER's sentiment lexicon (about 4 minutes).
+eval-ibm: build $(VADER_LEXICON)
 	@test -f $(DATASETS)/ibm-claim-stance/train.tsv || { echo "no $(DATASETS)/ibm-claim-stance; set DATASETS=path"; exit 1; }
 	$(STANCE) train --data $(DATASETS)/ibm-claim-stance/train.tsv --group-col target --out target/ibm-claim-stance.json --force
 	$(STANCE) evaluate --model target/ibm-claim-stance.json --data $(DATASETS)/ibm-claim-stance/test.tsv
 	$(STANCE) train --data $(DATASETS)/ibm-claim-stance/train.tsv --group-col target --target-col target --target-strategy relative --out target/ibm-claim-stance-relative.json --force
 	$(STANCE) evaluate --model target/ibm-claim-stance-relative.json --data $(DATASETS)/ibm-claim-stance/test.tsv --target-col target
+	$(STANCE) tune --quiet --data $(DATASETS)/ibm-claim-stance/train.tsv --group-col target --target-col target --sentiment-lexicon $(VADER_LEXICON) --candidates 215 --out target/ibm-claim-stance-sentiment.json --force
+	$(STANCE) evaluate --model target/ibm-claim-stance-sentiment.json --data $(DATASETS)/ibm-claim-stance/test.tsv --target-col target
 
 ## SemEval-2016 Task 6 subtask A (SEMEVAL=DIR holding the organisers' *-all-annotations.txt files,
 ## outside the repo): the plain default search of `tune --metric f-avg` on trial + training data
