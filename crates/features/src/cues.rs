@@ -110,7 +110,7 @@ impl Default for StanceCues {
                 "absurd",
                 "hostile",
             ]),
-            negators: words(&["not", "no", "never", "n't", "cannot", "without", "neither", "nor", "nothing"]),
+            negators: default_negators(),
             target: words(&[
                 "troop",
                 "soldier",
@@ -142,17 +142,14 @@ impl StanceCues {
                 )));
             }
         }
-        if self.window == 0 || self.window > 10 {
-            return Err(FeatureError::InvalidCues(format!("window {} is not from 1 to 10", self.window)));
+        match window_problem(self.window) {
+            Some(problem) => Err(FeatureError::InvalidCues(problem)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    /// A negator word, or a contraction ending in one ("won't", "doesn't").
     fn is_negator(&self, token: &str) -> bool {
-        self.negators
-            .iter()
-            .any(|n| token == n || (n.starts_with('n') && n.contains('\'') && token.ends_with(n.as_str())))
+        is_negator(&self.negators, token)
     }
 
     /// Calls `emit(term, surface)` for the cue terms of `tokens` (lowercased words of one text).
@@ -192,6 +189,23 @@ impl StanceCues {
             }
         }
     }
+}
+
+/// The negators of the cue extractors' defaults.
+pub(crate) fn default_negators() -> Vec<String> {
+    words(&["not", "no", "never", "n't", "cannot", "without", "neither", "nor", "nothing"])
+}
+
+/// Whether `token` is one of `negators`, or a contraction ending in one ("won't", "doesn't").
+pub(crate) fn is_negator(negators: &[String], token: &str) -> bool {
+    negators
+        .iter()
+        .any(|n| token == n || (n.starts_with('n') && n.contains('\'') && token.ends_with(n.as_str())))
+}
+
+/// What is wrong with a negation window, if anything (it reaches 1 to 10 words).
+pub(crate) fn window_problem(window: usize) -> Option<String> {
+    (window == 0 || window > 10).then(|| format!("window {window} is not from 1 to 10"))
 }
 
 /// Length in words of the first entry of `list` that matches the words at `i` (each entry's

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cues::CUE_PREFIX;
+use crate::cues::{default_negators, is_negator, window_problem, CUE_PREFIX};
 use crate::FeatureError;
 
 /// The term a positive lexicon word emits (a cue term: [`CUE_PREFIX`] first).
@@ -38,14 +38,6 @@ pub struct SentimentLexicon {
     pub negators: Vec<String>,
     /// How many words after a negator its scope reaches (1 to 10).
     pub window: usize,
-}
-
-/// The default negators, as the stance cues have them.
-fn default_negators() -> Vec<String> {
-    ["not", "no", "never", "n't", "cannot", "without", "neither", "nor", "nothing"]
-        .iter()
-        .map(|w| (*w).to_owned())
-        .collect()
 }
 
 impl SentimentLexicon {
@@ -101,17 +93,10 @@ impl SentimentLexicon {
                 "entry {word:?} → {strength}: words must be non-empty and lowercase, strengths 1 to {MAX_STRENGTH} either way"
             )));
         }
-        if self.window == 0 || self.window > 10 {
-            return Err(invalid(format!("window {} is not from 1 to 10", self.window)));
+        match window_problem(self.window) {
+            Some(problem) => Err(invalid(problem)),
+            None => Ok(()),
         }
-        Ok(())
-    }
-
-    /// A negator word, or a contraction ending in one ("won't", "doesn't").
-    fn is_negator(&self, token: &str) -> bool {
-        self.negators
-            .iter()
-            .any(|n| token == n || (n.starts_with('n') && n.contains('\'') && token.ends_with(n.as_str())))
     }
 
     /// Calls `emit(term, surface)` for the sentiment terms of `tokens` (the lowercased words of
@@ -119,7 +104,7 @@ impl SentimentLexicon {
     pub(crate) fn for_each_cue(&self, tokens: &[&str], mut emit: impl FnMut(&str, &str)) {
         let mut negated_until = 0usize;
         for (i, &token) in tokens.iter().enumerate() {
-            if self.is_negator(token) {
+            if is_negator(&self.negators, token) {
                 negated_until = i + 1 + self.window;
                 continue;
             }
