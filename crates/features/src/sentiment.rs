@@ -44,7 +44,7 @@ impl SentimentLexicon {
     /// Reads a lexicon from tab-separated text: one `word<TAB>valence` a line, any further
     /// columns ignored (VADER's `vader_lexicon.txt` reads as it is), blank lines and lines
     /// starting with `#` skipped. Entries that are not one word (emoticons such as `:)`,
-    /// phrases) can never match a word token and are left out; a valence that rounds to 0
+    /// phrases, hyphenated words) can never match a word token and are left out; a valence that rounds to 0
     /// counts once in its sign's direction, and 0 itself is left out. A word listed twice
     /// (VADER lists "fav" twice) keeps its first valence. Errors name the 1-based line.
     pub fn from_tsv(text: &str, source: &str) -> Result<Self, FeatureError> {
@@ -65,8 +65,10 @@ impl SentimentLexicon {
                 .ok()
                 .filter(|v| v.is_finite())
                 .ok_or_else(|| bad(format!("the valence of {word:?} is not a finite number")))?;
+            // What the tokenizer can give as one word: letters, digits, apostrophes (a hyphen
+            // splits "well-being" into two words).
             let one_word = !word.is_empty()
-                && word.chars().all(|c| c.is_alphanumeric() || c == '\'' || c == '-')
+                && word.chars().all(|c| c.is_alphanumeric() || c == '\'')
                 && word.chars().any(char::is_alphabetic);
             if !one_word || valence == 0.0 {
                 continue;
@@ -108,7 +110,15 @@ impl SentimentLexicon {
                 negated_until = i + 1 + self.window;
                 continue;
             }
-            let Some(&strength) = self.strengths.get(token) else { continue };
+            let strength = match self.strengths.get(token) {
+                Some(&strength) => strength,
+                // Without lowercasing (`--no-lowercase`) the lexicon still reads "Good" as "good".
+                None if token.chars().any(char::is_uppercase) => {
+                    let Some(&strength) = self.strengths.get(&token.to_lowercase()) else { continue };
+                    strength
+                }
+                None => continue,
+            };
             let positive = (strength > 0) != (i < negated_until);
             let term = if positive { POSITIVE_TERM } else { NEGATIVE_TERM };
             debug_assert!(term.starts_with(CUE_PREFIX));
@@ -165,6 +175,48 @@ mod tests {
         // The negator's scope is three words.
         assert_eq!(cues("not a b c meh"), ["~sentiment-:meh"]);
         assert!(cues("plain words only").is_empty());
+    }
+
+    #[test]
+    fn case_is_ignored_and_hyphenated_entries_are_left_out() {
+        assert_eq!(cues("Good"), ["~sentiment+:Good"; 2]);
+        let lexicon = SentimentLexicon::from_tsv("well-being\t2\nwell\t1\n", "x").unwrap();
+        assert_eq!(lexicon.strengths.keys().collect::<Vec<_>>(), ["well"]);
+    }
+
+    proptest::proptest! {
+        /// Every lexicon word emits |strength| terms whatever stands around it, and a negator
+        /// put in front flips exactly the words within its window.
+        #[test]
+        fn emissions_follow_the_strengths_and_a_leading_negator_flips_its_window(
+            picks in proptest::collection::vec(0usize..6, 0..12),
+        ) {
+            let vocabulary = ["good", "terrible", "meh", "plan", "troops", "flat"];
+            let words: Vec<&str> = picks.iter().map(|&i| vocabulary[i]).collect();
+            let lexicon = lexicon();
+            let emitted = |words: &[&str]| {
+                let mut out = Vec::new();
+                lexicon.for_each_cue(words, |term, surface| out.push((term == POSITIVE_TERM, surface.to_owned())));
+                out
+            };
+            let plain = emitted(&words);
+            let expected: usize =
+                words.iter().filter_map(|w| lexicon.strengths.get(*w)).map(|s| s.unsigned_abs() as usize).sum();
+            proptest::prop_assert_eq!(plain.len(), expected);
+            let negated_words: Vec<&str> = std::iter::once("not").chain(words.iter().copied()).collect();
+            let negated = emitted(&negated_words);
+            proptest::prop_assert_eq!(negated.len(), plain.len());
+            let mut at = 0;
+            for (position, word) in words.iter().enumerate() {
+                let Some(strength) = lexicon.strengths.get(*word) else { continue };
+                for _ in 0..strength.unsigned_abs() {
+                    let flipped = position < lexicon.window;
+                    proptest::prop_assert_eq!(negated[at].0, plain[at].0 != flipped);
+                    proptest::prop_assert_eq!(&negated[at].1, &plain[at].1);
+                    at += 1;
+                }
+            }
+        }
     }
 
     #[test]
