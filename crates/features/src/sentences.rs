@@ -144,16 +144,30 @@ fn split_block(block: &str, offset: usize, out: &mut Vec<Range<usize>>) {
 /// 0xE2, checked in full only where that byte is.
 fn find_terminator(block: &str, from: usize) -> Option<usize> {
     let bytes = block.as_bytes();
+    let is_candidate = |b: u8| matches!(b, b'.' | b'!' | b'?' | 0xE2);
     let mut at = from;
-    while let Some(found) = bytes[at..].iter().position(|&b| matches!(b, b'.' | b'!' | b'?' | 0xE2)) {
-        let position = at + found;
+    loop {
+        // Most bytes of a sentence are no candidate: whole chunks of them are skipped by a test
+        // without a branch per byte (a few vector instructions), several times faster than
+        // the search a byte at a time below, which then looks at one chunk or the short tail.
+        while let Some(chunk) = bytes.get(at..at + CHUNK).and_then(|c| <&[u8; CHUNK]>::try_from(c).ok()) {
+            // Compares joined by `|`, not `matches!` (a table test the compiler keeps scalar).
+            let any_candidate = |any, &b: &u8| any | (b == b'.') | (b == b'!') | (b == b'?') | (b == 0xE2);
+            if chunk.iter().fold(false, any_candidate) {
+                break;
+            }
+            at += CHUNK;
+        }
+        let position = at + bytes[at..].iter().position(|&b| is_candidate(b))?;
         if bytes[position] != 0xE2 || block[position..].starts_with('…') {
             return Some(position);
         }
         at = position + 1;
     }
-    None
 }
+
+/// Bytes [`find_terminator`] skips at a time.
+const CHUNK: usize = 16;
 
 /// The byte offset of the first character at or after `from` that does not satisfy `pred`
 /// (`block.len()` if there is none).
@@ -226,6 +240,21 @@ mod tests {
         }
         assert_eq!(by_bytes, by_chars);
         assert_eq!(find_terminator("no end – here", 0), None);
+    }
+
+    proptest::proptest! {
+        /// The chunked byte search finds every terminator a character scan finds, from any
+        /// start, in texts long enough to have whole chunks before, between and after them.
+        #[test]
+        fn chunked_search_finds_the_terminators_of_a_character_scan(
+            text in "[a-z .!?…–“\n]{0,80}",
+            from in 0usize..80,
+        ) {
+            let from = (0..=from.min(text.len())).rev().find(|&at| text.is_char_boundary(at)).unwrap_or(0);
+            let expected =
+                text[from..].char_indices().find(|&(_, c)| is_terminator(c)).map(|(at, _)| from + at);
+            proptest::prop_assert_eq!(find_terminator(&text, from), expected);
+        }
     }
 
     use super::*;

@@ -49,6 +49,26 @@ pub(crate) struct Cached {
     slot: Slot,
 }
 
+/// What a lookup of one token needs besides its bytes, computed once for the touch before
+/// the lookups of a walk ([`StemCache::touch`]) and the lookup itself.
+#[derive(Clone, Copy)]
+pub(crate) struct Probe {
+    head: Head,
+    len: u8,
+    hash: u64,
+}
+
+impl Probe {
+    /// The probe of `token`; `None` for a token too long to be cached.
+    #[inline]
+    pub(crate) fn of(token: &str) -> Option<Self> {
+        let bytes = token.as_bytes();
+        let len = u8::try_from(bytes.len()).ok()?;
+        let head = head(bytes);
+        Some(Self { head, len, hash: position(head, bytes) })
+    }
+}
+
 /// One thread's stems of one language.
 pub(crate) struct StemCache {
     language: Language,
@@ -67,23 +87,39 @@ impl StemCache {
     }
 
     /// The cached stem of `token`, if any.
+    #[cfg(test)]
+    fn get(&self, token: &str) -> Option<Cached> {
+        self.get_probed(&Probe::of(token)?, token)
+    }
+
+    /// [`StemCache::get`] of the token `probe` was made of (the table may have grown or been
+    /// cleared since: a probe holds the whole hash, not a slot).
     #[inline]
-    pub(crate) fn get(&self, token: &str) -> Option<Cached> {
-        let bytes = token.as_bytes();
-        let len = u8::try_from(bytes.len()).ok()?;
-        let head = head(bytes);
+    pub(crate) fn get_probed(&self, probe: &Probe, token: &str) -> Option<Cached> {
         let mask = self.slots.len() - 1;
-        let mut position = position(head, bytes) as usize & mask;
+        let mut position = probe.hash as usize & mask;
         loop {
             let slot = self.slots[position];
             if slot.token_len == 0 {
                 return None;
             }
-            if slot.token_len == len && slot.head == head && self.tail_matches(slot, bytes) {
+            if slot.token_len == probe.len
+                && slot.head == probe.head
+                && self.tail_matches(slot, token.as_bytes())
+            {
                 return Some(Cached { key: slot.key, spaced: slot.spaced, slot });
             }
             position = (position + 1) & mask;
         }
+    }
+
+    /// The length byte of the first slot [`StemCache::get_probed`] reads for `probe`, read
+    /// with no branch on what it holds: a walk first touches every token's slot this way, so
+    /// that the table's cache misses (it is larger than a core's cache) overlap instead of
+    /// coming one lookup at a time.
+    #[inline]
+    pub(crate) fn touch(&self, probe: &Probe) -> u8 {
+        self.slots[probe.hash as usize & (self.slots.len() - 1)].token_len
     }
 
     /// The text of a stem [`StemCache::get`] found.
@@ -230,6 +266,22 @@ mod tests {
             ];
             assert_eq!(head(&bytes), expected, "length {len}");
         }
+    }
+
+    #[test]
+    fn probes_made_before_the_table_grows_still_find_their_tokens() {
+        let mut cache = StemCache::new(Language::English);
+        let tokens: Vec<String> = (0..FIRST_SLOTS * 2).map(|i| format!("token{i}")).collect();
+        let probes: Vec<Probe> = tokens.iter().map(|t| Probe::of(t).unwrap()).collect();
+        for (i, (token, probe)) in tokens.iter().zip(&probes).enumerate() {
+            assert!(cache.get_probed(probe, token).is_none());
+            cache.insert(token, "stem", i as u64);
+        }
+        assert!(cache.slots.len() > FIRST_SLOTS, "the table grew");
+        for (i, (token, probe)) in tokens.iter().zip(&probes).enumerate() {
+            assert_eq!(cache.get_probed(probe, token).map(|hit| hit.key), Some(i as u64));
+        }
+        assert!(Probe::of(&"x".repeat(256)).is_none());
     }
 
     #[test]

@@ -55,35 +55,36 @@ fn is_cut_space(byte: u8) -> bool {
 /// [`word_ranges`] of ASCII `bytes`, which start at byte `offset` of their text and end at its
 /// end or after a cut space (so no separator at their end waits on a byte beyond).
 fn ascii_word_ranges(bytes: &[u8], offset: usize, out: &mut Vec<(usize, usize)>) {
+    let class = |i: usize| CLASS[bytes[i] as usize];
     let mut i = 0;
     while i < bytes.len() {
-        if CLASS[bytes[i] as usize] & CORE == 0 {
+        if class(i) & CORE == 0 {
             i += 1;
             continue;
         }
         let start = i;
-        let mut alphanumeric = CLASS[bytes[i] as usize] & (LETTER | DIGIT) != 0;
         i += 1;
-        while i < bytes.len() {
-            let class = CLASS[bytes[i] as usize];
-            if class & CORE != 0 {
-                alphanumeric |= class & (LETTER | DIGIT) != 0;
+        loop {
+            // The word's letters, digits and `_`: the tight loop most bytes go through.
+            while i < bytes.len() && class(i) & CORE != 0 {
                 i += 1;
-            } else if class & (BETWEEN_LETTERS | BETWEEN_DIGITS) != 0 && i + 1 < bytes.len() {
-                // A separator stays when a letter or digit on each side allows it.
-                let sides = CLASS[bytes[i - 1] as usize] & CLASS[bytes[i + 1] as usize];
-                let kept = (class & BETWEEN_LETTERS != 0 && sides & LETTER != 0)
-                    || (class & BETWEEN_DIGITS != 0 && sides & DIGIT != 0);
-                if !kept {
-                    break;
-                }
-                alphanumeric = true;
-                i += 2;
-            } else {
-                break;
             }
+            // A separator stays when a letter or digit on each side allows it.
+            if i + 1 < bytes.len() {
+                let separator = class(i);
+                let sides = class(i - 1) & class(i + 1);
+                if (separator & BETWEEN_LETTERS != 0 && sides & LETTER != 0)
+                    || (separator & BETWEEN_DIGITS != 0 && sides & DIGIT != 0)
+                {
+                    i += 2;
+                    continue;
+                }
+            }
+            break;
         }
-        if alphanumeric {
+        // A run of `_` alone is no word. Asked once the word has ended (its first byte answers
+        // for most words), not of every byte on the way.
+        if bytes[start..i].iter().any(|&b| CLASS[b as usize] & (LETTER | DIGIT) != 0) {
             out.push((offset + start, offset + i));
         }
     }
