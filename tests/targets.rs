@@ -650,16 +650,24 @@ fn a_bad_sentiment_lexicon_names_its_line_and_writes_no_model() {
     let lexicon = dir.path().join("lexicon.tsv");
     std::fs::write(&lexicon, "good\t1.9\ngreat\tvery\n").unwrap();
     let out = dir.path().join("model.json");
-    let run = run(stance()
-        .arg("train")
-        .arg("--data")
-        .arg(motions())
-        .arg("--sentiment-lexicon")
-        .arg(&lexicon)
-        .arg("--out")
-        .arg(&out));
+    let run_train = |lexicon: &Path| {
+        run(stance()
+            .arg("train")
+            .arg("--data")
+            .arg(motions())
+            .arg("--sentiment-lexicon")
+            .arg(lexicon)
+            .arg("--out")
+            .arg(&out))
+    };
+    let run = run_train(&lexicon);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("lexicon.tsv") && run.stderr.contains("line 2"), "{}", run.stderr);
     assert!(run.stderr.contains("the valence of \"great\" is not a finite number"), "{}", run.stderr);
+    assert!(!out.exists());
+    std::fs::write(&lexicon, b"good\t1.9\nbad\xff\t-2\n").unwrap();
+    let run = run_train(&lexicon);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("lexicon.tsv: line 2 is not UTF-8"), "{}", run.stderr);
     assert!(!out.exists());
 }

@@ -440,8 +440,12 @@ impl ModelArgs {
 
 /// The sentiment lexicon in the file at `path`; errors name the file (and the line).
 fn read_lexicon(path: &Path) -> Result<stance_features::SentimentLexicon> {
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .with_context(|| format!("--sentiment-lexicon: cannot read {}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        anyhow::anyhow!("--sentiment-lexicon {}: line {line} is not UTF-8", path.display())
+    })?;
     let source =
         path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     stance_features::SentimentLexicon::from_tsv(&text, &source)
