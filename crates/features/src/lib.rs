@@ -20,6 +20,7 @@
 
 mod analyzer;
 mod config;
+mod corpus;
 mod csr;
 mod cues;
 mod error;
@@ -40,6 +41,7 @@ pub use config::{
     parse_ngram_range, ConfigLayout, Extractor, FeatureConfig, Hashing, Idf, Language, NgramRange, Norm,
     Stemmer, TermFrequency,
 };
+pub use corpus::AnalyzedCorpus;
 pub use csr::CsrMatrix;
 pub use cues::{StanceCues, CUE_PREFIX};
 pub use error::FeatureError;

@@ -167,6 +167,14 @@ struct RowBuffers {
     hits: Vec<u32>,
 }
 
+/// Work buffers of [`Featurizer::rows_of_ids`], reused from block to block.
+#[derive(Default)]
+pub(crate) struct IdRowBuffers {
+    hits: Vec<u32>,
+    indices: Vec<u32>,
+    values: Vec<f64>,
+}
+
 thread_local! {
     /// Reused between calls of `transform`.
     static ROW_BUFFERS: Cell<RowBuffers> = Cell::new(RowBuffers::default());
@@ -191,8 +199,8 @@ impl Featurizer {
         let n = documents.len() as f64;
         let empty = || FeatureError::EmptyVocabulary { documents: documents.len(), min_df: config.min_df };
         if let Some(hashing) = config.hashing {
-            let counts = count_keys(documents, |text, see| {
-                analyzer.for_each_term(text, |term| see(hashing.bucket(term)))
+            let counts = count_keys(documents.len(), |doc, see| {
+                analyzer.for_each_term(documents[doc].as_ref(), |term| see(hashing.bucket(term)))
             });
             let kept =
                 select(counts.into_iter().flatten().map(|(bucket, (df, _))| (bucket, df)).collect(), config);
@@ -204,8 +212,9 @@ impl Featurizer {
             return Self::build(config.clone(), Vocabulary::default(), buckets, idf);
         }
         let candidates = if config.min_df > 1 || config.max_features.is_some() {
-            let counts =
-                count_keys(documents, |text, see| analyzer.for_each_term(text, |term| see(term_hash(term))));
+            let counts = count_keys(documents.len(), |doc, see| {
+                analyzer.for_each_term(documents[doc].as_ref(), |term| see(term_hash(term)))
+            });
             let frequent: IntMap<u64, ()> = counts
                 .into_iter()
                 .flatten()
@@ -528,15 +537,15 @@ impl Featurizer {
         if u32::try_from(documents.len()).is_err() {
             return Err(FeatureError::TooManyDocuments(documents.len()));
         }
-        let n = documents.len() as f64;
         // The keys frequent enough to be kept, sorted, each with its document frequency.
-        let mut frequent: Vec<(u64, u32)> =
-            count_keys(documents, |text, see| analyzer.for_each_term_key(text, &mut *see))
-                .into_iter()
-                .flatten()
-                .filter(|&(_, (df, _))| df as usize >= config.min_df)
-                .map(|(key, (df, _))| (key, df))
-                .collect();
+        let mut frequent: Vec<(u64, u32)> = count_keys(documents.len(), |doc, see| {
+            analyzer.for_each_term_key(documents[doc].as_ref(), &mut *see)
+        })
+        .into_iter()
+        .flatten()
+        .filter(|&(_, (df, _))| df as usize >= config.min_df)
+        .map(|(key, (df, _))| (key, df))
+        .collect();
         frequent.sort_unstable_by_key(|&(key, _)| key);
         let ids: IntMap<u64, u32> =
             frequent.iter().enumerate().map(|(id, &(key, _))| (key, id as u32)).collect();
@@ -555,10 +564,7 @@ impl Featurizer {
                     analyzer.for_each_term_key(text.as_ref(), |key| {
                         if let Some(&id) = ids.get(&key) {
                             occurrences.push(id);
-                            let first = &first_documents[id as usize];
-                            if first.load(Ordering::Relaxed) > doc {
-                                first.fetch_min(doc, Ordering::Relaxed);
-                            }
+                            see_first(&first_documents[id as usize], doc);
                         }
                     });
                     ends.push(occurrences.len());
@@ -571,61 +577,79 @@ impl Featurizer {
         let Some(names) = name_keys(&analyzer, documents, &ids, &first_documents) else {
             return Ok(None);
         };
-        let kept = select(
-            names.into_iter().enumerate().map(|(id, name)| ((name, id as u32), frequent[id].1)).collect(),
-            config,
-        );
-        if kept.is_empty() {
-            return Err(FeatureError::EmptyVocabulary { documents: documents.len(), min_df: config.min_df });
-        }
-        let mut feature_of = vec![u32::MAX; frequent.len()];
-        for (feature, &((_, id), _)) in kept.iter().enumerate() {
-            feature_of[id as usize] = feature as u32;
-        }
-        let idf = kept.iter().map(|&(_, df)| idf_weight(config.idf, n, f64::from(df))).collect();
-        let vocabulary: Vocabulary = kept.iter().map(|((term, _), _)| term).collect();
-        let featurizer = Self::from_parts(config.clone(), vocabulary, idf)?;
-        if !matches!(&*featurizer.lookup, Lookup::Vocabulary(index) if index.keys_are_distinct()) {
+        let candidates =
+            names.iter().zip(&frequent).enumerate().map(|(id, (name, &(_, df)))| ((&**name, id as u32), df));
+        let Some((featurizer, feature_of)) = Self::fit_ids(config, documents.len(), candidates.collect())?
+        else {
             return Ok(None);
-        }
+        };
         let matrices = blocks
             .into_par_iter()
-            .map_init(<(RowBuffers, Vec<f64>)>::default, |(buffers, values), (ends, occurrences)| {
-                featurizer.rows_of_ids(&ends, occurrences, &feature_of, buffers, values)
+            .map_init(IdRowBuffers::default, |buffers, (ends, occurrences)| {
+                let matrix = featurizer.rows_of_ids(
+                    ends.windows(2).map(|bounds| &occurrences[bounds[0]..bounds[1]]),
+                    &feature_of,
+                    buffers,
+                );
+                // Freed whole, which keeps the heap compact (the next block's arrays fit where
+                // it was).
+                drop(occurrences);
+                matrix
             })
             .collect();
         Ok(Some((featurizer, matrices)))
     }
 
-    /// The block of rows whose term occurrences are `ids[ends[r]..ends[r + 1]]`, ids mapped to
-    /// features by `feature_of` (`u32::MAX` for none). `buffers` are work buffers: the block's
-    /// arrays are copied out of them at their exact sizes, and `ids` is freed whole, which
-    /// keeps the heap compact (the next block's arrays fit where it was).
-    fn rows_of_ids(
+    /// The vocabulary featurizer of `documents` documents whose candidate terms are
+    /// `candidates`: `((text, id), document frequency)`, ids below `u32::MAX` and distinct. Also
+    /// returns each id's feature (`u32::MAX` for none), indexed by id up to the largest
+    /// candidate id. `None` when two kept terms share a 64-bit key (rows must then be found by
+    /// the terms' strings). The vocabulary is [`select`]ed by `config` as [`Featurizer::fit`]
+    /// selects it.
+    pub(crate) fn fit_ids(
+        config: &FeatureConfig,
+        documents: usize,
+        candidates: Vec<((&str, u32), u32)>,
+    ) -> Result<Option<(Self, Vec<u32>)>, FeatureError> {
+        let ids = candidates.iter().map(|&((_, id), _)| id as usize + 1).max().unwrap_or(0);
+        let kept = select(candidates, config);
+        if kept.is_empty() {
+            return Err(FeatureError::EmptyVocabulary { documents, min_df: config.min_df });
+        }
+        let mut feature_of = vec![u32::MAX; ids];
+        for (feature, &((_, id), _)) in kept.iter().enumerate() {
+            feature_of[id as usize] = feature as u32;
+        }
+        let n = documents as f64;
+        let idf = kept.iter().map(|&(_, df)| idf_weight(config.idf, n, f64::from(df))).collect();
+        let vocabulary: Vocabulary = kept.iter().map(|&((term, _), _)| term).collect();
+        let featurizer = Self::from_parts(config.clone(), vocabulary, idf)?;
+        if !matches!(&*featurizer.lookup, Lookup::Vocabulary(index) if index.keys_are_distinct()) {
+            return Ok(None);
+        }
+        Ok(Some((featurizer, feature_of)))
+    }
+
+    /// The block of rows whose term occurrences (as ids) are `rows`, ids mapped to features by
+    /// `feature_of` (`u32::MAX` for none). The block's arrays are built in `buffers` and copied
+    /// out at their exact sizes, which keeps the heap compact.
+    pub(crate) fn rows_of_ids<'r>(
         &self,
-        ends: &[usize],
-        ids: Vec<u32>,
+        rows: impl ExactSizeIterator<Item = &'r [u32]>,
         feature_of: &[u32],
-        buffers: &mut RowBuffers,
-        values: &mut Vec<f64>,
+        buffers: &mut IdRowBuffers,
     ) -> CsrMatrix {
-        let RowBuffers { hits, keys: _ } = buffers;
-        let mut indptr = Vec::with_capacity(ends.len());
+        let IdRowBuffers { hits, indices, values } = buffers;
+        let mut indptr = Vec::with_capacity(rows.len() + 1);
         indptr.push(0);
-        let mut indices = Vec::with_capacity(ids.len());
+        indices.clear();
         values.clear();
-        for bounds in ends.windows(2) {
+        for ids in rows {
             hits.clear();
-            hits.extend(
-                ids[bounds[0]..bounds[1]]
-                    .iter()
-                    .map(|&id| feature_of[id as usize])
-                    .filter(|&f| f != u32::MAX),
-            );
-            self.push_weights(hits, &mut indices, values);
+            hits.extend(ids.iter().map(|&id| feature_of[id as usize]).filter(|&f| f != u32::MAX));
+            self.push_weights(hits, indices, values);
             indptr.push(indices.len());
         }
-        drop(ids);
         CsrMatrix::from_trusted_parts(self.n_features(), indptr, indices.to_vec(), values.to_vec())
     }
 }
@@ -638,7 +662,7 @@ pub const FIT_BLOCK_ROWS: usize = ROWS_PER_BLOCK;
 /// in (`first_documents`, by id): only those documents are walked for strings, in parallel.
 /// `None` when two different terms of one document share a key, or (never, when the keys came
 /// from the same analyzer) a key is not found again.
-fn name_keys<S: AsRef<str> + Sync>(
+pub(crate) fn name_keys<S: AsRef<str> + Sync>(
     analyzer: &Analyzer,
     documents: &[S],
     ids: &IntMap<u64, u32>,
@@ -676,14 +700,14 @@ fn name_keys<S: AsRef<str> + Sync>(
 
 /// Smallest number of documents one parallel task handles: below that, splitting the work
 /// costs more than it saves.
-const MIN_DOCUMENTS_PER_TASK: usize = 16;
+pub(crate) const MIN_DOCUMENTS_PER_TASK: usize = 16;
 
 /// Rows one parallel task of `transform_csr` builds into its own block.
 const ROWS_PER_BLOCK: usize = 1024;
 
 /// Document frequency and the last document counted, so a key repeated within one document
 /// counts once without a per-document set.
-type Count = (u32, u32);
+pub(crate) type Count = (u32, u32);
 
 /// Shards [`count_keys`] splits its counts into, by key hash: shards are merged side by side,
 /// where one map per task would be merged into one at the end by one thread (on 200,000
@@ -701,34 +725,41 @@ fn count_shard<K: Hash>(key: &K) -> usize {
     (IntBuild::default().hash_one(key) >> 40) as usize % COUNT_SHARDS
 }
 
-/// Counts in how many documents each key occurs; `keys` calls `see` for every key occurrence of
-/// one text. The counts come in [`COUNT_SHARDS`] maps (a key is in one of them), in no order
-/// that means anything. Parallel, summed, so independent of the thread count.
-fn count_keys<S, K, F>(documents: &[S], keys: F) -> Vec<IntMap<K, Count>>
+/// Records that `doc` has the term whose first document is `first` (a minimum, whatever order
+/// the documents are visited in).
+pub(crate) fn see_first(first: &AtomicU32, doc: u32) {
+    if first.load(Ordering::Relaxed) > doc {
+        first.fetch_min(doc, Ordering::Relaxed);
+    }
+}
+
+/// Counts in how many of `documents` documents each key occurs; `keys(doc, see)` calls `see`
+/// for every key occurrence of document `doc`. The counts come in [`COUNT_SHARDS`] maps (a key
+/// is in one of them), in no order that means anything. Parallel, summed, so independent of the
+/// thread count.
+pub(crate) fn count_keys<K, F>(documents: usize, keys: F) -> Vec<IntMap<K, Count>>
 where
-    S: AsRef<str> + Sync,
     K: Hash + Eq + Copy + Send,
-    F: Fn(&str, &mut dyn FnMut(K)) + Sync,
+    F: Fn(usize, &mut dyn FnMut(K)) + Sync,
 {
     let tasks = rayon::current_num_threads() * COUNT_TASKS_PER_THREAD;
-    let task_len = documents.len().div_ceil(tasks).max(MIN_DOCUMENTS_PER_TASK);
-    let parts: Vec<Vec<IntMap<K, Count>>> = documents
-        .par_chunks(task_len)
-        .enumerate()
-        .map(|(task, texts)| {
+    let task_len = documents.div_ceil(tasks).max(MIN_DOCUMENTS_PER_TASK);
+    let parts: Vec<Vec<IntMap<K, Count>>> = (0..documents.div_ceil(task_len))
+        .into_par_iter()
+        .map(|task| {
             let mut shards: Vec<IntMap<K, Count>> = (0..COUNT_SHARDS).map(|_| IntMap::default()).collect();
-            for (offset, text) in texts.iter().enumerate() {
-                let doc = (task * task_len + offset) as u32;
-                keys(text.as_ref(), &mut |key| match shards[count_shard(&key)].entry(key) {
+            for doc in task * task_len..((task + 1) * task_len).min(documents) {
+                let id = doc as u32;
+                keys(doc, &mut |key| match shards[count_shard(&key)].entry(key) {
                     Entry::Occupied(mut slot) => {
                         let (df, last) = slot.get_mut();
-                        if *last != doc {
+                        if *last != id {
                             *df += 1;
-                            *last = doc;
+                            *last = id;
                         }
                     }
                     Entry::Vacant(slot) => {
-                        slot.insert((1, doc));
+                        slot.insert((1, id));
                     }
                 });
             }
@@ -1262,8 +1293,8 @@ mod tests {
         }
         for threads in [1, 2, 3] {
             let shards = pool(threads).install(|| {
-                count_keys(&documents, |text, see| {
-                    text.split(' ').for_each(|k| see(k.parse::<u64>().unwrap()))
+                count_keys(documents.len(), |doc, see| {
+                    documents[doc].split(' ').for_each(|k| see(k.parse::<u64>().unwrap()))
                 })
             });
             assert_eq!(shards.len(), COUNT_SHARDS);
