@@ -6,10 +6,12 @@ use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 use stance_eval::{CvMeans, CvReport, CvSummary, FoldStrategy, FoldSummary, MeanStd, Report, ScoredRow};
+use stance_features::AnalyzedCorpus;
 use stance_model::Scorer;
 
 use crate::folds::{group_k_fold, stratified_k_fold, train_indices};
-use crate::targets::{fit_strategy, FittedModel, TargetSpec};
+use crate::rows::CorpusRows;
+use crate::targets::{fit_strategy, FittedModel, Reuse, TargetSpec};
 use crate::trainer::Trainer;
 use crate::TrainError;
 
@@ -30,11 +32,25 @@ pub fn cross_validate<S: AsRef<str> + Sync>(
     seed: u64,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<CvReport, TrainError> {
-    let data = FoldData { spec, dataset: *dataset };
-    let Dataset { texts, label_ids, labels, groups, .. } = *dataset;
+    // Planned here too so that a fold error comes before the analysis.
+    plan_folds(dataset.label_ids, dataset.groups, folds, seed)?;
+    let corpus = analyse_for_folds(trainer, spec, dataset.texts)?;
+    let data = FoldData { spec, dataset: *dataset, analysed: corpus.as_ref() };
+    cross_validate_folds(trainer, &data, folds, seed, progress)
+}
+
+/// [`cross_validate`] on `data`, which may bring its texts analysed.
+pub(crate) fn cross_validate_folds<S: AsRef<str> + Sync>(
+    trainer: &Trainer,
+    data: &FoldData<'_, S>,
+    folds: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<CvReport, TrainError> {
+    let Dataset { texts, label_ids, labels, groups, .. } = data.dataset;
     let (strategy, test_sets) = plan_folds(label_ids, groups, folds, seed)?;
     let all: Vec<usize> = (0..test_sets.len()).collect();
-    let outcomes = run_folds(trainer, &data, &test_sets, &all, progress)?;
+    let outcomes = run_folds(trainer, data, &test_sets, &all, progress)?;
     let mut out_of_fold: Vec<Option<ScoredRow>> = vec![None; texts.len()];
     let mut per_fold = Vec::with_capacity(test_sets.len());
     let mut fold_reports = Vec::with_capacity(test_sets.len());
@@ -228,6 +244,23 @@ impl<'a, S> Dataset<'a, S> {
 pub(crate) struct FoldData<'a, S> {
     pub(crate) spec: &'a TargetSpec,
     pub(crate) dataset: Dataset<'a, S>,
+    /// The dataset's texts analysed with the trainer's feature config, which every pooled
+    /// fold fits from instead of analysing its training texts again ([`analyse_for_folds`]).
+    pub(crate) analysed: Option<&'a AnalyzedCorpus>,
+}
+
+/// `texts` analysed once with `trainer`'s feature config, where folds fitting `spec` would use
+/// it: a pooled strategy (the others fit their own feature sets) and a config the corpus can
+/// serve. Each fold then saves analysing its training texts twice, for one analysis of all.
+pub(crate) fn analyse_for_folds<S: AsRef<str> + Sync>(
+    trainer: &Trainer,
+    spec: &TargetSpec,
+    texts: &[S],
+) -> Result<Option<AnalyzedCorpus>, TrainError> {
+    if spec.uses_targets() {
+        return Ok(None);
+    }
+    Ok(AnalyzedCorpus::new(&trainer.params().features, texts)?)
 }
 
 impl<'a, S> std::ops::Deref for FoldData<'a, S> {
@@ -261,7 +294,7 @@ fn run_fold<S: AsRef<str> + Sync>(
         labels,
         neutral,
         train_stance.as_deref(),
-        None,
+        Reuse { start: None, analysed: data.analysed.map(|corpus| CorpusRows { corpus, rows: &train }) },
     )?;
     let scorer =
         Scorer::new(labels, &fitted.featurizer, &fitted.weights, fitted.targets.as_ref(), None).map_err(

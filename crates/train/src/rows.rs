@@ -9,9 +9,17 @@
 //! 1,000,000-row bench corpus (its held-out macro-F1 0.8672 → 0.8678; README, "Training at
 //! scale").
 
-use stance_features::{CsrMatrix, FeatureConfig, FeatureError, Featurizer, FIT_BLOCK_ROWS};
+use stance_features::{AnalyzedCorpus, CsrMatrix, FeatureConfig, FeatureError, Featurizer, FIT_BLOCK_ROWS};
 
 use crate::sparse_solver::SparseRows;
+
+/// Rows of an analysed corpus that a fit trains on, in the order of its texts: text `i` of the
+/// fit is row `rows[i]` of `corpus`.
+#[derive(Clone, Copy)]
+pub(crate) struct CorpusRows<'a> {
+    pub(crate) corpus: &'a AnalyzedCorpus,
+    pub(crate) rows: &'a [usize],
+}
 
 /// The featurized training rows, in order: row `i` is row `i % FIT_BLOCK_ROWS` of block
 /// `i / FIT_BLOCK_ROWS`.
@@ -30,6 +38,22 @@ impl RowBlocks {
         let (featurizer, blocks) = Featurizer::fit_transform(config, texts)?;
         debug_assert!(blocks.iter().rev().skip(1).all(|b| b.n_rows() == FIT_BLOCK_ROWS));
         Ok((featurizer, Self { blocks, rows: texts.len() }))
+    }
+
+    /// [`RowBlocks::fit`] on the texts of `analysed`'s rows, from the corpus's stored term ids
+    /// (bit for bit the same featurizer and rows). `None` when the corpus was analysed for
+    /// another feature config or cannot serve the fit ([`AnalyzedCorpus::fit_transform`]).
+    pub(crate) fn fit_analysed(
+        config: &FeatureConfig,
+        analysed: CorpusRows<'_>,
+    ) -> Result<Option<(Featurizer, Self)>, FeatureError> {
+        if analysed.corpus.config() != config {
+            return Ok(None);
+        }
+        Ok(analysed.corpus.fit_transform(analysed.rows)?.map(|(featurizer, blocks)| {
+            debug_assert!(blocks.iter().rev().skip(1).all(|b| b.n_rows() == FIT_BLOCK_ROWS));
+            (featurizer, Self { blocks, rows: analysed.rows.len() })
+        }))
     }
 
     /// Stored non-zeros.

@@ -11,13 +11,16 @@ use stance_model::{
 use crate::calibration::{calibrate, CalibrationSpec};
 use stance_eval::CvReport;
 
-use crate::cv::{cross_validate, held_out_estimate, Dataset, FoldData, HeldOut};
+use crate::cv::{
+    analyse_for_folds, cross_validate, cross_validate_folds, held_out_estimate, Dataset, FoldData, HeldOut,
+};
 use crate::data::{Columns, LabeledData};
-use crate::targets::{fit_strategy, FittedModel, TargetSpec};
+use crate::rows::CorpusRows;
+use crate::targets::{fit_strategy, FittedModel, Reuse, TargetSpec};
 use crate::topic::{fit_relevance, row_topics, terms_only, TopicClass};
 use crate::trainer::{ClassWeight, TrainParams, Trainer};
 use crate::{FoldError, TrainError};
-use stance_features::NgramRange;
+use stance_features::{AnalyzedCorpus, NgramRange};
 
 /// The most rows the small-data defaults are for. Above it, [`TrainingRun::scale_estimate_to`]
 /// replaces a cross-validation by one held-out fold of [`HELD_OUT_FOLDS`], and
@@ -292,6 +295,19 @@ impl TrainingRun {
         spec: &CvSpec,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<CvReport, TrainError> {
+        self.cross_validate_analysed(trainer, data, spec, None, progress)
+    }
+
+    /// [`TrainingRun::cross_validate`], the folds fitting from `analysed` (`data`'s texts
+    /// analysed with `trainer`'s features) when given.
+    fn cross_validate_analysed(
+        &self,
+        trainer: &Trainer,
+        data: &LabeledData,
+        spec: &CvSpec,
+        analysed: Option<&AnalyzedCorpus>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<CvReport, TrainError> {
         let FoldInputs { labels, targets, texts, group_column, groups, neutral, stance_targets } =
             self.fold_inputs(data, spec)?;
         let groups = group_column.zip(groups.as_deref());
@@ -303,7 +319,13 @@ impl TrainingRun {
             stance_targets: stance_targets.as_deref(),
             neutral: label_index(&labels, neutral.as_deref()),
         };
-        let mut report = cross_validate(trainer, &self.targets, &dataset, spec.folds, spec.seed, progress)?;
+        let mut report = match analysed {
+            Some(analysed) => {
+                let data = FoldData { spec: &self.targets, dataset, analysed: Some(analysed) };
+                cross_validate_folds(trainer, &data, spec.folds, spec.seed, progress)?
+            }
+            None => cross_validate(trainer, &self.targets, &dataset, spec.folds, spec.seed, progress)?,
+        };
         let row_targets: Vec<Option<String>> = data.rows.iter().map(|r| r.target.clone()).collect();
         report.annotate(neutral.as_deref(), &row_targets);
         Ok(report)
@@ -335,6 +357,7 @@ impl TrainingRun {
         trainer: &Trainer,
         data: &LabeledData,
         spec: &CvSpec,
+        analysed: Option<&AnalyzedCorpus>,
     ) -> Result<(HeldOutEstimate, FittedModel), TrainError> {
         let FoldInputs { labels, targets, texts, group_column, groups, neutral, stance_targets } =
             self.fold_inputs(data, spec)?;
@@ -349,6 +372,7 @@ impl TrainingRun {
                 stance_targets: stance_targets.as_deref(),
                 neutral: label_index(&labels, neutral.as_deref()),
             },
+            analysed,
         };
         let HeldOut { strategy, folds, summary, report, model } =
             held_out_estimate(trainer, &fold_data, spec.folds, spec.seed)?;
@@ -463,12 +487,18 @@ impl TrainingRun {
         let steps = self.cross_validation.as_ref().map_or(0, |spec| spec.folds)
             + usize::from(self.held_out.is_some())
             + 1;
-        let cv = self
-            .cross_validation
-            .as_ref()
-            .map(|spec| self.cross_validate(&trainer, data, spec, &|done, _| progress(done, steps)))
-            .transpose()?;
         let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
+        // With several fits of the same features on the same rows, the texts are analysed once.
+        let corpus = match self.cross_validation.is_some() || self.held_out.is_some() {
+            true => analyse_for_folds(&trainer, &self.targets, &texts)?,
+            false => None,
+        };
+        let cv = (self.cross_validation.as_ref())
+            .map(|spec| {
+                let progress = |done, _| progress(done, steps);
+                self.cross_validate_analysed(&trainer, data, spec, corpus.as_ref(), &progress)
+            })
+            .transpose()?;
         let stance_targets: Option<Vec<String>> = match self.targets.uses_targets() {
             true => self.row_targets(data)?.map(|rows| rows.into_iter().flatten().collect()),
             false => None,
@@ -477,9 +507,14 @@ impl TrainingRun {
         // matrices and solver vectors would add up in the peak memory. The fit on all rows
         // starts from the held-out fit's weights (a warm start: nine tenths of the same rows,
         // so fewer iterations to the same tolerance).
-        let held_out =
-            self.held_out.as_ref().map(|spec| self.held_out_estimate(&trainer, data, spec)).transpose()?;
+        let held_out = (self.held_out.as_ref())
+            .map(|spec| self.held_out_estimate(&trainer, data, spec, corpus.as_ref()))
+            .transpose()?;
         let (held_out, start) = held_out.unzip();
+        let all_rows: Vec<usize> = match &corpus {
+            Some(_) => (0..texts.len()).collect(),
+            None => Vec::new(),
+        };
         let fitted = fit_strategy(
             &trainer,
             &self.targets,
@@ -488,9 +523,12 @@ impl TrainingRun {
             &labels,
             label_index(&labels, neutral_label.as_deref()),
             stance_targets.as_deref(),
-            start.as_ref(),
+            Reuse {
+                start: start.as_ref(),
+                analysed: corpus.as_ref().map(|corpus| CorpusRows { corpus, rows: &all_rows }),
+            },
         )?;
-        drop(start);
+        drop((start, corpus, all_rows));
         let calibration = (self.calibration.as_ref())
             .map(|spec| calibrate(&trainer, data, self.columns.group.as_deref(), &labels, &targets, spec))
             .transpose()?;

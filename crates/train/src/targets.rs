@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use stance_features::{Featurizer, SparseVec, TargetRelation, TargetView, Vocabulary};
 use stance_model::{conjoin, SolverReport, TargetModel, TargetModels, Weights};
 
+use crate::rows::CorpusRows;
 use crate::trainer::{char_columns, Trainer, WarmStart, ABSENT_LABEL_INTERCEPT};
 use crate::TrainError;
 
@@ -94,10 +95,19 @@ pub(crate) struct FittedModel {
     pub warnings: Vec<String>,
 }
 
+/// What a pooled fit may reuse from earlier work on the same rows; each part changes how fast
+/// it gets there, and `start` (not `analysed`) may change the model's last bits.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Reuse<'a> {
+    /// A pooled model of the same labels to start the solver from (a warm start, [`WarmStart`]).
+    pub(crate) start: Option<&'a FittedModel>,
+    /// The fit's texts as rows of an analysed corpus, so as not to analyse them again.
+    pub(crate) analysed: Option<CorpusRows<'a>>,
+}
+
 /// Fits a model with `spec`'s strategy on `texts` labeled `truth` (indices into `labels`),
 /// where row `i` is about `stance_targets[i]` (needed unless the strategy is pooled). A pooled
-/// fit starts from `start`, a pooled model of the same labels, when given (a warm start,
-/// [`WarmStart`]); the other strategies ignore it.
+/// fit takes what `reuse` offers; the other strategies ignore it.
 // The rows' parts (texts, labels, targets) and the label set (names, neutral) come from different
 // places at every caller; bundling them would only move the list into a struct literal.
 #[allow(clippy::too_many_arguments)]
@@ -109,14 +119,14 @@ pub(crate) fn fit_strategy<S: AsRef<str> + Sync>(
     labels: &[String],
     neutral: Option<usize>,
     stance_targets: Option<&[String]>,
-    start: Option<&FittedModel>,
+    reuse: Reuse<'_>,
 ) -> Result<FittedModel, TrainError> {
     let stance_targets = match (spec.uses_targets(), stance_targets) {
         (false, _) => {
-            let start = start
+            let start = (reuse.start)
                 .filter(|model| model.targets.is_none())
                 .map(|model| WarmStart { featurizer: &model.featurizer, weights: &model.weights });
-            return fit_pooled(trainer, texts, truth, labels, start);
+            return fit_pooled(trainer, texts, truth, labels, start, reuse.analysed);
         }
         (true, Some(t)) => t,
         (true, None) => {
@@ -143,8 +153,9 @@ fn fit_pooled<S: AsRef<str> + Sync>(
     truth: &[usize],
     labels: &[String],
     start: Option<WarmStart<'_>>,
+    analysed: Option<CorpusRows<'_>>,
 ) -> Result<FittedModel, TrainError> {
-    let fitted = trainer.fit_from(texts, truth, labels, start)?;
+    let fitted = trainer.fit_from(texts, truth, labels, start, analysed)?;
     Ok(FittedModel {
         featurizer: fitted.featurizer,
         converged: fitted.solver.converged,
@@ -397,7 +408,8 @@ mod tests {
         let labels: Vec<String> = ["against", "favor"].map(String::from).to_vec();
         let spec = TargetSpec { strategy: TargetStrategy::Relative, pooled_fallback: false };
         let fitted =
-            fit_strategy(&trainer(), &spec, &texts, &truth, &labels, None, Some(&targets), None).unwrap();
+            fit_strategy(&trainer(), &spec, &texts, &truth, &labels, None, Some(&targets), Reuse::default())
+                .unwrap();
         let Some(TargetModels::Relative { mirrored, rows_per_target, .. }) = &fitted.targets else {
             panic!()
         };
@@ -445,8 +457,17 @@ mod tests {
         let (texts, truth, labels, targets) = data();
         for strategy in [TargetStrategy::PerTarget, TargetStrategy::Conjoined] {
             let spec = TargetSpec { strategy, pooled_fallback: false };
-            let fitted =
-                fit_strategy(&trainer(), &spec, &texts, &truth, &labels, None, Some(&targets), None).unwrap();
+            let fitted = fit_strategy(
+                &trainer(),
+                &spec,
+                &texts,
+                &truth,
+                &labels,
+                None,
+                Some(&targets),
+                Reuse::default(),
+            )
+            .unwrap();
             assert!(favor(&fitted, &labels, "win", "a") > 0.6, "{strategy:?}");
             assert!(favor(&fitted, &labels, "win", "b") < 0.4, "{strategy:?}");
         }
@@ -458,7 +479,7 @@ mod tests {
             &labels,
             None,
             Some(&targets),
-            None,
+            Reuse::default(),
         )
         .unwrap();
         assert!(pooled.targets.is_none());
@@ -472,7 +493,8 @@ mod tests {
         let (texts, truth, labels, targets) = data();
         let spec = TargetSpec { strategy: TargetStrategy::Conjoined, pooled_fallback: false };
         let fitted =
-            fit_strategy(&trainer(), &spec, &texts, &truth, &labels, None, Some(&targets), None).unwrap();
+            fit_strategy(&trainer(), &spec, &texts, &truth, &labels, None, Some(&targets), Reuse::default())
+                .unwrap();
         assert_eq!(fitted.weights.coefficients[0].len(), 3 * fitted.featurizer.n_features());
         let Some(TargetModels::Conjoined { targets, rows_per_target }) = &fitted.targets else { panic!() };
         assert_eq!(targets, &["a", "b"]);
@@ -488,7 +510,8 @@ mod tests {
         targets.extend(["c".to_string(), "c".to_string()]);
         let spec = TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: true };
         let fitted =
-            fit_strategy(&trainer(), &spec, &texts, &truth, &labels, None, Some(&targets), None).unwrap();
+            fit_strategy(&trainer(), &spec, &texts, &truth, &labels, None, Some(&targets), Reuse::default())
+                .unwrap();
         assert!(fitted.warnings.iter().any(|w| w.contains("target \"c\" has only label \"favor\"")));
         assert!(favor(&fitted, &labels, "a big loss", "c") > 0.99);
         assert!(fitted.featurizer.n_features() > 0, "the pooled fallback is the main model");
@@ -505,9 +528,11 @@ mod tests {
         let trainer = TrainParams { features, ..Default::default() }.check().unwrap();
         let spec = TargetSpec { strategy: TargetStrategy::PerTarget, pooled_fallback: false };
         let err =
-            fit_strategy(&trainer, &spec, &texts, &truth, &labels, None, Some(&targets), None).unwrap_err();
+            fit_strategy(&trainer, &spec, &texts, &truth, &labels, None, Some(&targets), Reuse::default())
+                .unwrap_err();
         assert!(err.to_string().starts_with("target \"b\": no features left"), "{err}");
-        let err = fit_strategy(&trainer, &spec, &texts, &truth, &labels, None, None, None).unwrap_err();
+        let err =
+            fit_strategy(&trainer, &spec, &texts, &truth, &labels, None, None, Reuse::default()).unwrap_err();
         assert!(err.to_string().contains("needs a target column"), "{err}");
     }
 }

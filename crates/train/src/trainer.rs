@@ -15,7 +15,7 @@ use stance_features::{FeatureConfig, Featurizer, SparseVec, TermKind};
 use stance_model::{SolverReport, Weights};
 
 use crate::nb::{self, ColumnSplit};
-use crate::rows::RowBlocks;
+use crate::rows::{CorpusRows, RowBlocks};
 use crate::sparse_solver::{
     minimize, DenseObjective, LbfgsStats, Minimum, Objective, SparseObjective, SparseRows,
 };
@@ -334,22 +334,34 @@ impl Trainer {
         targets: &[usize],
         labels: &[String],
     ) -> Result<Fitted, TrainError> {
-        self.fit_from(texts, targets, labels, None)
+        self.fit_from(texts, targets, labels, None, None)
     }
 
     /// [`Trainer::fit`], the solver started from `start`'s weights (see [`WarmStart`]) when
     /// there is one and the fit is one plain multinomial fit (no NB scaling, no blend) by the
-    /// in-crate L-BFGS; from zero otherwise.
+    /// in-crate L-BFGS; from zero otherwise. `analysed`, the same texts as rows of an analysed
+    /// corpus, saves analysing them again where the corpus can serve the fit (same model).
     pub(crate) fn fit_from<S: AsRef<str> + Sync>(
         &self,
         texts: &[S],
         targets: &[usize],
         labels: &[String],
         start: Option<WarmStart<'_>>,
+        analysed: Option<CorpusRows<'_>>,
     ) -> Result<Fitted, TrainError> {
         assert_eq!(texts.len(), targets.len(), "one target per text");
         self.present_and_weights(targets, labels)?;
-        let (featurizer, rows) = RowBlocks::fit(&self.params.features, texts)?;
+        let from_corpus = match analysed {
+            Some(analysed) => {
+                assert_eq!(analysed.rows.len(), texts.len(), "one corpus row per text");
+                RowBlocks::fit_analysed(&self.params.features, analysed)?
+            }
+            None => None,
+        };
+        let (featurizer, rows) = match from_corpus {
+            Some(fitted) => fitted,
+            None => RowBlocks::fit(&self.params.features, texts)?,
+        };
         let n_features = featurizer.n_features();
         let start = start
             .filter(|start| {
@@ -827,7 +839,7 @@ mod tests {
         let start = trainer.fit(&texts[..most], &targets[..most], &labels).unwrap();
         let cold = trainer.fit(&texts, &targets, &labels).unwrap();
         let warm_start = WarmStart { featurizer: &start.featurizer, weights: &start.weights };
-        let warm = trainer.fit_from(&texts, &targets, &labels, Some(warm_start)).unwrap();
+        let warm = trainer.fit_from(&texts, &targets, &labels, Some(warm_start), None).unwrap();
         assert_eq!(warm.featurizer, cold.featurizer);
         assert!(cold.solver.converged && warm.solver.converged, "{:?} {:?}", cold.solver, warm.solver);
         let iterations = |fit: &Fitted| fit.lbfgs.as_ref().unwrap().iterations;

@@ -525,6 +525,7 @@ pub fn tune(
                     stance_targets: stance_targets.as_deref(),
                     neutral: crate::run::label_index(&labels, neutral.as_deref()),
                 },
+                analysed: None,
             };
             let clock = Instant::now();
             let outcomes = run_folds(&trainer, &fold_data, &test_sets, &folds, &|_, _| {
