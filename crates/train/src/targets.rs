@@ -455,33 +455,16 @@ mod tests {
     #[test]
     fn target_aware_strategies_learn_opposite_meanings_pooled_cannot() {
         let (texts, truth, labels, targets) = data();
+        let fit = |spec: &TargetSpec| {
+            fit_strategy(&trainer(), spec, &texts, &truth, &labels, None, Some(&targets), Reuse::default())
+                .unwrap()
+        };
         for strategy in [TargetStrategy::PerTarget, TargetStrategy::Conjoined] {
-            let spec = TargetSpec { strategy, pooled_fallback: false };
-            let fitted = fit_strategy(
-                &trainer(),
-                &spec,
-                &texts,
-                &truth,
-                &labels,
-                None,
-                Some(&targets),
-                Reuse::default(),
-            )
-            .unwrap();
+            let fitted = fit(&TargetSpec { strategy, pooled_fallback: false });
             assert!(favor(&fitted, &labels, "win", "a") > 0.6, "{strategy:?}");
             assert!(favor(&fitted, &labels, "win", "b") < 0.4, "{strategy:?}");
         }
-        let pooled = fit_strategy(
-            &trainer(),
-            &TargetSpec::default(),
-            &texts,
-            &truth,
-            &labels,
-            None,
-            Some(&targets),
-            Reuse::default(),
-        )
-        .unwrap();
+        let pooled = fit(&TargetSpec::default());
         assert!(pooled.targets.is_none());
         // (The odd row for target a keeps the pooled weights from cancelling out to zero.)
         let p = favor(&pooled, &labels, "win", "a");
