@@ -375,6 +375,16 @@ impl Default for FeatureConfig {
 }
 
 impl FeatureConfig {
+    /// Whether `other` emits the same terms as this config for every text (same
+    /// normalisation, lowercasing, stemmer and extractors), whatever their weighting and
+    /// pruning.
+    pub fn analyses_like(&self, other: &FeatureConfig) -> bool {
+        self.normalize == other.normalize
+            && self.lowercase == other.lowercase
+            && self.stemmer == other.stemmer
+            && self.extractors == other.extractors
+    }
+
     /// The word n-gram range, `None` when word n-grams are off.
     pub fn word_ngrams(&self) -> Option<NgramRange> {
         self.extractors.iter().find_map(|e| match e {

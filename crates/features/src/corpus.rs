@@ -6,7 +6,9 @@
 //! analyses every row twice (once to count document frequencies, once for its row). An
 //! [`AnalyzedCorpus`] analyses every text once and keeps its term occurrences as ids; each fit
 //! then counts and builds its rows from the ids, bit for bit as `fit_transform` would on the
-//! same rows.
+//! same rows. One corpus serves every config that analyses texts the same way (the weighting,
+//! `min_df` at or above the corpus's and `max_features` may differ), which is what a search
+//! over regularisation, class weights and pruning needs.
 
 use std::sync::atomic::AtomicU32;
 
@@ -120,6 +122,26 @@ impl AnalyzedCorpus {
         &self.config
     }
 
+    /// Whether a fit with `config` can be made from this corpus: it analyses texts as the
+    /// corpus's config does (normalisation, lowercasing, stemmer, extractors), learns a
+    /// vocabulary, and prunes at least as much (`min_df` at or above the corpus's: a term the
+    /// corpus dropped is rarer than that in every subset).
+    pub fn serves(&self, config: &FeatureConfig) -> bool {
+        config.hashing.is_none() && config.min_df >= self.config.min_df && self.config.analyses_like(config)
+    }
+
+    /// Heap bytes held (term ids, row bounds and term names), for callers that keep several
+    /// corpora within a memory bound.
+    pub fn heap_bytes(&self) -> usize {
+        let blocks: usize = self
+            .blocks
+            .iter()
+            .map(|b| b.ids.capacity() * size_of::<u32>() + b.ends.capacity() * size_of::<usize>())
+            .sum();
+        let names: usize = self.names.iter().map(|n| n.len() + size_of::<Box<str>>()).sum();
+        blocks + names
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.rows
@@ -137,18 +159,22 @@ impl AnalyzedCorpus {
         &ids[ends[offset]..ends[offset + 1]]
     }
 
-    /// [`Featurizer::fit_transform`] on the texts of `rows` (distinct indices into the corpus,
-    /// in the order of the fit's documents), bit for bit, from the stored ids. `None` when two
-    /// kept terms share a 64-bit key (`fit_transform` on the texts then finds the rows by
-    /// string).
+    /// [`Featurizer::fit_transform`] with `config` on the texts of `rows` (distinct indices
+    /// into the corpus, in the order of the fit's documents), bit for bit, from the stored ids.
+    /// `None` when the corpus does not serve `config` ([`AnalyzedCorpus::serves`]) or two kept
+    /// terms share a 64-bit key (`fit_transform` on the texts then finds the rows by string).
     ///
     /// # Panics
     /// If a row index is out of range or repeated (a repeated row could lift a term the corpus
     /// pruned over `min_df`).
     pub fn fit_transform(
         &self,
+        config: &FeatureConfig,
         rows: &[usize],
     ) -> Result<Option<(Featurizer, Vec<CsrMatrix>)>, FeatureError> {
+        if !self.serves(config) {
+            return Ok(None);
+        }
         let mut seen = vec![false; self.rows];
         for &row in rows {
             assert!(row < self.rows, "row {row} out of range: the corpus has {} rows", self.rows);
@@ -185,8 +211,7 @@ impl AnalyzedCorpus {
             .filter(|&(_, &df)| df > 0)
             .map(|(id, &df)| ((&*self.names[id], id as u32), df))
             .collect();
-        let Some((featurizer, feature_of)) = Featurizer::fit_ids(&self.config, rows.len(), candidates)?
-        else {
+        let Some((featurizer, feature_of)) = Featurizer::fit_ids(config, rows.len(), candidates)? else {
             return Ok(None);
         };
         let blocks = rows
@@ -202,7 +227,7 @@ impl AnalyzedCorpus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{NgramRange, Stemmer};
+    use crate::config::{Idf, NgramRange, Norm, Stemmer, TermFrequency};
     use crate::Extractor;
 
     fn configs() -> Vec<FeatureConfig> {
@@ -253,7 +278,7 @@ mod tests {
             let corpus = AnalyzedCorpus::new(&config, &texts).unwrap().expect("no shared keys");
             assert_eq!(corpus.len(), texts.len());
             for rows in [&every, &held_out, &shuffled] {
-                let (featurizer, blocks) = corpus.fit_transform(rows).unwrap().unwrap();
+                let (featurizer, blocks) = corpus.fit_transform(&config, rows).unwrap().unwrap();
                 let (want_featurizer, want_blocks) = expected(&config, &texts, rows);
                 assert!(featurizer == want_featurizer, "{config:?}");
                 assert_eq!(blocks.len(), want_blocks.len());
@@ -275,7 +300,7 @@ mod tests {
             .map(|threads| {
                 pool(threads).install(|| {
                     let corpus = AnalyzedCorpus::new(&config, &texts).unwrap().unwrap();
-                    corpus.fit_transform(&rows).unwrap().unwrap()
+                    corpus.fit_transform(&config, &rows).unwrap().unwrap()
                 })
             })
             .collect();
@@ -293,9 +318,46 @@ mod tests {
         let config = FeatureConfig { min_df: 2, ..configs()[0].clone() };
         let corpus = AnalyzedCorpus::new(&config, &texts).unwrap().unwrap();
         // "troops" is in both rows, but in only one of the fit's.
-        let error = corpus.fit_transform(&[1]).err().unwrap();
+        let error = corpus.fit_transform(&config, &[1]).err().unwrap();
         let want = Featurizer::fit_transform(&config, &texts[1..]).err().unwrap();
         assert_eq!(error.to_string(), want.to_string());
+    }
+
+    #[test]
+    fn one_corpus_serves_every_config_that_analyses_alike_and_prunes_at_least_as_much() {
+        let texts: Vec<String> = (0..1500)
+            .map(|i| format!("b{} troops a{} b{} sent b{}", i % 7, i % 23, i % 7, i % 101))
+            .collect();
+        let base = FeatureConfig { min_df: 2, ..configs()[0].clone() };
+        let corpus = AnalyzedCorpus::new(&base, &texts).unwrap().unwrap();
+        let rows: Vec<usize> = (0..texts.len()).filter(|i| i % 5 != 2).collect();
+        let served = [
+            FeatureConfig { min_df: 3, ..base.clone() },
+            FeatureConfig { max_features: Some(20), ..base.clone() },
+            FeatureConfig { tf: TermFrequency::Sublinear, idf: Idf::Plain, norm: Norm::None, ..base.clone() },
+            FeatureConfig { tf: TermFrequency::Binary, idf: Idf::None, min_df: 40, ..base.clone() },
+        ];
+        for config in served {
+            assert!(corpus.serves(&config), "{config:?}");
+            let (featurizer, blocks) = corpus.fit_transform(&config, &rows).unwrap().unwrap();
+            let (want_featurizer, want_blocks) = expected(&config, &texts, &rows);
+            assert!(featurizer == want_featurizer, "{config:?}");
+            assert_eq!(blocks, want_blocks, "{config:?}");
+        }
+        let refused = [
+            FeatureConfig { min_df: 1, ..base.clone() },
+            FeatureConfig { lowercase: !base.lowercase, ..base.clone() },
+            FeatureConfig {
+                extractors: Extractor::ngrams(Some(NgramRange::new(1, 1)), None),
+                ..base.clone()
+            },
+            FeatureConfig { hashing: Some(crate::Hashing::new(10, 1)), ..base.clone() },
+        ];
+        for config in refused {
+            assert!(!corpus.serves(&config), "{config:?}");
+            assert!(corpus.fit_transform(&config, &rows).unwrap().is_none(), "{config:?}");
+        }
+        assert!(corpus.heap_bytes() >= rows.len() * 4 * size_of::<u32>());
     }
 
     proptest::proptest! {
@@ -303,15 +365,18 @@ mod tests {
         fn fits_on_random_rows_match_fit_transform(
             texts in proptest::collection::vec("[a-d ]{0,12}", 1..40),
             picks in proptest::collection::vec(0usize..1000, 1..60),
-            min_df in 1usize..4,
+            corpus_min_df in 1usize..3,
+            more_min_df in 0usize..2,
+            max_features in proptest::option::of(1usize..6),
         ) {
-            let config = FeatureConfig { min_df, ..configs()[0].clone() };
+            let analysed = FeatureConfig { min_df: corpus_min_df, ..configs()[0].clone() };
+            let config = FeatureConfig { min_df: corpus_min_df + more_min_df, max_features, ..analysed.clone() };
             let texts: Vec<String> = texts;
             let mut seen = std::collections::BTreeSet::new();
             let rows: Vec<usize> = picks.iter().map(|p| p % texts.len()).filter(|&row| seen.insert(row)).collect();
-            let corpus = AnalyzedCorpus::new(&config, &texts).unwrap().unwrap();
+            let corpus = AnalyzedCorpus::new(&analysed, &texts).unwrap().unwrap();
             let subset: Vec<&str> = rows.iter().map(|&row| texts[row].as_str()).collect();
-            match (corpus.fit_transform(&rows), Featurizer::fit_transform(&config, &subset)) {
+            match (corpus.fit_transform(&config, &rows), Featurizer::fit_transform(&config, &subset)) {
                 (Ok(Some((featurizer, blocks))), Ok((want, want_blocks))) => {
                     proptest::prop_assert!(featurizer == want);
                     proptest::prop_assert_eq!(blocks, want_blocks);

@@ -41,16 +41,13 @@ impl RowBlocks {
     }
 
     /// [`RowBlocks::fit`] on the texts of `analysed`'s rows, from the corpus's stored term ids
-    /// (bit for bit the same featurizer and rows). `None` when the corpus was analysed for
-    /// another feature config or cannot serve the fit ([`AnalyzedCorpus::fit_transform`]).
+    /// (bit for bit the same featurizer and rows). `None` when the corpus cannot serve the fit
+    /// ([`AnalyzedCorpus::fit_transform`]).
     pub(crate) fn fit_analysed(
         config: &FeatureConfig,
         analysed: CorpusRows<'_>,
     ) -> Result<Option<(Featurizer, Self)>, FeatureError> {
-        if analysed.corpus.config() != config {
-            return Ok(None);
-        }
-        Ok(analysed.corpus.fit_transform(analysed.rows)?.map(|(featurizer, blocks)| {
+        Ok(analysed.corpus.fit_transform(config, analysed.rows)?.map(|(featurizer, blocks)| {
             debug_assert!(blocks.iter().rev().skip(1).all(|b| b.n_rows() == FIT_BLOCK_ROWS));
             (featurizer, Self { blocks, rows: analysed.rows.len() })
         }))

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use serde::Serialize;
-use stance_features::{parse_ngram_range, Stemmer};
+use stance_features::{parse_ngram_range, AnalyzedCorpus, FeatureConfig, Stemmer};
 
 use stance_eval::{FoldStrategy, MeanStd, Report, ScoredRow};
 
@@ -407,6 +407,91 @@ fn rungs(k: usize) -> Vec<usize> {
     counts
 }
 
+/// Heap bytes the analysed corpora of one search may hold together; past it the least recently
+/// used go (a candidate needing one again analyses its texts again).
+const CORPORA_MEMORY: usize = 512 << 20;
+
+/// The training texts analysed once per way of analysing them among the candidates
+/// ([`FeatureConfig::analyses_like`]), so candidates that differ in regularisation, class
+/// weights, pruning or weighting fit every fold from stored term ids
+/// ([`AnalyzedCorpus::fit_transform`]: the same models). Each corpus prunes at the smallest
+/// `min_df` of the candidates it serves.
+struct Corpora<'t> {
+    texts: &'t [&'t str],
+    /// One config per way of analysing, with the smallest `min_df` of its candidates.
+    analyses: Vec<FeatureConfig>,
+    /// Corpora by index into `analyses` (`None`: not built, dropped, or the texts cannot be
+    /// served), with the tick of their last use.
+    kept: Vec<(Option<AnalyzedCorpus>, u64)>,
+    unservable: Vec<bool>,
+    tick: u64,
+    /// Heap bytes the kept corpora may hold together ([`CORPORA_MEMORY`]).
+    limit: usize,
+}
+
+impl<'t> Corpora<'t> {
+    fn new<'c>(texts: &'t [&'t str], configs: impl IntoIterator<Item = &'c FeatureConfig>) -> Self {
+        let mut analyses: Vec<FeatureConfig> = Vec::new();
+        for config in configs.into_iter().filter(|c| c.hashing.is_none()) {
+            match analyses.iter_mut().find(|known| known.analyses_like(config)) {
+                Some(known) => known.min_df = known.min_df.min(config.min_df),
+                None => analyses.push(config.clone()),
+            }
+        }
+        let n = analyses.len();
+        Self {
+            texts,
+            analyses,
+            kept: (0..n).map(|_| (None, 0)).collect(),
+            unservable: vec![false; n],
+            tick: 0,
+            limit: CORPORA_MEMORY,
+        }
+    }
+
+    /// The corpus serving `run`'s folds, analysed now if it is not kept; `None` for runs whose
+    /// folds fit per-target features or that no corpus can serve.
+    fn serving(&mut self, run: &TrainingRun) -> Result<Option<&AnalyzedCorpus>, TrainError> {
+        let config = &run.params.features;
+        if run.targets.uses_targets() {
+            return Ok(None);
+        }
+        let Some(at) =
+            self.analyses.iter().position(|a| a.analyses_like(config) && a.min_df <= config.min_df)
+        else {
+            return Ok(None);
+        };
+        if self.unservable[at] {
+            return Ok(None);
+        }
+        self.tick += 1;
+        if self.kept[at].0.is_none() {
+            let Some(corpus) = AnalyzedCorpus::new(&self.analyses[at], self.texts)? else {
+                self.unservable[at] = true;
+                return Ok(None);
+            };
+            let held = corpus.heap_bytes();
+            // Least recently used out first, until the new one fits beside the rest.
+            while held + self.held() > self.limit {
+                let Some(oldest) = (0..self.kept.len())
+                    .filter(|&i| self.kept[i].0.is_some())
+                    .min_by_key(|&i| self.kept[i].1)
+                else {
+                    break;
+                };
+                self.kept[oldest].0 = None;
+            }
+            self.kept[at].0 = Some(corpus);
+        }
+        self.kept[at].1 = self.tick;
+        Ok(self.kept[at].0.as_ref())
+    }
+
+    fn held(&self) -> usize {
+        self.kept.iter().filter_map(|(corpus, _)| corpus.as_ref()).map(AnalyzedCorpus::heap_bytes).sum()
+    }
+}
+
 /// One candidate's folds so far.
 struct Progress {
     settings: Vec<Setting>,
@@ -449,6 +534,14 @@ pub fn tune(
     }
 
     let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
+    let pooled_configs: Vec<FeatureConfig> = order
+        .iter()
+        .filter_map(|&candidate| configure(base, &space[candidate]).ok())
+        .filter(|run| !run.targets.uses_targets())
+        .map(|run| run.params.features)
+        .collect();
+    let mut corpora = Corpora::new(&texts, &pooled_configs);
+    drop(pooled_configs);
     let group_column = base.columns.group.as_deref().filter(|_| spec.grouped);
     let groups = group_column.map(|column| row_groups(data, column)).transpose()?;
     let groups = group_column.zip(groups.as_deref());
@@ -525,7 +618,7 @@ pub fn tune(
                     stance_targets: stance_targets.as_deref(),
                     neutral: crate::run::label_index(&labels, neutral.as_deref()),
                 },
-                analysed: None,
+                analysed: corpora.serving(&state.run)?,
             };
             let clock = Instant::now();
             let outcomes = run_folds(&trainer, &fold_data, &test_sets, &folds, &|_, _| {
@@ -911,6 +1004,57 @@ mod tests {
         let markdown = report.to_markdown();
         assert!(markdown.contains("| rank | alpha | word_ngrams |"), "{markdown}");
         assert_eq!(markdown.matches("**best**").count(), 1);
+    }
+
+    #[test]
+    fn candidates_that_analyse_alike_share_one_corpus_within_the_memory_bound() {
+        let data = data();
+        let texts: Vec<&str> = data.rows.iter().map(|r| r.text.as_str()).collect();
+        let with = |settings: &[(&str, &str)]| {
+            let mut run = run();
+            for (name, value) in settings {
+                apply(&mut run, name, value).unwrap();
+            }
+            run
+        };
+        let words = with(&[("alpha", "0.1"), ("min_df", "2")]);
+        let balanced = with(&[("alpha", "3"), ("class_weight", "balanced"), ("min_df", "1")]);
+        let trigrams = with(&[("word_ngrams", "1-3")]);
+        let mut per_target = run();
+        per_target.targets.strategy = TargetStrategy::PerTarget;
+        let configs = [&words, &balanced, &trigrams].map(|run| run.params.features.clone());
+        let mut corpora = Corpora::new(&texts, &configs);
+        let shared = corpora.serving(&words).unwrap().map(|c| c as *const AnalyzedCorpus).unwrap();
+        let corpus = corpora.serving(&balanced).unwrap().unwrap();
+        assert_eq!(corpus as *const AnalyzedCorpus, shared, "one corpus for both");
+        assert_eq!(corpus.config().min_df, 1, "the smallest min_df of the two");
+        let other = corpora.serving(&trigrams).unwrap().map(|c| c as *const AnalyzedCorpus).unwrap();
+        assert_ne!(other, shared);
+        assert!(corpora.serving(&per_target).unwrap().is_none());
+        assert_eq!(corpora.kept.iter().filter(|(c, _)| c.is_some()).count(), 2);
+        // With no room for two, the least recently used goes and is analysed again when needed.
+        corpora.limit = 0;
+        corpora.serving(&words).unwrap().unwrap();
+        assert!(corpora.kept.iter().filter(|(c, _)| c.is_some()).count() == 2, "kept ones are not dropped");
+        corpora.kept[0].0 = None;
+        corpora.serving(&words).unwrap().unwrap();
+        assert_eq!(corpora.kept.iter().filter(|(c, _)| c.is_some()).count(), 1);
+    }
+
+    #[test]
+    fn each_candidate_scores_as_its_own_cross_validation() {
+        let data = data();
+        let spec = CvSpec { folds: 3, seed: 5, grouped: false };
+        let grid = Grid::parse(&["alpha=0.1,1", "min_df=1,2", "word_ngrams=1-1,1-2"], &run()).unwrap();
+        let report =
+            tune(&run(), &grid, &data, &spec, Metric::MacroF1, &Budget::EXHAUSTIVE, &|_, _| {}).unwrap();
+        assert_eq!(report.candidates.len(), 8);
+        for candidate in &report.candidates {
+            let run = configure(&run(), &candidate.settings).unwrap();
+            let cv = run.cross_validate(&run.check().unwrap(), &data, &spec, &|_, _| {}).unwrap();
+            assert_eq!(candidate.macro_f1, cv.pooled.macro_f1, "{:?}", candidate.settings);
+            assert_eq!(candidate.accuracy, cv.pooled.accuracy, "{:?}", candidate.settings);
+        }
     }
 
     #[test]
