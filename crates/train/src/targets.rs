@@ -314,7 +314,20 @@ fn fit_conjoined<S: AsRef<str> + Sync>(
     let width = n_features * (1 + targets.len());
     // Every block repeats the shared block's columns, kinds included.
     let char_columns = trainer.params().blend.then(|| char_columns(&featurizer).repeat(1 + targets.len()));
-    let (weights, solver) = trainer.fit_vectors(&vectors, width, truth, labels, char_columns.as_deref())?;
+    // A target's block holds every feature, most of which none of its rows has: such a column
+    // is zero in every row, so its weight stays 0 under L2, and the solver (whose L-BFGS
+    // history holds a dozen weight-sized vectors) fits only the columns some row has. Not with
+    // NB scaling, whose ratios are normalised over all columns.
+    let (weights, solver) = if trainer.params().nb_scaling {
+        trainer.fit_vectors(&vectors, width, truth, labels, char_columns.as_deref())?
+    } else {
+        let (vectors, columns) = used_columns(vectors, width);
+        let char_columns =
+            char_columns.map(|kinds| columns.iter().map(|&c| kinds[c as usize]).collect::<Vec<_>>());
+        let (compact, solver) =
+            trainer.fit_vectors(&vectors, columns.len(), truth, labels, char_columns.as_deref())?;
+        (widen(compact, &columns, width), solver)
+    };
     Ok(FittedModel {
         featurizer,
         weights,
@@ -323,6 +336,40 @@ fn fit_conjoined<S: AsRef<str> + Sync>(
         targets: Some(TargetModels::Conjoined { targets, rows_per_target }),
         warnings: Vec::new(),
     })
+}
+
+/// `vectors` (of `width` columns) on the columns some vector has, renumbered in order, and
+/// those columns.
+fn used_columns(mut vectors: Vec<SparseVec>, width: usize) -> (Vec<SparseVec>, Vec<u32>) {
+    let mut compact = vec![u32::MAX; width];
+    for &i in vectors.iter().flat_map(|x| &x.indices) {
+        compact[i as usize] = 0;
+    }
+    let mut columns = Vec::new();
+    for (column, slot) in compact.iter_mut().enumerate() {
+        if *slot == 0 {
+            *slot = columns.len() as u32;
+            columns.push(column as u32);
+        }
+    }
+    for x in &mut vectors {
+        x.indices.iter_mut().for_each(|i| *i = compact[*i as usize]);
+    }
+    (vectors, columns)
+}
+
+/// Weights fitted on `columns` of a `width`-column layout, at full width (0 elsewhere).
+fn widen(compact: Weights, columns: &[u32], width: usize) -> Weights {
+    let coefficients = compact
+        .coefficients
+        .iter()
+        .map(|row| {
+            let mut full = vec![0.0; width];
+            columns.iter().zip(row).for_each(|(&c, &w)| full[c as usize] = w);
+            full
+        })
+        .collect();
+    Weights { coefficients, intercepts: compact.intercepts }
 }
 
 /// The two stance labels a relative model swaps: the labels other than the neutral one, which
@@ -483,6 +530,44 @@ mod tests {
         assert_eq!(targets, &["a", "b"]);
         assert_eq!(rows_per_target["b"], 4);
         assert_eq!(rows_per_target["a"], 5);
+        // "we" is in a row of target a only: target b's copy of it is in no row, and keeps 0.
+        let n = fitted.featurizer.n_features();
+        let we = fitted.featurizer.vocabulary().iter().position(|t| t == "we").unwrap();
+        let b_block = 1 + targets.iter().position(|t| t == "b").unwrap();
+        assert!(fitted.weights.coefficients.iter().all(|row| row[b_block * n + we] == 0.0));
+        assert!(fitted.weights.coefficients.iter().any(|row| row[n + we] != 0.0));
+    }
+
+    #[test]
+    fn a_conjoined_fit_on_the_used_columns_is_the_fit_at_full_width() {
+        let (texts, truth, labels, targets) = data();
+        let spec = TargetSpec { strategy: TargetStrategy::Conjoined, pooled_fallback: false };
+        let tight =
+            TrainParams { alpha: 0.1, gradient_tolerance: 1e-10, ..Default::default() }.check().unwrap();
+        let fitted =
+            fit_strategy(&tight, &spec, &texts, &truth, &labels, None, Some(&targets), Reuse::default())
+                .unwrap();
+        let n = fitted.featurizer.n_features();
+        let blocks: Vec<String> = ["a", "b"].map(String::from).to_vec();
+        let full: Vec<SparseVec> = fitted
+            .featurizer
+            .transform_all(&texts)
+            .iter()
+            .zip(&targets)
+            .map(|(x, t)| conjoin(x, n, blocks.binary_search(t).ok()))
+            .collect();
+        let (want, _) = tight.fit_vectors(&full, 3 * n, &truth, &labels, None).unwrap();
+        for (got, want) in
+            fitted.weights.coefficients.iter().flatten().zip(want.coefficients.iter().flatten())
+        {
+            assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+        }
+        let (vectors, columns) = used_columns(full.clone(), 3 * n);
+        assert!(columns.len() < 3 * n && columns.windows(2).all(|w| w[0] < w[1]));
+        for (compact, wide) in vectors.iter().zip(&full) {
+            let back: Vec<u32> = compact.indices.iter().map(|&i| columns[i as usize]).collect();
+            assert_eq!(back, wide.indices);
+        }
     }
 
     #[test]
