@@ -236,7 +236,8 @@ pub struct ModelArgs {
     /// Keep letter case.
     #[arg(long, help_heading = "Features")]
     pub no_lowercase: bool,
-    /// Keep only terms seen in at least this many training rows [default: 2].
+    /// Keep only terms seen in at least this many training rows [default: 1 below 100 rows, 2
+    /// up to 10,000, above that 5 or one row in 100,000, whichever is more].
     #[arg(long, value_name = "N", help_heading = "Features")]
     pub min_df: Option<usize>,
     /// Keep at most this many terms (the most frequent).
@@ -362,7 +363,7 @@ impl ModelArgs {
         if self.tolerance_scale != ToleranceScale::Auto {
             bail!("--solver sgd does not support --tolerance-scale (its tolerance is per row)");
         }
-        let defaults = SizeDefaults::for_rows(usize::MAX);
+        let defaults = SizeDefaults::streamed();
         let bits = self.hashing_bits.unwrap_or(STREAM_DEFAULT_BITS);
         let params = StreamParams {
             features: self.features(&defaults, Some(bits))?,

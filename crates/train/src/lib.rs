@@ -48,8 +48,8 @@ pub use error::TrainError;
 pub use folds::FoldError;
 pub use priors::{choose_priors, fit_priors, PriorsChoice};
 pub use run::{
-    label_indices, CvSpec, SizeDefaults, Trained, TrainingRun, HELD_OUT_FOLDS, LARGE_DATA_ROWS,
-    SMALL_DATA_ROWS,
+    label_indices, CvSpec, SizeDefaults, Trained, TrainingRun, HELD_OUT_FOLDS, LARGE_DATA_MIN_DF,
+    LARGE_DATA_ROWS, ROWS_PER_MIN_DF, SMALL_DATA_ROWS,
 };
 pub use space::{default_space, default_space_for, DataProfile};
 pub use sparse_solver::LbfgsStats;
