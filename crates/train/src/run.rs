@@ -25,7 +25,8 @@ use stance_features::{AnalyzedCorpus, NgramRange};
 /// The most rows the small-data defaults are for. Above it, [`TrainingRun::scale_estimate_to`]
 /// replaces a cross-validation by one held-out fold of [`HELD_OUT_FOLDS`], and
 /// [`SizeDefaults::for_rows`] prunes terms seen in fewer than [`LARGE_DATA_MIN_DF`] rows (or
-/// one row in [`ROWS_PER_MIN_DF`], if more) and loosens the tolerance. Chosen by measurement (README, "Training at scale").
+/// one row in [`ROWS_PER_MIN_DF`], if more) and loosens the tolerance. Chosen by measurement
+/// (README, "Training at scale").
 pub const LARGE_DATA_ROWS: usize = 10_000;
 
 /// Below this many rows [`SizeDefaults::min_df`] keeps every term.
@@ -55,9 +56,9 @@ pub struct SizeDefaults {
     /// terms, 0.44 M seen twice or more). Below, 1, so that a toy file keeps a vocabulary (a
     /// judgement, not a measurement). Above [`LARGE_DATA_ROWS`], 5: on 20,000 to 200,000
     /// synthetic rows it held out as well as 2 or better, with a vocabulary a third the size
-    /// (so a smaller, faster model that trains in less time and memory). From 1,000,000 rows,
-    /// one row in [`ROWS_PER_MIN_DF`]: on 1,000,000 synthetic rows 10 held out as well as 5
-    /// (macro-F1 0.866 both) with half the vocabulary and half the training time.
+    /// (so a smaller, faster model that trains in less time and memory). From 600,000 rows, one
+    /// row in [`ROWS_PER_MIN_DF`] (10 at 1,000,000 rows, where it held out as well as 5, macro-F1
+    /// 0.866 both, with half the vocabulary and half the training time).
     pub min_df: usize,
     /// Character n-grams: 2–5 up to [`LARGE_DATA_ROWS`], none above, where they multiply the
     /// vocabulary and the training time.
